@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config.js';
+import { isRenderError } from '../errors.js';
+import { parseFps, parseSize, SUPPORTED_SIZES } from '../render-size.js';
+import { renderBatch } from './batch.js';
+import { progressBar } from './progress-bar.js';
+import { renderLesson } from './render-lesson.js';
+
+/** Exit codes: 0 done, 1 something failed, 2 bad input (fix the input; retrying will not help). */
+const program = new Command()
+  .name('vt')
+  .description('Virtual Tutor render node: portrait + voice → a talking-portrait lesson video')
+  .showHelpAfterError();
+
+const sizeOption = new Option('--size <w*h>', `frame size: ${SUPPORTED_SIZES.join(', ')}`).default('688*368');
+const fpsOption = new Option('--fps <n>', 'frames per second').default('25');
+const promptOption = new Option('--prompt <text>', 'scene prompt (kept with the lesson; see docs)').default(
+  '',
+);
+const maxOption = new Option(
+  '--max-duration <seconds>',
+  'longest audio accepted (default: $VT_MAX_AUDIO_SECONDS or 3600)',
+);
+
+program
+  .command('render')
+  .description('render one lesson')
+  .requiredOption('--image <file>', 'portrait (JPEG, PNG or WebP)')
+  .requiredOption('--audio <file>', 'voice track (WAV, MP3, M4A, OGG or FLAC)')
+  .requiredOption(
+    '--out <file.mp4>',
+    'output MP4; the poster (.jpg), HLS (.hls/) and metadata (.json) go beside it',
+  )
+  .addOption(promptOption)
+  .addOption(sizeOption)
+  .addOption(fpsOption)
+  .addOption(maxOption)
+  .option('--force', 'replace existing outputs')
+  .action(
+    async (o: {
+      image: string;
+      audio: string;
+      out: string;
+      prompt: string;
+      size: string;
+      fps: string;
+      maxDuration?: string;
+      force?: boolean;
+    }) => {
+      const config = configWith(o.maxDuration);
+      const req = {
+        imagePath: resolve(o.image),
+        audioPath: resolve(o.audio),
+        prompt: o.prompt,
+        size: parseSize(o.size),
+        fps: parseFps(o.fps),
+      };
+      const bar = progressBar('vt');
+      try {
+        const { result, paths } = await renderLesson(req, o.out, {
+          config,
+          force: o.force,
+          onProgress: (p) => bar.update(p),
+          onWorkDir: (dir) =>
+            process.stderr.isTTY && console.error(`live HLS while rendering: ${dir}/hls/index.m3u8`),
+        });
+        bar.stop();
+        const t = result.timings.totalSec;
+        for (const w of result.warnings) console.error(`warning: ${w}`);
+        console.log(
+          `${paths.mp4}: ${result.durationSec.toFixed(2)} s, ${result.frames} frames at ${result.fps} fps, ` +
+            `rendered in ${t.toFixed(1)} s (${(result.frames / t).toFixed(0)} fps, ` +
+            `${(result.audioDurationSec / t).toFixed(1)}× real time)`,
+        );
+        console.log(
+          `  poster ${paths.poster}\n  hls    ${paths.hlsDir}/index.m3u8\n  meta   ${paths.metadata}`,
+        );
+      } finally {
+        bar.stop();
+      }
+    },
+  );
+
+program
+  .command('batch')
+  .description('render every audio file in a folder against one portrait; skips what is already done')
+  .argument('<folder>', 'folder of audio files')
+  .requiredOption('--image <file>', 'portrait (JPEG, PNG or WebP)')
+  .option('--out <dir>', 'output folder (default: <folder>/rendered)')
+  .addOption(promptOption)
+  .addOption(sizeOption)
+  .addOption(fpsOption)
+  .addOption(maxOption)
+  .action(
+    async (
+      folder: string,
+      o: { image: string; out?: string; prompt: string; size: string; fps: string; maxDuration?: string },
+    ) => {
+      const summary = await renderBatch(resolve(folder), {
+        imagePath: resolve(o.image),
+        outDir: resolve(o.out ?? resolve(folder, 'rendered')),
+        prompt: o.prompt,
+        size: parseSize(o.size),
+        fps: parseFps(o.fps),
+        config: configWith(o.maxDuration),
+        log: (line) => console.log(line),
+      });
+      console.log(
+        `batch: ${summary.rendered} rendered, ${summary.skipped} skipped, ${summary.failed} failed`,
+      );
+      if (summary.failed > 0) process.exitCode = 1;
+    },
+  );
+
+function configWith(maxDuration: string | undefined) {
+  return loadConfig(
+    maxDuration === undefined ? process.env : { ...process.env, VT_MAX_AUDIO_SECONDS: maxDuration },
+  );
+}
+
+try {
+  await program.parseAsync();
+} catch (e) {
+  if (isRenderError(e)) {
+    console.error(`vt: ${e.message} [${e.code}]`);
+    process.exitCode = e.permanent ? 2 : 1;
+  } else {
+    console.error(`vt: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
+}

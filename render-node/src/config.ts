@@ -1,0 +1,29 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository root, found from this file whether it runs from source or from dist/. */
+export const REPO_ROOT = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..',
+);
+
+const schema = z.object({
+  VT_MODEL_DIR: z.string().default(join(REPO_ROOT, 'models')),
+  VT_MAX_AUDIO_SECONDS: z.coerce.number().positive().default(3600),
+  VT_X264_PRESET: z
+    .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'])
+    .default('superfast'),
+  VT_X264_CRF: z.coerce.number().int().min(0).max(51).default(22),
+});
+
+export type RenderNodeConfig = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RenderNodeConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid render-node configuration: ${detail}`);
+  }
+  return parsed.data;
+}

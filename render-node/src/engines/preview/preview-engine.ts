@@ -1,0 +1,207 @@
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { RenderError, isRenderError } from '../../errors.js';
+import { ENCODED_HLS_DIR, ENCODED_MP4, HLS_PLAYLIST, startEncoder } from '../../media/ffmpeg.js';
+import { checkAudio, checkPortrait } from '../../media/input-checks.js';
+import type { FrameSize } from '../../render-size.js';
+import { blinkTrack } from './animation/blink-schedule.js';
+import { headTrack } from './animation/head-motion.js';
+import { mouthTrack } from './animation/mouth-track.js';
+import type { FaceDetection } from './face/blazeface-decoder.js';
+import { detectFace, type FaceAnalysis } from './face/face-detector.js';
+import { buildFaceRig } from './render/face-rig.js';
+import { FrameRenderer, type FramePose } from './render/frame-renderer.js';
+import { rgbToYuv420 } from './render/yuv.js';
+import { composeBase } from './scene/compose-base.js';
+import { planScene, type ScenePlan } from './scene/scene-plan.js';
+import { analyseVoice } from './voice/voice-track.js';
+
+export const PREVIEW_ENGINE_VERSION = '1.0.0';
+export const POSTER_FILE = 'poster.jpg';
+
+export interface PreviewRenderRequest {
+  readonly imagePath: string;
+  readonly audioPath: string;
+  readonly prompt: string;
+  readonly size: FrameSize & { readonly text: string };
+  readonly fps: number;
+}
+
+export type RenderStage = 'analyse' | 'render';
+export interface RenderProgress {
+  readonly stage: RenderStage;
+  /** Of the whole render, 0–1. */
+  readonly fraction: number;
+  readonly framesDone: number;
+  readonly framesTotal: number;
+  readonly etaSec?: number;
+}
+
+export interface PreviewRenderOptions {
+  /** Empty folder the outputs are written to (ENCODED_MP4, hls/, poster.jpg). */
+  readonly workDir: string;
+  readonly maxAudioSeconds: number;
+  readonly x264Preset: string;
+  readonly x264Crf: number;
+  readonly hlsSegmentSeconds?: number;
+  readonly onProgress?: (p: RenderProgress) => void;
+  readonly signal?: AbortSignal;
+  /** A portrait already analysed (batch renders reuse it). */
+  readonly face?: FaceAnalysis;
+}
+
+export interface PreviewRenderResult {
+  readonly engine: { readonly name: 'preview'; readonly version: string };
+  readonly prompt: string;
+  readonly scene: ScenePlan;
+  readonly size: string;
+  readonly fps: number;
+  readonly frames: number;
+  readonly durationSec: number;
+  readonly audioDurationSec: number;
+  readonly face: { readonly detection: FaceDetection; readonly count: number };
+  readonly warnings: readonly string[];
+  readonly timings: { readonly analyseSec: number; readonly renderSec: number; readonly totalSec: number };
+  /** Relative to the work folder. */
+  readonly files: { readonly mp4: string; readonly hlsPlaylist: string; readonly poster: string };
+}
+
+/** Share of the progress bar given to analysis; rendering takes the rest. */
+const ANALYSE_SHARE = 0.1;
+
+/**
+ * The preview engine: portrait + voice → a talking-portrait lesson, on any CPU. Analysis (BlazeFace,
+ * Silero VAD, HeadAudio visemes) produces small per-frame tracks; frames are then drawn one at a time
+ * and streamed to ffmpeg, so memory does not grow with the lesson's length.
+ */
+export async function renderPreview(
+  req: PreviewRenderRequest,
+  o: PreviewRenderOptions,
+): Promise<PreviewRenderResult> {
+  const started = performance.now();
+  const since = (t: number): number => (performance.now() - t) / 1000;
+  const report = o.onProgress ?? (() => {});
+  throwIfCancelled(o.signal);
+
+  const face = o.face ?? (await analysePortrait(req.imagePath));
+  const probed = await checkAudio(req.audioPath, o.maxAudioSeconds);
+  const expectedSec = probed.audio?.durationSec ?? probed.durationSec;
+  const voice = await analyseVoice(req.audioPath, {
+    fps: req.fps,
+    maxSeconds: o.maxAudioSeconds,
+    expectedSec,
+    onProgress: (f) =>
+      report({ stage: 'analyse', fraction: f * ANALYSE_SHARE, framesDone: 0, framesTotal: 0 }),
+  });
+  throwIfCancelled(o.signal);
+
+  const seed = trackSeed(voice.rmsDb);
+  const mouth = mouthTrack(voice);
+  const blink = blinkTrack(voice.frameCount, req.fps, seed);
+  const head = headTrack(mouth.open, req.fps, seed);
+  const scene = planScene(req.prompt);
+  const base = await composeBase(
+    req.imagePath,
+    face.imageWidth,
+    face.imageHeight,
+    face.face,
+    req.size,
+    scene,
+  );
+  const renderer = new FrameRenderer(
+    rgbToYuv420(base.rgb, base.width, base.height),
+    buildFaceRig(base.face, base.width, base.height),
+  );
+  await sharp(base.rgb, { raw: { width: base.width, height: base.height, channels: 3 } })
+    .jpeg({ quality: 88, mozjpeg: true })
+    .toFile(join(o.workDir, POSTER_FILE));
+  const analyseSec = since(started);
+
+  const renderStarted = performance.now();
+  const encoder = startEncoder({
+    width: req.size.width,
+    height: req.size.height,
+    fps: req.fps,
+    audioPath: req.audioPath,
+    workDir: o.workDir,
+    hlsSegmentSeconds: o.hlsSegmentSeconds ?? 4,
+    preset: o.x264Preset,
+    crf: o.x264Crf,
+    metadata: {
+      comment: req.prompt,
+      description: req.prompt,
+      encoder_engine: `virtual-tutor preview ${PREVIEW_ENGINE_VERSION}`,
+    },
+  });
+  const pose: FramePose = { headX: 0, headY: 0, roll: 0, open: 0, spread: 0, round: 0, blink: 0 };
+  const total = voice.frameCount;
+  try {
+    for (let f = 0; f < total; f++) {
+      if (o.signal?.aborted) throw cancelled();
+      pose.headX = head.x[f]!;
+      pose.headY = head.y[f]!;
+      pose.roll = head.roll[f]!;
+      pose.open = mouth.open[f]!;
+      pose.spread = mouth.spread[f]!;
+      pose.round = mouth.round[f]!;
+      pose.blink = blink[f]!;
+      await encoder.write(renderer.render(pose));
+      if (f % 25 === 24 || f === total - 1) {
+        const elapsed = since(renderStarted);
+        report({
+          stage: 'render',
+          fraction: ANALYSE_SHARE + (1 - ANALYSE_SHARE) * ((f + 1) / total),
+          framesDone: f + 1,
+          framesTotal: total,
+          etaSec: (elapsed / (f + 1)) * (total - f - 1),
+        });
+      }
+    }
+    await encoder.finish();
+  } catch (e) {
+    encoder.abort();
+    if (isRenderError(e)) throw e;
+    throw new RenderError('ENCODER_FAILED', `Encoding the video failed: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+
+  const result: PreviewRenderResult = {
+    engine: { name: 'preview', version: PREVIEW_ENGINE_VERSION },
+    prompt: req.prompt,
+    scene,
+    size: req.size.text,
+    fps: req.fps,
+    frames: total,
+    durationSec: total / req.fps,
+    audioDurationSec: voice.durationSec,
+    face: { detection: base.face, count: face.faceCount },
+    warnings: face.warnings,
+    timings: { analyseSec, renderSec: since(renderStarted), totalSec: since(started) },
+    files: {
+      mp4: ENCODED_MP4,
+      hlsPlaylist: `${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`,
+      poster: POSTER_FILE,
+    },
+  };
+  return result;
+}
+
+/** Checks the portrait is a real image, then finds the face to animate. */
+export async function analysePortrait(imagePath: string): Promise<FaceAnalysis> {
+  await checkPortrait(imagePath);
+  return detectFace(imagePath);
+}
+
+const cancelled = (): RenderError => new RenderError('CANCELLED', 'The render was cancelled.');
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled();
+}
+
+/** FNV-1a over the loudness track: the same recording always gets the same blinks and sway. */
+function trackSeed(values: Float32Array): number {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
+}

@@ -1,0 +1,217 @@
+/**
+ * Every use of ffmpeg and ffprobe goes through this module. fluent-ffmpeg is archived upstream; keeping
+ * it behind these few functions means replacing it later touches one file.
+ */
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import ffmpeg from 'fluent-ffmpeg';
+
+export interface ProbedStream {
+  readonly codec: string;
+  readonly durationSec?: number;
+}
+export interface ProbedAudio extends ProbedStream {
+  readonly sampleRate: number;
+  readonly channels: number;
+}
+export interface ProbedVideo extends ProbedStream {
+  readonly width: number;
+  readonly height: number;
+  readonly frames?: number;
+  readonly pixFmt?: string;
+}
+export interface ProbeResult {
+  readonly formatName: string;
+  readonly durationSec?: number;
+  readonly audio?: ProbedAudio;
+  readonly video?: ProbedVideo;
+  readonly tags: Record<string, string>;
+}
+
+const num = (v: unknown): number | undefined => {
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/**
+ * ffprobe a file; rejects when ffprobe cannot read it as media at all. `countFrames` decodes the
+ * whole video to count its frames exactly (slow; for checking outputs).
+ */
+export function probe(path: string, options: { countFrames?: boolean } = {}): Promise<ProbeResult> {
+  return new Promise((resolve, reject) => {
+    ffmpeg.ffprobe(path, options.countFrames ? ['-count_frames'] : [], (err, data) => {
+      if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+      const a = data.streams.find((s) => s.codec_type === 'audio');
+      const v = data.streams.find((s) => s.codec_type === 'video');
+      resolve({
+        formatName: data.format.format_name ?? '',
+        durationSec: num(data.format.duration),
+        tags: Object.fromEntries(Object.entries(data.format.tags ?? {}).map(([k, val]) => [k, String(val)])),
+        audio: a && {
+          codec: a.codec_name ?? '',
+          durationSec: num(a.duration),
+          sampleRate: num(a.sample_rate) ?? 0,
+          channels: a.channels ?? 0,
+        },
+        video: v && {
+          codec: v.codec_name ?? '',
+          durationSec: num(v.duration),
+          width: v.width ?? 0,
+          height: v.height ?? 0,
+          frames: num(v.nb_read_frames) ?? num(v.nb_frames),
+          pixFmt: v.pix_fmt,
+        },
+      });
+    });
+  });
+}
+
+/**
+ * Decodes the first audio stream to mono 32-bit float PCM at `sampleRate`, chunk by chunk, so that
+ * a long recording never sits in memory whole.
+ */
+export async function* decodeAudio(path: string, sampleRate: number): AsyncGenerator<Float32Array> {
+  const stderr: string[] = [];
+  let failure: Error | undefined;
+  const command = ffmpeg(path)
+    .noVideo()
+    .audioChannels(1)
+    .audioFrequency(sampleRate)
+    .audioCodec('pcm_f32le')
+    .format('f32le')
+    .on('stderr', (line: string) => stderr.length < 50 && stderr.push(line))
+    .on('error', (err: Error) => {
+      failure = new Error(`ffmpeg could not decode the audio: ${lastLines(stderr) || err.message}`);
+      output.destroy();
+    });
+  const output = new PassThrough({ highWaterMark: 1 << 16 });
+  command.pipe(output, { end: true });
+  let carry = Buffer.alloc(0);
+  try {
+    for await (const chunk of output as AsyncIterable<Buffer>) {
+      const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const usable = bytes.length - (bytes.length % 4);
+      carry = Buffer.from(bytes.subarray(usable));
+      if (usable > 0) {
+        // Copy into an aligned buffer: Float32Array views need a 4-byte aligned offset.
+        const samples = new Float32Array(usable / 4);
+        Buffer.from(samples.buffer).set(bytes.subarray(0, usable));
+        yield samples;
+      }
+    }
+  } catch (e) {
+    if (!failure) throw e;
+  } finally {
+    command.kill('SIGKILL');
+  }
+  if (failure) throw failure;
+}
+
+export const ENCODED_MP4 = 'lesson.mp4';
+export const ENCODED_HLS_DIR = 'hls';
+export const HLS_PLAYLIST = 'index.m3u8';
+
+export interface EncoderSettings {
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  /** Audio muxed beside the video, re-encoded to AAC. */
+  readonly audioPath: string;
+  /**
+   * Folder ffmpeg runs in. Outputs get fixed, plain names inside it (ENCODED_MP4, ENCODED_HLS_DIR), so no
+   * user-chosen path ever has to survive the tee muxer's own escaping rules.
+   */
+  readonly workDir: string;
+  /** HLS written as the frames arrive: a player can start before the render ends. */
+  readonly hlsSegmentSeconds?: number;
+  readonly preset: string;
+  readonly crf: number;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+export interface FrameEncoder {
+  /** Queues one raw yuv420p frame; resolves when ffmpeg is ready for more (back-pressure). */
+  write(frame: Buffer): Promise<void>;
+  /** Closes the input and waits for ffmpeg to finish every output. */
+  finish(): Promise<void>;
+  /** Kills ffmpeg; finish() then rejects. */
+  abort(): void;
+}
+
+/** Starts ffmpeg reading raw yuv420p frames on stdin and writing MP4 (+ HLS) in one encode. */
+export function startEncoder(s: EncoderSettings): FrameEncoder {
+  const frames = new PassThrough({ highWaterMark: s.width * s.height * 3 });
+  const stderr: string[] = [];
+  const gop = s.fps * 2;
+  const outputs = [`[f=mp4:movflags=+faststart]${ENCODED_MP4}`];
+  if (s.hlsSegmentSeconds) {
+    mkdirSync(join(s.workDir, ENCODED_HLS_DIR), { recursive: true });
+    outputs.push(
+      `[f=hls:hls_time=${s.hlsSegmentSeconds}:hls_playlist_type=event:` +
+        `hls_segment_filename=${ENCODED_HLS_DIR}/segment_%05d.ts]${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`,
+    );
+  }
+  const metadata = Object.entries(s.metadata ?? {}).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
+  const command = ffmpeg({ cwd: s.workDir })
+    .input(frames)
+    .inputFormat('rawvideo')
+    .inputOptions([
+      '-pix_fmt',
+      'yuv420p',
+      '-video_size',
+      `${s.width}x${s.height}`,
+      '-framerate',
+      String(s.fps),
+    ])
+    .input(s.audioPath)
+    .outputOptions(
+      [
+        ['-map', '0:v:0', '-map', '1:a:0'],
+        ['-c:v', 'libx264', '-preset', s.preset, '-crf', String(s.crf), '-pix_fmt', 'yuv420p'],
+        // Fixed GOP so every HLS segment starts on a keyframe.
+        ['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0'],
+        ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2'],
+        ['-flags', '+global_header'],
+        metadata,
+        ['-f', 'tee'],
+      ].flat(),
+    )
+    .output(outputs.join('|'))
+    .on('stderr', (line: string) => {
+      stderr.push(line);
+      if (stderr.length > 40) stderr.shift();
+    });
+
+  const done = new Promise<void>((resolve, reject) => {
+    command.on('end', () => resolve());
+    command.on('error', (err: Error) =>
+      reject(new Error(`ffmpeg failed: ${lastLines(stderr) || err.message}`, { cause: err })),
+    );
+  });
+  done.catch(() => frames.destroy());
+  command.run();
+
+  return {
+    async write(frame) {
+      if (frames.destroyed) await done;
+      if (!frames.write(frame)) {
+        await Promise.race([once(frames, 'drain'), done]);
+      }
+    },
+    async finish() {
+      frames.end();
+      await done;
+    },
+    abort() {
+      command.kill('SIGKILL');
+    },
+  };
+}
+
+const lastLines = (lines: readonly string[]): string =>
+  lines
+    .filter((l) => l.trim() && !/^\s*(frame=|size=|Press \[q\])/.test(l))
+    .slice(-3)
+    .join(' / ');

@@ -1,0 +1,35 @@
+import { RenderError } from './errors.js';
+
+/**
+ * Output sizes, written as Live Avatar writes them ("width*height"). The two landscape sizes are the
+ * ones its documentation names (688*368 standard, 384*256 preview); the portrait ones are the same
+ * frames turned for phones and DingTalk. Every dimension is even, as yuv420p requires.
+ */
+export const SUPPORTED_SIZES = ['688*368', '384*256', '368*688', '256*384', '1280*720', '720*1280'] as const;
+export type SizeString = (typeof SUPPORTED_SIZES)[number];
+
+export interface FrameSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+export function parseSize(text: string): FrameSize & { text: SizeString } {
+  const normalised = text.trim().replace(/[xX×]/, '*');
+  const known = SUPPORTED_SIZES.find((s) => s === normalised);
+  if (!known) {
+    throw new RenderError(
+      'BAD_SIZE',
+      `Unknown size "${text}". Use one of: ${SUPPORTED_SIZES.join(', ')} (width*height).`,
+    );
+  }
+  const [width, height] = known.split('*').map(Number) as [number, number];
+  return { width, height, text: known };
+}
+
+export function parseFps(value: string | number): number {
+  const fps = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(fps) || fps < 10 || fps > 60) {
+    throw new RenderError('BAD_FPS', `Frame rate must be a whole number from 10 to 60, not "${value}".`);
+  }
+  return fps;
+}
