@@ -1,6 +1,6 @@
 /** Tests run the TypeScript sources directly (swc strips types; `npm run typecheck` checks them). */
 export default {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/tests/node-environment.js',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
@@ -11,6 +11,7 @@ export default {
     ],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testTimeout: 120000,
+  globalSetup: '<rootDir>/tests/global-setup.js',
+  testTimeout: 180000,
   maxWorkers: 1,
 };

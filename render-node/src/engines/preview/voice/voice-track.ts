@@ -81,8 +81,9 @@ export async function analyseVoice(audioPath: string, o: VoiceAnalysisOptions): 
     rmsDb[f] = 10 * Math.log10(energy + 1e-10);
     const centre = (f + 0.5) * samplesPerFrame;
     speechProb[f] = vadProbs[Math.min(vadProbs.length - 1, Math.floor(centre / VAD_WINDOW))] ?? 0;
+    // Silero decides what is speech; HeadAudio only says which shape it is.
     const v = visemeByFrame[f];
-    if (v !== undefined) viseme[f] = v;
+    if (v !== undefined && speechProb[f]! >= 0.5) viseme[f] = v;
   }
   o.onProgress?.(1);
   return { fps: o.fps, frameCount, durationSec, rmsDb, speechProb, viseme };

@@ -1,0 +1,52 @@
+import { analyseVoice } from '../../render-node/src/engines/preview/voice/voice-track.js';
+import { VISEME_SILENCE } from '../../render-node/src/engines/preview/voice/viseme-classifier.js';
+import { makeSpeech, type Speech } from '../helpers/speech.js';
+
+const FPS = 25;
+
+function framesOf(speech: Speech, kind: 'say' | 'silence', margin = 0.25): number[] {
+  const frames: number[] = [];
+  for (const p of speech.parts) {
+    if (!(kind in p)) continue;
+    for (let f = Math.ceil((p.start + margin) * FPS); f < Math.floor((p.end - margin) * FPS); f++) frames.push(f);
+  }
+  return frames;
+}
+
+const mean = (v: number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
+
+describe.each([
+  ['English', 'en-us', 'Welcome to the safety training. Today we learn how to lift heavy boxes.'],
+  ['Mandarin', 'cmn', '欢迎参加安全培训。今天我们学习如何搬运重物。'],
+] as const)('voice analysis of %s speech (real Silero VAD and HeadAudio)', (_name, voice, text) => {
+  let speech: Speech;
+  beforeAll(async () => {
+    speech = await makeSpeech([{ silence: 1.5 }, { say: text, voice }, { silence: 2 }, { say: text, voice }, { silence: 1 }]);
+  });
+
+  it('tells speech from silence', async () => {
+    const track = await analyseVoice(speech.path, { fps: FPS, maxSeconds: 600 });
+    expect(Math.abs(track.durationSec - speech.durationSec)).toBeLessThan(0.01);
+    expect(track.frameCount).toBe(Math.round(speech.durationSec * FPS));
+    const inSpeech = framesOf(speech, 'say').map((f) => track.speechProb[f]!);
+    const inSilence = framesOf(speech, 'silence').map((f) => track.speechProb[f]!);
+    expect(mean(inSpeech)).toBeGreaterThan(0.7);
+    expect(Math.max(...inSilence)).toBeLessThan(0.3);
+    expect(mean(framesOf(speech, 'say').map((f) => track.rmsDb[f]!))).toBeGreaterThan(
+      mean(framesOf(speech, 'silence').map((f) => track.rmsDb[f]!)) + 30,
+    );
+  });
+
+  it('hears several different visemes in speech and none in silence', async () => {
+    const track = await analyseVoice(speech.path, { fps: FPS, maxSeconds: 600 });
+    const spoken = new Set(framesOf(speech, 'say').map((f) => track.viseme[f]!));
+    spoken.delete(VISEME_SILENCE);
+    expect(spoken.size).toBeGreaterThanOrEqual(5);
+    const silent = framesOf(speech, 'silence', 0.4).map((f) => track.viseme[f]!);
+    expect(silent.filter((v) => v !== VISEME_SILENCE).length / silent.length).toBeLessThan(0.1);
+  });
+
+  it('stops at the length limit', async () => {
+    await expect(analyseVoice(speech.path, { fps: FPS, maxSeconds: 3 })).rejects.toMatchObject({ code: 'AUDIO_TOO_LONG' });
+  });
+});
