@@ -9,5 +9,7 @@ export const PORTRAIT = join(SHARED, 'fixtures/portraits/astronaut.png');
 export const VT_CLI = join(REPO, 'dist/render-node/src/cli/vt.js');
 
 if (!existsSync(PORTRAIT)) {
-  throw new Error(`Test fixture ${PORTRAIT} is missing: shared/ must sit beside the checkout (or set VT_SHARED_DIR).`);
+  throw new Error(
+    `Test fixture ${PORTRAIT} is missing: shared/ must sit beside the checkout (or set VT_SHARED_DIR).`,
+  );
 }

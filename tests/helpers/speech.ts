@@ -25,7 +25,8 @@ export async function makeSpeech(parts: SpeechPart[], dir = scratchDir()): Promi
   for (const [i, part] of parts.entries()) {
     const file = join(dir, `part-${i}.wav`);
     if ('say' in part) await run('espeak-ng', ['-v', part.voice ?? 'en-us', '-w', file, part.say]);
-    else await run('sox', ['-n', '-r', '22050', '-c', '1', '-b', '16', file, 'trim', '0', String(part.silence)]);
+    else
+      await run('sox', ['-n', '-r', '22050', '-c', '1', '-b', '16', file, 'trim', '0', String(part.silence)]);
     const len = Number((await run('soxi', ['-D', file])).stdout.trim());
     timed.push({ ...part, start: t, end: t + len });
     t += len;

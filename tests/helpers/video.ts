@@ -31,7 +31,9 @@ async function decode(args: string[]): Promise<Buffer> {
     let err = '';
     p.stdout.on('data', (d: Buffer) => out.push(d));
     p.stderr.on('data', (d: Buffer) => (err += d));
-    p.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`ffmpeg ${code}: ${err}`))));
+    p.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`ffmpeg ${code}: ${err}`)),
+    );
   });
 }
 
@@ -47,7 +49,17 @@ export async function regionFrames(video: string, box: Box): Promise<Uint8Array[
   // ffmpeg crops yuv420p to even sizes and positions: ask for exactly those.
   const even = (v: number): number => 2 * Math.round(v / 2);
   const b = { x: even(box.x), y: even(box.y), w: even(box.w), h: even(box.h) };
-  const raw = await decode(['-i', video, '-vf', `crop=${b.w}:${b.h}:${b.x}:${b.y}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-']);
+  const raw = await decode([
+    '-i',
+    video,
+    '-vf',
+    `crop=${b.w}:${b.h}:${b.x}:${b.y}`,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'gray',
+    '-',
+  ]);
   const size = b.w * b.h;
   const frames: Uint8Array[] = [];
   for (let o = 0; o + size <= raw.length; o += size) frames.push(raw.subarray(o, o + size));
@@ -63,6 +75,12 @@ export function frameMotion(frames: Uint8Array[]): number[] {
     for (let k = 0; k < f.length; k++) sum += Math.abs(f[k]! - prev[k]!);
     return sum / f.length;
   });
+}
+
+/** Length of the sound itself, decoded (containers such as MP3 add encoder padding to their stated duration). */
+export async function decodedAudioSec(audio: string): Promise<number> {
+  const raw = await decode(['-i', audio, '-ac', '1', '-ar', '48000', '-f', 's16le', '-']);
+  return raw.length / 2 / 48000;
 }
 
 /** RMS of the audio in each video frame's time slot. */
@@ -105,7 +123,7 @@ export function pearson(a: number[], b: number[]): number {
 /** Names of the top-level MP4 boxes in order (faststart puts moov before mdat). */
 export function mp4TopLevelBoxes(file: Buffer): string[] {
   const names: string[] = [];
-  for (let o = 0; o + 8 <= file.length; ) {
+  for (let o = 0; o + 8 <= file.length;) {
     let size = file.readUInt32BE(o);
     const name = file.toString('latin1', o + 4, o + 8);
     if (size === 1) size = Number(file.readBigUInt64BE(o + 8));

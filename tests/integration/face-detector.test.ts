@@ -5,7 +5,8 @@ import { RenderError } from '../../render-node/src/errors.js';
 import { PORTRAIT } from '../helpers/paths.js';
 import { scratchDir } from '../helpers/speech.js';
 
-const near = (v: number, target: number, tol: number): void => expect(Math.abs(v - target)).toBeLessThanOrEqual(tol);
+const near = (v: number, target: number, tol: number): void =>
+  expect(Math.abs(v - target)).toBeLessThanOrEqual(tol);
 
 describe('face detection with the real BlazeFace models', () => {
   it('finds the astronaut’s face and its landmarks', async () => {
@@ -43,15 +44,22 @@ describe('face detection with the real BlazeFace models', () => {
   });
 
   it('refuses a picture without a face', async () => {
-    const blank = await sharp({ create: { width: 512, height: 512, channels: 3, background: { r: 90, g: 140, b: 200 } } })
+    const blank = await sharp({
+      create: { width: 512, height: 512, channels: 3, background: { r: 90, g: 140, b: 200 } },
+    })
       .png()
       .toBuffer();
-    await expect(detectFace(blank)).rejects.toMatchObject({ code: 'NO_FACE', message: expect.stringContaining('512×512') });
+    await expect(detectFace(blank)).rejects.toMatchObject({
+      code: 'NO_FACE',
+      message: expect.stringContaining('512×512'),
+    });
   });
 
   it('refuses a face smaller than 64 px', async () => {
     const tiny = await sharp(PORTRAIT).resize(200, 200).toBuffer();
-    const canvas = await sharp({ create: { width: 800, height: 800, channels: 3, background: { r: 200, g: 200, b: 200 } } })
+    const canvas = await sharp({
+      create: { width: 800, height: 800, channels: 3, background: { r: 200, g: 200, b: 200 } },
+    })
       .composite([{ input: tiny, left: 300, top: 300 }])
       .png()
       .toBuffer();
@@ -63,7 +71,9 @@ describe('face detection with the real BlazeFace models', () => {
   it('animates the largest of several faces and says so', async () => {
     const small = await sharp(PORTRAIT).resize(300, 300).toBuffer();
     const big = await sharp(PORTRAIT).resize(512, 512).toBuffer();
-    const group = await sharp({ create: { width: 900, height: 560, channels: 3, background: { r: 230, g: 230, b: 230 } } })
+    const group = await sharp({
+      create: { width: 900, height: 560, channels: 3, background: { r: 230, g: 230, b: 230 } },
+    })
       .composite([
         { input: big, left: 0, top: 0 },
         { input: small, left: 580, top: 200 },

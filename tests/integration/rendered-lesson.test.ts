@@ -25,7 +25,8 @@ function frames(speech: Speech, kind: 'say' | 'silence', margin: number): number
     .filter((p) => kind in p)
     .flatMap((p) => {
       const out: number[] = [];
-      for (let f = Math.ceil((p.start + margin) * FPS); f < Math.floor((p.end - margin) * FPS); f++) out.push(f);
+      for (let f = Math.ceil((p.start + margin) * FPS); f < Math.floor((p.end - margin) * FPS); f++)
+        out.push(f);
       return out;
     });
 }
@@ -40,7 +41,11 @@ function regions(k: FaceKeypoints): { mouth: Box; eyes: Box } {
 }
 
 describe.each([
-  ['English', 'en-us', 'Welcome to the onboarding course. Please read the safety rules before you start working.'],
+  [
+    'English',
+    'en-us',
+    'Welcome to the onboarding course. Please read the safety rules before you start working.',
+  ],
   ['Mandarin', 'cmn', '欢迎参加入职培训。开始工作之前，请先阅读安全规定。'],
 ] as const)('a lesson rendered from %s speech with silences', (_name, voice, text) => {
   const prompt = `A friendly trainer explains the rules (${voice})`;
@@ -51,15 +56,30 @@ describe.each([
 
   beforeAll(async () => {
     dir = scratchDir();
-    speech = await makeSpeech([{ silence: 1.5 }, { say: text, voice }, { silence: 2.5 }, { say: text, voice }, { silence: 1.5 }], dir);
+    speech = await makeSpeech(
+      [{ silence: 1.5 }, { say: text, voice }, { silence: 2.5 }, { say: text, voice }, { silence: 1.5 }],
+      dir,
+    );
     mp4 = join(dir, 'lesson.mp4');
-    cli = await runVt(['render', '--image', PORTRAIT, '--audio', speech.path, '--prompt', prompt, '--out', mp4]);
+    cli = await runVt([
+      'render',
+      '--image',
+      PORTRAIT,
+      '--audio',
+      speech.path,
+      '--prompt',
+      prompt,
+      '--out',
+      mp4,
+    ]);
   });
 
   it('finishes with a one-line summary', () => {
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
-    expect(cli.stdout).toMatch(/lesson\.mp4: \d+\.\d\d s, \d+ frames at 25 fps, rendered in [\d.]+ s \(\d+ fps, [\d.]+× real time\)/);
+    expect(cli.stdout).toMatch(
+      /lesson\.mp4: \d+\.\d\d s, \d+ frames at 25 fps, rendered in [\d.]+ s \(\d+ fps, [\d.]+× real time\)/,
+    );
   });
 
   it('is H.264 yuv420p with AAC, faststart, as long as the audio to within one frame', async () => {

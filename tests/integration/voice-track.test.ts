@@ -8,7 +8,8 @@ function framesOf(speech: Speech, kind: 'say' | 'silence', margin = 0.25): numbe
   const frames: number[] = [];
   for (const p of speech.parts) {
     if (!(kind in p)) continue;
-    for (let f = Math.ceil((p.start + margin) * FPS); f < Math.floor((p.end - margin) * FPS); f++) frames.push(f);
+    for (let f = Math.ceil((p.start + margin) * FPS); f < Math.floor((p.end - margin) * FPS); f++)
+      frames.push(f);
   }
   return frames;
 }
@@ -21,7 +22,13 @@ describe.each([
 ] as const)('voice analysis of %s speech (real Silero VAD and HeadAudio)', (_name, voice, text) => {
   let speech: Speech;
   beforeAll(async () => {
-    speech = await makeSpeech([{ silence: 1.5 }, { say: text, voice }, { silence: 2 }, { say: text, voice }, { silence: 1 }]);
+    speech = await makeSpeech([
+      { silence: 1.5 },
+      { say: text, voice },
+      { silence: 2 },
+      { say: text, voice },
+      { silence: 1 },
+    ]);
   });
 
   it('tells speech from silence', async () => {
@@ -47,6 +54,8 @@ describe.each([
   });
 
   it('stops at the length limit', async () => {
-    await expect(analyseVoice(speech.path, { fps: FPS, maxSeconds: 3 })).rejects.toMatchObject({ code: 'AUDIO_TOO_LONG' });
+    await expect(analyseVoice(speech.path, { fps: FPS, maxSeconds: 3 })).rejects.toMatchObject({
+      code: 'AUDIO_TOO_LONG',
+    });
   });
 });

@@ -82,8 +82,18 @@ describe('mouth track', () => {
   });
 
   it('rounds the lips for O/U and spreads them for I/E', () => {
-    const rounded = mouthTrack(voice([...silence, ...Array.from({ length: 25 }, () => ({ prob: 0.9, db: -20, viseme: 'U' as const }))]));
-    const spread = mouthTrack(voice([...silence, ...Array.from({ length: 25 }, () => ({ prob: 0.9, db: -20, viseme: 'I' as const }))]));
+    const rounded = mouthTrack(
+      voice([
+        ...silence,
+        ...Array.from({ length: 25 }, () => ({ prob: 0.9, db: -20, viseme: 'U' as const })),
+      ]),
+    );
+    const spread = mouthTrack(
+      voice([
+        ...silence,
+        ...Array.from({ length: 25 }, () => ({ prob: 0.9, db: -20, viseme: 'I' as const })),
+      ]),
+    );
     expect(rounded.round[45]!).toBeGreaterThan(0.8);
     expect(rounded.spread[45]!).toBeLessThan(0.1);
     expect(spread.spread[45]!).toBeGreaterThan(0.8);
@@ -112,6 +122,8 @@ describe('head motion', () => {
     const speaking = new Float32Array(FPS * 60);
     for (let f = 250; f < 260; f++) speaking[f] = 1;
     const nodding = headTrack(speaking, FPS, 7);
-    expect(Math.max(...nodding.y.subarray(250, 275)) - Math.max(...h.y.subarray(250, 275))).toBeGreaterThan(0.005);
+    expect(Math.max(...nodding.y.subarray(250, 275)) - Math.max(...h.y.subarray(250, 275))).toBeGreaterThan(
+      0.005,
+    );
   });
 });

@@ -11,7 +11,10 @@ import {
 
 const logit = (p: number): number => Math.log(p / (1 - p));
 
-function rawOutput(hits: Array<{ anchor: number; score: number; r: number[] }>): { scores: Float32Array; regressors: Float32Array } {
+function rawOutput(hits: Array<{ anchor: number; score: number; r: number[] }>): {
+  scores: Float32Array;
+  regressors: Float32Array;
+} {
   const scores = new Float32Array(ANCHOR_COUNT).fill(-20);
   const regressors = new Float32Array(ANCHOR_COUNT * REGRESSOR_STRIDE);
   for (const h of hits) {
@@ -37,13 +40,20 @@ describe('decodeBlazeFace', () => {
   it('decodes box and keypoints relative to the anchor, in input pixels', () => {
     const anchor = 512 + 6 * (3 * 8 + 4); // layer 2, cell (x 4, y 3)
     const r = [8, -16, 64, 80, -10, -12, 10, -12, 0, 0, 0, 20, -30, -4, 30, -4];
-    const [d] = decodeBlazeFace(rawOutput([{ anchor, score: 0.9, r }]).scores, rawOutput([{ anchor, score: 0.9, r }]).regressors, 256);
+    const [d] = decodeBlazeFace(
+      rawOutput([{ anchor, score: 0.9, r }]).scores,
+      rawOutput([{ anchor, score: 0.9, r }]).regressors,
+      256,
+    );
     const ax = 4.5 / 8;
     const ay = 3.5 / 8;
     expect(d!.score).toBeCloseTo(0.9, 5);
     expect(d!.x1).toBeCloseTo(ax + 8 / 256 - 32 / 256, 6);
     expect(d!.y2).toBeCloseTo(ay - 16 / 256 + 40 / 256, 6);
-    expect(d!.keypoints.rightEye).toEqual({ x: expect.closeTo(ax - 10 / 256, 6), y: expect.closeTo(ay - 12 / 256, 6) });
+    expect(d!.keypoints.rightEye).toEqual({
+      x: expect.closeTo(ax - 10 / 256, 6),
+      y: expect.closeTo(ay - 12 / 256, 6),
+    });
     expect(d!.keypoints.mouth.y).toBeCloseTo(ay + 20 / 256, 6);
     expect(d!.keypoints.leftEar.x).toBeCloseTo(ax + 30 / 256, 6);
   });
@@ -71,7 +81,14 @@ describe('decodeBlazeFace', () => {
 describe('geometry helpers', () => {
   const box = (x1: number, y1: number, x2: number, y2: number, score = 1): FaceDetection => {
     const p = { x: 0, y: 0 };
-    return { score, x1, y1, x2, y2, keypoints: { rightEye: p, leftEye: p, nose: p, mouth: p, rightEar: p, leftEar: p } };
+    return {
+      score,
+      x1,
+      y1,
+      x2,
+      y2,
+      keypoints: { rightEye: p, leftEye: p, nose: p, mouth: p, rightEar: p, leftEar: p },
+    };
   };
   it('computes IoU', () => {
     expect(iou(box(0, 0, 2, 2), box(1, 0, 3, 2))).toBeCloseTo(1 / 3);
@@ -81,6 +98,11 @@ describe('geometry helpers', () => {
     expect(weightedNms([box(0, 0, 2, 2, 0.5), box(0, 0, 2, 2, 0.7)], 0.3)).toEqual([box(0, 0, 2, 2, 0.7)]);
   });
   it('maps detections through scale and offset', () => {
-    expect(mapDetection(box(0.5, 0.25, 1, 1), 256, -10, 4)).toMatchObject({ x1: 118, y1: 68, x2: 246, y2: 260 });
+    expect(mapDetection(box(0.5, 0.25, 1, 1), 256, -10, 4)).toMatchObject({
+      x1: 118,
+      y1: 68,
+      x2: 246,
+      y2: 260,
+    });
   });
 });

@@ -3,7 +3,10 @@ import { planScene } from '../../render-node/src/engines/preview/scene/scene-pla
 describe('scene plan from the prompt', () => {
   it('defaults to a medium shot on the photo as it is', () => {
     expect(planScene('')).toMatchObject({ framing: 'medium', background: { kind: 'photo' } });
-    expect(planScene('A professional woman speaking clearly')).toMatchObject({ framing: 'medium', background: { kind: 'photo' } });
+    expect(planScene('A professional woman speaking clearly')).toMatchObject({
+      framing: 'medium',
+      background: { kind: 'photo' },
+    });
   });
 
   it.each([
@@ -23,7 +26,10 @@ describe('scene plan from the prompt', () => {
   });
 
   it('takes a colour only when said of the background', () => {
-    expect(planScene('in front of a plain blue background').background).toMatchObject({ kind: 'colour', name: 'blue' });
+    expect(planScene('in front of a plain blue background').background).toMatchObject({
+      kind: 'colour',
+      name: 'blue',
+    });
     expect(planScene('白色背景，正式着装').background).toMatchObject({ kind: 'colour', name: 'white' });
     expect(planScene('a woman in a red jacket').background).toEqual({ kind: 'photo' });
   });

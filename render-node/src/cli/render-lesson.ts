@@ -71,10 +71,6 @@ export async function renderLesson(
   process.once('SIGTERM', cancel);
   try {
     o.onWorkDir?.(pending.workDir);
-    const [imageSha, audioSha] = await Promise.all([
-      o.imageSha ?? sha256File(req.imagePath),
-      sha256File(req.audioPath),
-    ]);
     const result = await renderPreview(req, {
       workDir: pending.workDir,
       maxAudioSeconds: o.config.VT_MAX_AUDIO_SECONDS,
@@ -84,6 +80,11 @@ export async function renderLesson(
       signal: controller.signal,
       onProgress: o.onProgress,
     });
+    // Hashed once the inputs are known to be readable media.
+    const [imageSha, audioSha] = await Promise.all([
+      o.imageSha ?? sha256File(req.imagePath),
+      sha256File(req.audioPath),
+    ]);
     const p = pending.paths;
     const metadata: LessonMetadata = {
       ...result,

@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as absolute } from 'node:path';
 import { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 
@@ -41,7 +41,7 @@ const num = (v: unknown): number | undefined => {
  */
 export function probe(path: string, options: { countFrames?: boolean } = {}): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
-    ffmpeg.ffprobe(path, options.countFrames ? ['-count_frames'] : [], (err, data) => {
+    ffmpeg.ffprobe(absolute(path), options.countFrames ? ['-count_frames'] : [], (err, data) => {
       if (err) return reject(err instanceof Error ? err : new Error(String(err)));
       const a = data.streams.find((s) => s.codec_type === 'audio');
       const v = data.streams.find((s) => s.codec_type === 'video');
@@ -75,7 +75,7 @@ export function probe(path: string, options: { countFrames?: boolean } = {}): Pr
 export async function* decodeAudio(path: string, sampleRate: number): AsyncGenerator<Float32Array> {
   const stderr: string[] = [];
   let failure: Error | undefined;
-  const command = ffmpeg(path)
+  const command = ffmpeg(absolute(path))
     .noVideo()
     .audioChannels(1)
     .audioFrequency(sampleRate)
@@ -154,35 +154,32 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
     );
   }
   const metadata = Object.entries(s.metadata ?? {}).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
-  const command = ffmpeg({ cwd: s.workDir })
-    .input(frames)
-    .inputFormat('rawvideo')
-    .inputOptions([
-      '-pix_fmt',
-      'yuv420p',
-      '-video_size',
-      `${s.width}x${s.height}`,
-      '-framerate',
-      String(s.fps),
-    ])
-    .input(s.audioPath)
-    .outputOptions(
-      [
-        ['-map', '0:v:0', '-map', '1:a:0'],
-        ['-c:v', 'libx264', '-preset', s.preset, '-crf', String(s.crf), '-pix_fmt', 'yuv420p'],
-        // Fixed GOP so every HLS segment starts on a keyframe.
-        ['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0'],
-        ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2'],
-        ['-flags', '+global_header'],
-        metadata,
-        ['-f', 'tee'],
-      ].flat(),
-    )
-    .output(outputs.join('|'))
-    .on('stderr', (line: string) => {
-      stderr.push(line);
-      if (stderr.length > 40) stderr.shift();
-    });
+  const command = ffmpeg({ cwd: s.workDir }).input(frames).inputFormat('rawvideo');
+  addOptions(command, 'input', [
+    '-pix_fmt',
+    'yuv420p',
+    '-video_size',
+    `${s.width}x${s.height}`,
+    '-framerate',
+    String(s.fps),
+  ]);
+  // Absolute paths: a relative name such as "concat:…" or "-x" could read as a protocol or a flag.
+  command.input(absolute(s.audioPath));
+  addOptions(command, 'output', [
+    ...['-map', '0:v:0', '-map', '1:a:0'],
+    ...['-c:v', 'libx264', '-preset', s.preset, '-crf', String(s.crf), '-pix_fmt', 'yuv420p'],
+    // Fixed GOP so every HLS segment starts on a keyframe.
+    ...['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0'],
+    ...['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv'],
+    ...['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2'],
+    ...['-flags', '+global_header'],
+    ...metadata,
+    ...['-f', 'tee'],
+  ]);
+  command.output(outputs.join('|')).on('stderr', (line: string) => {
+    stderr.push(line);
+    if (stderr.length > 40) stderr.shift();
+  });
 
   const done = new Promise<void>((resolve, reject) => {
     command.on('end', () => resolve());
@@ -208,6 +205,18 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
       command.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * fluent-ffmpeg splits an option string that holds exactly one space into two arguments, unless the
+ * option is given as a (flag, value) pair of its own. Values here can be user text (the prompt goes
+ * into -metadata): pass every flag with its value as such a pair, so no text can become an argument.
+ */
+function addOptions(command: ffmpeg.FfmpegCommand, to: 'input' | 'output', args: readonly string[]): void {
+  for (let i = 0; i < args.length; i += 2) {
+    if (to === 'input') command.inputOptions(args[i]!, args[i + 1]!);
+    else command.outputOptions(args[i]!, args[i + 1]!);
+  }
 }
 
 const lastLines = (lines: readonly string[]): string =>
