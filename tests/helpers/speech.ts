@@ -42,3 +42,9 @@ export async function convertAudio(from: string, to: string, args: string[] = []
   await run('ffmpeg', ['-v', 'error', '-y', '-i', from, ...args, to]);
   return to;
 }
+
+/** The same recording played `times` times in a row (sox), for long lessons. */
+export async function repeatAudio(from: string, to: string, times: number): Promise<string> {
+  await run('sox', [from, to, 'repeat', String(times - 1)]);
+  return to;
+}

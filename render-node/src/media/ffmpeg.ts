@@ -35,6 +35,20 @@ const num = (v: unknown): number | undefined => {
   return Number.isFinite(n) ? n : undefined;
 };
 
+let warm: Promise<void> | undefined;
+
+/**
+ * fluent-ffmpeg looks ffmpeg up and lists its formats and encoders (three processes, ~0.2 s) before
+ * the first command of a process. Starting that early lets it overlap other work; later commands
+ * find it cached.
+ */
+export function warmUp(): Promise<void> {
+  warm ??= new Promise<void>((resolve) => {
+    ffmpeg().availableFormats(() => ffmpeg().availableEncoders(() => resolve()));
+  });
+  return warm;
+}
+
 /**
  * ffprobe a file; rejects when ffprobe cannot read it as media at all. `countFrames` decodes the
  * whole video to count its frames exactly (slow; for checking outputs).
@@ -72,7 +86,10 @@ export function probe(path: string, options: { countFrames?: boolean } = {}): Pr
  * Decodes the first audio stream to mono 32-bit float PCM at `sampleRate`, chunk by chunk, so that
  * a long recording never sits in memory whole.
  */
-export async function* decodeAudio(path: string, sampleRate: number): AsyncGenerator<Float32Array> {
+export async function* decodeAudio(
+  path: string,
+  sampleRate: number,
+): AsyncGenerator<Float32Array<ArrayBuffer>> {
   const stderr: string[] = [];
   let failure: Error | undefined;
   const command = ffmpeg(absolute(path))
@@ -171,7 +188,8 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
     // Fixed GOP so every HLS segment starts on a keyframe.
     ...['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0'],
     ...['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv'],
-    ...['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2'],
+    // AAC at 48 kHz, keeping the voice's channels (mono stays mono: half the audio work, same sound).
+    ...['-c:a', 'aac', '-b:a', '128k', '-ar', '48000'],
     ...['-flags', '+global_header'],
     ...metadata,
     ...['-f', 'tee'],

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { RenderError, isRenderError } from '../../errors.js';
-import { ENCODED_HLS_DIR, ENCODED_MP4, HLS_PLAYLIST, startEncoder } from '../../media/ffmpeg.js';
+import { ENCODED_HLS_DIR, ENCODED_MP4, HLS_PLAYLIST, startEncoder, warmUp } from '../../media/ffmpeg.js';
 import { checkAudio, checkPortrait } from '../../media/input-checks.js';
 import type { FrameSize } from '../../render-size.js';
 import { blinkTrack } from './animation/blink-schedule.js';
@@ -14,7 +14,7 @@ import { FrameRenderer, type FramePose } from './render/frame-renderer.js';
 import { rgbToYuv420 } from './render/yuv.js';
 import { composeBase } from './scene/compose-base.js';
 import { planScene, type ScenePlan } from './scene/scene-plan.js';
-import { analyseVoice } from './voice/voice-track.js';
+import { analyseVoice, closeVoiceWorkers, startVoiceWorkers } from './voice/voice-track.js';
 
 export const PREVIEW_ENGINE_VERSION = '1.0.0';
 export const POSTER_FILE = 'poster.jpg';
@@ -83,41 +83,45 @@ export async function renderPreview(
   const report = o.onProgress ?? (() => {});
   throwIfCancelled(o.signal);
 
-  const face = o.face ?? (await analysePortrait(req.imagePath));
-  const probed = await checkAudio(req.audioPath, o.maxAudioSeconds);
-  const expectedSec = probed.audio?.durationSec ?? probed.durationSec;
-  const voice = await analyseVoice(req.audioPath, {
-    fps: req.fps,
-    maxSeconds: o.maxAudioSeconds,
-    expectedSec,
-    onProgress: (f) =>
-      report({ stage: 'analyse', fraction: f * ANALYSE_SHARE, framesDone: 0, framesTotal: 0 }),
-  });
-  throwIfCancelled(o.signal);
-
-  const seed = trackSeed(voice.rmsDb);
-  const mouth = mouthTrack(voice);
-  const blink = blinkTrack(voice.frameCount, req.fps, seed);
-  const head = headTrack(mouth.open, req.fps, seed);
+  // Everything that needs only the inputs starts at once: the checks, the analysis workers loading
+  // their models, fluent-ffmpeg finding ffmpeg, the voice decode and the portrait framing. A failed
+  // check stops the rest; errors are reported portrait first, then audio, then analysis.
   const scene = planScene(req.prompt);
-  const base = await composeBase(
-    req.imagePath,
-    face.imageWidth,
-    face.imageHeight,
-    face.face,
-    req.size,
-    scene,
+  const workers = startVoiceWorkers();
+  let expectedSec: number | undefined;
+  const portraitTask = o.face ? Promise.resolve(o.face) : analysePortrait(req.imagePath);
+  const audioTask = checkAudio(req.audioPath, o.maxAudioSeconds).then((p) => {
+    expectedSec = p.audio?.durationSec ?? p.durationSec;
+  });
+  const voiceTask = warmUp().then(() =>
+    analyseVoice(
+      req.audioPath,
+      {
+        fps: req.fps,
+        maxSeconds: o.maxAudioSeconds,
+        onProgress: (sec) =>
+          expectedSec &&
+          report({
+            stage: 'analyse',
+            fraction: Math.min(1, sec / expectedSec) * ANALYSE_SHARE,
+            framesDone: 0,
+            framesTotal: 0,
+          }),
+      },
+      workers,
+    ),
   );
-  const renderer = new FrameRenderer(
-    rgbToYuv420(base.rgb, base.width, base.height),
-    buildFaceRig(base.face, base.width, base.height),
-  );
-  await sharp(base.rgb, { raw: { width: base.width, height: base.height, channels: 3 } })
-    .jpeg({ quality: 88, mozjpeg: true })
-    .toFile(join(o.workDir, POSTER_FILE));
-  const analyseSec = since(started);
+  const pictureTask = portraitTask.then((face) => preparePicture(req, face, scene, o.workDir));
+  for (const t of [voiceTask, pictureTask]) t.catch(() => {}); // awaited below, or abandoned on a failed check
 
-  const renderStarted = performance.now();
+  const [portrait, audio] = await Promise.allSettled([portraitTask, audioTask]);
+  if (portrait.status === 'rejected' || audio.status === 'rejected') {
+    await closeVoiceWorkers(workers);
+    await pictureTask.catch(() => {}); // let it finish writing before the caller removes the folder
+    throw portrait.status === 'rejected' ? portrait.reason : (audio as PromiseRejectedResult).reason;
+  }
+  const face = portrait.value;
+
   const encoder = startEncoder({
     width: req.size.width,
     height: req.size.height,
@@ -133,9 +137,18 @@ export async function renderPreview(
       encoder_engine: `virtual-tutor preview ${PREVIEW_ENGINE_VERSION}`,
     },
   });
-  const pose: FramePose = { headX: 0, headY: 0, roll: 0, open: 0, spread: 0, round: 0, blink: 0 };
-  const total = voice.frameCount;
   try {
+    const [voice, picture] = await Promise.all([voiceTask, pictureTask]);
+    throwIfCancelled(o.signal);
+    const total = voice.frameCount;
+    const seed = trackSeed(voice.rmsDb);
+    const mouth = mouthTrack(voice);
+    const blink = blinkTrack(total, req.fps, seed);
+    const head = headTrack(mouth.open, req.fps, seed);
+    const analyseSec = since(started);
+
+    const renderStarted = performance.now();
+    const pose: FramePose = { headX: 0, headY: 0, roll: 0, open: 0, spread: 0, round: 0, blink: 0 };
     for (let f = 0; f < total; f++) {
       if (o.signal?.aborted) throw cancelled();
       pose.headX = head.x[f]!;
@@ -145,7 +158,7 @@ export async function renderPreview(
       pose.spread = mouth.spread[f]!;
       pose.round = mouth.round[f]!;
       pose.blink = blink[f]!;
-      await encoder.write(renderer.render(pose));
+      await encoder.write(picture.renderer.render(pose));
       if (f % 25 === 24 || f === total - 1) {
         const elapsed = since(renderStarted);
         report({
@@ -158,33 +171,54 @@ export async function renderPreview(
       }
     }
     await encoder.finish();
+
+    return {
+      engine: { name: 'preview', version: PREVIEW_ENGINE_VERSION },
+      prompt: req.prompt,
+      scene,
+      size: req.size.text,
+      fps: req.fps,
+      frames: total,
+      durationSec: total / req.fps,
+      audioDurationSec: voice.durationSec,
+      face: { detection: picture.face, count: face.faceCount },
+      warnings: face.warnings,
+      timings: { analyseSec, renderSec: since(renderStarted), totalSec: since(started) },
+      files: { mp4: ENCODED_MP4, hlsPlaylist: `${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`, poster: POSTER_FILE },
+    };
   } catch (e) {
     encoder.abort();
+    await closeVoiceWorkers(workers);
     if (isRenderError(e)) throw e;
     throw new RenderError('ENCODER_FAILED', `Encoding the video failed: ${(e as Error).message}`, {
       cause: e,
     });
   }
+}
 
-  const result: PreviewRenderResult = {
-    engine: { name: 'preview', version: PREVIEW_ENGINE_VERSION },
-    prompt: req.prompt,
+/** Frames the portrait for the lesson, writes the poster, and readies the frame renderer. */
+async function preparePicture(
+  req: PreviewRenderRequest,
+  face: FaceAnalysis,
+  scene: ScenePlan,
+  workDir: string,
+): Promise<{ renderer: FrameRenderer; face: FaceDetection }> {
+  const base = await composeBase(
+    req.imagePath,
+    face.imageWidth,
+    face.imageHeight,
+    face.face,
+    req.size,
     scene,
-    size: req.size.text,
-    fps: req.fps,
-    frames: total,
-    durationSec: total / req.fps,
-    audioDurationSec: voice.durationSec,
-    face: { detection: base.face, count: face.faceCount },
-    warnings: face.warnings,
-    timings: { analyseSec, renderSec: since(renderStarted), totalSec: since(started) },
-    files: {
-      mp4: ENCODED_MP4,
-      hlsPlaylist: `${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`,
-      poster: POSTER_FILE,
-    },
-  };
-  return result;
+  );
+  await sharp(base.rgb, { raw: { width: base.width, height: base.height, channels: 3 } })
+    .jpeg({ quality: 88 })
+    .toFile(join(workDir, POSTER_FILE));
+  const renderer = new FrameRenderer(
+    rgbToYuv420(base.rgb, base.width, base.height),
+    buildFaceRig(base.face, base.width, base.height),
+  );
+  return { renderer, face: base.face };
 }
 
 /** Checks the portrait is a real image, then finds the face to animate. */

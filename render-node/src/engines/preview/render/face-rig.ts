@@ -15,6 +15,13 @@ export interface FaceRig {
   /** Per ROI row: the first and one-past-last column that any motion touches. */
   readonly rowStart: Int32Array;
   readonly rowEnd: Int32Array;
+  /** The ROI rectangle [mouthCol0, mouthCol1) × [mouthRow0, mouthRow1) holds all of the jaw and lip maps. */
+  readonly mouthRow0: number;
+  readonly mouthRow1: number;
+  readonly mouthCol0: number;
+  readonly mouthCol1: number;
+  /** Farthest ROI corner from the pivot: bounds how far a head rotation moves any pixel. */
+  readonly reach: number;
   /** Rigid head motion weight (1 on the head, fading out around it). */
   readonly head: Float32Array;
   /** Jaw drop: moves the lower lip and chin down. */
@@ -30,6 +37,9 @@ export interface FaceRig {
   readonly eyes: ReadonlyArray<{ readonly x: number; readonly y: number }>;
   readonly pivot: { readonly x: number; readonly y: number };
 }
+
+/** Gaussian tails under 1 % move pixels by a tenth of a pixel at most: cut them, and the mouth region shrinks. */
+const tail = (w: number): number => (w < 0.01 ? 0 : w);
 
 export function buildFaceRig(face: FaceDetection, width: number, height: number): FaceRig {
   const k = face.keypoints;
@@ -53,6 +63,10 @@ export function buildFaceRig(face: FaceDetection, width: number, height: number)
   const lipsX = new Float32Array(n);
   const rowStart = new Int32Array(h).fill(w);
   const rowEnd = new Int32Array(h);
+  let mouthRow0 = h;
+  let mouthRow1 = 0;
+  let mouthCol0 = w;
+  let mouthCol1 = 0;
   const eyes = [k.rightEye, k.leftEye];
 
   for (let ry = 0; ry < h; ry++) {
@@ -65,13 +79,19 @@ export function buildFaceRig(face: FaceDetection, width: number, height: number)
     for (let rx = 0; rx < w; rx++) {
       const x = x0 + rx;
       const i = ry * w + rx;
-      const e = Math.hypot((x - cx) / (0.95 * fw), (y - cy - 0.1 * fh) / (1.15 * fh));
+      const e = Math.hypot((x - cx) / (0.82 * fw), (y - cy - 0.08 * fh) / (1.02 * fh));
       head[i] = 1 - smoothstep(0.72, 1.0, e);
       const mx = (x - m.x) / d;
-      jaw[i] = jawV * Math.exp(-(mx * mx) / (0.8 * 0.8));
-      upperLip[i] = upperV * Math.exp(-(mx * mx) / (0.55 * 0.55));
+      jaw[i] = tail(jawV * Math.exp(-(mx * mx) / (0.8 * 0.8)));
+      upperLip[i] = tail(upperV * Math.exp(-(mx * mx) / (0.55 * 0.55)));
       const my = (y - m.y) / d;
-      lipsX[i] = Math.exp(-(mx * mx) / (0.6 * 0.6) - (my * my) / (0.3 * 0.3)) * (x - m.x);
+      lipsX[i] = tail(Math.exp(-(mx * mx) / (0.6 * 0.6) - (my * my) / (0.3 * 0.3))) * (x - m.x);
+      if (jaw[i]! > 0 || upperLip[i]! > 0 || lipsX[i]! !== 0) {
+        mouthRow0 = Math.min(mouthRow0, ry);
+        mouthRow1 = ry + 1;
+        mouthCol0 = Math.min(mouthCol0, rx);
+        mouthCol1 = Math.max(mouthCol1, rx + 1);
+      }
       if (head[i]! > 0 || jaw[i]! > 0) {
         rowStart[ry] = Math.min(rowStart[ry]!, rx);
         rowEnd[ry] = rx + 1;
@@ -85,6 +105,13 @@ export function buildFaceRig(face: FaceDetection, width: number, height: number)
     h,
     rowStart,
     rowEnd,
+    mouthRow0,
+    mouthRow1,
+    mouthCol0: mouthCol0 - (mouthCol0 & 1),
+    mouthCol1,
+    reach: Math.max(
+      ...[x0, x1].flatMap((x) => [y0, y1].map((y) => Math.hypot(x - cx, y - (face.y2 + 0.2 * fh)))),
+    ),
     head,
     jaw,
     upperLip,

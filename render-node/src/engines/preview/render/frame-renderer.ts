@@ -18,6 +18,8 @@ const JAW_DROP = 0.24;
 const UPPER_LIP_RISE = 0.05;
 const SPREAD_SCALE = 0.12;
 const ROUND_SCALE = 0.18;
+/** Head motion is redrawn in steps no larger than this: well under what an eye can see. */
+const HEAD_STEP_PX = 0.08;
 
 /**
  * Draws frames by warping the still base frame around the face: rigid head motion, jaw and lips, and
@@ -29,6 +31,9 @@ export class FrameRenderer {
   private readonly dx: Float32Array;
   private readonly dy: Float32Array;
   readonly frameBytes: number;
+  /** The base frame with only the head moved, to `headPose`; redrawn when the head has moved on. */
+  private readonly headLayer: Buffer;
+  private headPose: FramePose | undefined;
 
   constructor(
     private readonly base: YuvFrame,
@@ -37,19 +42,49 @@ export class FrameRenderer {
     this.dx = new Float32Array(rig.w * rig.h);
     this.dy = new Float32Array(rig.w * rig.h);
     this.frameBytes = yuvFrameBytes(base.width, base.height);
+    this.headLayer = Buffer.from(base.data);
   }
 
   render(pose: FramePose): Buffer {
+    const head = this.headFor(pose);
+    const p: FramePose = { ...pose, headX: head.headX, headY: head.headY, roll: head.roll };
     const out = Buffer.allocUnsafe(this.frameBytes);
-    this.base.data.copy(out);
-    this.warpLuma(pose, out);
-    this.warpChroma(out);
-    this.shadeMouth(pose, out);
-    this.closeLids(pose, out);
+    this.headLayer.copy(out);
+    if (p.open > 1e-3 || Math.abs(p.spread * SPREAD_SCALE - p.round * ROUND_SCALE) > 1e-3) {
+      // Only the mouth region differs from the head layer: redraw it with the full warp.
+      const { mouthRow0, mouthRow1, mouthCol0, mouthCol1 } = this.rig;
+      this.warpLuma(p, out, mouthRow0, mouthRow1, mouthCol0, mouthCol1);
+      this.warpChroma(out, mouthRow0, mouthRow1, mouthCol0, mouthCol1);
+      this.shadeMouth(p, out);
+    }
+    this.closeLids(p, out);
     return out;
   }
 
-  private warpLuma(p: FramePose, out: Buffer): void {
+  /**
+   * The head moves slowly (hundredths of a pixel a frame when idle), so its warp is redrawn only
+   * once any pixel would move by more than HEAD_STEP_PX; until then the frame uses the pose the layer
+   * was drawn at. Every part of a frame uses that same pose, so nothing tears.
+   */
+  private headFor(pose: FramePose): FramePose {
+    const last = this.headPose;
+    const moved =
+      last === undefined
+        ? Infinity
+        : Math.hypot(pose.headX - last.headX, pose.headY - last.headY) * this.rig.faceHeight +
+          Math.abs(pose.roll - last.roll) * this.rig.reach;
+    if (moved > HEAD_STEP_PX) {
+      const headOnly: FramePose = { ...pose, open: 0, spread: 0, round: 0, blink: 0 };
+      this.base.data.copy(this.headLayer);
+      this.warpLuma(headOnly, this.headLayer, 0, this.rig.h, 0, this.rig.w);
+      this.warpChroma(this.headLayer, 0, this.rig.h, 0, this.rig.w);
+      this.headPose = headOnly;
+    }
+    return this.headPose!;
+  }
+
+  /** Warps luma inside ROI rows [row0, row1) and columns [col0, col1) into `out`. */
+  private warpLuma(p: FramePose, out: Buffer, row0: number, row1: number, col0: number, col1: number): void {
     const { rig, dx, dy } = this;
     const W = this.base.width;
     const maxX = W - 1.001;
@@ -64,21 +99,27 @@ export class FrameRenderer {
     const jaw = p.open * JAW_DROP * rig.eyeDistance;
     const lip = p.open * UPPER_LIP_RISE * rig.eyeDistance;
     const lipScale = p.spread * SPREAD_SCALE - p.round * ROUND_SCALE;
-    const { head, jaw: jawW, upperLip, lipsX, rowStart, rowEnd, w, x0, y0 } = rig;
-    for (let ry = 0; ry < rig.h; ry++) {
+    const { head, jaw: jawW, upperLip, lipsX, rowStart, rowEnd, w, x0, y0, mouthRow0, mouthRow1 } = rig;
+    // The inverse rigid motion (shift, then rotate about the neck) of pixel (x, y) moves it by
+    // (kx·x + bx, −s·x + by), with bx and by fixed for a row; the head weight blends it in.
+    const kx = c - 1;
+    for (let ry = row0; ry < row1; ry++) {
       const y = y0 + ry;
       const uy = y - ty - py;
+      const bx = px - c * (tx + px) + s * uy;
+      const by = py + s * (tx + px) + c * uy - y;
       const rowOut = y * W;
-      for (let rx = rowStart[ry]!, end = rowEnd[ry]!; rx < end; rx++) {
-        const i = ry * w + rx;
+      const mouthRow = ry >= mouthRow0 && ry < mouthRow1;
+      const start = Math.max(col0, rowStart[ry]!);
+      for (let rx = start, end = Math.min(col1, rowEnd[ry]!), i = ry * w + rx; rx < end; rx++, i++) {
         const x = x0 + rx;
-        const ux = x - tx - px;
         const wh = head[i]!;
-        // Inverse of the rigid motion (rotate about the neck, then shift), blended by the head weight.
-        let sx = x + wh * (px + c * ux + s * uy - x);
-        let sy = y + wh * (py - s * ux + c * uy - y);
-        sy -= jaw * jawW[i]! - lip * upperLip[i]!;
-        sx -= lipScale * lipsX[i]!;
+        let sx = x + wh * (kx * x + bx);
+        let sy = y + wh * (by - s * x);
+        if (mouthRow) {
+          sy -= jaw * jawW[i]! - lip * upperLip[i]!;
+          sx -= lipScale * lipsX[i]!;
+        }
         if (sx < 0) sx = 0;
         else if (sx > maxX) sx = maxX;
         if (sy < 0) sy = 0;
@@ -98,7 +139,7 @@ export class FrameRenderer {
   }
 
   /** Chroma at half resolution follows the luma displacement of its top-left luma sample. */
-  private warpChroma(out: Buffer): void {
+  private warpChroma(out: Buffer, row0: number, row1: number, col0: number, col1: number): void {
     const { rig, dx, dy } = this;
     const W = this.base.width;
     const cw = W / 2;
@@ -107,9 +148,10 @@ export class FrameRenderer {
     const maxY = ch - 1.001;
     const src = this.base.data;
     for (const plane of [W * this.base.height, W * this.base.height + cw * ch]) {
-      for (let ry = 0; ry < rig.h; ry += 2) {
+      for (let ry = row0 + (row0 & 1); ry < row1; ry += 2) {
         const cy = (rig.y0 + ry) / 2;
-        for (let rx = rig.rowStart[ry]! + (rig.rowStart[ry]! & 1), end = rig.rowEnd[ry]!; rx < end; rx += 2) {
+        const start = Math.max(col0, rig.rowStart[ry]!);
+        for (let rx = start + (start & 1), end = Math.min(col1, rig.rowEnd[ry]!); rx < end; rx += 2) {
           const i = ry * rig.w + rx;
           const cx = (rig.x0 + rx) / 2;
           let sx = cx - dx[i]! / 2;

@@ -60,28 +60,22 @@ export async function composeBase(
     .extract({ left: srcL, top: srcT, width: srcR - srcL, height: srcB - srcT })
     .resize(partW, partH, { fit: 'fill', kernel: 'lanczos3' })
     .extract({ left: l - fx, top: t - fy, width: r - l, height: b - t })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
-  // Where the photo does not reach the frame edge: a blurred, dimmed copy of it fills the rest.
-  const fill = await sharp(portrait)
-    .rotate()
-    .removeAlpha()
-    .toColourspace('srgb')
-    .resize(W, H, { fit: 'cover' })
-    .blur(24)
-    .modulate({ brightness: 0.6 })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
-  // Compositing adds an alpha channel; the frame is packed RGB.
-  const framed = await sharp(
-    await sharp(fill)
-      .composite([{ input: photo, left: l, top: t }])
-      .png()
-      .toBuffer(),
-  )
-    .removeAlpha()
     .raw()
     .toBuffer();
+  let framed = photo;
+  if (l > 0 || t > 0 || r < W || b < H) {
+    // The photo does not reach every frame edge: a blurred, dimmed copy of it fills the rest.
+    framed = await sharp(portrait)
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(W, H, { fit: 'cover' })
+      .blur(24)
+      .modulate({ brightness: 0.6 })
+      .composite([{ input: photo, raw: { width: r - l, height: b - t, channels: 3 }, left: l, top: t }])
+      .raw()
+      .toBuffer();
+  }
 
   const mapped = mapDetection(face, scale, -cropX * scale, -cropY * scale);
   const rgb = await applyBackground(framed, W, H, mapped, scene);

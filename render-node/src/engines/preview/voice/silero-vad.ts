@@ -1,30 +1,29 @@
-import { modelSession, ort } from '../../../models/onnx-session.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../../config.js';
+import { RenderError } from '../../../errors.js';
+import { MODEL_FILES } from '../../../models/onnx-session.js';
+import { StreamWorker } from './stream-worker.js';
 
 export const VAD_SAMPLE_RATE = 16000;
-/** Silero v4 takes 30–32 ms frames at 16 kHz; 512 samples keeps windows aligned with powers of two. */
-export const VAD_WINDOW = 512;
+/**
+ * Silero v4 takes 32, 64 or 96 ms windows at 16 kHz. Its cost is per call, not per sample, so we use
+ * 96 ms (1536 samples, vad-node's own default for v4); voice-track widens speech by a window on each
+ * side so onsets are never late.
+ */
+export const VAD_WINDOW = 1536;
 
-/** Silero VAD (v4, ONNX): speech probability for consecutive 32 ms windows, carrying its LSTM state. */
-export class SileroVad {
-  private h: Float32Array = new Float32Array(2 * 64);
-  private c: Float32Array = new Float32Array(2 * 64);
-  private readonly sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
-
-  private constructor(private readonly session: ort.InferenceSession) {}
-
-  static async create(): Promise<SileroVad> {
-    return new SileroVad(await modelSession('sileroVad'));
+/** Silero VAD (v4, ONNX) on a worker thread: speech probability for each window, in order. */
+export function startVoiceActivity(modelDir = loadConfig().VT_MODEL_DIR): StreamWorker<Float32Array> {
+  const modelPath = join(modelDir, MODEL_FILES.sileroVad);
+  if (!existsSync(modelPath)) {
+    throw new RenderError(
+      'MODEL_MISSING',
+      `Model file ${modelPath} is missing. Run "node scripts/fetch-models.mjs".`,
+    );
   }
-
-  async probability(window: Float32Array): Promise<number> {
-    const out = await this.session.run({
-      input: new ort.Tensor('float32', window, [1, window.length]),
-      sr: this.sr,
-      h: new ort.Tensor('float32', this.h, [2, 1, 64]),
-      c: new ort.Tensor('float32', this.c, [2, 1, 64]),
-    });
-    this.h = out.hn!.data as Float32Array;
-    this.c = out.cn!.data as Float32Array;
-    return (out.output!.data as Float32Array)[0]!;
-  }
+  return new StreamWorker(new URL('./silero-vad-worker.js', import.meta.url), {
+    modelPath,
+    window: VAD_WINDOW,
+  });
 }

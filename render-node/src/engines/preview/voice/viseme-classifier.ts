@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Processor, type HeadAudioMessage } from '@met4citizen/headaudio/modules/processor.mjs';
-import { Training } from '@met4citizen/headaudio/modules/training.mjs';
-import { MODEL_VISEME_SIL, RECORD_LEN, RECORD_OFFSET } from '@met4citizen/headaudio/modules/parameters.mjs';
+import { MODEL_VISEME_SIL } from '@met4citizen/headaudio/modules/parameters.mjs';
+import { StreamWorker } from './stream-worker.js';
 
 /** Oculus viseme ids as HeadAudio numbers them. */
 export const VISEMES = [
@@ -24,40 +21,16 @@ export const VISEMES = [
 ] as const;
 export const VISEME_SILENCE = MODEL_VISEME_SIL;
 
-const MODEL_PATH = createRequire(import.meta.url).resolve('@met4citizen/headaudio/dist/model-en-mixed.bin');
-
-function loadModel(): object[] {
-  const bytes = readFileSync(MODEL_PATH);
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const training = new Training();
-  const model: object[] = [];
-  for (let pos = 0; pos + RECORD_OFFSET <= buffer.byteLength; pos += RECORD_OFFSET) {
-    model.push(training.decodeBinaryRecord(new Float32Array(buffer, pos, RECORD_LEN)));
-  }
-  return model;
+/** Visemes heard, as parallel arrays: the viseme id and the centre of its 32 ms analysis window. */
+export interface VisemeEvents {
+  readonly viseme: Uint8Array;
+  readonly centreSec: Float32Array;
 }
-let model: object[] | undefined;
 
 /**
- * HeadAudio's viseme model (MFCC features, Gaussian prototypes, Mahalanobis distance; MIT), run
- * offline: samples in, one viseme a 16 ms hop out. Its own energy gate is off: Silero decides what is
- * speech.
+ * HeadAudio's viseme model (MFCC features, Gaussian prototypes, Mahalanobis distance; MIT) on a
+ * worker thread: samples in, a viseme every 16 ms hop out.
  */
-export class VisemeClassifier {
-  private readonly processor: Processor;
-
-  constructor(sampleRate: number, onViseme: (viseme: number, centreSec: number) => void) {
-    const port = {
-      onmessage: null,
-      postMessage(m: HeadAudioMessage) {
-        if (m.event === 'viseme' && m.viseme != null && m.t != null) onViseme(m.viseme, m.t);
-      },
-    };
-    this.processor = new Processor({ sampleRate, parameterData: { vadMode: 0, silMode: 0 } }, { port });
-    this.processor._onmessage({ data: { event: 'model', model: (model ??= loadModel()) } });
-  }
-
-  push(samples: Float32Array): void {
-    this.processor.process(samples);
-  }
+export function startVisemeClassifier(sampleRate: number): StreamWorker<VisemeEvents> {
+  return new StreamWorker(new URL('./viseme-worker.js', import.meta.url), { sampleRate });
 }

@@ -1,0 +1,166 @@
+/**
+ * Preview engine benchmark (issue: 60 s of speech at 688×368@25 on this machine).
+ *   node dist/bench/preview-engine.js [--minutes-long 10]
+ * Prints, from one run: the engine's throughput against ffmpeg encoding the same number of frames
+ * alone (same settings, same audio, frames cycled from real rendered ones), × real time, and the
+ * render process's peak RSS for a 1-minute and a 10-minute lesson.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { loadConfig } from '../render-node/src/config.js';
+import { startEncoder } from '../render-node/src/media/ffmpeg.js';
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const vt = join(root, 'dist/render-node/src/cli/vt.js');
+const portrait = join(root, 'samples/trainer-portrait.jpg');
+const FPS = 25;
+const W = 688;
+const H = 368;
+const flag = process.argv.indexOf('--minutes-long');
+const longMinutes = flag > 0 ? Number(process.argv[flag + 1]) : 10;
+
+interface Measured {
+  wallSec: number;
+  peakRssMb: number;
+}
+
+function measure(args: string[]): Promise<Measured> {
+  return new Promise((res, rej) => {
+    const started = performance.now();
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let peak = 0;
+    let err = '';
+    const timer = setInterval(() => {
+      try {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1]);
+        if (kb) peak = Math.max(peak, kb / 1024);
+      } catch {
+        /* exited */
+      }
+    }, 20);
+    p.stderr.on('data', (d: Buffer) => (err += d));
+    p.on('close', (code) => {
+      clearInterval(timer);
+      if (code !== 0) rej(new Error(`exit ${code}: ${err}`));
+      else res({ wallSec: (performance.now() - started) / 1000, peakRssMb: peak });
+    });
+  });
+}
+
+async function speech(dir: string, seconds: number): Promise<string> {
+  const script =
+    'Welcome to the course. In this lesson we look at the safety rules of the warehouse, ' +
+    'the fire exits, and what to do in an emergency. Please listen carefully.';
+  await run('espeak-ng', ['-v', 'en-us', '-w', join(dir, 'unit-speech.wav'), script]);
+  await run('sox', ['-n', '-r', '22050', '-c', '1', '-b', '16', join(dir, 'pause.wav'), 'trim', '0', '0.8']);
+  await run('sox', [join(dir, 'unit-speech.wav'), join(dir, 'pause.wav'), join(dir, 'unit.wav')]);
+  const out = join(dir, `speech-${seconds}s.wav`);
+  const unit = Number((await run('soxi', ['-D', join(dir, 'unit.wav')])).stdout);
+  await run('sox', [
+    join(dir, 'unit.wav'),
+    join(dir, 'long.wav'),
+    'repeat',
+    String(Math.ceil(seconds / unit)),
+  ]);
+  await run('sox', [join(dir, 'long.wav'), out, 'trim', '0', String(seconds)]);
+  return out;
+}
+
+/** ffmpeg alone: the same encoder settings and audio, fed `frames` raw frames cycled from real ones. */
+async function encoderOnly(dir: string, audio: string, sample: Buffer[], frames: number): Promise<number> {
+  const config = loadConfig();
+  const workDir = mkdtempSync(join(dir, 'enc-'));
+  const started = performance.now();
+  const encoder = startEncoder({
+    width: W,
+    height: H,
+    fps: FPS,
+    audioPath: audio,
+    workDir,
+    hlsSegmentSeconds: 4,
+    preset: config.VT_X264_PRESET,
+    crf: config.VT_X264_CRF,
+  });
+  // A fresh buffer a frame, as the engine makes: the pipe holds references until ffmpeg reads them.
+  for (let f = 0; f < frames; f++) await encoder.write(Buffer.from(sample[f % sample.length]!));
+  await encoder.finish();
+  return (performance.now() - started) / 1000;
+}
+
+async function renderedFrames(mp4: string, count: number): Promise<Buffer[]> {
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', mp4, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'],
+    { encoding: 'buffer', maxBuffer: 1 << 30 },
+  );
+  const size = (W * H * 3) / 2;
+  return Array.from({ length: stdout.length / size }, (_, i) => stdout.subarray(i * size, (i + 1) * size));
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vt-bench-'));
+  try {
+    const config = loadConfig();
+    console.log(
+      `preview engine benchmark · ${cpus().length} × ${cpus()[0]?.model.trim()} · Node ${process.version}`,
+    );
+    console.log(
+      `x264 preset ${config.VT_X264_PRESET}, crf ${config.VT_X264_CRF}, ${W}×${H}@${FPS}, AAC, MP4 + HLS in one encode\n`,
+    );
+    const oneMinute = await speech(dir, 60);
+    const long = await speech(dir, longMinutes * 60);
+    const frames = 60 * FPS;
+
+    const render = (audio: string, out: string): Promise<Measured> =>
+      measure([
+        vt,
+        'render',
+        '--image',
+        portrait,
+        '--audio',
+        audio,
+        '--size',
+        `${W}*${H}`,
+        '--out',
+        join(dir, out),
+      ]);
+    await render(oneMinute, 'warmup.mp4'); // page cache, model files
+    const engine = await render(oneMinute, 'one-minute.mp4');
+    const meta = JSON.parse(readFileSync(join(dir, 'one-minute.json'), 'utf8')) as {
+      timings: { analyseSec: number; renderSec: number; totalSec: number };
+    };
+    const sample = await renderedFrames(join(dir, 'one-minute.mp4'), 100);
+    const encoderSec = await encoderOnly(dir, oneMinute, sample, frames);
+    const longRun = await render(long, 'long.mp4');
+
+    const engineFps = frames / meta.timings.totalSec;
+    const encoderFps = frames / encoderSec;
+    const rows: Array<[string, string]> = [
+      ['encoder alone (ffmpeg, same frames)', `${encoderFps.toFixed(0)} fps · ${encoderSec.toFixed(2)} s`],
+      [
+        'engine, 60 s lesson (analysis + render)',
+        `${engineFps.toFixed(0)} fps · ${meta.timings.totalSec.toFixed(2)} s ` +
+          `(analysis ${meta.timings.analyseSec.toFixed(2)} s, frames+encode ${meta.timings.renderSec.toFixed(2)} s)`,
+      ],
+      ['engine / encoder alone', `${((100 * engineFps) / encoderFps).toFixed(0)} %   (target ≥ 80 %)`],
+      ['× real time', `${(60 / meta.timings.totalSec).toFixed(1)}×   (target ≥ 10×)`],
+      ['process wall time incl. start-up, 60 s', `${engine.wallSec.toFixed(2)} s`],
+      ['peak RSS, 1-minute lesson', `${engine.peakRssMb.toFixed(0)} MB   (target ≤ 400 MB)`],
+      [
+        `peak RSS, ${longMinutes}-minute lesson`,
+        `${longRun.peakRssMb.toFixed(0)} MB · rendered in ${longRun.wallSec.toFixed(1)} s`,
+      ],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

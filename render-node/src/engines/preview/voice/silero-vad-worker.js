@@ -1,0 +1,71 @@
+// @ts-check
+// Worker thread running Silero VAD (v4, ONNX) beside the main thread's decoding and viseme analysis.
+// Plain JavaScript so the same file runs from the sources and from dist/. Protocol:
+//   in:  { samples: Float32Array } (any length), then { end: true }
+//   out: { ready: true } once loaded, { ack: true } after each chunk, then { result: Float32Array } (one probability a window of
+//        workerData.window samples)
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+
+const WINDOW = workerData.window;
+const session = await ort.InferenceSession.create(workerData.modelPath, {
+  logSeverityLevel: 3,
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+});
+const sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
+/** @type {Float32Array} LSTM state, carried from window to window */
+let h = new Float32Array(128);
+/** @type {Float32Array} */
+let c = new Float32Array(128);
+const window = new Float32Array(WINDOW);
+let fill = 0;
+/** @type {number[]} */
+const probabilities = [];
+
+async function step() {
+  const out = await session.run({
+    input: new ort.Tensor('float32', window.slice(), [1, WINDOW]),
+    sr,
+    h: new ort.Tensor('float32', h, [2, 1, 64]),
+    c: new ort.Tensor('float32', c, [2, 1, 64]),
+  });
+  h = tensorData(out, 'hn');
+  c = tensorData(out, 'cn');
+  probabilities.push(tensorData(out, 'output')[0] ?? 0);
+}
+
+/**
+ * @param {Record<string, ort.Tensor>} out
+ * @param {string} name
+ * @returns {Float32Array}
+ */
+function tensorData(out, name) {
+  const t = out[name];
+  if (!t) throw new Error(`Silero VAD gave no "${name}" output`);
+  return /** @type {Float32Array} */ (t.data);
+}
+
+// Messages are handled strictly in order: each waits for the one before.
+let queue = Promise.resolve();
+parentPort?.postMessage({ ready: true });
+parentPort?.on('message', (/** @type {{ samples?: Float32Array, end?: boolean }} */ message) => {
+  queue = queue.then(async () => {
+    if (message.samples) {
+      for (const s of message.samples) {
+        window[fill++] = s;
+        if (fill === WINDOW) {
+          await step();
+          fill = 0;
+        }
+      }
+      parentPort?.postMessage({ ack: true });
+    } else if (message.end) {
+      if (fill > 0) {
+        window.fill(0, fill);
+        await step();
+      }
+      parentPort?.postMessage({ result: Float32Array.from(probabilities) });
+    }
+  });
+});

@@ -1,0 +1,53 @@
+// @ts-check
+// Worker thread running HeadAudio's viseme classifier (MIT) offline. Its audio-worklet processor is a
+// plain class when given a stand-in for the worklet port; its own energy gate is off because Silero
+// decides what is speech. Plain JavaScript so the same file runs from the sources and from dist/.
+//   in:  { samples: Float32Array }, then { end: true }
+//   out: { ready: true } once loaded, { ack: true } after each chunk, then { result: { viseme: Uint8Array, centreSec: Float32Array } }
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RECORD_LEN, RECORD_OFFSET } from '@met4citizen/headaudio/modules/parameters.mjs';
+import { Processor } from '@met4citizen/headaudio/modules/processor.mjs';
+import { Training } from '@met4citizen/headaudio/modules/training.mjs';
+
+const modelFile = createRequire(import.meta.url).resolve('@met4citizen/headaudio/dist/model-en-mixed.bin');
+const bytes = readFileSync(modelFile);
+const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+const training = new Training();
+const model = [];
+for (let pos = 0; pos + RECORD_OFFSET <= buffer.byteLength; pos += RECORD_OFFSET) {
+  model.push(training.decodeBinaryRecord(new Float32Array(buffer, pos, RECORD_LEN)));
+}
+
+/** @type {number[]} */
+const visemes = [];
+/** @type {number[]} */
+const centres = [];
+const port = {
+  onmessage: null,
+  /** @param {{ event: string, viseme?: number, t?: number }} m */
+  postMessage(m) {
+    if (m.event === 'viseme' && m.viseme != null && m.t != null) {
+      visemes.push(m.viseme);
+      centres.push(m.t);
+    }
+  },
+};
+const processor = new Processor(
+  { sampleRate: workerData.sampleRate, parameterData: { vadMode: 0, silMode: 0 } },
+  { port },
+);
+processor._onmessage({ data: { event: 'model', model } });
+
+parentPort?.postMessage({ ready: true });
+parentPort?.on('message', (/** @type {{ samples?: Float32Array, end?: boolean }} */ message) => {
+  if (message.samples) {
+    processor.process(message.samples);
+    parentPort?.postMessage({ ack: true });
+  } else if (message.end) {
+    parentPort?.postMessage({
+      result: { viseme: Uint8Array.from(visemes), centreSec: Float32Array.from(centres) },
+    });
+  }
+});
