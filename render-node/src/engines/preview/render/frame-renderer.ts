@@ -18,8 +18,8 @@ const JAW_DROP = 0.24;
 const UPPER_LIP_RISE = 0.05;
 const SPREAD_SCALE = 0.12;
 const ROUND_SCALE = 0.18;
-/** Head motion is redrawn in steps no larger than this: well under what an eye can see. */
-const HEAD_STEP_PX = 0.08;
+/** Head motion is redrawn in steps of at most a quarter pixel, the precision H.264 itself moves pixels by. */
+const HEAD_STEP_PX = 0.25;
 
 /**
  * Draws frames by warping the still base frame around the face: rigid head motion, jaw and lips, and
