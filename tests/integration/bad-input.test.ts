@@ -8,6 +8,9 @@ import { convertAudio, makeSpeech, scratchDir } from '../helpers/speech.js';
 let inputs: string;
 let wav: string;
 
+const render = (image: string, audio: string, out: string, ...more: string[]) =>
+  runVt(['render', '--image', image, '--audio', audio, '--out', out, ...more]);
+
 beforeAll(async () => {
   inputs = scratchDir();
   wav = (await makeSpeech([{ say: 'A short and valid voice track.' }], inputs)).path;
@@ -84,72 +87,36 @@ describe('bad input gets a clear error and leaves nothing behind', () => {
   });
 
   it('tells the user how to fix a face problem', async () => {
-    const cli = await runVt([
-      'render',
-      '--image',
-      join(inputs, 'no-face.png'),
-      '--audio',
-      wav,
-      '--out',
-      join(scratchDir(), 'x.mp4'),
-    ]);
+    const cli = await render(join(inputs, 'no-face.png'), wav, join(scratchDir(), 'x.mp4'));
     expect(cli.stderr).toContain('Use a clear, front-facing portrait of at least 512×512 pixels.');
   });
 
   it('refuses an output that is not an .mp4', async () => {
-    const cli = await runVt([
-      'render',
-      '--image',
-      PORTRAIT,
-      '--audio',
-      wav,
-      '--out',
-      join(scratchDir(), 'lesson.mov'),
-    ]);
+    const cli = await render(PORTRAIT, wav, join(scratchDir(), 'lesson.mov'));
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain('[BAD_OUTPUT]');
   });
 
   it('refuses to overwrite an existing lesson unless --force', async () => {
     const out = join(scratchDir(), 'lesson.mp4');
-    expect((await runVt(['render', '--image', PORTRAIT, '--audio', wav, '--out', out])).code).toBe(0);
+    expect((await render(PORTRAIT, wav, out)).code).toBe(0);
     const before = statSync(out).mtimeMs;
-    const again = await runVt(['render', '--image', PORTRAIT, '--audio', wav, '--out', out]);
+    const again = await render(PORTRAIT, wav, out);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(
       'lesson.mp4, lesson.jpg, lesson.hls, lesson.json already exist; use --force to replace. [OUTPUT_EXISTS]',
     );
     expect(statSync(out).mtimeMs).toBe(before);
-    const forced = await runVt([
-      'render',
-      '--image',
-      PORTRAIT,
-      '--audio',
-      wav,
-      '--prompt',
-      'second take',
-      '--out',
-      out,
-      '--force',
-    ]);
+    const forced = await render(PORTRAIT, wav, out, '--prompt', 'second take', '--force');
     expect(forced.code).toBe(0);
     expect(JSON.parse(readFileSync(out.replace('.mp4', '.json'), 'utf8')).prompt).toBe('second take');
   });
 
   it('keeps an existing lesson intact when a forced re-render fails', async () => {
     const out = join(scratchDir(), 'lesson.mp4');
-    expect((await runVt(['render', '--image', PORTRAIT, '--audio', wav, '--out', out])).code).toBe(0);
+    expect((await render(PORTRAIT, wav, out)).code).toBe(0);
     const bytes = readFileSync(out);
-    const failed = await runVt([
-      'render',
-      '--image',
-      join(inputs, 'no-face.png'),
-      '--audio',
-      wav,
-      '--out',
-      out,
-      '--force',
-    ]);
+    const failed = await render(join(inputs, 'no-face.png'), wav, out, '--force');
     expect(failed.code).toBe(2);
     expect(readFileSync(out).equals(bytes)).toBe(true);
     expect(readdirSync(join(out, '..')).sort()).toEqual([
