@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import { isRenderError } from '../errors.js';
 import { parseFps, parseSize, SUPPORTED_SIZES } from '../render-size.js';
 import { renderBatch } from './batch.js';
+import { printGpuPlan } from './gpus-command.js';
 import { progressBar } from './progress-bar.js';
 import { renderLesson } from './render-lesson.js';
 
@@ -113,6 +114,21 @@ program
       if (summary.failed > 0) process.exitCode = 1;
     },
   );
+
+program
+  .command('gpus')
+  .description('show the GPUs nvidia-smi reports and the Live Avatar launch plan for a lesson')
+  .option('--from <dir>', 'read saved nvidia-smi output (query.csv, q.xml, topo.txt) instead of running it')
+  .option('--size <w*h>', 'Live Avatar size', '704*384')
+  .option('--seconds <n>', 'lesson length in seconds', '60')
+  .option('--online-decode', 'plan with online decode')
+  .action(async (o: { from?: string; size: string; seconds: string; onlineDecode?: boolean }) => {
+    const ok = await printGpuPlan(
+      { from: o.from, size: o.size, seconds: Number(o.seconds), onlineDecode: !!o.onlineDecode },
+      (line) => console.log(line),
+    );
+    if (!ok) process.exitCode = 1;
+  });
 
 function configWith(maxDuration: string | undefined) {
   return loadConfig(

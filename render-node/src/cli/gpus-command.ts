@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { clipsFor } from '../engines/liveavatar/cli-flags.js';
+import { planClipBatches } from '../engines/liveavatar/clip-batches.js';
+import {
+  detectGpus,
+  p2pUnreliable,
+  parseQueryCsv,
+  parseQueryXml,
+  parseTopology,
+  type GpuInventory,
+} from '../engines/liveavatar/gpu-detect.js';
+import { choosePlan } from '../engines/liveavatar/launch-plan.js';
+import { estimateMemory } from '../engines/liveavatar/memory-model.js';
+
+export interface GpusOptions {
+  /** A folder with saved `query.csv`, `q.xml` and `topo.txt` from another machine. */
+  readonly from?: string;
+  readonly size: string;
+  readonly seconds: number;
+  readonly onlineDecode: boolean;
+}
+
+/** Prints what nvidia-smi reports and the Live Avatar plan for a lesson; returns whether one exists. */
+export async function printGpuPlan(o: GpusOptions, log: (line: string) => void): Promise<boolean> {
+  let inventory: GpuInventory;
+  let topology = '';
+  if (o.from) {
+    const read = (name: string): Promise<string | undefined> =>
+      readFile(join(o.from!, name), 'utf8').catch(() => undefined);
+    const [csv, xml, topo] = await Promise.all([read('query.csv'), read('q.xml'), read('topo.txt')]);
+    const x = xml ? parseQueryXml(xml) : undefined;
+    inventory = csv
+      ? { source: 'csv', ...parseQueryCsv(csv), cudaVersion: x?.cudaVersion }
+      : (x ?? { source: 'none', gpus: [] });
+    topology = topo ?? '';
+  } else {
+    inventory = await detectGpus();
+  }
+  log(
+    `GPUs (${inventory.source}): ${inventory.gpus.length}` +
+      (inventory.driverVersion ? ` · driver ${inventory.driverVersion}` : '') +
+      (inventory.cudaVersion ? ` · CUDA ${inventory.cudaVersion}` : ''),
+  );
+  for (const g of inventory.gpus) {
+    log(
+      `  [${g.index}] ${g.name} · ${(g.memoryTotalMiB / 1024).toFixed(1)} GiB total, ` +
+        `${(g.memoryFreeMiB / 1024).toFixed(1)} GiB free` +
+        (g.computeCapability ? ` · compute ${g.computeCapability}` : '') +
+        (g.architecture ? ` · ${g.architecture}` : ''),
+    );
+  }
+  const clips = clipsFor(o.seconds);
+  const result = choosePlan(inventory, { size: o.size, clips, onlineDecode: o.onlineDecode });
+  log(`Lesson: ${o.seconds} s at ${o.size}, ${clips} clips, online decode ${o.onlineDecode ? 'on' : 'off'}`);
+  if (!result.ok) {
+    log(`Plan: none. ${result.reason}`);
+    return false;
+  }
+  const p = result.plan;
+  log(`Plan: ${p.summary}`);
+  log(
+    `  GPUs ${p.gpus.join(',')} · per-rank GiB ${p.estimate.perGpuGiB.map((v) => v.toFixed(1)).join(' / ')} · host ≈ ${p.estimate.hostGiB.toFixed(1)} GiB`,
+  );
+  log(
+    `  made of: ${Object.entries(p.estimate.parts)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}`,
+  );
+  const batches = planClipBatches(o.seconds);
+  if (batches.length > 1) {
+    const largest = Math.max(...batches.map((b) => b.clips));
+    const host = estimateMemory({
+      mode: p.mode,
+      size: o.size,
+      clips: largest,
+      onlineDecode: o.onlineDecode,
+      fp8: p.fp8,
+    }).hostGiB;
+    log(
+      `  ${batches.length} batches of ≤ ${largest} clips, joined afterwards · host ≈ ${host.toFixed(1)} GiB per batch`,
+    );
+  }
+  if (p.gpus.length > 1) {
+    log(
+      `  NCCL P2P: ${p2pUnreliable(parseTopology(topology), p.gpus) ? 'disabled (GPUs on different sockets)' : 'on'}`,
+    );
+  }
+  return true;
+}

@@ -1,0 +1,42 @@
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runVt } from '../helpers/cli.js';
+import { SHARED } from '../helpers/paths.js';
+import { scratchDir } from '../helpers/speech.js';
+
+describe('vt gpus (saved nvidia-smi output of a real H100)', () => {
+  const dir = scratchDir();
+  beforeAll(() => {
+    copyFileSync(join(SHARED, 'fixtures/gpu/nvidia-smi-query-h100.csv'), join(dir, 'query.csv'));
+    copyFileSync(join(SHARED, 'fixtures/gpu/nvidia-smi-q-h100.xml'), join(dir, 'q.xml'));
+    copyFileSync(join(SHARED, 'fixtures/gpu/nvidia-smi-topo-h100.txt'), join(dir, 'topo.txt'));
+  });
+
+  it('prints the inventory and the single-GPU FP8 plan', async () => {
+    const cli = await runVt(['gpus', '--from', dir]);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('GPUs (csv): 1 · driver 580.159.04 · CUDA 13.0');
+    expect(cli.stdout).toContain('[0] NVIDIA H100 80GB HBM3 · 79.6 GiB total, 79.2 GiB free · compute 9.0');
+    expect(cli.stdout).toMatch(/Plan: single GPU \(offline\) on 1 × NVIDIA H100 80GB HBM3, FP8/);
+  });
+
+  it('splits a 10-minute lesson into batches', async () => {
+    const cli = await runVt([
+      'gpus',
+      '--from',
+      dir,
+      '--seconds',
+      '600',
+      '--size',
+      '720*400',
+      '--online-decode',
+    ]);
+    expect(cli.stdout).toMatch(/4 batches of ≤ 100 clips, joined afterwards · host ≈ [\d.]+ GiB per batch/);
+  });
+
+  it('exits 1 with the reason where nothing fits', async () => {
+    const cli = await runVt(['gpus', '--from', scratchDir()]);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toContain('Plan: none. Live Avatar cannot run here: found no NVIDIA GPU');
+  });
+});
