@@ -18,9 +18,12 @@ export type RenderErrorCode =
   | 'BAD_OUTPUT'
   | 'MODEL_MISSING'
   | 'ENCODER_FAILED'
+  | 'GPU_OUT_OF_MEMORY'
+  | 'MODEL_FAILED'
+  | 'MODEL_HUNG'
   | 'CANCELLED';
 
-const TRANSIENT: ReadonlySet<RenderErrorCode> = new Set(['ENCODER_FAILED']);
+const TRANSIENT: ReadonlySet<RenderErrorCode> = new Set(['ENCODER_FAILED', 'MODEL_FAILED', 'MODEL_HUNG']);
 
 export class RenderError extends Error {
   readonly code: RenderErrorCode;

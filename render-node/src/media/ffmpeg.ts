@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve as absolute } from 'node:path';
 import { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
@@ -170,29 +171,35 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
         `hls_segment_filename=${ENCODED_HLS_DIR}/segment_%05d.ts]${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`,
     );
   }
-  const metadata = Object.entries(s.metadata ?? {}).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
+  const metadata = Object.entries(s.metadata ?? {}).map(([k, v]): Option => ['-metadata', `${k}=${v}`]);
   const command = ffmpeg({ cwd: s.workDir }).input(frames).inputFormat('rawvideo');
-  addOptions(command, 'input', [
-    '-pix_fmt',
-    'yuv420p',
-    '-video_size',
-    `${s.width}x${s.height}`,
-    '-framerate',
-    String(s.fps),
-  ]);
+  addOptions(
+    command,
+    'input',
+    pairs(['-pix_fmt', 'yuv420p', '-video_size', `${s.width}x${s.height}`, '-framerate', String(s.fps)]),
+  );
   // Absolute paths: a relative name such as "concat:…" or "-x" could read as a protocol or a flag.
   command.input(absolute(s.audioPath));
   addOptions(command, 'output', [
-    ...['-map', '0:v:0', '-map', '1:a:0'],
-    ...['-c:v', 'libx264', '-preset', s.preset, '-crf', String(s.crf), '-pix_fmt', 'yuv420p'],
+    ...pairs(['-map', '0:v:0', '-map', '1:a:0']),
+    ...pairs(['-c:v', 'libx264', '-preset', s.preset, '-crf', String(s.crf), '-pix_fmt', 'yuv420p']),
     // Fixed GOP so every HLS segment starts on a keyframe.
-    ...['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0'],
-    ...['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv'],
+    ...pairs(['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0']),
+    ...pairs([
+      '-colorspace',
+      'bt709',
+      '-color_primaries',
+      'bt709',
+      '-color_trc',
+      'bt709',
+      '-color_range',
+      'tv',
+    ]),
     // AAC at 48 kHz, keeping the voice's channels (mono stays mono: half the audio work, same sound).
-    ...['-c:a', 'aac', '-b:a', '128k', '-ar', '48000'],
-    ...['-flags', '+global_header'],
+    ...pairs(['-c:a', 'aac', '-b:a', '128k', '-ar', '48000']),
+    ['-flags', '+global_header'],
     ...metadata,
-    ...['-f', 'tee'],
+    ['-f', 'tee'],
   ]);
   command.output(outputs.join('|')).on('stderr', (line: string) => {
     stderr.push(line);
@@ -225,20 +232,104 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
   };
 }
 
+/** A flag, with its value where it takes one. */
+type Option = readonly [flag: string, value?: string];
+
 /**
  * fluent-ffmpeg splits an option string that holds exactly one space into two arguments, unless the
  * option is given as a (flag, value) pair of its own. Values here can be user text (the prompt goes
- * into -metadata): pass every flag with its value as such a pair, so no text can become an argument.
+ * into -metadata): pass every option as such a tuple, so no text can become an argument.
  */
-function addOptions(command: ffmpeg.FfmpegCommand, to: 'input' | 'output', args: readonly string[]): void {
-  for (let i = 0; i < args.length; i += 2) {
-    if (to === 'input') command.inputOptions(args[i]!, args[i + 1]!);
-    else command.outputOptions(args[i]!, args[i + 1]!);
+function addOptions(command: ffmpeg.FfmpegCommand, to: 'input' | 'output', options: readonly Option[]): void {
+  for (const [flag, value] of options) {
+    const add = (to === 'input' ? command.inputOptions : command.outputOptions).bind(command);
+    if (value === undefined) add(flag);
+    else add(flag, value);
   }
 }
+
+/** ['-a', '1', '-b', '2'] → [['-a', '1'], ['-b', '2']]: for lists where every flag takes a value. */
+const pairs = (flat: readonly string[]): Option[] =>
+  Array.from({ length: flat.length / 2 }, (_, i): Option => [flat[2 * i]!, flat[2 * i + 1]!]);
 
 const lastLines = (lines: readonly string[]): string =>
   lines
     .filter((l) => l.trim() && !/^\s*(frame=|size=|Press \[q\])/.test(l))
     .slice(-3)
     .join(' / ');
+
+function runCommand(command: ffmpeg.FfmpegCommand, what: string): Promise<void> {
+  const stderr: string[] = [];
+  return new Promise((resolve, reject) => {
+    command
+      .on('stderr', (line: string) => {
+        stderr.push(line);
+        if (stderr.length > 40) stderr.shift();
+      })
+      .on('end', () => resolve())
+      .on('error', (err: Error) => reject(new Error(`${what} failed: ${lastLines(stderr) || err.message}`)))
+      .run();
+  });
+}
+
+/** Cuts [startSec, endSec) of an audio file to 16-bit WAV (sample-exact; WAV has no encoder delay). */
+export function cutAudio(source: string, startSec: number, endSec: number, target: string): Promise<void> {
+  const command = ffmpeg(absolute(source));
+  addOptions(command, 'input', pairs(['-ss', startSec.toFixed(3), '-to', endSec.toFixed(3)]));
+  addOptions(command, 'output', pairs(['-map', '0:a:0', '-c:a', 'pcm_s16le', '-f', 'wav']));
+  return runCommand(command.output(absolute(target)), 'Cutting the audio');
+}
+
+/**
+ * Joins videos of the same codec, size and rate losslessly with the concat demuxer (no re-encode),
+ * video only: the caller muxes the original, uncut audio over the result.
+ */
+export async function concatVideos(
+  parts: readonly string[],
+  listFile: string,
+  target: string,
+): Promise<void> {
+  // The concat list quotes paths with single quotes; a quote inside is written '\''.
+  await writeFile(listFile, parts.map((p) => `file '${absolute(p).replace(/'/g, "'\\''")}'\n`).join(''));
+  const command = ffmpeg().input(absolute(listFile));
+  addOptions(command, 'input', pairs(['-f', 'concat', '-safe', '0']));
+  addOptions(command, 'output', [['-map', '0:v:0'], ['-c:v', 'copy'], ['-an'], ['-f', 'mp4']]);
+  return runCommand(command.output(absolute(target)), 'Joining the parts');
+}
+
+/**
+ * Makes a finished lesson from a rendered video and the original audio, as the preview engine's
+ * outputs: MP4 (faststart) and HLS in `workDir` under the usual names, the video copied, not re-encoded.
+ */
+export function muxLesson(s: {
+  video: string;
+  audioPath: string;
+  workDir: string;
+  hlsSegmentSeconds: number;
+  metadata?: Readonly<Record<string, string>>;
+}): Promise<void> {
+  mkdirSync(join(s.workDir, ENCODED_HLS_DIR), { recursive: true });
+  const metadata = Object.entries(s.metadata ?? {}).map(([k, v]): Option => ['-metadata', `${k}=${v}`]);
+  const command = ffmpeg({ cwd: s.workDir }).input(absolute(s.video)).input(absolute(s.audioPath));
+  addOptions(command, 'output', [
+    ...pairs(['-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy']),
+    ...pairs(['-c:a', 'aac', '-b:a', '128k', '-ar', '48000']),
+    ['-flags', '+global_header'],
+    ['-shortest'],
+    ...metadata,
+    ['-f', 'tee'],
+  ]);
+  const outputs =
+    `[f=mp4:movflags=+faststart]${ENCODED_MP4}|` +
+    `[f=hls:hls_time=${s.hlsSegmentSeconds}:hls_playlist_type=vod:hls_segment_filename=${ENCODED_HLS_DIR}/segment_%05d.ts]` +
+    `${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`;
+  return runCommand(command.output(outputs), 'Muxing the lesson');
+}
+
+/** A JPEG of the video's frame at `atSec`. */
+export function extractPoster(video: string, atSec: number, target: string): Promise<void> {
+  const command = ffmpeg(absolute(video));
+  addOptions(command, 'input', [['-ss', atSec.toFixed(3)]]);
+  addOptions(command, 'output', pairs(['-frames:v', '1', '-q:v', '3', '-f', 'image2']));
+  return runCommand(command.output(absolute(target)), 'Making the poster');
+}
