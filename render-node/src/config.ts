@@ -15,6 +15,15 @@ const schema = z.object({
     .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'])
     .default('superfast'),
   VT_X264_CRF: z.coerce.number().int().min(0).max(51).default(22),
+  // The liveavatar engine (render nodes with big GPUs).
+  VT_LIVEAVATAR_REPO: z.string().default('/opt/LiveAvatar'),
+  VT_LIVEAVATAR_CKPT: z.string().default('/opt/LiveAvatar/ckpt/Wan2.2-S2V-14B'),
+  VT_LIVEAVATAR_LORA: z.string().default('/opt/LiveAvatar/ckpt/LiveAvatar/liveavatar.safetensors'),
+  VT_LIVEAVATAR_TORCHRUN: z.string().default('torchrun'),
+  VT_LIVEAVATAR_HANG_SECONDS: z.coerce.number().positive().default(900),
+  /** Clips a run renders at most: the model holds every frame in host memory until a run ends. */
+  VT_LIVEAVATAR_MAX_CLIPS: z.coerce.number().int().min(1).max(100).default(100),
+  VT_NVIDIA_SMI: z.string().default('nvidia-smi'),
 });
 
 export type RenderNodeConfig = z.infer<typeof schema>;

@@ -17,6 +17,7 @@ export type RenderErrorCode =
   | 'OUTPUT_EXISTS'
   | 'BAD_OUTPUT'
   | 'MODEL_MISSING'
+  | 'ENGINE_UNAVAILABLE'
   | 'ENCODER_FAILED'
   | 'GPU_OUT_OF_MEMORY'
   | 'MODEL_FAILED'

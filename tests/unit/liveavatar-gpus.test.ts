@@ -1,4 +1,3 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   detectGpus,
@@ -6,12 +5,9 @@ import {
   parseQueryCsv,
   parseQueryXml,
   parseTopology,
-  QUERY_FIELDS,
 } from '../../render-node/src/engines/liveavatar/gpu-detect.js';
-import { SHARED } from '../helpers/paths.js';
 import { scratchDir } from '../helpers/speech.js';
-
-const fixture = (name: string): string => readFileSync(join(SHARED, 'fixtures/gpu', name), 'utf8');
+import { gpuFixture as fixture, nvidiaSmiStandIn } from '../helpers/standins.js';
 
 describe('GPU detection from real nvidia-smi output (H100 80GB HBM3)', () => {
   it('reads the CSV query', () => {
@@ -67,27 +63,7 @@ describe('GPU detection from real nvidia-smi output (H100 80GB HBM3)', () => {
 });
 
 describe('detectGpus runs nvidia-smi (a stand-in script replaying the H100 fixtures)', () => {
-  function standIn(csvWorks: boolean): string {
-    const dir = scratchDir();
-    writeFileSync(join(dir, 'query.csv'), fixture('nvidia-smi-query-h100.csv'));
-    writeFileSync(join(dir, 'q.xml'), fixture('nvidia-smi-q-h100.xml'));
-    const script = join(dir, 'nvidia-smi');
-    writeFileSync(
-      script,
-      [
-        '#!/bin/sh',
-        `if [ "$1" = "-q" ] && [ "$2" = "-x" ]; then cat "${dir}/q.xml"; exit 0; fi`,
-        `if [ "$1" = "--query-gpu=${QUERY_FIELDS.join(',')}" ] && [ "$2" = "--format=csv,noheader,nounits" ]; then`,
-        csvWorks
-          ? `  cat "${dir}/query.csv"; exit 0`
-          : '  echo "Field compute_cap is not a valid field to query." >&2; exit 2',
-        'fi',
-        'echo "unexpected arguments: $*" >&2; exit 9',
-      ].join('\n'),
-    );
-    chmodSync(script, 0o755);
-    return script;
-  }
+  const standIn = nvidiaSmiStandIn;
 
   it('prefers the CSV query and takes the CUDA version from the XML report', async () => {
     const inv = await detectGpus(standIn(true));

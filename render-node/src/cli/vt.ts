@@ -8,6 +8,7 @@ import { renderBatch } from './batch.js';
 import { printGpuPlan } from './gpus-command.js';
 import { progressBar } from './progress-bar.js';
 import { renderLesson } from './render-lesson.js';
+import { renderLessonWithLiveAvatar } from './render-liveavatar.js';
 
 /** Exit codes: 0 done, 1 something failed, 2 bad input (fix the input; retrying will not help). */
 const program = new Command()
@@ -38,51 +39,85 @@ program
   .addOption(sizeOption)
   .addOption(fpsOption)
   .addOption(maxOption)
+  .addOption(
+    new Option('--engine <name>', 'preview (any CPU) or liveavatar (80 GB GPUs)')
+      .choices(['preview', 'liveavatar'])
+      .default('preview'),
+  )
+  .option('--sample-steps <n>', 'liveavatar: denoising steps (4; 3 is ~25% faster)', '4')
   .option('--force', 'replace existing outputs')
-  .action(
-    async (o: {
-      image: string;
-      audio: string;
-      out: string;
-      prompt: string;
-      size: string;
-      fps: string;
-      maxDuration?: string;
-      force?: boolean;
-    }) => {
-      const config = configWith(o.maxDuration);
-      const req = {
-        imagePath: resolve(o.image),
-        audioPath: resolve(o.audio),
-        prompt: o.prompt,
-        size: parseSize(o.size),
-        fps: parseFps(o.fps),
-      };
-      const bar = progressBar('vt');
-      try {
-        const { result, paths } = await renderLesson(req, o.out, {
-          config,
-          force: o.force,
-          onProgress: (p) => bar.update(p),
-          onWorkDir: (dir) =>
-            process.stderr.isTTY && console.error(`live HLS while rendering: ${dir}/hls/index.m3u8`),
-        });
-        bar.stop();
-        const t = result.timings.totalSec;
-        for (const w of result.warnings) console.error(`warning: ${w}`);
-        console.log(
-          `${paths.mp4}: ${result.durationSec.toFixed(2)} s, ${result.frames} frames at ${result.fps} fps, ` +
-            `rendered in ${t.toFixed(1)} s (${(result.frames / t).toFixed(0)} fps, ` +
-            `${(result.audioDurationSec / t).toFixed(1)}× real time)`,
-        );
-        console.log(
-          `  poster ${paths.poster}\n  hls    ${paths.hlsDir}/index.m3u8\n  meta   ${paths.metadata}`,
-        );
-      } finally {
-        bar.stop();
-      }
+  .action(async (o: RenderFlags) => {
+    const config = configWith(o.maxDuration);
+    if (o.engine === 'liveavatar') return renderWithLiveAvatar(o, config);
+    const req = {
+      imagePath: resolve(o.image),
+      audioPath: resolve(o.audio),
+      prompt: o.prompt,
+      size: parseSize(o.size),
+      fps: parseFps(o.fps),
+    };
+    const bar = progressBar('vt');
+    try {
+      const { result, paths } = await renderLesson(req, o.out, {
+        config,
+        force: o.force,
+        onProgress: (p) => bar.update(p),
+        onWorkDir: (dir) =>
+          process.stderr.isTTY && console.error(`live HLS while rendering: ${dir}/hls/index.m3u8`),
+      });
+      bar.stop();
+      const t = result.timings.totalSec;
+      for (const w of result.warnings) console.error(`warning: ${w}`);
+      console.log(
+        `${paths.mp4}: ${result.durationSec.toFixed(2)} s, ${result.frames} frames at ${result.fps} fps, ` +
+          `rendered in ${t.toFixed(1)} s (${(result.frames / t).toFixed(0)} fps, ` +
+          `${(result.audioDurationSec / t).toFixed(1)}× real time)`,
+      );
+      console.log(
+        `  poster ${paths.poster}\n  hls    ${paths.hlsDir}/index.m3u8\n  meta   ${paths.metadata}`,
+      );
+    } finally {
+      bar.stop();
+    }
+  });
+
+interface RenderFlags {
+  image: string;
+  audio: string;
+  out: string;
+  prompt: string;
+  size: string;
+  fps: string;
+  maxDuration?: string;
+  engine: 'preview' | 'liveavatar';
+  sampleSteps: string;
+  force?: boolean;
+}
+
+async function renderWithLiveAvatar(o: RenderFlags, config: ReturnType<typeof configWith>): Promise<void> {
+  const started = performance.now();
+  const { result, paths } = await renderLessonWithLiveAvatar(
+    {
+      imagePath: resolve(o.image),
+      audioPath: resolve(o.audio),
+      prompt: o.prompt,
+      size: o.size,
+      sampleSteps: Number(o.sampleSteps),
+      force: o.force,
+      onProgress: (text) => process.stderr.isTTY && process.stderr.write(`\rvt liveavatar ${text}   `),
     },
+    o.out,
+    config,
   );
+  const t = (performance.now() - started) / 1000;
+  const d = result.delivered;
+  console.log(
+    `${paths.mp4}: ${result.durationSec.toFixed(2)} s in ${result.batches} batch${result.batches > 1 ? 'es' : ''}, ` +
+      `rendered in ${t.toFixed(1)} s at ${d.size}, ${d.sampleSteps} steps${d.onlineDecode ? ', online decode' : ''}`,
+  );
+  for (const a of result.history.filter((h) => h.outcome === 'oom'))
+    console.log(`  note: batch ${a.batch + 1}: ${a.note}`);
+}
 
 program
   .command('batch')

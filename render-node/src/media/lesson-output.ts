@@ -31,7 +31,14 @@ export class PendingLesson {
     private readonly force: boolean,
   ) {}
 
-  static async create(outMp4: string, options: { force?: boolean } = {}): Promise<PendingLesson> {
+  /**
+   * @param options.resumable keep one work folder per output (`.NAME.mp4.work/`) and reuse it, so a
+   *   render that failed part-way can pick up where it stopped; `discard()` still removes it.
+   */
+  static async create(
+    outMp4: string,
+    options: { force?: boolean; resumable?: boolean } = {},
+  ): Promise<PendingLesson> {
     const paths = lessonPaths(outMp4);
     const taken = Object.values(paths).filter((p) => existsSync(p));
     if (taken.length > 0 && !options.force) {
@@ -41,7 +48,13 @@ export class PendingLesson {
       );
     }
     await mkdir(dirname(paths.mp4), { recursive: true });
-    const workDir = await mkdtemp(join(dirname(paths.mp4), `.${basename(paths.mp4)}.partial-`));
+    let workDir: string;
+    if (options.resumable) {
+      workDir = join(dirname(paths.mp4), `.${basename(paths.mp4)}.work`);
+      await mkdir(workDir, { recursive: true });
+    } else {
+      workDir = await mkdtemp(join(dirname(paths.mp4), `.${basename(paths.mp4)}.partial-`));
+    }
     return new PendingLesson(paths, workDir, !!options.force);
   }
 
