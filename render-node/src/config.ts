@@ -9,6 +9,12 @@ export const REPO_ROOT = resolve(
 );
 
 const schema = z.object({
+  VT_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** BullMQ and presence key prefix: one Redis can serve several farms (or test runs). */
+  VT_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('vt'),
   VT_MODEL_DIR: z.string().default(join(REPO_ROOT, 'models')),
   VT_MAX_AUDIO_SECONDS: z.coerce.number().positive().default(3600),
   VT_X264_PRESET: z

@@ -22,9 +22,18 @@ export type RenderErrorCode =
   | 'GPU_OUT_OF_MEMORY'
   | 'MODEL_FAILED'
   | 'MODEL_HUNG'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'BAD_JOB'
+  | 'INPUT_MISMATCH'
+  | 'TRANSFER_FAILED'
+  | 'UPLOAD_REFUSED';
 
-const TRANSIENT: ReadonlySet<RenderErrorCode> = new Set(['ENCODER_FAILED', 'MODEL_FAILED', 'MODEL_HUNG']);
+const TRANSIENT: ReadonlySet<RenderErrorCode> = new Set([
+  'ENCODER_FAILED',
+  'MODEL_FAILED',
+  'MODEL_HUNG',
+  'TRANSFER_FAILED',
+]);
 
 export class RenderError extends Error {
   readonly code: RenderErrorCode;

@@ -99,6 +99,11 @@ export const RenderResultSchema = z
   .strict()
   .refine((r) => r.files.some((f) => f.role === 'mp4'), 'a result needs its MP4');
 
+/** One BullMQ queue per engine: a node takes jobs only from the queues of the engines it has. */
+export const ENGINES = ['preview', 'liveavatar'] as const;
+export type EngineName = (typeof ENGINES)[number];
+export const renderQueueName = (engine: EngineName): string => `render-${engine}`;
+
 export type RenderJob = z.infer<typeof RenderJobSchema>;
 export type RenderProgress = z.infer<typeof RenderProgressSchema>;
 export type RenderResult = z.infer<typeof RenderResultSchema>;

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../config.js';
+import type { EngineName } from '../contract/render-job.js';
+import { liveAvatarAvailability } from '../engines/liveavatar/availability.js';
+import { detectGpus } from '../engines/liveavatar/gpu-detect.js';
+import { newNodeId, NodePresence } from '../node/node-presence.js';
+import { startRenderWorkers } from '../node/render-worker.js';
+
+const VERSION = '0.1.0';
+
+const program = new Command()
+  .name('render-node')
+  .description('Virtual Tutor render node: takes render jobs from Redis');
+
+program
+  .command('start')
+  .description(
+    'connect to Redis, announce this node and render jobs until stopped (SIGTERM finishes the current jobs)',
+  )
+  .option('--node-id <id>', 'stable name of this node (default: hostname + random suffix)')
+  .option('--concurrency <n>', 'jobs at a time (default: 1 per GPU, or 1 on CPU)')
+  .action(async (o: { nodeId?: string; concurrency?: string }) => {
+    const config = loadConfig();
+    const inventory = await detectGpus(config.VT_NVIDIA_SMI);
+    const engines: EngineName[] = ['preview'];
+    // liveavatar is advertised once the farm drives it; until then say why it is not offered.
+    const liveavatar = liveAvatarAvailability(inventory, {
+      repoDir: config.VT_LIVEAVATAR_REPO,
+      ckptDir: config.VT_LIVEAVATAR_CKPT,
+      loraFile: config.VT_LIVEAVATAR_LORA,
+    });
+    const concurrency = Number(o.concurrency ?? Math.max(1, inventory.gpus.length));
+    const redis = new Redis(config.VT_REDIS_URL, { maxRetriesPerRequest: null });
+    const presence = new NodePresence(
+      redis,
+      {
+        nodeId: o.nodeId ?? newNodeId(),
+        hostname: (await import('node:os')).hostname(),
+        version: VERSION,
+        engines,
+        gpus: inventory.gpus,
+        concurrency,
+        startedAt: new Date().toISOString(),
+      },
+      `${config.VT_QUEUE_PREFIX}:`,
+    );
+    await presence.start();
+    const workers = startRenderWorkers({
+      connection: redis,
+      presence,
+      config,
+      prefix: config.VT_QUEUE_PREFIX,
+    });
+    console.log(
+      `render-node ${presence.identity.nodeId} ready: engines ${engines.join(', ')}, concurrency ${concurrency}, ` +
+        `${inventory.gpus.length} GPU(s)${liveavatar.available ? '' : ' (liveavatar not offered here)'}`,
+    );
+    let stopping = false;
+    const stop = async (): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      console.log('render-node: stopping; finishing the current jobs…');
+      await Promise.all(workers.map((w) => w.close()));
+      await presence.stop();
+      await redis.quit();
+      console.log('render-node: stopped');
+    };
+    process.once('SIGTERM', () => void stop());
+    process.once('SIGINT', () => void stop());
+  });
+
+await program.parseAsync();

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
+import type { OutputFile } from '../contract/render-job.js';
+import { RenderError } from '../errors.js';
+
+export interface InputRef {
+  readonly url: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/** Downloads an input over its signed URL, refusing anything but the exact bytes the job names. */
+export async function downloadInput(ref: InputRef, target: string, what: string): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(ref.url, { signal: AbortSignal.timeout(120_000) });
+  } catch (e) {
+    throw new RenderError('TRANSFER_FAILED', `Could not fetch the ${what}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  if (!response.ok || !response.body) {
+    const permanent =
+      response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+    throw new RenderError(
+      permanent ? 'INPUT_MISMATCH' : 'TRANSFER_FAILED',
+      `Fetching the ${what} was answered ${response.status} ${response.statusText}.`,
+    );
+  }
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes > ref.bytes)
+        return done(new RenderError('INPUT_MISMATCH', `The ${what} is larger than the job says.`));
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(Readable.fromWeb(response.body as never), count, createWriteStream(target));
+  if (bytes !== ref.bytes || hash.digest('hex') !== ref.sha256) {
+    throw new RenderError('INPUT_MISMATCH', `The ${what} does not match the job (size or sha256 differ).`);
+  }
+}
+
+export interface UploadOptions {
+  /** Give up after this long of failed tries (the tool may be restarting). */
+  readonly retryForSec?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * PUTs each output to the job's signed upload URL, with its sha256 for the tool to verify. Network
+ * errors and 5xx answers are retried with backoff until `retryForSec`; a 4xx is final.
+ */
+export async function uploadOutputs(
+  uploadUrl: string,
+  dir: string,
+  files: readonly OutputFile[],
+  o: UploadOptions = {},
+): Promise<void> {
+  for (const f of files) {
+    const url = uploadUrl.replace('{name}', f.name.split('/').map(encodeURIComponent).join('/'));
+    const deadline = Date.now() + (o.retryForSec ?? 600) * 1000;
+    for (let attempt = 1; ; attempt++) {
+      let reason: string;
+      try {
+        const res = await fetch(url, {
+          method: 'PUT',
+          body: Readable.toWeb(createReadStream(join(dir, f.name))) as never,
+          duplex: 'half',
+          headers: {
+            'content-type': f.contentType,
+            'content-length': String((await stat(join(dir, f.name))).size),
+            'x-content-sha256': f.sha256,
+          },
+          signal: o.signal ?? AbortSignal.timeout(300_000),
+        } as RequestInit);
+        reason = `${res.status} ${await res.text().catch(() => '')}`.trim();
+        if (res.ok) break;
+        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+          throw new RenderError('UPLOAD_REFUSED', `Uploading ${f.name} was refused: ${reason}`);
+        }
+      } catch (e) {
+        if (e instanceof RenderError || o.signal?.aborted) throw e;
+        reason = (e as Error).message;
+      }
+      if (Date.now() > deadline)
+        throw new RenderError('TRANSFER_FAILED', `Uploading ${f.name} kept failing: ${reason}`);
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempt, 6))));
+    }
+  }
+}
