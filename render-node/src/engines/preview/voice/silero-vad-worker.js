@@ -1,7 +1,7 @@
 // @ts-check
 // Worker thread running Silero VAD (v4, ONNX) beside the main thread's decoding and viseme analysis.
 // Plain JavaScript so the same file runs from the sources and from dist/. Protocol:
-//   in:  { samples: Float32Array } (any length), then { end: true }
+//   in:  { samples: Float32Array } (any length), then { end: true }; { stop: true } ends the thread
 //   out: { ready: true } once loaded, { ack: true } after each chunk, then { result: Float32Array } (one probability a window of
 //        workerData.window samples)
 import { parentPort, workerData } from 'node:worker_threads';
@@ -46,26 +46,38 @@ function tensorData(out, name) {
   return /** @type {Float32Array} */ (t.data);
 }
 
-// Messages are handled strictly in order: each waits for the one before.
+// Messages are handled strictly in order: each waits for the one before. On stop, queued chunks are
+// dropped, a run in flight finishes, and the thread ends (never killed inside onnxruntime).
 let queue = Promise.resolve();
+let stopping = false;
 parentPort?.postMessage({ ready: true });
-parentPort?.on('message', (/** @type {{ samples?: Float32Array, end?: boolean }} */ message) => {
-  queue = queue.then(async () => {
-    if (message.samples) {
-      for (const s of message.samples) {
-        window[fill++] = s;
-        if (fill === WINDOW) {
-          await step();
-          fill = 0;
-        }
-      }
-      parentPort?.postMessage({ ack: true });
-    } else if (message.end) {
-      if (fill > 0) {
-        window.fill(0, fill);
-        await step();
-      }
-      parentPort?.postMessage({ result: Float32Array.from(probabilities) });
+parentPort?.on(
+  'message',
+  (/** @type {{ samples?: Float32Array, end?: boolean, stop?: boolean }} */ message) => {
+    if (message.stop) {
+      stopping = true;
+      queue = queue.then(() => process.exit(0));
+      return;
     }
-  });
-});
+    queue = queue.then(async () => {
+      if (stopping) return;
+      if (message.samples) {
+        for (const s of message.samples) {
+          if (stopping) return;
+          window[fill++] = s;
+          if (fill === WINDOW) {
+            await step();
+            fill = 0;
+          }
+        }
+        parentPort?.postMessage({ ack: true });
+      } else if (message.end) {
+        if (fill > 0) {
+          window.fill(0, fill);
+          await step();
+        }
+        parentPort?.postMessage({ result: Float32Array.from(probabilities) });
+      }
+    });
+  },
+);

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 
 /** Chunks sent but not yet processed: bounds memory when a worker falls behind. */
@@ -5,14 +6,15 @@ const MAX_IN_FLIGHT = 8;
 
 /**
  * Runs one audio analysis on a worker thread: samples stream in, one result comes out. The worker
- * says { ready: true } once loaded, answers each chunk with { ack: true } and the end with { result };
- * see the *-worker.js files.
+ * says { ready: true } once loaded, answers each chunk with { ack: true } and the end with { result },
+ * and ends its thread on { stop: true }; see the *-worker.js files.
  * Analyses run beside each other and beside the decoder, one core each.
  */
 export class StreamWorker<Result> {
   private inFlight = 0;
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
+  private exited = false;
   private readonly result: Promise<Result>;
   /** Settles once the worker has loaded its model (or failed). */
   private readonly ready: Promise<void>;
@@ -38,7 +40,10 @@ export class StreamWorker<Result> {
       };
       this.worker.on('error', fail);
       // Stopped before it answered (closed by us, or crashed): whoever waits must not wait forever.
-      this.worker.on('exit', () => fail(new Error('The audio analysis worker stopped before finishing.')));
+      this.worker.on('exit', () => {
+        this.exited = true;
+        fail(new Error('The audio analysis worker stopped before finishing.'));
+      });
     });
     this.result.catch(() => {}); // surfaced by push() or finish()
   }
@@ -56,16 +61,27 @@ export class StreamWorker<Result> {
     try {
       return await this.result;
     } finally {
-      await this.worker.terminate();
+      await this.stop();
     }
   }
 
-  /**
-   * Stops the worker. Not while it loads: terminating a thread inside onnxruntime's native set-up
-   * aborts the whole process.
-   */
+  /** Stops the worker, whatever it was doing; safe to call more than once. */
   async close(): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * Asks the worker to stop and waits for its thread to end. Never `terminate()` while it works:
+   * ending a thread inside onnxruntime's native code (loading a model, or a run in flight) aborts the
+   * whole process. The worker drops queued chunks, lets a run in flight finish, and exits.
+   */
+  private async stop(): Promise<void> {
     await this.ready;
-    await this.worker.terminate();
+    if (this.exited) return;
+    const ended = once(this.worker, 'exit').catch(() => {});
+    this.worker.postMessage({ stop: true });
+    const late = setTimeout(() => void this.worker.terminate(), 10_000);
+    await ended;
+    clearTimeout(late);
   }
 }

@@ -2,7 +2,7 @@
 // Worker thread running HeadAudio's viseme classifier (MIT) offline. Its audio-worklet processor is a
 // plain class when given a stand-in for the worklet port; its own energy gate is off because Silero
 // decides what is speech. Plain JavaScript so the same file runs from the sources and from dist/.
-//   in:  { samples: Float32Array }, then { end: true }
+//   in:  { samples: Float32Array }, then { end: true }; { stop: true } ends the thread
 //   out: { ready: true } once loaded, { ack: true } after each chunk, then { result: { viseme: Uint8Array, centreSec: Float32Array } }
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -41,13 +41,18 @@ const processor = new Processor(
 processor._onmessage({ data: { event: 'model', model } });
 
 parentPort?.postMessage({ ready: true });
-parentPort?.on('message', (/** @type {{ samples?: Float32Array, end?: boolean }} */ message) => {
-  if (message.samples) {
-    processor.process(message.samples);
-    parentPort?.postMessage({ ack: true });
-  } else if (message.end) {
-    parentPort?.postMessage({
-      result: { viseme: Uint8Array.from(visemes), centreSec: Float32Array.from(centres) },
-    });
-  }
-});
+parentPort?.on(
+  'message',
+  (/** @type {{ samples?: Float32Array, end?: boolean, stop?: boolean }} */ message) => {
+    if (message.stop) {
+      process.exit(0);
+    } else if (message.samples) {
+      processor.process(message.samples);
+      parentPort?.postMessage({ ack: true });
+    } else if (message.end) {
+      parentPort?.postMessage({
+        result: { viseme: Uint8Array.from(visemes), centreSec: Float32Array.from(centres) },
+      });
+    }
+  },
+);
