@@ -1,14 +1,13 @@
-import { basename } from 'node:path';
 import type { RenderNodeConfig } from '../config.js';
 import { liveAvatarAvailability } from '../engines/liveavatar/availability.js';
 import { LIVEAVATAR } from '../engines/liveavatar/cli-flags.js';
 import { detectGpus, p2pUnreliable, parseTopology } from '../engines/liveavatar/gpu-detect.js';
 import { renderLiveAvatar, type LiveAvatarResult } from '../engines/liveavatar/liveavatar-engine.js';
 import { RenderError, isRenderError } from '../errors.js';
-import { PendingLesson, type LessonPaths } from '../media/lesson-output.js';
+import type { LessonPaths } from '../media/lesson-output.js';
+import { produceLesson } from './lesson-session.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { sha256File } from './render-lesson.js';
 
 export interface LiveAvatarCliRequest {
   readonly imagePath: string;
@@ -52,56 +51,40 @@ export async function renderLessonWithLiveAvatar(
     .then((r) => r.stdout)
     .catch(() => '');
 
-  const pending = await PendingLesson.create(outMp4, { force: req.force, resumable: true });
-  const controller = new AbortController();
-  const cancel = (): void => controller.abort();
-  process.once('SIGINT', cancel);
-  process.once('SIGTERM', cancel);
-  try {
-    const result = await renderLiveAvatar(
-      {
-        imagePath: req.imagePath,
-        audioPath: req.audioPath,
-        prompt: req.prompt,
-        size: req.size,
-        sampleSteps: req.sampleSteps,
-      },
-      {
-        workDir: pending.workDir,
-        plan,
-        install,
-        p2pWorks: !p2pUnreliable(parseTopology(topology), plan.gpus),
-        hangSec: config.VT_LIVEAVATAR_HANG_SECONDS,
-        maxClipsPerBatch: config.VT_LIVEAVATAR_MAX_CLIPS,
-        signal: controller.signal,
-        onProgress: (p) =>
-          req.onProgress?.(`batch ${p.batch + 1}/${p.batches}: ${p.clipsDone}/${p.clipsTotal} clips`),
-      },
-    );
-    const [imageSha, audioSha] = await Promise.all([sha256File(req.imagePath), sha256File(req.audioPath)]);
-    const p = pending.paths;
-    await pending.commit(result.files.poster, {
-      ...result,
-      prompt: req.prompt,
-      plan: plan.summary,
-      inputs: {
-        image: { name: basename(req.imagePath), sha256: imageSha },
-        audio: { name: basename(req.audioPath), sha256: audioSha },
-      },
-      files: {
-        mp4: basename(p.mp4),
-        poster: basename(p.poster),
-        hlsPlaylist: `${basename(p.hlsDir)}/index.m3u8`,
-      },
-      createdAt: new Date().toISOString(),
-    });
-    return { result, paths: pending.paths };
-  } catch (e) {
-    // Keep the finished batches when another try can use them.
-    if (!(isRenderError(e) && !e.permanent)) await pending.discard();
-    throw e;
-  } finally {
-    process.off('SIGINT', cancel);
-    process.off('SIGTERM', cancel);
-  }
+  return produceLesson(
+    outMp4,
+    {
+      imagePath: req.imagePath,
+      audioPath: req.audioPath,
+      force: req.force,
+      resumable: true,
+      // Keep the finished batches when another try can use them.
+      keepWorkOn: (e) => isRenderError(e) && !e.permanent,
+    },
+    (workDir, signal) =>
+      renderLiveAvatar(
+        {
+          imagePath: req.imagePath,
+          audioPath: req.audioPath,
+          prompt: req.prompt,
+          size: req.size,
+          sampleSteps: req.sampleSteps,
+        },
+        {
+          workDir,
+          plan,
+          install,
+          p2pWorks: !p2pUnreliable(parseTopology(topology), plan.gpus),
+          hangSec: config.VT_LIVEAVATAR_HANG_SECONDS,
+          maxClipsPerBatch: config.VT_LIVEAVATAR_MAX_CLIPS,
+          signal,
+          onProgress: (p) =>
+            req.onProgress?.(`batch ${p.batch + 1}/${p.batches}: ${p.clipsDone}/${p.clipsTotal} clips`),
+        },
+      ),
+    (result) => ({
+      poster: result.files.poster,
+      metadata: { ...result, prompt: req.prompt, plan: plan.summary },
+    }),
+  );
 }
