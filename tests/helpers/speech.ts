@@ -15,7 +15,9 @@ export interface Speech {
   readonly durationSec: number;
 }
 
-export const scratchDir = (prefix = 'vt-test-'): string => mkdtempSync(join(tmpdir(), prefix));
+/** A new scratch folder under this test run's own (removed after the run; keep with VT_KEEP_TEST_FILES=1). */
+export const scratchDir = (prefix = 'vt-test-'): string =>
+  mkdtempSync(join(process.env.VT_TEST_TMP ?? tmpdir(), prefix));
 
 /** Real speech from espeak-ng, with exact silences between the parts, as one 22.05 kHz mono WAV. */
 export async function makeSpeech(parts: SpeechPart[], dir = scratchDir()): Promise<Speech> {
