@@ -5,7 +5,8 @@ import type { RenderNodeConfig } from '../config.js';
 import { analysePortrait, type PreviewRenderRequest } from '../engines/preview/preview-engine.js';
 import { isRenderError } from '../errors.js';
 import { lessonPaths } from '../media/lesson-output.js';
-import { renderKey, renderLesson, sha256File, type LessonMetadata } from './render-lesson.js';
+import { sha256File } from '../media/file-hash.js';
+import { renderKey, renderLesson, type LessonMetadata } from './render-lesson.js';
 
 const AUDIO_EXTENSIONS = new Set(['.wav', '.mp3', '.m4a', '.aac', '.ogg', '.oga', '.opus', '.flac', '.webm']);
 
@@ -59,13 +60,20 @@ export async function renderBatch(folder: string, o: BatchOptions): Promise<Batc
       fps: o.fps,
     };
     try {
-      const key = renderKey(imageSha, await sha256File(audioPath), req);
+      const audioSha = await sha256File(audioPath);
+      const key = renderKey(imageSha, audioSha, req);
       if (await alreadyRendered(out, key)) {
         summary.skipped++;
         o.log(`${tag} skip  ${name} (already rendered, unchanged)`);
         continue;
       }
-      const { result } = await renderLesson(req, out, { config: o.config, force: true, face, imageSha });
+      const { result } = await renderLesson(req, out, {
+        config: o.config,
+        force: true,
+        face,
+        imageSha,
+        audioSha,
+      });
       summary.rendered++;
       const speed = result.audioDurationSec / result.timings.totalSec;
       o.log(

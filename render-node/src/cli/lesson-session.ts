@@ -1,13 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
+import { sha256File } from '../media/file-hash.js';
 import { PendingLesson, type LessonPaths } from '../media/lesson-output.js';
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 export interface InputHashes {
   readonly imageSha: string;
@@ -21,8 +14,9 @@ export interface LessonSessionOptions {
   /** One work folder per output, kept after failures `keepWorkOn` accepts, so a re-run resumes. */
   readonly resumable?: boolean;
   readonly keepWorkOn?: (error: unknown) => boolean;
-  /** Already known (a batch hashes its portrait once). */
+  /** Already known (a batch hashes its portrait once, and each audio file for its skip check). */
   readonly imageSha?: string;
+  readonly audioSha?: string;
   readonly onWorkDir?: (workDir: string) => void;
 }
 
@@ -48,7 +42,7 @@ export async function produceLesson<R>(
     // Hashed once the inputs are known to be readable media.
     const [imageSha, audioSha] = await Promise.all([
       o.imageSha ?? sha256File(o.imagePath),
-      sha256File(o.audioPath),
+      o.audioSha ?? sha256File(o.audioPath),
     ]);
     const { poster, metadata } = describe(result, { imageSha, audioSha });
     const p = pending.paths;

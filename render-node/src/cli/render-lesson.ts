@@ -11,8 +11,6 @@ import type { FaceAnalysis } from '../engines/preview/face/face-detector.js';
 import type { LessonPaths } from '../media/lesson-output.js';
 import { produceLesson } from './lesson-session.js';
 
-export { sha256File } from './lesson-session.js';
-
 export interface LessonMetadata extends Omit<PreviewRenderResult, 'files'> {
   /** Identifies the inputs and settings; a batch skips a lesson whose key has not changed. */
   readonly renderKey: string;
@@ -46,6 +44,7 @@ export interface RenderLessonOptions {
   readonly force?: boolean;
   readonly face?: FaceAnalysis;
   readonly imageSha?: string;
+  readonly audioSha?: string;
   readonly onProgress?: (p: RenderProgress) => void;
   readonly onWorkDir?: (workDir: string) => void;
 }
@@ -65,6 +64,7 @@ export async function renderLesson(
       audioPath: req.audioPath,
       force: o.force,
       imageSha: o.imageSha,
+      audioSha: o.audioSha,
       onWorkDir: o.onWorkDir,
     },
     (workDir, signal) =>

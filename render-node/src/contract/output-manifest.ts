@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256File } from '../media/file-hash.js';
 import type { OutputFile } from './render-job.js';
 
 const TYPES: Record<string, { role: OutputFile['role']; contentType: string }> = {
@@ -29,13 +28,7 @@ export async function buildOutputManifest(dir: string, only?: ReadonlySet<string
     if (only && !only.has(name) && !only.has(name.split('/')[0]!)) continue;
     const type = TYPES[name.slice(name.lastIndexOf('.'))];
     if (!type) continue;
-    files.push({ name, ...type, bytes: (await stat(path)).size, sha256: await sha256Of(path) });
+    files.push({ name, ...type, bytes: (await stat(path)).size, sha256: await sha256File(path) });
   }
   return files;
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
