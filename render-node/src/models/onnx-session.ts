@@ -14,19 +14,25 @@ export const MODEL_FILES = {
 } as const;
 export type ModelName = keyof typeof MODEL_FILES;
 
+/** Where a model file is; refuses, saying how to fetch it, when it is not there. */
+export function modelPath(name: ModelName, modelDir = loadConfig().VT_MODEL_DIR): string {
+  const path = join(modelDir, MODEL_FILES[name]);
+  if (!existsSync(path)) {
+    throw new RenderError(
+      'MODEL_MISSING',
+      `Model file ${path} is missing. Run "node scripts/fetch-models.mjs" (part of scripts/setup.sh).`,
+    );
+  }
+  return path;
+}
+
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
 /** One ONNX Runtime session per model and process: loading costs far more than a run. */
 export function modelSession(name: ModelName, modelDir = loadConfig().VT_MODEL_DIR): Promise<ort.InferenceSession> {
-  const path = join(modelDir, MODEL_FILES[name]);
+  const path = modelPath(name, modelDir);
   let session = sessions.get(path);
   if (!session) {
-    if (!existsSync(path)) {
-      throw new RenderError(
-        'MODEL_MISSING',
-        `Model file ${path} is missing. Run "node scripts/fetch-models.mjs" (part of scripts/setup.sh).`,
-      );
-    }
     session = ort.InferenceSession.create(path, {
       logSeverityLevel: 3, // BlazeFace's export warns about unused initialisers on every load
       intraOpNumThreads: 1,

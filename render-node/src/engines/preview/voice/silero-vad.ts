@@ -1,8 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadConfig } from '../../../config.js';
-import { RenderError } from '../../../errors.js';
-import { MODEL_FILES } from '../../../models/onnx-session.js';
+import { modelPath } from '../../../models/onnx-session.js';
 import { StreamWorker } from './stream-worker.js';
 
 export const VAD_SAMPLE_RATE = 16000;
@@ -14,16 +10,9 @@ export const VAD_SAMPLE_RATE = 16000;
 export const VAD_WINDOW = 1536;
 
 /** Silero VAD (v4, ONNX) on a worker thread: speech probability for each window, in order. */
-export function startVoiceActivity(modelDir = loadConfig().VT_MODEL_DIR): StreamWorker<Float32Array> {
-  const modelPath = join(modelDir, MODEL_FILES.sileroVad);
-  if (!existsSync(modelPath)) {
-    throw new RenderError(
-      'MODEL_MISSING',
-      `Model file ${modelPath} is missing. Run "node scripts/fetch-models.mjs".`,
-    );
-  }
+export function startVoiceActivity(): StreamWorker<Float32Array> {
   return new StreamWorker(new URL('./silero-vad-worker.js', import.meta.url), {
-    modelPath,
+    modelPath: modelPath('sileroVad'),
     window: VAD_WINDOW,
   });
 }
