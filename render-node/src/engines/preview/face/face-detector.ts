@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { RenderError } from '../../../errors.js';
+import { uprightRgb } from '../../../media/portrait-image.js';
 import { modelSession, ort, type ModelName } from '../../../models/onnx-session.js';
 import { decodeBlazeFace, mapDetection, weightedNms, type FaceDetection } from './blazeface-decoder.js';
 
@@ -65,10 +66,7 @@ async function detectWith(
   const h = Math.max(1, Math.round(height * scale));
   const left = Math.floor((size - w) / 2);
   const top = Math.floor((size - h) / 2);
-  const rgb = await sharp(image)
-    .rotate()
-    .removeAlpha()
-    .toColourspace('srgb')
+  const rgb = await uprightRgb(image)
     .resize(w, h, { fit: 'fill' })
     .extend({ left, top, right: size - w - left, bottom: size - h - top, background: { r: 0, g: 0, b: 0 } })
     .raw()

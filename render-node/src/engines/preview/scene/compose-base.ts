@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { uprightRgb } from '../../../media/portrait-image.js';
 import type { FrameSize } from '../../../render-size.js';
 import { mapDetection, type FaceDetection } from '../face/blazeface-decoder.js';
 import type { ScenePlan } from './scene-plan.js';
@@ -53,10 +54,7 @@ export async function composeBase(
   const t = Math.max(0, fy);
   const r = Math.min(W, fx + partW);
   const b = Math.min(H, fy + partH);
-  const photo = await sharp(portrait)
-    .rotate()
-    .removeAlpha()
-    .toColourspace('srgb')
+  const photo = await uprightRgb(portrait)
     .extract({ left: srcL, top: srcT, width: srcR - srcL, height: srcB - srcT })
     .resize(partW, partH, { fit: 'fill', kernel: 'lanczos3' })
     .extract({ left: l - fx, top: t - fy, width: r - l, height: b - t })
@@ -65,10 +63,7 @@ export async function composeBase(
   let framed = photo;
   if (l > 0 || t > 0 || r < W || b < H) {
     // The photo does not reach every frame edge: a blurred, dimmed copy of it fills the rest.
-    framed = await sharp(portrait)
-      .rotate()
-      .removeAlpha()
-      .toColourspace('srgb')
+    framed = await uprightRgb(portrait)
       .resize(W, H, { fit: 'cover' })
       .blur(24)
       .modulate({ brightness: 0.6 })
