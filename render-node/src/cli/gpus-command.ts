@@ -4,10 +4,10 @@ import { clipsFor } from '../engines/liveavatar/cli-flags.js';
 import { planClipBatches } from '../engines/liveavatar/clip-batches.js';
 import {
   detectGpus,
+  inventoryFrom,
   p2pUnreliable,
-  parseQueryCsv,
-  parseQueryXml,
   parseTopology,
+  readTopology,
   type GpuInventory,
 } from '../engines/liveavatar/gpu-detect.js';
 import { choosePlan } from '../engines/liveavatar/launch-plan.js';
@@ -19,23 +19,22 @@ export interface GpusOptions {
   readonly size: string;
   readonly seconds: number;
   readonly onlineDecode: boolean;
+  /** nvidia-smi to run when not reading saved output. */
+  readonly nvidiaSmi?: string;
 }
 
 /** Prints what nvidia-smi reports and the Live Avatar plan for a lesson; returns whether one exists. */
 export async function printGpuPlan(o: GpusOptions, log: (line: string) => void): Promise<boolean> {
   let inventory: GpuInventory;
-  let topology = '';
+  let topology: string;
   if (o.from) {
     const read = (name: string): Promise<string | undefined> =>
       readFile(join(o.from!, name), 'utf8').catch(() => undefined);
     const [csv, xml, topo] = await Promise.all([read('query.csv'), read('q.xml'), read('topo.txt')]);
-    const x = xml ? parseQueryXml(xml) : undefined;
-    inventory = csv
-      ? { source: 'csv', ...parseQueryCsv(csv), cudaVersion: x?.cudaVersion }
-      : (x ?? { source: 'none', gpus: [] });
+    inventory = inventoryFrom(csv, xml);
     topology = topo ?? '';
   } else {
-    inventory = await detectGpus();
+    [inventory, topology] = await Promise.all([detectGpus(o.nvidiaSmi), readTopology(o.nvidiaSmi)]);
   }
   log(
     `GPUs (${inventory.source}): ${inventory.gpus.length}` +

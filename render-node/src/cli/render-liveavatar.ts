@@ -1,13 +1,11 @@
 import type { RenderNodeConfig } from '../config.js';
 import { liveAvatarAvailability } from '../engines/liveavatar/availability.js';
 import { LIVEAVATAR } from '../engines/liveavatar/cli-flags.js';
-import { detectGpus, p2pUnreliable, parseTopology } from '../engines/liveavatar/gpu-detect.js';
+import { detectGpus, p2pUnreliable, parseTopology, readTopology } from '../engines/liveavatar/gpu-detect.js';
 import { renderLiveAvatar, type LiveAvatarResult } from '../engines/liveavatar/liveavatar-engine.js';
 import { RenderError, isRenderError } from '../errors.js';
 import type { LessonPaths } from '../media/lesson-output.js';
 import { produceLesson } from './lesson-session.js';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 
 export interface LiveAvatarCliRequest {
   readonly imagePath: string;
@@ -47,9 +45,7 @@ export async function renderLessonWithLiveAvatar(
     throw new RenderError('ENGINE_UNAVAILABLE', availability.reasons.join(' '));
   }
   const plan = availability.plan.plan;
-  const topology = await promisify(execFile)(config.VT_NVIDIA_SMI, ['topo', '-m'])
-    .then((r) => r.stdout)
-    .catch(() => '');
+  const topology = await readTopology(config.VT_NVIDIA_SMI);
 
   return produceLesson(
     outMp4,

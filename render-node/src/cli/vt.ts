@@ -159,7 +159,13 @@ program
   .option('--online-decode', 'plan with online decode')
   .action(async (o: { from?: string; size: string; seconds: string; onlineDecode?: boolean }) => {
     const ok = await printGpuPlan(
-      { from: o.from, size: o.size, seconds: Number(o.seconds), onlineDecode: !!o.onlineDecode },
+      {
+        from: o.from,
+        size: o.size,
+        seconds: Number(o.seconds),
+        onlineDecode: !!o.onlineDecode,
+        nvidiaSmi: loadConfig().VT_NVIDIA_SMI,
+      },
       (line) => console.log(line),
     );
     if (!ok) process.exitCode = 1;

@@ -105,30 +105,50 @@ interface XmlGpu {
 }
 
 /**
- * Asks nvidia-smi what GPUs this machine has: the CSV query first, the XML report as fallback and for
- * the CUDA version. A machine without nvidia-smi has none.
+ * One inventory from what nvidia-smi printed: the CSV query when it parses, the XML report as fallback
+ * (older drivers lack some CSV fields) and for the CUDA version, which only the XML names.
  */
-export async function detectGpus(nvidiaSmi = 'nvidia-smi'): Promise<GpuInventory> {
-  const xml = run(nvidiaSmi, ['-q', '-x'], { timeout: 20_000, maxBuffer: 1 << 24 })
-    .then((r) => parseQueryXml(r.stdout))
-    .catch(() => undefined);
+export function inventoryFrom(csvText: string | undefined, xmlText: string | undefined): GpuInventory {
+  let xml: GpuInventory | undefined;
   try {
-    const { stdout } = await run(
-      nvidiaSmi,
-      [`--query-gpu=${QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'],
-      { timeout: 20_000 },
-    );
-    const csv = parseQueryCsv(stdout);
-    const x = await xml;
-    return {
-      source: 'csv',
-      gpus: csv.gpus,
-      driverVersion: csv.driverVersion ?? x?.driverVersion,
-      cudaVersion: x?.cudaVersion,
-    };
+    xml = xmlText ? parseQueryXml(xmlText) : undefined;
   } catch {
-    return (await xml) ?? { source: 'none', gpus: [] };
+    xml = undefined;
   }
+  try {
+    if (csvText !== undefined) {
+      const csv = parseQueryCsv(csvText);
+      return {
+        source: 'csv',
+        gpus: csv.gpus,
+        driverVersion: csv.driverVersion ?? xml?.driverVersion,
+        cudaVersion: xml?.cudaVersion,
+      };
+    }
+  } catch {
+    // fall back to the XML report
+  }
+  return xml ?? { source: 'none', gpus: [] };
+}
+
+/** Asks nvidia-smi what GPUs this machine has. A machine without nvidia-smi has none. */
+export async function detectGpus(nvidiaSmi = 'nvidia-smi'): Promise<GpuInventory> {
+  const output = (args: string[]): Promise<string | undefined> =>
+    run(nvidiaSmi, args, { timeout: 20_000, maxBuffer: 1 << 24 })
+      .then((r) => r.stdout)
+      .catch(() => undefined);
+  const [csv, xml] = await Promise.all([
+    output([`--query-gpu=${QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits']),
+    output(['-q', '-x']),
+  ]);
+  return inventoryFrom(csv, xml);
+}
+
+/** `nvidia-smi topo -m`, or nothing where it cannot be had. */
+export function readTopology(nvidiaSmi = 'nvidia-smi'): Promise<string> {
+  return run(nvidiaSmi, ['topo', '-m'], { timeout: 20_000 })
+    .then((r) => r.stdout)
+    .catch(() => '');
 }
 
 /** How two GPUs are connected, from `nvidia-smi topo -m`: "NV4", "PIX", "PXB", "PHB", "NODE", "SYS". */
