@@ -91,7 +91,6 @@ export async function* decodeAudio(
   path: string,
   sampleRate: number,
 ): AsyncGenerator<Float32Array<ArrayBuffer>> {
-  const stderr: string[] = [];
   let failure: Error | undefined;
   const command = ffmpeg(absolute(path))
     .noVideo()
@@ -99,11 +98,11 @@ export async function* decodeAudio(
     .audioFrequency(sampleRate)
     .audioCodec('pcm_f32le')
     .format('f32le')
-    .on('stderr', (line: string) => stderr.length < 50 && stderr.push(line))
     .on('error', (err: Error) => {
       failure = new Error(`ffmpeg could not decode the audio: ${lastLines(stderr) || err.message}`);
       output.destroy();
     });
+  const stderr = stderrTail(command);
   const output = new PassThrough({ highWaterMark: 1 << 16 });
   command.pipe(output, { end: true });
   let carry = Buffer.alloc(0);
@@ -161,7 +160,6 @@ export interface FrameEncoder {
 /** Starts ffmpeg reading raw yuv420p frames on stdin and writing MP4 (+ HLS) in one encode. */
 export function startEncoder(s: EncoderSettings): FrameEncoder {
   const frames = new PassThrough({ highWaterMark: s.width * s.height * 3 });
-  const stderr: string[] = [];
   const gop = s.fps * 2;
   const outputs = [`[f=mp4:movflags=+faststart]${ENCODED_MP4}`];
   if (s.hlsSegmentSeconds) {
@@ -201,10 +199,8 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
     ...metadata,
     ['-f', 'tee'],
   ]);
-  command.output(outputs.join('|')).on('stderr', (line: string) => {
-    stderr.push(line);
-    if (stderr.length > 40) stderr.shift();
-  });
+  command.output(outputs.join('|'));
+  const stderr = stderrTail(command);
 
   const done = new Promise<void>((resolve, reject) => {
     command.on('end', () => resolve());
@@ -252,6 +248,16 @@ function addOptions(command: ffmpeg.FfmpegCommand, to: 'input' | 'output', optio
 const pairs = (flat: readonly string[]): Option[] =>
   Array.from({ length: flat.length / 2 }, (_, i): Option => [flat[2 * i]!, flat[2 * i + 1]!]);
 
+/** The last lines ffmpeg wrote to stderr: where it says why it failed. */
+function stderrTail(command: ffmpeg.FfmpegCommand, keep = 40): string[] {
+  const lines: string[] = [];
+  command.on('stderr', (line: string) => {
+    lines.push(line);
+    if (lines.length > keep) lines.shift();
+  });
+  return lines;
+}
+
 const lastLines = (lines: readonly string[]): string =>
   lines
     .filter((l) => l.trim() && !/^\s*(frame=|size=|Press \[q\])/.test(l))
@@ -259,13 +265,9 @@ const lastLines = (lines: readonly string[]): string =>
     .join(' / ');
 
 function runCommand(command: ffmpeg.FfmpegCommand, what: string): Promise<void> {
-  const stderr: string[] = [];
+  const stderr = stderrTail(command);
   return new Promise((resolve, reject) => {
     command
-      .on('stderr', (line: string) => {
-        stderr.push(line);
-        if (stderr.length > 40) stderr.shift();
-      })
       .on('end', () => resolve())
       .on('error', (err: Error) => reject(new Error(`${what} failed: ${lastLines(stderr) || err.message}`)))
       .run();
