@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for need in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng sox:sox soxi:sox redis-server:redis-server redis-cli:redis-tools; do
+for need in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng sox:sox soxi:sox redis-server:redis-server redis-cli:redis-tools pg_ctlcluster:postgresql psql:postgresql-client; do
   command -v "${need%%:*}" >/dev/null 2>&1 || missing+=("${need##*:}")
 done
 if ((${#missing[@]})); then
@@ -23,6 +23,18 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
     --dir /tmp --logfile /tmp/vt-redis.log >/dev/null
   for _ in 1 2 3 4 5 6 7 8 9 10; do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
+fi
+
+# PostgreSQL for the tool (tests make a database of their own on 127.0.0.1:5432 as user postgres).
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  cluster=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+  echo "setup: starting PostgreSQL $cluster"
+  pg_ctlcluster --skip-systemctl-redirect "$cluster" main start
+  for _ in $(seq 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
+fi
+if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc 'SELECT 1' >/dev/null 2>&1; then
+  echo "setup: PostgreSQL on 127.0.0.1:5432 must let user postgres connect (trust or a ~/.pgpass entry)" >&2
+  exit 1
 fi
 
 node -e 'const [a, b] = process.versions.node.split(".").map(Number); if (a < 20 || (a === 20 && b < 19)) { console.error(`setup: Node.js >= 20.19 needed, found ${process.versions.node}`); process.exit(1); }'

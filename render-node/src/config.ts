@@ -30,6 +30,19 @@ const schema = z.object({
   /** Clips a run renders at most: the model holds every frame in host memory until a run ends. */
   VT_LIVEAVATAR_MAX_CLIPS: z.coerce.number().int().min(1).max(100).default(100),
   VT_NVIDIA_SMI: z.string().default('nvidia-smi'),
+  // The render node service.
+  /**
+   * How long a job's lock lasts without renewal: a node that dies loses its job to another node after
+   * about this long (the lock is renewed every half of it while the node lives).
+   */
+  VT_JOB_LOCK_SEC: z.coerce.number().positive().default(60),
+  /** How long a node keeps retrying an upload while the tool is unreachable. */
+  VT_UPLOAD_RETRY_SEC: z.coerce.number().positive().default(900),
+  /** On SIGTERM, how long running jobs may take to finish before they are handed back to the queue. */
+  VT_SHUTDOWN_GRACE_SEC: z.coerce.number().nonnegative().default(120),
+  /** Port of the node's /healthz endpoint (0: none). */
+  VT_NODE_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  VT_NODE_HEALTH_HOST: z.string().default('127.0.0.1'),
 });
 
 export type RenderNodeConfig = z.infer<typeof schema>;

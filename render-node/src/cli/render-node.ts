@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../config.js';
 import type { EngineName } from '../contract/render-job.js';
 import { liveAvatarAvailability } from '../engines/liveavatar/availability.js';
 import { detectGpus } from '../engines/liveavatar/gpu-detect.js';
+import { startHealthServer } from '../node/health-server.js';
 import { newNodeId, NodePresence } from '../node/node-presence.js';
 import { startRenderWorkers } from '../node/render-worker.js';
 
@@ -17,7 +19,8 @@ const program = new Command()
 program
   .command('start')
   .description(
-    'connect to Redis, announce this node and render jobs until stopped (SIGTERM finishes the current jobs)',
+    'connect to Redis, announce this node and render jobs until stopped (SIGTERM finishes the current jobs, ' +
+      'or hands them back after VT_SHUTDOWN_GRACE_SEC; a second signal hands them back at once)',
   )
   .option('--node-id <id>', 'stable name of this node (default: hostname + random suffix)')
   .option('--concurrency <n>', 'jobs at a time (default: 1 per GPU, or 1 on CPU)')
@@ -32,12 +35,15 @@ program
       loraFile: config.VT_LIVEAVATAR_LORA,
     });
     const concurrency = Number(o.concurrency ?? Math.max(1, inventory.gpus.length));
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      program.error('--concurrency must be a whole number ≥ 1');
     const redis = new Redis(config.VT_REDIS_URL, { maxRetriesPerRequest: null });
+    redis.on('error', () => {}); // ioredis reconnects by itself; the health endpoint reports the state
     const presence = new NodePresence(
       redis,
       {
         nodeId: o.nodeId ?? newNodeId(),
-        hostname: (await import('node:os')).hostname(),
+        hostname: hostname(),
         version: VERSION,
         engines,
         gpus: inventory.gpus,
@@ -47,28 +53,40 @@ program
       `${config.VT_QUEUE_PREFIX}:`,
     );
     await presence.start();
-    const workers = startRenderWorkers({
+    const farm = await startRenderWorkers({
       connection: redis,
       presence,
       config,
       prefix: config.VT_QUEUE_PREFIX,
     });
+    const health = config.VT_NODE_HEALTH_PORT
+      ? await startHealthServer(
+          { port: config.VT_NODE_HEALTH_PORT, host: config.VT_NODE_HEALTH_HOST },
+          redis,
+          presence,
+        )
+      : undefined;
     console.log(
       `render-node ${presence.identity.nodeId} ready: engines ${engines.join(', ')}, concurrency ${concurrency}, ` +
         `${inventory.gpus.length} GPU(s)${liveavatar.available ? '' : ' (liveavatar not offered here)'}`,
     );
     let stopping = false;
     const stop = async (): Promise<void> => {
-      if (stopping) return;
+      if (stopping) {
+        console.log('render-node: handing the current jobs back to the queue…');
+        farm.handBack();
+        return;
+      }
       stopping = true;
       console.log('render-node: stopping; finishing the current jobs…');
-      await Promise.all(workers.map((w) => w.close()));
+      await farm.close(config.VT_SHUTDOWN_GRACE_SEC);
+      health?.close();
       await presence.stop();
       await redis.quit();
       console.log('render-node: stopped');
     };
-    process.once('SIGTERM', () => void stop());
-    process.once('SIGINT', () => void stop());
+    process.on('SIGTERM', () => void stop());
+    process.on('SIGINT', () => void stop());
   });
 
 await program.parseAsync();

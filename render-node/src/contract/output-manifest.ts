@@ -12,6 +12,10 @@ const TYPES: Record<string, { role: OutputFile['role']; contentType: string }> =
   '.json': { role: 'metadata', contentType: 'application/json' },
 };
 
+/** An output's role and MIME type, from its file name; undefined for files that are not outputs. */
+export const outputType = (name: string): { role: OutputFile['role']; contentType: string } | undefined =>
+  TYPES[name.slice(name.lastIndexOf('.'))];
+
 /**
  * Lists an engine's output folder as the result manifest: every file with its role, size and sha256,
  * so the tool can verify each upload before it marks the render done. Work files an engine keeps
@@ -26,7 +30,7 @@ export async function buildOutputManifest(dir: string, only?: ReadonlySet<string
     const path = join(entry.parentPath, entry.name);
     const name = path.slice(dir.length + 1);
     if (only && !only.has(name) && !only.has(name.split('/')[0]!)) continue;
-    const type = TYPES[name.slice(name.lastIndexOf('.'))];
+    const type = outputType(name);
     if (!type) continue;
     files.push({ name, ...type, bytes: (await stat(path)).size, sha256: await sha256File(path) });
   }

@@ -41,10 +41,18 @@ export const RenderJobSchema = z
       fps: z.number().int().min(10).max(60).default(25),
       /** liveavatar only: denoising steps (4; 3 is ~25 % faster). */
       sampleSteps: z.number().int().min(1).max(4).default(4),
+      /**
+       * Long lessons render in chunks of this many seconds (a multiple of the 2 s keyframe interval),
+       * each uploaded as it finishes; a restarted job resumes after the last uploaded chunk.
+       */
+      chunkSec: z.number().int().min(2).max(600).multipleOf(2).default(60),
     }),
     inputs: z.object({ portrait: InputRefSchema, audio: InputRefSchema }),
     outputs: z.object({
-      /** Signed, expiring URL to PUT each output file to; `{name}` stands for its path, e.g. hls/segment_00001.ts. */
+      /**
+       * Signed, expiring URL to PUT each output file to, and to GET back chunks an earlier attempt
+       * uploaded; `{name}` stands for its path, e.g. hls/segment_00001.ts or chunks/…/chunk_00003.mp4.
+       */
       uploadUrl: httpUrl.refine((u) => u.includes('{name}'), 'must contain {name}'),
       expiresAt: z.iso.datetime(),
     }),
@@ -64,11 +72,22 @@ export const RenderProgressSchema = z
     framesDone: z.number().int().nonnegative().optional(),
     framesTotal: z.number().int().nonnegative().optional(),
     etaSec: z.number().nonnegative().optional(),
+    /** Something worth keeping in the render's history, e.g. "resumed after chunk 3 of 10". */
+    message: z.string().max(500).optional(),
     at: z.iso.datetime(),
   })
   .strict();
 
-export const OUTPUT_ROLES = ['mp4', 'hls-playlist', 'hls-segment', 'poster', 'captions', 'metadata'] as const;
+export const OUTPUT_ROLES = [
+  'mp4',
+  'hls-playlist',
+  'hls-segment',
+  'poster',
+  'captions',
+  'metadata',
+  /** A finished part of a long render, kept by the tool so a restarted job can resume after it. */
+  'chunk',
+] as const;
 
 export const OutputFileSchema = z
   .object({
@@ -108,6 +127,9 @@ export type RenderJob = z.infer<typeof RenderJobSchema>;
 export type RenderProgress = z.infer<typeof RenderProgressSchema>;
 export type RenderResult = z.infer<typeof RenderResultSchema>;
 export type OutputFile = z.infer<typeof OutputFileSchema>;
+
+/** Redis pub/sub channel (under the farm's prefix) on which the tool asks nodes to cancel a job. */
+export const cancelChannel = (prefix: string): string => `${prefix}:vt:cancel`;
 
 /** Parses what came off the wire; throws a ContractError that lists every problem. */
 export function parseContract<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

@@ -134,8 +134,10 @@ export interface EncoderSettings {
   readonly width: number;
   readonly height: number;
   readonly fps: number;
-  /** Audio muxed beside the video, re-encoded to AAC. */
-  readonly audioPath: string;
+  /** Audio muxed beside the video, re-encoded to AAC; without it the output is video only (a chunk). */
+  readonly audioPath?: string;
+  /** Name of the MP4 inside workDir (default ENCODED_MP4); a fixed, plain name chosen by our code. */
+  readonly mp4Name?: string;
   /**
    * Folder ffmpeg runs in. Outputs get fixed, plain names inside it (ENCODED_MP4, ENCODED_HLS_DIR), so no
    * user-chosen path ever has to survive the tee muxer's own escaping rules.
@@ -161,7 +163,7 @@ export interface FrameEncoder {
 export function startEncoder(s: EncoderSettings): FrameEncoder {
   const frames = new PassThrough({ highWaterMark: s.width * s.height * 3 });
   const gop = s.fps * 2;
-  const outputs = [`[f=mp4:movflags=+faststart]${ENCODED_MP4}`];
+  const outputs = [`[f=mp4:movflags=+faststart]${s.mp4Name ?? ENCODED_MP4}`];
   if (s.hlsSegmentSeconds) {
     mkdirSync(join(s.workDir, ENCODED_HLS_DIR), { recursive: true });
     outputs.push(
@@ -177,9 +179,13 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
     pairs(['-pix_fmt', 'yuv420p', '-video_size', `${s.width}x${s.height}`, '-framerate', String(s.fps)]),
   );
   // Absolute paths: a relative name such as "concat:…" or "-x" could read as a protocol or a flag.
-  command.input(absolute(s.audioPath));
+  if (s.audioPath) command.input(absolute(s.audioPath));
   addOptions(command, 'output', [
-    ...pairs(['-map', '0:v:0', '-map', '1:a:0']),
+    ['-map', '0:v:0'],
+    ...(s.audioPath
+      ? // AAC at 48 kHz, keeping the voice's channels (mono stays mono: half the audio work, same sound).
+        pairs(['-map', '1:a:0', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000'])
+      : [['-an'] as Option]),
     ...pairs(['-c:v', 'libx264', '-preset', s.preset, '-crf', String(s.crf), '-pix_fmt', 'yuv420p']),
     // Fixed GOP so every HLS segment starts on a keyframe.
     ...pairs(['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0']),
@@ -193,8 +199,6 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
       '-color_range',
       'tv',
     ]),
-    // AAC at 48 kHz, keeping the voice's channels (mono stays mono: half the audio work, same sound).
-    ...pairs(['-c:a', 'aac', '-b:a', '128k', '-ar', '48000']),
     ['-flags', '+global_header'],
     ...metadata,
     ['-f', 'tee'],

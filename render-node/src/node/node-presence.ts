@@ -44,6 +44,10 @@ export class NodePresence {
     this.timer = setInterval(() => void this.beat().catch(() => {}), HEARTBEAT_MS);
   }
 
+  get currentJobs(): string[] {
+    return [...this.current];
+  }
+
   jobStarted(jobId: string): void {
     this.current.add(jobId);
     void this.beat().catch(() => {});

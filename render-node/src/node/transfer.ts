@@ -31,21 +31,61 @@ export async function downloadInput(ref: InputRef, target: string, what: string)
       `Fetching the ${what} was answered ${response.status} ${response.statusText}.`,
     );
   }
+  await downloadBody(response, ref, target, `the ${what}`);
+}
+
+/** Streams a response body to a file, refusing anything but the bytes `expected` names. */
+async function downloadBody(
+  response: Response,
+  expected: { readonly sha256: string; readonly bytes: number },
+  target: string,
+  what: string,
+): Promise<void> {
   const hash = createHash('sha256');
   let bytes = 0;
   const count = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
-      if (bytes > ref.bytes)
-        return done(new RenderError('INPUT_MISMATCH', `The ${what} is larger than the job says.`));
+      if (bytes > expected.bytes)
+        return done(new RenderError('INPUT_MISMATCH', `${capital(what)} is larger than expected.`));
       hash.update(chunk);
       done(null, chunk);
     },
   });
   await pipeline(Readable.fromWeb(response.body as never), count, createWriteStream(target));
-  if (bytes !== ref.bytes || hash.digest('hex') !== ref.sha256) {
-    throw new RenderError('INPUT_MISMATCH', `The ${what} does not match the job (size or sha256 differ).`);
+  if (bytes !== expected.bytes || hash.digest('hex') !== expected.sha256) {
+    throw new RenderError('INPUT_MISMATCH', `${capital(what)} does not match (size or sha256 differ).`);
   }
+}
+
+const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The signed URL of one output: `{name}` replaced by its path, each segment escaped. */
+const outputUrl = (uploadUrl: string, name: string): string =>
+  uploadUrl.replace('{name}', name.split('/').map(encodeURIComponent).join('/'));
+
+/**
+ * Fetches back an output an earlier attempt uploaded (a finished chunk), verified against the sha256
+ * the tool recorded for it. Resolves false when the tool has no such file.
+ */
+export async function fetchUploaded(uploadUrl: string, name: string, target: string): Promise<boolean> {
+  let response: Response;
+  try {
+    response = await fetch(outputUrl(uploadUrl, name), { signal: AbortSignal.timeout(120_000) });
+  } catch (e) {
+    throw new RenderError('TRANSFER_FAILED', `Could not fetch ${name}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  if (response.status === 404) return false;
+  const sha256 = response.headers.get('x-content-sha256');
+  const bytes = Number(response.headers.get('content-length'));
+  if (!response.ok || !response.body || !sha256 || !Number.isInteger(bytes)) {
+    await response.body?.cancel();
+    throw new RenderError('TRANSFER_FAILED', `Fetching ${name} was answered ${response.status}.`);
+  }
+  await downloadBody(response, { sha256, bytes }, target, name);
+  return true;
 }
 
 export interface UploadOptions {
@@ -65,7 +105,7 @@ export async function uploadOutputs(
   o: UploadOptions = {},
 ): Promise<void> {
   for (const f of files) {
-    const url = uploadUrl.replace('{name}', f.name.split('/').map(encodeURIComponent).join('/'));
+    const url = outputUrl(uploadUrl, f.name);
     const deadline = Date.now() + (o.retryForSec ?? 600) * 1000;
     for (let attempt = 1; ; attempt++) {
       let reason: string;

@@ -1,7 +1,16 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { RenderError, isRenderError } from '../../errors.js';
-import { ENCODED_HLS_DIR, ENCODED_MP4, HLS_PLAYLIST, startEncoder, warmUp } from '../../media/ffmpeg.js';
+import {
+  concatVideos,
+  ENCODED_HLS_DIR,
+  ENCODED_MP4,
+  HLS_PLAYLIST,
+  muxLesson,
+  startEncoder,
+  warmUp,
+  type FrameEncoder,
+} from '../../media/ffmpeg.js';
 import { checkAudio, checkPortrait } from '../../media/input-checks.js';
 import type { FrameSize } from '../../render-size.js';
 import { blinkTrack } from './animation/blink-schedule.js';
@@ -48,6 +57,23 @@ export interface PreviewRenderOptions {
   readonly signal?: AbortSignal;
   /** A portrait already analysed (batch renders reuse it). */
   readonly face?: FaceAnalysis;
+  /** Render in resumable chunks (the farm) instead of one pass. */
+  readonly chunks?: ChunkedRender;
+}
+
+/**
+ * A lesson rendered as video-only chunks of a fixed number of frames, handed over one by one as they
+ * finish (the farm uploads them), then joined losslessly and muxed with the audio. Chunks already in
+ * `dir` from an earlier attempt are not rendered again.
+ */
+export interface ChunkedRender {
+  /** Frames per chunk: a multiple of the 2 s keyframe interval, so every chunk starts on a keyframe. */
+  readonly frames: number;
+  /** Folder outside workDir holding the chunks, named chunkFileName(i). */
+  readonly dir: string;
+  /** How many chunks, from the first, are already in `dir`. */
+  readonly done: number;
+  readonly onChunk: (index: number, file: string, count: number) => Promise<void>;
 }
 
 export interface PreviewRenderResult {
@@ -122,21 +148,24 @@ export async function renderPreview(
   }
   const face = portrait.value;
 
-  const encoder = startEncoder({
+  const encoderSettings = {
     width: req.size.width,
     height: req.size.height,
     fps: req.fps,
-    audioPath: req.audioPath,
     workDir: o.workDir,
-    hlsSegmentSeconds: o.hlsSegmentSeconds ?? 4,
     preset: o.x264Preset,
     crf: o.x264Crf,
-    metadata: {
-      comment: req.prompt,
-      description: req.prompt,
-      encoder_engine: `virtual-tutor preview ${PREVIEW_ENGINE_VERSION}`,
-    },
-  });
+  };
+  const hlsSegmentSeconds = o.hlsSegmentSeconds ?? 4;
+  const metadata = {
+    comment: req.prompt,
+    description: req.prompt,
+    encoder_engine: `virtual-tutor preview ${PREVIEW_ENGINE_VERSION}`,
+  };
+  // One pass straight to MP4 + live HLS; or, for the farm, video-only chunks joined and muxed at the end.
+  let encoder: FrameEncoder | undefined = o.chunks
+    ? undefined
+    : startEncoder({ ...encoderSettings, audioPath: req.audioPath, hlsSegmentSeconds, metadata });
   try {
     const [voice, picture] = await Promise.all([voiceTask, pictureTask]);
     throwIfCancelled(o.signal);
@@ -149,28 +178,64 @@ export async function renderPreview(
 
     const renderStarted = performance.now();
     const pose: FramePose = { headX: 0, headY: 0, roll: 0, open: 0, spread: 0, round: 0, blink: 0 };
-    for (let f = 0; f < total; f++) {
-      if (o.signal?.aborted) throw cancelled();
-      pose.headX = head.x[f]!;
-      pose.headY = head.y[f]!;
-      pose.roll = head.roll[f]!;
-      pose.open = mouth.open[f]!;
-      pose.spread = mouth.spread[f]!;
-      pose.round = mouth.round[f]!;
-      pose.blink = blink[f]!;
-      await encoder.write(picture.renderer.render(pose));
-      if (f % 25 === 24 || f === total - 1) {
-        const elapsed = since(renderStarted);
-        report({
-          stage: 'render',
-          fraction: ANALYSE_SHARE + (1 - ANALYSE_SHARE) * ((f + 1) / total),
-          framesDone: f + 1,
-          framesTotal: total,
-          etaSec: (elapsed / (f + 1)) * (total - f - 1),
-        });
+    // Every frame is a pure function of the tracks, so a chunk rendered after a restart joins its
+    // neighbours seamlessly.
+    const renderFrames = async (into: FrameEncoder, from: number, to: number): Promise<void> => {
+      for (let f = from; f < to; f++) {
+        if (o.signal?.aborted) throw cancelled();
+        pose.headX = head.x[f]!;
+        pose.headY = head.y[f]!;
+        pose.roll = head.roll[f]!;
+        pose.open = mouth.open[f]!;
+        pose.spread = mouth.spread[f]!;
+        pose.round = mouth.round[f]!;
+        pose.blink = blink[f]!;
+        await into.write(picture.renderer.render(pose));
+        if (f % 25 === 24 || f === total - 1) {
+          const elapsed = since(renderStarted);
+          const rendered = f + 1 - firstFrame;
+          report({
+            stage: 'render',
+            fraction: ANALYSE_SHARE + (1 - ANALYSE_SHARE) * ((f + 1) / total),
+            framesDone: f + 1,
+            framesTotal: total,
+            etaSec: (elapsed / rendered) * (total - f - 1),
+          });
+        }
       }
+    };
+
+    let firstFrame = 0;
+    if (encoder) {
+      await renderFrames(encoder, 0, total);
+      await encoder.finish();
+    } else {
+      const c = o.chunks!;
+      const count = Math.max(1, Math.ceil(total / c.frames));
+      const done = Math.min(c.done, count);
+      firstFrame = done * c.frames;
+      const parts: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const name = chunkFileName(i);
+        parts.push(join(c.dir, name));
+        if (i < done) continue;
+        encoder = startEncoder({ ...encoderSettings, workDir: c.dir, mp4Name: name });
+        await renderFrames(encoder, i * c.frames, Math.min(total, (i + 1) * c.frames));
+        await encoder.finish();
+        encoder = undefined;
+        await c.onChunk(i, join(c.dir, name), count);
+      }
+      throwIfCancelled(o.signal);
+      const joined = join(c.dir, 'joined.mp4');
+      await concatVideos(parts, join(c.dir, 'parts.txt'), joined);
+      await muxLesson({
+        video: joined,
+        audioPath: req.audioPath,
+        workDir: o.workDir,
+        hlsSegmentSeconds,
+        metadata,
+      });
     }
-    await encoder.finish();
 
     return {
       engine: { name: 'preview', version: PREVIEW_ENGINE_VERSION },
@@ -187,7 +252,7 @@ export async function renderPreview(
       files: { mp4: ENCODED_MP4, hlsPlaylist: `${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`, poster: POSTER_FILE },
     };
   } catch (e) {
-    encoder.abort();
+    encoder?.abort();
     await closeVoiceWorkers(workers);
     if (isRenderError(e)) throw e;
     throw new RenderError('ENCODER_FAILED', `Encoding the video failed: ${(e as Error).message}`, {
@@ -195,6 +260,9 @@ export async function renderPreview(
     });
   }
 }
+
+/** A chunk's file name: the same on every node, so a restarted job finds what an earlier one made. */
+export const chunkFileName = (index: number): string => `chunk_${String(index).padStart(5, '0')}.mp4`;
 
 /** Frames the portrait for the lesson, writes the poster, and readies the frame renderer. */
 async function preparePicture(

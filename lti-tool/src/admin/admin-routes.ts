@@ -1,0 +1,192 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import connectPgSimple from 'connect-pg-simple';
+import express, { Router, type RequestHandler } from 'express';
+import session from 'express-session';
+import type { Redis } from 'ioredis';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { Db } from '../db/database.js';
+import { listRenderNodes } from '../ops/render-nodes.js';
+import type { RenderQueue } from '../renders/render-queue.js';
+import { html } from '../web/html.js';
+import { langOf, t } from '../web/i18n.js';
+import { page } from '../web/page.js';
+import type { AdminUsers } from './admin-users.js';
+
+export interface AdminRoutesDeps {
+  readonly db: Db;
+  readonly users: AdminUsers;
+  readonly queue: RenderQueue;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly sessionSecret: Buffer;
+  readonly publicUrl: string;
+  readonly secureCookies: boolean;
+}
+
+/**
+ * The operator's pages under /admin, behind a passport login with a session in PostgreSQL: live render
+ * nodes, and the queues through Bull Board (waiting, active, failed; retry, remove). The session cookie
+ * is SameSite=Strict and state-changing requests must come from our own origin (no cross-site forms).
+ */
+export function adminRoutes(d: AdminRoutesDeps): Router {
+  const auth = new passport.Passport();
+  auth.use(
+    new LocalStrategy((username, password, done) => {
+      d.users.check(username, password).then(
+        (user) => done(null, user ? { username: user } : false),
+        (e: Error) => done(e),
+      );
+    }),
+  );
+  auth.serializeUser((user, done) => done(null, (user as { username: string }).username));
+  auth.deserializeUser((username: string, done) => {
+    d.users.exists(username).then(
+      (ok) => done(null, ok ? { username } : false),
+      (e: Error) => done(e),
+    );
+  });
+
+  const PgStore = connectPgSimple(session);
+  const router = Router();
+  router.use(
+    '/admin',
+    session({
+      name: 'vt_admin',
+      secret: d.sessionSecret.toString('base64url'),
+      store: new PgStore({ pool: d.db, tableName: 'admin_sessions', pruneSessionInterval: 600 }),
+      resave: false,
+      saveUninitialized: false,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: d.secureCookies,
+        path: '/admin',
+        maxAge: 8 * 3600_000,
+      },
+    }),
+    auth.initialize(),
+    auth.session(),
+    sameOriginWrites(d.publicUrl),
+  );
+
+  router.get('/admin/login', (req, res) => {
+    const lang = langOf(req);
+    const failed = req.query.failed !== undefined;
+    res.type('html').send(
+      page(
+        lang,
+        t(lang, { en: 'Sign in', zh: '登录' }),
+        html`<main>
+          <h1>${t(lang, { en: 'Virtual Tutor administration', zh: 'Virtual Tutor 管理' })}</h1>
+          ${failed ? html`<p class="error" role="alert">${t(lang, { en: 'Wrong user name or password.', zh: '用户名或密码错误。' })}</p>` : ''}
+          <form method="post" action="/admin/login">
+            <label for="username">${t(lang, { en: 'User name', zh: '用户名' })}</label>
+            <input id="username" name="username" autocomplete="username" required />
+            <label for="password">${t(lang, { en: 'Password', zh: '密码' })}</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" required />
+            <p><button type="submit">${t(lang, { en: 'Sign in', zh: '登录' })}</button></p>
+          </form>
+        </main>`,
+      ),
+    );
+  });
+  router.post(
+    '/admin/login',
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    auth.authenticate('local', { successRedirect: '/admin', failureRedirect: '/admin/login?failed' }),
+  );
+  router.post('/admin/logout', (req, res, next) =>
+    req.logout((e) => (e ? next(e) : req.session.destroy(() => res.redirect(303, '/admin/login')))),
+  );
+
+  const signedIn: RequestHandler = (req, res, next) => {
+    if (req.isAuthenticated()) return next();
+    if (req.accepts(['html', 'json']) === 'json')
+      return void res.status(401).json({ error: 'Sign in first.' });
+    res.redirect(303, '/admin/login');
+  };
+
+  router.get('/admin', signedIn, async (req, res) => {
+    const lang = langOf(req);
+    const nodes = await listRenderNodes(d.redis, d.prefix);
+    const heading = t(lang, { en: 'Render nodes', zh: '渲染节点' });
+    res.type('html').send(
+      page(
+        lang,
+        heading,
+        html`<nav aria-label="${t(lang, { en: 'Administration', zh: '管理' })}">
+            <a href="/admin" aria-current="page">${heading}</a>
+            <a href="/admin/queues/">${t(lang, { en: 'Queues', zh: '队列' })}</a>
+            <form method="post" action="/admin/logout">
+              <button type="submit">${t(lang, { en: 'Sign out', zh: '退出' })}</button>
+            </form>
+          </nav>
+          <main>
+            <h1>${heading}</h1>
+            <p>
+              ${t(lang, { en: `${nodes.length} live (a node disappears 15 s after its last heartbeat).`, zh: `${nodes.length} 个在线（节点最后一次心跳 15 秒后消失）。` })}
+            </p>
+            <table>
+              <caption class="visually-hidden">
+                ${heading}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">${t(lang, { en: 'Node', zh: '节点' })}</th>
+                  <th scope="col">${t(lang, { en: 'Host', zh: '主机' })}</th>
+                  <th scope="col">${t(lang, { en: 'Engines', zh: '引擎' })}</th>
+                  <th scope="col">GPU</th>
+                  <th scope="col">${t(lang, { en: 'Jobs at a time', zh: '并发' })}</th>
+                  <th scope="col">${t(lang, { en: 'Rendering now', zh: '正在渲染' })}</th>
+                  <th scope="col">${t(lang, { en: 'Version', zh: '版本' })}</th>
+                  <th scope="col">${t(lang, { en: 'Last heartbeat', zh: '最后心跳' })}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${nodes.map(
+                  (n) =>
+                    html`<tr>
+                      <td>${n.nodeId}</td>
+                      <td>${n.hostname}</td>
+                      <td>${n.engines.join(', ')}</td>
+                      <td>
+                        ${n.gpus.length ? n.gpus.map((g) => `${g.name} (${Math.round(g.memoryTotalMiB / 1024)} GiB)`).join(', ') : 'CPU'}
+                      </td>
+                      <td>${n.concurrency}</td>
+                      <td>${n.currentJobs.join(', ') || '—'}</td>
+                      <td>${n.version}</td>
+                      <td>${n.heartbeatAt}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </main>`,
+        html`<meta http-equiv="refresh" content="5" />`,
+      ),
+    );
+  });
+
+  const board = new ExpressAdapter().setBasePath('/admin/queues');
+  createBullBoard({
+    queues: d.queue.all().map((q) => new BullMQAdapter(q)),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'Virtual Tutor renders' } },
+  });
+  router.use('/admin/queues', signedIn, board.getRouter() as RequestHandler);
+  return router;
+}
+
+/** Refuses a state-changing request whose Origin (or Referer) is not the tool itself. */
+function sameOriginWrites(publicUrl: string): RequestHandler {
+  const ours = new URL(publicUrl).origin;
+  return (req, res, next) => {
+    if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next();
+    const from = req.get('origin') ?? (req.get('referer') && new URL(req.get('referer')!).origin);
+    const host = `${req.protocol}://${req.get('host')}`;
+    if (from && (from === ours || from === host)) return next();
+    res.status(403).json({ error: 'Cross-site request refused.' });
+  };
+}

@@ -1,0 +1,58 @@
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { Db } from '../db/database.js';
+
+const scryptAsync = promisify(scrypt) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  o: object,
+) => Promise<Buffer>;
+const PARAMS = { N: 16384, r: 8, p: 1 };
+
+async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(password, salt, 32, PARAMS);
+  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, N, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, {
+    N: Number(N),
+    r: Number(r),
+    p: Number(p),
+  });
+  return timingSafeEqual(actual, expected);
+}
+
+/** The tool's administrators (render farm, tenants), with scrypt-hashed passwords. */
+export class AdminUsers {
+  constructor(private readonly db: Db) {}
+
+  async set(username: string, password: string): Promise<void> {
+    if (password.length < 12) throw new Error('An admin password needs at least 12 characters.');
+    await this.db.query(
+      `INSERT INTO admin_users (username, password_hash) VALUES ($1, $2)
+       ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash`,
+      [username, await hashPassword(password)],
+    );
+  }
+
+  /** The username when the password is right; undefined otherwise (same time either way, near enough). */
+  async check(username: string, password: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ password_hash: string }>(
+      'SELECT password_hash FROM admin_users WHERE username = $1',
+      [username],
+    );
+    const stored = rows[0]?.password_hash ?? (await hashPassword('not-a-user-password'));
+    return (await verifyPassword(password, stored)) && rows[0] ? username : undefined;
+  }
+
+  async exists(username: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('SELECT 1 FROM admin_users WHERE username = $1', [username]);
+    return rowCount === 1;
+  }
+}

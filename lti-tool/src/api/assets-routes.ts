@@ -1,0 +1,77 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { Router } from 'express';
+import { fileTypeFromFile } from 'file-type';
+import multer from 'multer';
+import type { AssetKind, AssetRepository } from '../assets/asset-repository.js';
+import type { MediaStore } from '../media/media-store.js';
+import { callerOf } from './api-auth.js';
+
+const ACCEPTED: Record<AssetKind, (mime: string) => boolean> = {
+  portrait: (m) => ['image/jpeg', 'image/png', 'image/webp'].includes(m),
+  audio: (m) => m.startsWith('audio/'),
+};
+
+/** A file name as the author knows it, for display only: no path, no control characters, bounded. */
+export const displayName = (name: string): string =>
+  name
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/\p{Cc}/gu, '')
+    .slice(0, 200);
+
+/**
+ * POST /api/assets (multipart: `kind` = portrait | audio, `file`): the bytes are sniffed, not trusted
+ * by name or declared type, stored content-addressed, and recorded for the caller's tenant.
+ */
+export function assetsRoutes(d: {
+  assets: AssetRepository;
+  store: MediaStore;
+  maxUploadBytes: number;
+}): Router {
+  const upload = multer({
+    dest: tmpdir(),
+    limits: { fileSize: d.maxUploadBytes, files: 1, fields: 4, fieldSize: 1024 },
+  });
+  const router = Router();
+  router.post('/api/assets', (req, res, next) => {
+    upload.single('file')(req, res, async (err: unknown) => {
+      const file = req.file;
+      try {
+        if (err instanceof multer.MulterError) {
+          const status = err.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
+          return void res.status(status).json({ error: `Upload refused: ${err.message}.` });
+        }
+        // Anything else the multipart parser throws is a malformed request, not our failure.
+        if (err) return void res.status(400).json({ error: 'The upload could not be read as a form.' });
+        const kind = req.body?.kind as AssetKind;
+        if (!(kind in ACCEPTED))
+          return void res.status(400).json({ error: 'kind must be portrait or audio.' });
+        if (!file) return void res.status(400).json({ error: 'No file was sent (field "file").' });
+        const sniffed = await fileTypeFromFile(file.path);
+        if (!sniffed || !ACCEPTED[kind](sniffed.mime))
+          return void res.status(415).json({
+            error:
+              `This file is not a supported ${kind === 'portrait' ? 'image (JPEG, PNG, WebP)' : 'audio file'}` +
+              (sniffed ? `: it is ${sniffed.mime}.` : '.'),
+          });
+        const stored = await d.store.ingest(createReadStream(file.path), { maxBytes: d.maxUploadBytes });
+        const asset = {
+          sha256: stored.sha256,
+          kind,
+          contentType: sniffed.mime,
+          bytes: stored.bytes,
+          originalName: displayName(file.originalname),
+        };
+        await d.assets.put(callerOf(req.user).tenantId, asset);
+        res.status(201).json(asset);
+      } catch (e) {
+        next(e);
+      } finally {
+        if (file) await rm(file.path, { force: true });
+      }
+    });
+  });
+  return router;
+}

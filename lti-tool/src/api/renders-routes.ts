@@ -1,0 +1,194 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { LIVEAVATAR } from '../../../render-node/src/engines/liveavatar/cli-flags.js';
+import { SUPPORTED_SIZES } from '../../../render-node/src/render-size.js';
+import type { MediaUrls } from '../media/media-urls.js';
+import type { RenderBus, RenderUpdate } from '../renders/render-bus.js';
+import {
+  OPEN_STATES,
+  UnknownLessonError,
+  type Render,
+  type RenderRepository,
+} from '../renders/render-repository.js';
+import { RenderInputError, type RenderService } from '../renders/render-service.js';
+import { callerOf } from './api-auth.js';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 from POST /api/assets');
+
+const SubmitSchema = z
+  .object({
+    lessonId: z.uuid().optional(),
+    title: z.string().trim().min(1).max(200).default('Untitled lesson'),
+    contextId: z.string().max(255).optional(),
+    portrait: sha256,
+    audio: sha256,
+    engine: z.enum(['preview', 'liveavatar']).default('preview'),
+    prompt: z.string().max(4000).default(''),
+    size: z.string().default('688*368'),
+    fps: z.number().int().min(10).max(60).default(25),
+    sampleSteps: z.number().int().min(1).max(4).default(4),
+    chunkSec: z.number().int().min(2).max(600).multipleOf(2).default(60),
+  })
+  .strict()
+  .refine(
+    (b) =>
+      (b.engine === 'preview' ? (SUPPORTED_SIZES as readonly string[]) : LIVEAVATAR.sizes).includes(b.size),
+    { message: 'this engine does not render that size', path: ['size'] },
+  );
+
+/** What the API shows of a render. Media links are signed for the caller and expire. */
+async function renderView(render: Render, renders: RenderRepository, urls: MediaUrls): Promise<object> {
+  const base = render.state === 'done' ? urls.playerBase(render.id) : undefined;
+  return {
+    id: render.id,
+    lessonId: render.lessonId,
+    versionId: render.versionId,
+    engine: render.engine,
+    settings: render.settings,
+    state: render.state,
+    progress: render.progress && {
+      stage: render.progress.stage,
+      percent: Math.round(render.progress.percent * 10) / 10,
+      framesDone: render.progress.framesDone,
+      framesTotal: render.progress.framesTotal,
+      etaSec: render.progress.etaSec,
+    },
+    nodeId: render.nodeId,
+    error: render.error,
+    notes: render.result?.notes ?? [],
+    createdAt: render.createdAt,
+    startedAt: render.startedAt,
+    finishedAt: render.finishedAt,
+    media: base && {
+      mp4: `${base}lesson.mp4`,
+      hls: `${base}hls/index.m3u8`,
+      poster: `${base}poster.jpg`,
+      durationSec: render.result?.durationSec,
+    },
+    history: (await renders.events(render.id)).map((e) => ({
+      at: e.at,
+      kind: e.kind,
+      nodeId: e.nodeId,
+      message: e.message,
+    })),
+  };
+}
+
+export interface RendersRoutesDeps {
+  readonly service: RenderService;
+  readonly renders: RenderRepository;
+  readonly urls: MediaUrls;
+  readonly bus: RenderBus;
+}
+
+/**
+ * The render API, scoped to the caller's tenant: another tenant's render is "not found", never
+ * "forbidden", so ids cannot be probed.
+ */
+export function rendersRoutes(d: RendersRoutesDeps): Router {
+  const router = Router();
+
+  const load = async (req: Request, res: Response): Promise<Render | undefined> => {
+    const render = await d.renders.get(String(req.params.id), callerOf(req.user).tenantId);
+    if (!render) res.status(404).json({ error: 'No such render.' });
+    return render;
+  };
+
+  router.post('/api/renders', async (req, res) => {
+    const parsed = SubmitSchema.safeParse(req.body ?? {});
+    if (!parsed.success)
+      return void res.status(400).json({
+        error: 'The render request is not valid.',
+        problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
+      });
+    const b = parsed.data;
+    try {
+      const render = await d.service.submit({
+        tenantId: callerOf(req.user).tenantId,
+        lessonId: b.lessonId,
+        title: b.title,
+        contextId: b.contextId,
+        portraitSha256: b.portrait,
+        audioSha256: b.audio,
+        engine: b.engine,
+        settings: {
+          prompt: b.prompt,
+          size: b.size,
+          fps: b.fps,
+          sampleSteps: b.sampleSteps,
+          chunkSec: b.chunkSec,
+        },
+      });
+      res
+        .status(202)
+        .location(`/api/renders/${render.id}`)
+        .json(await renderView(render, d.renders, d.urls));
+    } catch (e) {
+      if (e instanceof RenderInputError || e instanceof UnknownLessonError)
+        return void res.status(422).json({ error: e.message });
+      throw e;
+    }
+  });
+
+  router.get('/api/renders/:id', async (req, res) => {
+    const render = await load(req, res);
+    if (render) res.json(await renderView(render, d.renders, d.urls));
+  });
+
+  router.post('/api/renders/:id/cancel', async (req, res) => {
+    const render = await load(req, res);
+    if (!render) return;
+    if (!(await d.service.cancel(render)))
+      return void res.status(409).json({ error: `The render is already ${render.state}.` });
+    res.status(202).json(await renderView((await d.renders.get(render.id))!, d.renders, d.urls));
+  });
+
+  // Server-Sent Events: the current state at once, then every progress report and state change,
+  // until the render finishes. A browser's EventSource reconnects by itself after a network blip.
+  router.get('/api/renders/:id/events', async (req, res) => {
+    const render = await load(req, res);
+    if (!render) return;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
+    const send = (event: string, data: unknown): void =>
+      void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    let closed = false;
+    const finish = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      clearInterval(timer);
+      const final = await d.renders.get(render.id);
+      if (final) send('end', await renderView(final, d.renders, d.urls));
+      res.end();
+    };
+    const onUpdate = (u: RenderUpdate): void => {
+      if (u.type === 'progress') send('progress', u.progress);
+      else {
+        send('state', { state: u.state, message: u.message });
+        if (!OPEN_STATES.includes(u.state)) void finish();
+      }
+    };
+    const unsubscribe = d.bus.subscribe(render.id, onUpdate);
+    // A render another tool instance finished is seen here through the database.
+    const timer = setInterval(() => {
+      res.write(': keep-alive\n\n');
+      void d.renders.get(render.id).then(async (r) => {
+        if (r && !OPEN_STATES.includes(r.state)) await finish();
+      });
+    }, 2000);
+    req.on('close', () => {
+      closed = true;
+      unsubscribe();
+      clearInterval(timer);
+    });
+    send('render', await renderView(render, d.renders, d.urls));
+    if (!OPEN_STATES.includes(render.state)) await finish();
+  });
+
+  return router;
+}

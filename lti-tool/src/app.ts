@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import express, { type ErrorRequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { adminRoutes } from './admin/admin-routes.js';
+import type { AdminUsers } from './admin/admin-users.js';
+import { apiAuth } from './api/api-auth.js';
+import { assetsRoutes } from './api/assets-routes.js';
+import { rendersRoutes } from './api/renders-routes.js';
+import type { AssetRepository } from './assets/asset-repository.js';
+import type { ToolConfig } from './config.js';
+import type { Db } from './db/database.js';
+import { mediaRoutes } from './media/media-routes.js';
+import type { MediaStore } from './media/media-store.js';
+import type { MediaUrls } from './media/media-urls.js';
+import type { UrlSigner } from './media/url-signer.js';
+import type { FarmMetrics } from './ops/farm-metrics.js';
+import { opsRoutes } from './ops/ops-routes.js';
+import type { RenderBus } from './renders/render-bus.js';
+import type { RenderQueue } from './renders/render-queue.js';
+import type { RenderRepository } from './renders/render-repository.js';
+import type { RenderService } from './renders/render-service.js';
+import type { TenantRepository } from './tenants/tenant-repository.js';
+
+export interface AppDeps {
+  readonly config: ToolConfig;
+  readonly db: Db;
+  readonly redis: Redis;
+  readonly log: Logger;
+  readonly store: MediaStore;
+  readonly signer: UrlSigner;
+  readonly urls: MediaUrls;
+  readonly tenants: TenantRepository;
+  readonly assets: AssetRepository;
+  readonly renders: RenderRepository;
+  readonly queue: RenderQueue;
+  readonly service: RenderService;
+  readonly bus: RenderBus;
+  readonly metrics: FarmMetrics;
+  readonly adminUsers: AdminUsers;
+  readonly sessionSecret: Buffer;
+}
+
+/** The tool's HTTP surface: ops endpoints, signed media, the tenant API and the admin pages. */
+export function createApp(d: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(pinoHttp({ logger: d.log, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  // Bull Board's UI brings its own scripts and styles; everything else gets a strict policy. Over
+  // plain http (development) nothing may be upgraded to https, or the pages' own requests would fail.
+  const tls = d.config.VT_SECURE_COOKIES;
+  const strict = helmet({
+    strictTransportSecurity: tls,
+    contentSecurityPolicy: {
+      directives: {
+        'frame-ancestors': ["'self'"],
+        'media-src': ["'self'", 'blob:'],
+        'upgrade-insecure-requests': tls ? [] : null,
+      },
+    },
+  });
+  const board = helmet({ contentSecurityPolicy: false, strictTransportSecurity: tls });
+  app.use((req, res, next) => (req.path.startsWith('/admin/queues') ? board : strict)(req, res, next));
+
+  app.use(
+    opsRoutes({ db: d.db, redis: d.redis, metrics: d.metrics, metricsToken: d.config.VT_METRICS_TOKEN }),
+  );
+  const maxUploadBytes = d.config.VT_MAX_UPLOAD_MB * 1024 * 1024;
+  app.use(mediaRoutes({ signer: d.signer, store: d.store, renders: d.renders, maxUploadBytes, log: d.log }));
+
+  app.use('/api', apiAuth(d.tenants), express.json({ limit: '64kb' }));
+  app.use(assetsRoutes({ assets: d.assets, store: d.store, maxUploadBytes }));
+  app.use(rendersRoutes({ service: d.service, renders: d.renders, urls: d.urls, bus: d.bus }));
+
+  app.use(
+    adminRoutes({
+      db: d.db,
+      users: d.adminUsers,
+      queue: d.queue,
+      redis: d.redis,
+      prefix: d.config.VT_QUEUE_PREFIX,
+      sessionSecret: d.sessionSecret,
+      publicUrl: d.config.VT_PUBLIC_URL,
+      secureCookies: d.config.VT_SECURE_COOKIES,
+    }),
+  );
+
+  app.use((_req, res) => void res.status(404).json({ error: 'Not found.' }));
+  // Errors get a reference the operator can find in the log; the caller never sees a stack trace.
+  const onError: ErrorRequestHandler = (err: Error & { status?: number; type?: string }, req, res, _next) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    const reference = randomBytes(5).toString('hex');
+    (status === 500 ? req.log.error : req.log.warn).call(req.log, { err, reference }, 'request failed');
+    if (res.headersSent) return void res.end();
+    res.status(status).json({
+      error: status === 500 ? 'Something went wrong on our side.' : err.message,
+      reference,
+    });
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,58 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository root, found from this file whether it runs from source or from dist/. */
+export const REPO_ROOT = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..',
+);
+
+const schema = z.object({
+  VT_TOOL_HOST: z.string().default('127.0.0.1'),
+  VT_TOOL_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** How render nodes and browsers reach this tool; signed media URLs are built on it. */
+  VT_PUBLIC_URL: z.url().default('http://127.0.0.1:3000'),
+  VT_DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/virtual_tutor'),
+  VT_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** BullMQ and presence key prefix, shared with the render nodes of this farm. */
+  VT_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('vt'),
+  VT_MEDIA_DIR: z.string().default(join(REPO_ROOT, 'data/media')),
+  /** Lifetime of the signed URLs handed to render nodes (inputs and uploads). */
+  VT_NODE_URL_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 3600),
+  /** Lifetime of the signed media URLs handed to browsers. */
+  VT_PLAYER_URL_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(6 * 3600),
+  VT_MAX_UPLOAD_MB: z.coerce.number().positive().default(512),
+  /** Render attempts before a render fails (node crashes and transient errors). */
+  VT_RENDER_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  VT_RENDER_BACKOFF_MS: z.coerce.number().int().positive().default(5000),
+  /** How often the reconciler compares PostgreSQL with the queue (missed events, lost jobs). */
+  VT_RECONCILE_SEC: z.coerce.number().positive().default(10),
+  /** Cookies marked Secure (behind TLS). */
+  VT_SECURE_COOKIES: z.stringbool().default(false),
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  VT_METRICS_TOKEN: z.string().min(16).optional(),
+  VT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+});
+
+export type ToolConfig = z.infer<typeof schema>;
+
+export function loadToolConfig(env: NodeJS.ProcessEnv = process.env): ToolConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid tool configuration: ${detail}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,120 @@
+import { Router, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { outputType } from '../../../render-node/src/contract/output-manifest.js';
+import type { RenderRepository } from '../renders/render-repository.js';
+import { IngestError, type MediaStore } from './media-store.js';
+import { scopes } from './media-urls.js';
+import type { UrlSigner } from './url-signer.js';
+
+export interface MediaRoutesDeps {
+  readonly signer: UrlSigner;
+  readonly store: MediaStore;
+  readonly renders: RenderRepository;
+  readonly maxUploadBytes: number;
+  readonly log: Logger;
+}
+
+/** Names a node may upload: the outputs of the contract and its resumable chunks; nothing else. */
+const UPLOAD_NAME =
+  /^(lesson\.mp4|poster\.jpg|metadata\.json|captions(\.[a-z]{2}(-[A-Za-z]{2,4})?)?\.vtt|hls\/index\.m3u8|hls\/segment_\d{5}\.ts|chunks\/[0-9a-f]{16}\/chunk_\d{5}\.mp4)$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+const PROBLEM_STATUS: Record<IngestError['problem'], number> = {
+  'too-large': 413,
+  'size-mismatch': 400,
+  'sha-mismatch': 422,
+  empty: 400,
+};
+
+/**
+ * Media over signed URLs. Render nodes GET inputs and PUT outputs (verified by size and sha256 on
+ * arrival) and GET back their chunks; browsers GET a finished lesson's files. Everything is served
+ * from the content-addressed store with Range support and the type recorded at upload.
+ */
+export function mediaRoutes(d: MediaRoutesDeps): Router {
+  const router = Router();
+
+  const signed = (req: Request, res: Response, scope: string, exp: string, sig: string): boolean => {
+    const check = d.signer.check(scope, exp, sig);
+    if (check === 'ok') return true;
+    d.log.warn({ path: req.path, check }, 'refused a media request');
+    res
+      .status(403)
+      .json({ error: check === 'expired' ? 'This link has expired.' : 'This link is not valid.' });
+    return false;
+  };
+  const fileName = (req: Request): string => ([] as string[]).concat(req.params.name ?? []).join('/');
+
+  router.get('/media/node/assets/:sha', async (req, res) => {
+    const sha = req.params.sha;
+    if (!SHA256.test(sha)) return void res.status(404).json({ error: 'No such asset.' });
+    if (!signed(req, res, scopes.nodeAsset(sha), String(req.query.exp), String(req.query.sig))) return;
+    if (!(await d.store.has(sha))) return void res.status(404).json({ error: 'No such asset.' });
+    res.type('application/octet-stream').setHeader('x-content-sha256', sha);
+    res.sendFile(d.store.path(sha), { cacheControl: false });
+  });
+
+  router.put('/media/node/renders/:id/:exp/:sig/*name', async (req, res) => {
+    const { id, exp, sig } = req.params;
+    if (!signed(req, res, scopes.nodeFiles(id), exp, sig)) return;
+    const name = fileName(req);
+    if (!UPLOAD_NAME.test(name))
+      return void res.status(400).json({ error: `${name} is not a render output.` });
+    const announced = String(req.headers['x-content-sha256'] ?? '');
+    if (!SHA256.test(announced)) return void res.status(400).json({ error: 'x-content-sha256 is required.' });
+    const length = Number(req.headers['content-length']);
+    if (!Number.isSafeInteger(length))
+      return void res.status(411).json({ error: 'Content-Length is required.' });
+    const render = await d.renders.get(id);
+    if (!render) return void res.status(404).json({ error: 'No such render.' });
+    if (!['queued', 'active'].includes(render.state))
+      return void res.status(409).json({ error: `The render is ${render.state}; it takes no more files.` });
+    try {
+      const stored = await d.store.ingest(req, {
+        maxBytes: d.maxUploadBytes,
+        expectSha256: announced,
+        expectBytes: length,
+      });
+      await d.renders.putFile(id, {
+        name,
+        sha256: stored.sha256,
+        bytes: stored.bytes,
+        contentType: contentTypeOf(name),
+      });
+      res.status(201).json({ name, sha256: stored.sha256, bytes: stored.bytes });
+    } catch (e) {
+      if (!(e instanceof IngestError)) throw e;
+      d.log.warn({ renderId: id, name, problem: e.problem }, 'refused an upload');
+      res.status(PROBLEM_STATUS[e.problem]).json({ error: `Refused ${name}: ${e.message}.` });
+    }
+  });
+
+  router.get('/media/node/renders/:id/:exp/:sig/*name', async (req, res) => {
+    const { id, exp, sig } = req.params;
+    if (!signed(req, res, scopes.nodeFiles(id), exp, sig)) return;
+    const file = await d.renders.file(id, fileName(req));
+    if (!file) return void res.status(404).json({ error: 'No such file.' });
+    res.type(file.contentType).setHeader('x-content-sha256', file.sha256);
+    res.sendFile(d.store.path(file.sha256), { cacheControl: false });
+  });
+
+  router.get('/media/renders/:id/:exp/:sig/*name', async (req, res) => {
+    const { id, exp, sig } = req.params;
+    if (!signed(req, res, scopes.playerFiles(id), exp, sig)) return;
+    const name = fileName(req);
+    const render = await d.renders.get(id);
+    // Only a finished render's own outputs: never chunks or an unfinished render's files.
+    const listed = render?.state === 'done' && render.result?.files.some((f) => f.name === name);
+    const file = listed ? await d.renders.file(id, name) : undefined;
+    if (!file) return void res.status(404).json({ error: 'No such file.' });
+    res.type(file.contentType);
+    res.sendFile(d.store.path(file.sha256), {
+      cacheControl: false,
+      headers: { 'cache-control': 'private, max-age=3600' },
+    });
+  });
+
+  return router;
+}
+
+const contentTypeOf = (name: string): string => outputType(name)?.contentType ?? 'application/octet-stream';

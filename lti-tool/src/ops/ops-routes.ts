@@ -1,0 +1,47 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Db } from '../db/database.js';
+import type { FarmMetrics } from './farm-metrics.js';
+
+/**
+ * GET /healthz: the process answers (liveness). GET /readyz: PostgreSQL and Redis answer too
+ * (readiness: take this instance out of the load balancer while they do not). GET /metrics:
+ * Prometheus text, behind a bearer token when VT_METRICS_TOKEN is set.
+ */
+export function opsRoutes(d: { db: Db; redis: Redis; metrics: FarmMetrics; metricsToken?: string }): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => void res.set('cache-control', 'no-store').json({ status: 'ok' }));
+  router.get('/readyz', async (_req, res) => {
+    const check = async (fn: () => Promise<unknown>): Promise<string> => {
+      try {
+        await Promise.race([
+          fn(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000)),
+        ]);
+        return 'ok';
+      } catch (e) {
+        return `unavailable: ${(e as Error).message}`;
+      }
+    };
+    const [database, redis] = await Promise.all([
+      check(() => d.db.query('SELECT 1')),
+      check(() => d.redis.ping()),
+    ]);
+    const ok = database === 'ok' && redis === 'ok';
+    res
+      .status(ok ? 200 : 503)
+      .set('cache-control', 'no-store')
+      .json({ status: ok ? 'ok' : 'degraded', database, redis });
+  });
+  router.get('/metrics', async (req, res) => {
+    if (d.metricsToken) {
+      const given = Buffer.from(req.get('authorization') ?? '');
+      const wanted = Buffer.from(`Bearer ${d.metricsToken}`);
+      if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+        return void res.status(401).json({ error: 'A metrics token is required.' });
+    }
+    res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,74 @@
+import { Queue, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  cancelChannel,
+  ENGINES,
+  renderQueueName,
+  type EngineName,
+  type RenderJob,
+} from '../../../render-node/src/contract/render-job.js';
+
+export interface RenderQueueOptions {
+  readonly connection: Redis;
+  readonly prefix: string;
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
+/**
+ * The tool's side of the farm's queues: one BullMQ queue per engine. The job id is the render id, so
+ * adding a render twice (a retry after a timeout, the reconciler) leaves one job. Finished jobs are
+ * kept a while, so a tool that was down when one finished still reads its result.
+ */
+export class RenderQueue {
+  private readonly queues = new Map<EngineName, Queue>();
+  private readonly jobOptions: JobsOptions;
+
+  constructor(private readonly o: RenderQueueOptions) {
+    for (const engine of ENGINES)
+      this.queues.set(
+        engine,
+        new Queue(renderQueueName(engine), { connection: o.connection, prefix: o.prefix }),
+      );
+    this.jobOptions = {
+      attempts: o.attempts,
+      backoff: { type: 'exponential', delay: o.backoffMs },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    };
+  }
+
+  queue(engine: EngineName): Queue {
+    return this.queues.get(engine)!;
+  }
+
+  all(): Queue[] {
+    return [...this.queues.values()];
+  }
+
+  async add(job: RenderJob): Promise<void> {
+    await this.queue(job.engine).add('render', job, { ...this.jobOptions, jobId: job.jobId });
+  }
+
+  getJob(engine: EngineName, id: string): Promise<Job | undefined> {
+    return this.queue(engine).getJob(id);
+  }
+
+  /**
+   * Takes a job off the queue; one a node is rendering cannot be removed, so the nodes are asked to
+   * abort it (the node that has it fails it as cancelled).
+   */
+  async cancel(engine: EngineName, id: string): Promise<void> {
+    const job = await this.getJob(engine, id);
+    if (!job) return;
+    try {
+      await job.remove();
+    } catch {
+      await this.o.connection.publish(cancelChannel(this.o.prefix), id);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all().map((q) => q.close()));
+  }
+}

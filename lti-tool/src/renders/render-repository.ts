@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type {
+  EngineName,
+  RenderProgress,
+  RenderResult,
+} from '../../../render-node/src/contract/render-job.js';
+import { inTransaction, type Db } from '../db/database.js';
+
+export type RenderState = 'submitted' | 'queued' | 'active' | 'done' | 'failed' | 'cancelled';
+export const OPEN_STATES: readonly RenderState[] = ['submitted', 'queued', 'active'];
+
+export interface RenderSettings {
+  readonly prompt: string;
+  readonly size: string;
+  readonly fps: number;
+  readonly sampleSteps: number;
+  readonly chunkSec: number;
+}
+
+export interface Render {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly lessonId: string;
+  readonly versionId: string;
+  readonly engine: EngineName;
+  readonly state: RenderState;
+  readonly progress: RenderProgress | null;
+  readonly nodeId: string | null;
+  readonly error: string | null;
+  readonly result: RenderResult | null;
+  readonly portraitSha256: string;
+  readonly audioSha256: string;
+  readonly settings: RenderSettings;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+export interface RenderEvent {
+  readonly at: Date;
+  readonly kind: string;
+  readonly nodeId: string | null;
+  readonly message: string;
+}
+
+export interface RenderFile {
+  readonly name: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly contentType: string;
+  readonly uploads: number;
+}
+
+export interface NewRender {
+  readonly tenantId: string;
+  /** An existing lesson of the tenant, or a new one with this title. */
+  readonly lessonId?: string;
+  readonly title: string;
+  readonly contextId?: string;
+  readonly portraitSha256: string;
+  readonly audioSha256: string;
+  readonly engine: EngineName;
+  readonly settings: RenderSettings;
+}
+
+const RENDER_COLUMNS = `r.id, r.tenant_id, r.lesson_id, r.version_id, r.engine, r.state, r.progress, r.node_id,
+  r.error, r.result, v.portrait_sha256, v.audio_sha256, v.settings, r.created_at, r.started_at, r.finished_at`;
+
+interface RenderRow {
+  id: string;
+  tenant_id: string;
+  lesson_id: string;
+  version_id: string;
+  engine: EngineName;
+  state: RenderState;
+  progress: RenderProgress | null;
+  node_id: string | null;
+  error: string | null;
+  result: RenderResult | null;
+  portrait_sha256: string;
+  audio_sha256: string;
+  settings: RenderSettings;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const toRender = (r: RenderRow): Render => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  lessonId: r.lesson_id,
+  versionId: r.version_id,
+  engine: r.engine,
+  state: r.state,
+  progress: r.progress,
+  nodeId: r.node_id,
+  error: r.error,
+  result: r.result,
+  portraitSha256: r.portrait_sha256,
+  audioSha256: r.audio_sha256,
+  settings: r.settings,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+export class UnknownLessonError extends Error {
+  override readonly name = 'UnknownLessonError';
+}
+
+/**
+ * Lessons, their versions, renders, their history and uploaded files in PostgreSQL. State changes are
+ * guarded in SQL (`WHERE state IN …`), so two tool instances, or an event and the reconciler, racing
+ * to finish the same render change it once.
+ */
+export class RenderRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(n: NewRender): Promise<Render> {
+    const id = randomUUID();
+    await inTransaction(this.db, async (c) => {
+      let lessonId = n.lessonId;
+      if (lessonId) {
+        const { rowCount } = await c.query('SELECT 1 FROM lessons WHERE id = $1 AND tenant_id = $2', [
+          lessonId,
+          n.tenantId,
+        ]);
+        if (!rowCount) throw new UnknownLessonError(`No lesson ${lessonId} here.`);
+      } else {
+        lessonId = randomUUID();
+        await c.query('INSERT INTO lessons (id, tenant_id, context_id, title) VALUES ($1, $2, $3, $4)', [
+          lessonId,
+          n.tenantId,
+          n.contextId ?? null,
+          n.title,
+        ]);
+      }
+      const versionId = randomUUID();
+      await c.query(
+        `INSERT INTO lesson_versions (id, lesson_id, tenant_id, portrait_sha256, audio_sha256, engine, settings)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [versionId, lessonId, n.tenantId, n.portraitSha256, n.audioSha256, n.engine, n.settings],
+      );
+      await c.query(
+        `INSERT INTO renders (id, tenant_id, lesson_id, version_id, engine, state)
+         VALUES ($1, $2, $3, $4, $5, 'submitted')`,
+        [id, n.tenantId, lessonId, versionId, n.engine],
+      );
+      await addEvent(
+        c,
+        id,
+        'submitted',
+        null,
+        `${n.engine} render of ${n.settings.size} at ${n.settings.fps} fps`,
+      );
+    });
+    return (await this.get(id))!;
+  }
+
+  /** A render, seen from a tenant (undefined for another tenant's), or from the farm (no tenant). */
+  async get(id: string, tenantId?: string): Promise<Render | undefined> {
+    const { rows } = await this.db.query<RenderRow>(
+      `SELECT ${RENDER_COLUMNS} FROM renders r JOIN lesson_versions v ON v.id = r.version_id
+       WHERE r.id = $1 AND ($2::text IS NULL OR r.tenant_id = $2)`,
+      [id, tenantId ?? null],
+    );
+    return rows[0] && toRender(rows[0]);
+  }
+
+  async listOpen(olderThanSec = 0): Promise<Render[]> {
+    const { rows } = await this.db.query<RenderRow>(
+      `SELECT ${RENDER_COLUMNS} FROM renders r JOIN lesson_versions v ON v.id = r.version_id
+       WHERE r.state IN ('submitted', 'queued', 'active') AND r.updated_at < now() - make_interval(secs => $1)
+       ORDER BY r.created_at`,
+      [olderThanSec],
+    );
+    return rows.map(toRender);
+  }
+
+  /**
+   * Moves a render from one of `from` to `to`, with a history entry; false when it was not in `from`
+   * (already finished, cancelled, or moved by another instance).
+   */
+  async transition(
+    id: string,
+    from: readonly RenderState[],
+    to: RenderState,
+    event: { kind: string; nodeId?: string | null; message: string },
+    fields: { error?: string; result?: RenderResult } = {},
+  ): Promise<boolean> {
+    return inTransaction(this.db, async (c) => {
+      const { rowCount } = await c.query(
+        `UPDATE renders SET state = $3, updated_at = now(),
+           error = COALESCE($4, error), result = COALESCE($5, result),
+           finished_at = CASE WHEN $3 IN ('done', 'failed', 'cancelled') THEN now() ELSE finished_at END
+         WHERE id = $1 AND state = ANY($2)`,
+        [id, from, to, fields.error ?? null, fields.result ?? null],
+      );
+      if (rowCount) await addEvent(c, id, event.kind, event.nodeId ?? null, event.message);
+      return rowCount === 1;
+    });
+  }
+
+  /**
+   * Records a progress report of an open render and returns the node that reported before (to notice a
+   * hand-over), or undefined when the render is no longer open.
+   */
+  async recordProgress(id: string, p: RenderProgress): Promise<{ previousNode: string | null } | undefined> {
+    const { rows } = await this.db.query<{ previous: string | null }>(
+      `WITH old AS (SELECT node_id AS previous FROM renders WHERE id = $1 FOR UPDATE)
+       UPDATE renders r SET progress = $2, node_id = $3, state = 'active', updated_at = now(),
+         started_at = COALESCE(r.started_at, now())
+       FROM old WHERE r.id = $1 AND r.state IN ('queued', 'active')
+       RETURNING old.previous`,
+      [id, p, p.nodeId],
+    );
+    return rows[0] && { previousNode: rows[0].previous };
+  }
+
+  async addEvent(id: string, kind: string, nodeId: string | null, message: string): Promise<void> {
+    await addEvent(this.db, id, kind, nodeId, message);
+  }
+
+  async events(id: string): Promise<RenderEvent[]> {
+    const { rows } = await this.db.query<{ at: Date; kind: string; node_id: string | null; message: string }>(
+      'SELECT at, kind, node_id, message FROM render_events WHERE render_id = $1 ORDER BY id',
+      [id],
+    );
+    return rows.map((r) => ({ at: r.at, kind: r.kind, nodeId: r.node_id, message: r.message }));
+  }
+
+  /** Records an uploaded file (again: the newest bytes win, and the count of uploads grows). */
+  async putFile(renderId: string, f: Omit<RenderFile, 'uploads'>): Promise<void> {
+    await this.db.query(
+      `INSERT INTO render_files (render_id, name, sha256, bytes, content_type) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (render_id, name) DO UPDATE SET sha256 = EXCLUDED.sha256, bytes = EXCLUDED.bytes,
+         content_type = EXCLUDED.content_type, uploads = render_files.uploads + 1, uploaded_at = now()`,
+      [renderId, f.name, f.sha256, f.bytes, f.contentType],
+    );
+  }
+
+  async file(renderId: string, name: string): Promise<RenderFile | undefined> {
+    return (await this.files(renderId, name))[0];
+  }
+
+  async files(renderId: string, name?: string): Promise<RenderFile[]> {
+    const { rows } = await this.db.query<{
+      name: string;
+      sha256: string;
+      bytes: string;
+      content_type: string;
+      uploads: number;
+    }>(
+      `SELECT name, sha256, bytes, content_type, uploads FROM render_files
+       WHERE render_id = $1 AND ($2::text IS NULL OR name = $2) ORDER BY name`,
+      [renderId, name ?? null],
+    );
+    return rows.map((r) => ({
+      name: r.name,
+      sha256: r.sha256,
+      bytes: Number(r.bytes),
+      contentType: r.content_type,
+      uploads: r.uploads,
+    }));
+  }
+}
+
+function addEvent(
+  c: Pick<pg.Pool | pg.PoolClient, 'query'>,
+  id: string,
+  kind: string,
+  nodeId: string | null,
+  message: string,
+): Promise<unknown> {
+  return c.query('INSERT INTO render_events (render_id, kind, node_id, message) VALUES ($1, $2, $3, $4)', [
+    id,
+    kind,
+    nodeId,
+    message,
+  ]);
+}

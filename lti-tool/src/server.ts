@@ -1,0 +1,123 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { AdminUsers } from './admin/admin-users.js';
+import { createApp } from './app.js';
+import { AssetRepository } from './assets/asset-repository.js';
+import type { ToolConfig } from './config.js';
+import { migrate, openDatabase, type Db } from './db/database.js';
+import { toolSecret } from './db/tool-secrets.js';
+import { MediaStore } from './media/media-store.js';
+import { MediaUrls } from './media/media-urls.js';
+import { UrlSigner } from './media/url-signer.js';
+import { FarmMetrics } from './ops/farm-metrics.js';
+import { followFarmEvents } from './renders/farm-events.js';
+import { RenderBus } from './renders/render-bus.js';
+import { RenderQueue } from './renders/render-queue.js';
+import { RenderReconciler } from './renders/render-reconciler.js';
+import { RenderRepository } from './renders/render-repository.js';
+import { RenderService } from './renders/render-service.js';
+import { TenantRepository } from './tenants/tenant-repository.js';
+
+export interface RunningTool {
+  readonly url: string;
+  readonly db: Db;
+  readonly tenants: TenantRepository;
+  readonly adminUsers: AdminUsers;
+  readonly reconciler: RenderReconciler;
+  close(): Promise<void>;
+}
+
+/** The tool's logger: credentials never reach the log. */
+export const toolLogger = (config: ToolConfig): Logger =>
+  pino({
+    level: config.VT_LOG_LEVEL,
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+  });
+
+/**
+ * Starts one tool instance: schema migrated, secrets loaded (made on first start), queues and their
+ * events followed, the reconciler running, HTTP listening. Any number of instances can run against
+ * one PostgreSQL and one Redis.
+ */
+export async function startTool(config: ToolConfig, log: Logger = toolLogger(config)): Promise<RunningTool> {
+  const db = openDatabase(config.VT_DATABASE_URL);
+  await migrate(db);
+  const redis = new Redis(config.VT_REDIS_URL, { maxRetriesPerRequest: null });
+  redis.on('error', (e) => log.debug({ err: e.message }, 'redis connection'));
+  const [mediaKey, sessionSecret] = await Promise.all([
+    toolSecret(db, 'media-url-key'),
+    toolSecret(db, 'admin-session-key'),
+  ]);
+  const signer = new UrlSigner(mediaKey);
+  const urls = new MediaUrls(signer, config.VT_PUBLIC_URL, {
+    nodeSec: config.VT_NODE_URL_TTL_SEC,
+    playerSec: config.VT_PLAYER_URL_TTL_SEC,
+  });
+  const store = await new MediaStore(config.VT_MEDIA_DIR).init();
+  const tenants = new TenantRepository(db);
+  const assets = new AssetRepository(db);
+  const renders = new RenderRepository(db);
+  const queue = new RenderQueue({
+    connection: redis,
+    prefix: config.VT_QUEUE_PREFIX,
+    attempts: config.VT_RENDER_ATTEMPTS,
+    backoffMs: config.VT_RENDER_BACKOFF_MS,
+  });
+  const bus = new RenderBus();
+  const metrics = new FarmMetrics(queue, redis, config.VT_QUEUE_PREFIX);
+  const service = new RenderService({ renders, assets, queue, urls, store, bus, metrics, log });
+  const adminUsers = new AdminUsers(db);
+  const events = await followFarmEvents({
+    connection: redis,
+    prefix: config.VT_QUEUE_PREFIX,
+    queue,
+    service,
+    log,
+  });
+  const reconciler = new RenderReconciler({ renders, queue, service, log }, config.VT_RECONCILE_SEC);
+  reconciler.start();
+
+  const app = createApp({
+    config,
+    db,
+    redis,
+    log,
+    store,
+    signer,
+    urls,
+    tenants,
+    assets,
+    renders,
+    queue,
+    service,
+    bus,
+    metrics,
+    adminUsers,
+    sessionSecret,
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.VT_TOOL_PORT, config.VT_TOOL_HOST, () => resolve(s)).once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port }, 'virtual tutor tool listening');
+  return {
+    url: `http://${config.VT_TOOL_HOST}:${port}`,
+    db,
+    tenants,
+    adminUsers,
+    reconciler,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      // Redis may be away: give its clients a moment to close cleanly, then cut them.
+      const atMost = (p: Promise<unknown>): Promise<unknown> =>
+        Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await atMost(reconciler.stop());
+      await atMost(Promise.all([events.close(), queue.close()]));
+      redis.disconnect();
+      await db.end();
+    },
+  };
+}
