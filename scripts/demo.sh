@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Runs the product on a fresh machine: sets up, speaks the sample script, renders the sample lesson.
+# Runs the product on this machine: sets up, then starts the tool and a render node, submits the sample
+# lesson through the API and follows it live; the tool keeps running (admin pages, API) until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-out=out/demo
-mkdir -p "$out"
-espeak-ng -v en-us -s 150 -w "$out/voice.wav" -f samples/lesson-en.txt
-node dist/render-node/src/cli/vt.js render \
-  --image samples/trainer-portrait.jpg \
-  --audio "$out/voice.wav" \
-  --prompt "A friendly trainer welcomes new staff in a modern office" \
-  --out "$out/lesson.mp4" --force
-echo
-echo "Your lesson is ready: $(pwd)/$out/lesson.mp4"
-echo "Poster: $out/lesson.jpg · HLS: $out/lesson.hls/index.m3u8 · details: $out/lesson.json"
+export VT_DATABASE_URL=${VT_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/virtual_tutor}
+export VT_TOOL_PORT=${VT_TOOL_PORT:-3000}
+export VT_PUBLIC_URL=${VT_PUBLIC_URL:-http://127.0.0.1:$VT_TOOL_PORT}
+export VT_MEDIA_DIR=${VT_MEDIA_DIR:-$(pwd)/data/media}
+db=${VT_DATABASE_URL##*/}
+psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE \"$db\""
+
+# An administrator for the admin pages: the password is made here once and kept in data/.
+mkdir -p data out/demo
+[ -s data/admin-password ] || (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >data/admin-password)
+VT_ADMIN_PASSWORD=$(cat data/admin-password) node dist/lti-tool/src/cli/vt-tool.js admin admin >/dev/null
+echo "admin pages: $VT_PUBLIC_URL/admin  (user admin, password in data/admin-password)"
+
+espeak-ng -v en-us -s 150 -w out/demo/voice.wav -f samples/lesson-en.txt
+node scripts/demo-farm.mjs out/demo/voice.wav samples/trainer-portrait.jpg

@@ -167,13 +167,14 @@ export class ApiClient {
     states: string[],
     timeoutMs = 120_000,
     check?: (r: RenderView) => boolean,
+    intervalMs = 150,
   ): Promise<RenderView> {
     const deadline = Date.now() + timeoutMs;
     let last: RenderView | undefined;
     while (Date.now() < deadline) {
       last = await this.render(id).catch(() => last);
       if (last && states.includes(last.state) && (!check || check(last))) return last;
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, intervalMs));
     }
     throw new Error(`render ${id} is still ${last?.state}: ${JSON.stringify(last?.history)}`);
   }

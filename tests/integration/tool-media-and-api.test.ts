@@ -50,7 +50,12 @@ afterAll(async () => {
 
 /** Submits a render (no node runs here) and reads the job a node would get. */
 async function queuedJob(): Promise<{ id: string; job: RenderJob }> {
-  const r = await alice.submit({ portrait: portrait.sha256, audio: audio.sha256, size: '384*256' });
+  const r = await alice.submit({
+    portrait: portrait.sha256,
+    audio: audio.sha256,
+    size: '384*256',
+    chunkSec: 2,
+  });
   const queue = new Queue(renderQueueName('preview'), { connection: redis, prefix });
   const job = await queue.getJob(r.id);
   await queue.close();

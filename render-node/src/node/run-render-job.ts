@@ -109,7 +109,7 @@ export async function runRenderJob(spec: RenderJob, ctx: RunContext): Promise<Re
           if (Date.now() - lastSent < 500 && p.fraction < 1) return;
           lastSent = Date.now();
           void report({
-            stage: p.stage === 'analyse' ? 'analyse' : 'render',
+            stage: p.stage,
             percent: lastPercent,
             framesDone: p.framesDone,
             framesTotal: p.framesTotal,

@@ -88,6 +88,8 @@ export async function fetchUploaded(uploadUrl: string, name: string, target: str
   return true;
 }
 
+const PARALLEL_UPLOADS = 4;
+
 export interface UploadOptions {
   /** Give up after this long of failed tries (the tool may be restarting). */
   readonly retryForSec?: number;
@@ -95,7 +97,7 @@ export interface UploadOptions {
 }
 
 /**
- * PUTs each output to the job's signed upload URL, with its sha256 for the tool to verify. Network
+ * PUTs each output (a few at a time) to the job's signed upload URL, with its sha256 for the tool to verify. Network
  * errors and 5xx answers are retried with backoff until `retryForSec`; a 4xx is final.
  */
 export async function uploadOutputs(
@@ -104,7 +106,8 @@ export async function uploadOutputs(
   files: readonly OutputFile[],
   o: UploadOptions = {},
 ): Promise<void> {
-  for (const f of files) {
+  const pending = [...files];
+  const uploadOne = async (f: OutputFile): Promise<void> => {
     const url = outputUrl(uploadUrl, f.name);
     const deadline = Date.now() + (o.retryForSec ?? 600) * 1000;
     for (let attempt = 1; ; attempt++) {
@@ -122,7 +125,7 @@ export async function uploadOutputs(
           signal: o.signal ?? AbortSignal.timeout(300_000),
         } as RequestInit);
         reason = `${res.status} ${await res.text().catch(() => '')}`.trim();
-        if (res.ok) break;
+        if (res.ok) return;
         if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
           throw new RenderError('UPLOAD_REFUSED', `Uploading ${f.name} was refused: ${reason}`);
         }
@@ -134,5 +137,11 @@ export async function uploadOutputs(
         throw new RenderError('TRANSFER_FAILED', `Uploading ${f.name} kept failing: ${reason}`);
       await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempt, 6))));
     }
-  }
+  };
+  // A few at a time: HLS segments are small, and the tool hashes each as it arrives.
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL_UPLOADS, files.length) }, async () => {
+      for (let f = pending.shift(); f; f = pending.shift()) await uploadOne(f);
+    }),
+  );
 }

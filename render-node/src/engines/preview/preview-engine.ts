@@ -36,7 +36,8 @@ export interface PreviewRenderRequest {
   readonly fps: number;
 }
 
-export type RenderStage = 'analyse' | 'render';
+/** `encode`: joining a chunked render's parts and muxing the audio (one-pass renders encode as they render). */
+export type RenderStage = 'analyse' | 'render' | 'encode';
 export interface RenderProgress {
   readonly stage: RenderStage;
   /** Of the whole render, 0–1. */
@@ -163,9 +164,9 @@ export async function renderPreview(
     encoder_engine: `virtual-tutor preview ${PREVIEW_ENGINE_VERSION}`,
   };
   // One pass straight to MP4 + live HLS; or, for the farm, video-only chunks joined and muxed at the end.
-  let encoder: FrameEncoder | undefined = o.chunks
-    ? undefined
-    : startEncoder({ ...encoderSettings, audioPath: req.audioPath, hlsSegmentSeconds, metadata });
+  const onePass = (): FrameEncoder =>
+    startEncoder({ ...encoderSettings, audioPath: req.audioPath, hlsSegmentSeconds, metadata });
+  let encoder: FrameEncoder | undefined = o.chunks ? undefined : onePass();
   try {
     const [voice, picture] = await Promise.all([voiceTask, pictureTask]);
     throwIfCancelled(o.signal);
@@ -206,6 +207,9 @@ export async function renderPreview(
     };
 
     let firstFrame = 0;
+    // A lesson no longer than one chunk gains nothing from chunking (a restart redoes at most that
+    // much): it is rendered in one pass, without the join and mux.
+    if (!encoder && total <= o.chunks!.frames && o.chunks!.done === 0) encoder = onePass();
     if (encoder) {
       await renderFrames(encoder, 0, total);
       await encoder.finish();
@@ -226,6 +230,7 @@ export async function renderPreview(
         await c.onChunk(i, join(c.dir, name), count);
       }
       throwIfCancelled(o.signal);
+      report({ stage: 'encode', fraction: 1, framesDone: total, framesTotal: total, etaSec: 0 });
       const joined = join(c.dir, 'joined.mp4');
       await concatVideos(parts, join(c.dir, 'parts.txt'), joined);
       await muxLesson({
