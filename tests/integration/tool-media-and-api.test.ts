@@ -37,7 +37,10 @@ beforeAll(async () => {
   alice = await tenantClient(tool, 'alice-corp');
   bob = await tenantClient(tool, 'bob-corp');
   portrait = await alice.upload('portrait', PORTRAIT);
-  audio = await alice.upload('audio', (await makeSpeech([{ say: 'Signed links only.' }])).path);
+  audio = await alice.upload(
+    'audio',
+    (await makeSpeech([{ say: 'Signed links only, for every file a render node fetches or uploads.' }])).path,
+  );
 });
 
 afterAll(async () => {

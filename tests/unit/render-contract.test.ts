@@ -40,6 +40,7 @@ describe('render job contract', () => {
   it('accepts a job and fills the defaults', () => {
     const parsed = parseContract(RenderJobSchema, job(), 'render job');
     expect(parsed.settings).toEqual({
+      chunkSec: 60,
       prompt: 'A trainer in an office',
       size: '688*368',
       fps: 25,

@@ -114,6 +114,7 @@ export async function renderPreview(
   // their models, fluent-ffmpeg finding ffmpeg, the voice decode and the portrait framing. A failed
   // check stops the rest; errors are reported portrait first, then audio, then analysis.
   const scene = planScene(req.prompt);
+  report({ stage: 'analyse', fraction: 0, framesDone: 0, framesTotal: 0 });
   const workers = startVoiceWorkers();
   let expectedSec: number | undefined;
   const portraitTask = o.face ? Promise.resolve(o.face) : analysePortrait(req.imagePath);
