@@ -332,6 +332,23 @@ export function muxLesson(s: {
   return runCommand(command.output(outputs), 'Muxing the lesson');
 }
 
+/**
+ * A lesson from parts rendered separately (chunks, model batches): the parts joined losslessly in
+ * `scratchDir`, then muxed with the original, uncut audio into `workDir` as MP4 + HLS.
+ */
+export async function joinLesson(s: {
+  parts: readonly string[];
+  scratchDir: string;
+  audioPath: string;
+  workDir: string;
+  hlsSegmentSeconds: number;
+  metadata?: Readonly<Record<string, string>>;
+}): Promise<void> {
+  const joined = join(s.scratchDir, 'joined.mp4');
+  await concatVideos(s.parts, join(s.scratchDir, 'parts.txt'), joined);
+  await muxLesson({ ...s, video: joined });
+}
+
 /** A JPEG of the video's frame at `atSec`. */
 export function extractPoster(video: string, atSec: number, target: string): Promise<void> {
   const command = ffmpeg(absolute(video));

@@ -4,13 +4,12 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RenderError } from '../../errors.js';
 import {
-  concatVideos,
   cutAudio,
   ENCODED_HLS_DIR,
   ENCODED_MP4,
   extractPoster,
   HLS_PLAYLIST,
-  muxLesson,
+  joinLesson,
   probe,
 } from '../../media/ffmpeg.js';
 import { planClipBatches, type ClipBatch } from './clip-batches.js';
@@ -121,10 +120,9 @@ export async function renderLiveAvatar(
   }
 
   const parts = batches.map((b) => state.done.find((d) => d.index === b.index)!.file);
-  const joined = join(o.workDir, 'joined.mp4');
-  await concatVideos(parts, join(o.workDir, 'parts.txt'), joined);
-  await muxLesson({
-    video: joined,
+  await joinLesson({
+    parts,
+    scratchDir: o.workDir,
     audioPath: req.audioPath,
     workDir: o.workDir,
     hlsSegmentSeconds: 4,

@@ -2,11 +2,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { RenderError, isRenderError } from '../../errors.js';
 import {
-  concatVideos,
   ENCODED_HLS_DIR,
   ENCODED_MP4,
   HLS_PLAYLIST,
-  muxLesson,
+  joinLesson,
   startEncoder,
   warmUp,
   type FrameEncoder,
@@ -232,10 +231,9 @@ export async function renderPreview(
       }
       throwIfCancelled(o.signal);
       report({ stage: 'encode', fraction: 1, framesDone: total, framesTotal: total, etaSec: 0 });
-      const joined = join(c.dir, 'joined.mp4');
-      await concatVideos(parts, join(c.dir, 'parts.txt'), joined);
-      await muxLesson({
-        video: joined,
+      await joinLesson({
+        parts,
+        scratchDir: c.dir,
         audioPath: req.audioPath,
         workDir: o.workDir,
         hlsSegmentSeconds,
