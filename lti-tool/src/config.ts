@@ -1,12 +1,8 @@
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { parseEnv, REPO_ROOT } from '../../render-node/src/config.js';
 
-/** Repository root, found from this file whether it runs from source or from dist/. */
-export const REPO_ROOT = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..',
-);
+export { REPO_ROOT };
 
 const schema = z.object({
   VT_TOOL_HOST: z.string().default('127.0.0.1'),
@@ -49,10 +45,5 @@ const schema = z.object({
 export type ToolConfig = z.infer<typeof schema>;
 
 export function loadToolConfig(env: NodeJS.ProcessEnv = process.env): ToolConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid tool configuration: ${detail}`);
-  }
-  return parsed.data;
+  return parseEnv(schema, env, 'tool');
 }

@@ -48,10 +48,15 @@ const schema = z.object({
 export type RenderNodeConfig = z.infer<typeof schema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RenderNodeConfig {
+  return parseEnv(schema, env, 'render-node');
+}
+
+/** Reads a service's settings from the environment, naming every bad value at once. */
+export function parseEnv<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv, service: string): T {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid render-node configuration: ${detail}`);
+    throw new Error(`Invalid ${service} configuration: ${detail}`);
   }
   return parsed.data;
 }
