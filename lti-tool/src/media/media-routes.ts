@@ -16,7 +16,7 @@ export interface MediaRoutesDeps {
 
 /** Names a node may upload: the outputs of the contract and its resumable chunks; nothing else. */
 const UPLOAD_NAME =
-  /^(lesson\.mp4|poster\.jpg|metadata\.json|captions(\.[a-z]{2}(-[A-Za-z]{2,4})?)?\.vtt|hls\/index\.m3u8|hls\/segment_\d{5}\.ts|chunks\/[0-9a-f]{16}\/chunk_\d{5}\.mp4)$/;
+  /^(lesson\.mp4|poster\.jpg|metadata\.json|captions(\.[a-z]{2}(-[A-Za-z]{2,4})?)?\.vtt|hls\/index\.m3u8|hls\/segment_\d{5}\.ts|chunks\/[0-9a-f]{16}\/(chunk_\d{5}\.mp4|state\.json))$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 const PROBLEM_STATUS: Record<IngestError['problem'], number> = {

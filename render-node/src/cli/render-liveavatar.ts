@@ -1,8 +1,10 @@
 import type { RenderNodeConfig } from '../config.js';
-import { liveAvatarAvailability } from '../engines/liveavatar/availability.js';
-import { LIVEAVATAR } from '../engines/liveavatar/cli-flags.js';
-import { detectGpus, p2pUnreliable, parseTopology, readTopology } from '../engines/liveavatar/gpu-detect.js';
-import { renderLiveAvatar, type LiveAvatarResult } from '../engines/liveavatar/liveavatar-engine.js';
+import {
+  checkLiveAvatarSize,
+  renderLiveAvatar,
+  type LiveAvatarResult,
+} from '../engines/liveavatar/liveavatar-engine.js';
+import { probeLiveAvatar } from '../engines/liveavatar/liveavatar-rig.js';
 import { RenderError, isRenderError } from '../errors.js';
 import type { LessonPaths } from '../media/lesson-output.js';
 import { produceLesson } from './lesson-session.js';
@@ -27,25 +29,10 @@ export async function renderLessonWithLiveAvatar(
   outMp4: string,
   config: RenderNodeConfig,
 ): Promise<{ result: LiveAvatarResult; paths: LessonPaths }> {
-  if (!(LIVEAVATAR.sizes as readonly string[]).includes(req.size)) {
-    throw new RenderError(
-      'BAD_SIZE',
-      `The liveavatar engine renders ${LIVEAVATAR.sizes.join(', ')}; not ${req.size}.`,
-    );
-  }
-  const inventory = await detectGpus(config.VT_NVIDIA_SMI);
-  const install = {
-    repoDir: config.VT_LIVEAVATAR_REPO,
-    ckptDir: config.VT_LIVEAVATAR_CKPT,
-    loraFile: config.VT_LIVEAVATAR_LORA,
-    torchrun: config.VT_LIVEAVATAR_TORCHRUN,
-  };
-  const availability = liveAvatarAvailability(inventory, install);
-  if (!availability.available || !availability.plan?.ok) {
-    throw new RenderError('ENGINE_UNAVAILABLE', availability.reasons.join(' '));
-  }
-  const plan = availability.plan.plan;
-  const topology = await readTopology(config.VT_NVIDIA_SMI);
+  checkLiveAvatarSize(req.size);
+  const { availability, rig } = await probeLiveAvatar(config);
+  if (!rig) throw new RenderError('ENGINE_UNAVAILABLE', availability.reasons.join(' '));
+  const { plan } = rig;
 
   return produceLesson(
     outMp4,
@@ -68,9 +55,7 @@ export async function renderLessonWithLiveAvatar(
         },
         {
           workDir,
-          plan,
-          install,
-          p2pWorks: !p2pUnreliable(parseTopology(topology), plan.gpus),
+          ...rig,
           hangSec: config.VT_LIVEAVATAR_HANG_SECONDS,
           maxClipsPerBatch: config.VT_LIVEAVATAR_MAX_CLIPS,
           signal,

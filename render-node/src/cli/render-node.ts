@@ -4,8 +4,7 @@ import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../config.js';
 import type { EngineName } from '../contract/render-job.js';
-import { liveAvatarAvailability } from '../engines/liveavatar/availability.js';
-import { detectGpus } from '../engines/liveavatar/gpu-detect.js';
+import { probeLiveAvatar } from '../engines/liveavatar/liveavatar-rig.js';
 import { startHealthServer } from '../node/health-server.js';
 import { newNodeId, NodePresence } from '../node/node-presence.js';
 import { startRenderWorkers } from '../node/render-worker.js';
@@ -26,14 +25,9 @@ program
   .option('--concurrency <n>', 'jobs at a time (default: 1 per GPU, or 1 on CPU)')
   .action(async (o: { nodeId?: string; concurrency?: string }) => {
     const config = loadConfig();
-    const inventory = await detectGpus(config.VT_NVIDIA_SMI);
-    const engines: EngineName[] = ['preview'];
-    // liveavatar is advertised once the farm drives it; until then say why it is not offered.
-    const liveavatar = liveAvatarAvailability(inventory, {
-      repoDir: config.VT_LIVEAVATAR_REPO,
-      ckptDir: config.VT_LIVEAVATAR_CKPT,
-      loraFile: config.VT_LIVEAVATAR_LORA,
-    });
+    // Live Avatar is offered only where a plan fits the GPUs and the model's files are all here.
+    const { inventory, availability, rig } = await probeLiveAvatar(config);
+    const engines: EngineName[] = rig ? ['preview', 'liveavatar'] : ['preview'];
     const concurrency = Number(o.concurrency ?? Math.max(1, inventory.gpus.length));
     if (!Number.isInteger(concurrency) || concurrency < 1)
       program.error('--concurrency must be a whole number ≥ 1');
@@ -58,6 +52,7 @@ program
       presence,
       config,
       prefix: config.VT_QUEUE_PREFIX,
+      liveavatar: rig,
     });
     const health = config.VT_NODE_HEALTH_PORT
       ? await startHealthServer(
@@ -68,8 +63,10 @@ program
       : undefined;
     console.log(
       `render-node ${presence.identity.nodeId} ready: engines ${engines.join(', ')}, concurrency ${concurrency}, ` +
-        `${inventory.gpus.length} GPU(s)${liveavatar.available ? '' : ' (liveavatar not offered here)'}`,
+        `${inventory.gpus.length} GPU(s)` +
+        (rig ? `; liveavatar: ${rig.plan.summary}` : '; liveavatar not offered here'),
     );
+    if (!rig) console.log(`render-node: liveavatar: ${availability.reasons.join(' ')}`);
     let stopping = false;
     const stop = async (): Promise<void> => {
       if (stopping) {

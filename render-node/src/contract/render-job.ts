@@ -128,6 +128,9 @@ export type RenderProgress = z.infer<typeof RenderProgressSchema>;
 export type RenderResult = z.infer<typeof RenderResultSchema>;
 export type OutputFile = z.infer<typeof OutputFileSchema>;
 
+/** A resumable part's file name: chunk_00000.mp4, chunk_00001.mp4, … (under chunks/<key>/). */
+export const chunkFileName = (index: number): string => `chunk_${String(index).padStart(5, '0')}.mp4`;
+
 /** Redis pub/sub channel (under the farm's prefix) on which the tool asks nodes to cancel a job. */
 export const cancelChannel = (prefix: string): string => `${prefix}:vt:cancel`;
 

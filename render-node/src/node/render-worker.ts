@@ -11,6 +11,7 @@ import {
   type RenderJob,
   type RenderResult,
 } from '../contract/render-job.js';
+import type { LiveAvatarRig } from '../engines/liveavatar/liveavatar-rig.js';
 import { isRenderError } from '../errors.js';
 import type { NodePresence } from './node-presence.js';
 import { runRenderJob, type ProgressUpdate } from './run-render-job.js';
@@ -21,6 +22,8 @@ export interface RenderWorkerOptions {
   readonly config: RenderNodeConfig;
   /** BullMQ key prefix (tests isolate themselves with one). */
   readonly prefix: string;
+  /** How this node runs Live Avatar, when it offers the engine. */
+  readonly liveavatar?: LiveAvatarRig;
 }
 
 /** The node's BullMQ side: one worker per engine, the cancel subscription, and how it stops. */
@@ -55,7 +58,8 @@ export async function startRenderWorkers(o: RenderWorkerOptions): Promise<Render
         {
           connection: o.connection,
           prefix: o.prefix,
-          concurrency: o.presence.identity.concurrency,
+          // A Live Avatar job takes every GPU of its plan: one at a time.
+          concurrency: engine === 'liveavatar' ? 1 : o.presence.identity.concurrency,
           // A long render keeps its lock (renewed every half); a node that dies loses it after lockMs.
           lockDuration: lockMs,
           stalledInterval: lockMs,
@@ -115,7 +119,7 @@ async function processRenderJob(
 
   o.presence.jobStarted(spec.jobId);
   try {
-    return await runRenderJob(spec, { config: o.config, nodeId, signal, report });
+    return await runRenderJob(spec, { config: o.config, nodeId, signal, report, liveavatar: o.liveavatar });
   } catch (e) {
     if (handingBack.aborted && token) {
       // Back to the queue at once, without using up an attempt.

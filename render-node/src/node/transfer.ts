@@ -107,41 +107,49 @@ export async function uploadOutputs(
   o: UploadOptions = {},
 ): Promise<void> {
   const pending = [...files];
-  const uploadOne = async (f: OutputFile): Promise<void> => {
-    const url = outputUrl(uploadUrl, f.name);
-    const deadline = Date.now() + (o.retryForSec ?? 600) * 1000;
-    for (let attempt = 1; ; attempt++) {
-      let reason: string;
-      try {
-        const res = await fetch(url, {
-          method: 'PUT',
-          body: Readable.toWeb(createReadStream(join(dir, f.name))) as never,
-          duplex: 'half',
-          headers: {
-            'content-type': f.contentType,
-            'content-length': String((await stat(join(dir, f.name))).size),
-            'x-content-sha256': f.sha256,
-          },
-          signal: o.signal ?? AbortSignal.timeout(300_000),
-        } as RequestInit);
-        reason = `${res.status} ${await res.text().catch(() => '')}`.trim();
-        if (res.ok) return;
-        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-          throw new RenderError('UPLOAD_REFUSED', `Uploading ${f.name} was refused: ${reason}`);
-        }
-      } catch (e) {
-        if (e instanceof RenderError || o.signal?.aborted) throw e;
-        reason = (e as Error).message;
-      }
-      if (Date.now() > deadline)
-        throw new RenderError('TRANSFER_FAILED', `Uploading ${f.name} kept failing: ${reason}`);
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempt, 6))));
-    }
-  };
   // A few at a time: HLS segments are small, and the tool hashes each as it arrives.
   await Promise.all(
     Array.from({ length: Math.min(PARALLEL_UPLOADS, files.length) }, async () => {
-      for (let f = pending.shift(); f; f = pending.shift()) await uploadOne(f);
+      for (let f = pending.shift(); f; f = pending.shift())
+        await uploadFile(uploadUrl, f, join(dir, f.name), o);
     }),
   );
+}
+
+/** PUTs one local file as the output `f` (its name on the tool may differ from the local path). */
+export async function uploadFile(
+  uploadUrl: string,
+  f: Pick<OutputFile, 'name' | 'contentType' | 'sha256'>,
+  path: string,
+  o: UploadOptions = {},
+): Promise<void> {
+  const url = outputUrl(uploadUrl, f.name);
+  const deadline = Date.now() + (o.retryForSec ?? 600) * 1000;
+  for (let attempt = 1; ; attempt++) {
+    let reason: string;
+    try {
+      const res = await fetch(url, {
+        method: 'PUT',
+        body: Readable.toWeb(createReadStream(path)) as never,
+        duplex: 'half',
+        headers: {
+          'content-type': f.contentType,
+          'content-length': String((await stat(path)).size),
+          'x-content-sha256': f.sha256,
+        },
+        signal: o.signal ?? AbortSignal.timeout(300_000),
+      } as RequestInit);
+      reason = `${res.status} ${await res.text().catch(() => '')}`.trim();
+      if (res.ok) return;
+      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+        throw new RenderError('UPLOAD_REFUSED', `Uploading ${f.name} was refused: ${reason}`);
+      }
+    } catch (e) {
+      if (e instanceof RenderError || o.signal?.aborted) throw e;
+      reason = (e as Error).message;
+    }
+    if (Date.now() > deadline)
+      throw new RenderError('TRANSFER_FAILED', `Uploading ${f.name} kept failing: ${reason}`);
+    await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempt, 6))));
+  }
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RenderError } from '../../errors.js';
+import { sha256File } from '../../media/file-hash.js';
 import {
   cutAudio,
   ENCODED_HLS_DIR,
@@ -19,9 +20,21 @@ import { buildLaunch, type LiveAvatarInstall } from './launch-command.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { runModel, type RunOutcome } from './run-model.js';
 
-export const LIVEAVATAR_ENGINE_VERSION = '0.1.0';
-const STATE_FILE = 'liveavatar-state.json';
+export const LIVEAVATAR_ENGINE_VERSION = '0.2.0';
+/** The engine's resumable state in the work folder: settings reached, finished batches, history. */
+export const STATE_FILE = 'liveavatar-state.json';
+/** A finished batch's video, relative to the work folder. */
+export const batchFileName = (index: number): string => `batch-${index}.mp4`;
 const POSTER_FILE = 'poster.jpg';
+
+/** Refuses a size the model's pipelines cannot render (its conditioning cache is fixed). */
+export function checkLiveAvatarSize(size: string): void {
+  if (!(LIVEAVATAR.sizes as readonly string[]).includes(size))
+    throw new RenderError(
+      'BAD_SIZE',
+      `The liveavatar engine renders ${LIVEAVATAR.sizes.join(', ')}; not ${size}.`,
+    );
+}
 
 export interface LiveAvatarRequest {
   readonly imagePath: string;
@@ -50,6 +63,16 @@ export interface LiveAvatarOptions {
     clipsDone: number;
     clipsTotal: number;
   }) => void;
+  /**
+   * After each finished batch, with the state saved: a render node uploads the part and the state
+   * so that a job restarted on another node resumes after it.
+   */
+  readonly onBatchDone?: (b: {
+    index: number;
+    batches: number;
+    file: string;
+    stateFile: string;
+  }) => Promise<void>;
 }
 
 /** One try of one batch, kept so the author can see what quality was delivered and why. */
@@ -63,6 +86,7 @@ export interface Attempt {
 interface State {
   readonly key: string;
   settings: QualitySettings;
+  /** `file` is relative to the work folder, so the state moves between nodes. */
   done: Array<{ index: number; file: string; durationSec: number }>;
   history: Attempt[];
 }
@@ -88,8 +112,19 @@ export async function renderLiveAvatar(
   const audioSec = (await probe(req.audioPath)).durationSec ?? 0;
   if (audioSec <= 0) throw new RenderError('AUDIO_EMPTY', 'The audio holds no sound.');
   const batches = planClipBatches(audioSec, o.maxClipsPerBatch ?? 100);
+  // Keyed by content, not paths: a node that downloaded the same inputs elsewhere may resume.
+  const { imagePath, audioPath, ...settings } = req;
   const key = createHash('sha256')
-    .update(JSON.stringify([LIVEAVATAR_ENGINE_VERSION, req, batches.length, o.maxClipsPerBatch ?? 100]))
+    .update(
+      JSON.stringify([
+        LIVEAVATAR_ENGINE_VERSION,
+        settings,
+        await sha256File(imagePath),
+        await sha256File(audioPath),
+        batches.length,
+        o.maxClipsPerBatch ?? 100,
+      ]),
+    )
     .digest('hex');
   const state = await loadState(o.workDir, key, {
     size: req.size,
@@ -119,7 +154,7 @@ export async function renderLiveAvatar(
     }
   }
 
-  const parts = batches.map((b) => state.done.find((d) => d.index === b.index)!.file);
+  const parts = batches.map((b) => join(o.workDir, state.done.find((d) => d.index === b.index)!.file));
   await joinLesson({
     parts,
     scratchDir: o.workDir,
@@ -148,7 +183,7 @@ async function renderBatch(
   save: () => Promise<void>,
 ): Promise<'done' | 'restart'> {
   const audio = join(o.workDir, `batch-${batch.index}.wav`);
-  const out = join(o.workDir, `batch-${batch.index}.mp4`);
+  const out = join(o.workDir, batchFileName(batch.index));
   await cutAudio(req.audioPath, batch.startSec, batch.endSec, audio);
   for (;;) {
     const launch = buildLaunch(
@@ -184,9 +219,15 @@ async function renderBatch(
       case 'done': {
         // The model's CLI exits 0 even when saving failed: check the file itself.
         const durationSec = await verifyPart(out, batch);
-        state.done.push({ index: batch.index, file: out, durationSec });
+        state.done.push({ index: batch.index, file: batchFileName(batch.index), durationSec });
         record(`rendered ${batch.clips} clips (${durationSec.toFixed(2)} s)`);
         await save();
+        await o.onBatchDone?.({
+          index: batch.index,
+          batches: total,
+          file: out,
+          stateFile: join(o.workDir, STATE_FILE),
+        });
         return 'done';
       }
       case 'oom': {

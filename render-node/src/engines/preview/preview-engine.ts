@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { chunkFileName } from '../../contract/render-job.js';
 import { RenderError, isRenderError } from '../../errors.js';
 import {
   ENCODED_HLS_DIR,
@@ -266,7 +267,6 @@ export async function renderPreview(
 }
 
 /** A chunk's file name: the same on every node, so a restarted job finds what an earlier one made. */
-export const chunkFileName = (index: number): string => `chunk_${String(index).padStart(5, '0')}.mp4`;
 
 /** Frames the portrait for the lesson, writes the poster, and readies the frame renderer. */
 async function preparePicture(
