@@ -16,6 +16,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['lti-tool/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['tests/**/*.ts'],
     languageOptions: { globals: { ...globals.jest } },
   },

@@ -1,12 +1,14 @@
-// Runs the render farm on this machine for a newcomer to look at: the tool (HTTP on VT_TOOL_PORT,
-// default 3000), one render node, a demo tenant with an API key, and the sample lesson submitted
-// through the API with its progress followed live. Stops everything on Ctrl-C.
+// Runs the product on this machine for a newcomer to look at: the tool (HTTP on VT_TOOL_PORT,
+// default 3000), one render node, the reference LTI 1.3 platform simulator (VT_DEMO_PLATFORM_PORT,
+// default 4000) registered with the tool through dynamic registration, a demo tenant with an API key,
+// and the sample lesson submitted through the API with its progress followed live. Ctrl-C stops it all.
 // Run through scripts/demo.sh (it sets up, makes the database and speaks the sample first).
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadToolConfig } from '../dist/lti-tool/src/config.js';
 import { startTool } from '../dist/lti-tool/src/server.js';
+import { ReferencePlatform } from '../dist/reference-platform/src/reference-platform.js';
 
 const [voice, portrait] = process.argv.slice(2);
 const config = loadToolConfig({ VT_LOG_LEVEL: 'warn', ...process.env });
@@ -19,8 +21,17 @@ const node = spawn(
     env: { ...process.env, VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX, VT_REDIS_URL: config.VT_REDIS_URL },
   },
 );
+// The platform on the tool's host name: the launch's cookies are then same-site, as on a real LMS
+// behind TLS with SameSite=None.
+const platform = await new ReferencePlatform().start(
+  Number(process.env.VT_DEMO_PLATFORM_PORT ?? 4000),
+  new URL(config.VT_PUBLIC_URL).hostname,
+);
+await tool.registration.register(platform.openidConfigurationUrl, platform.registrationToken());
+for (const t of platform.tools.values()) t.active = true;
 const stop = async () => {
   node.kill('SIGTERM');
+  await platform.close();
   await tool.close();
   process.exit(0);
 };
@@ -78,4 +89,7 @@ The tool runs at ${tool.url}:
   ${tool.url}/readyz       readiness
   the demo tenant's API key is in data/demo-api-key:
     curl -H "authorization: Bearer $(cat data/demo-api-key)" ${tool.url}/api/renders/${render.id}
-Ctrl-C stops the tool and the render node.`);
+The reference LTI 1.3 platform (a simulator of Moodle's side, registered through dynamic registration):
+  ${platform.url}/         a course page: "Generate avatar lesson" as the instructor (studio, render,
+                           publish), then open the published activity as the learner (player)
+Ctrl-C stops the tool, the render node and the platform.`);

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for need in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng sox:sox soxi:sox redis-server:redis-server redis-cli:redis-tools pg_ctlcluster:postgresql psql:postgresql-client; do
+for need in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng sox:sox soxi:sox redis-server:redis-server redis-cli:redis-tools pg_ctlcluster:postgresql psql:postgresql-client chromium:chromium; do
   command -v "${need%%:*}" >/dev/null 2>&1 || missing+=("${need##*:}")
 done
 if ((${#missing[@]})); then

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import express, { type ErrorRequestHandler } from 'express';
+import type { Store } from 'express-session';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
+import type { LtijsProvider } from 'ltijs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { adminRoutes } from './admin/admin-routes.js';
@@ -23,6 +26,15 @@ import type { RenderQueue } from './renders/render-queue.js';
 import type { RenderRepository } from './renders/render-repository.js';
 import type { RenderService } from './renders/render-service.js';
 import type { TenantRepository } from './tenants/tenant-repository.js';
+import { REPO_ROOT } from './config.js';
+import type { LessonRepository } from './lessons/lesson-repository.js';
+import { launchRoutes } from './lti/launch-routes.js';
+import type { LaunchValidator } from './lti/launch-validator.js';
+import type { LtiRegistry } from './lti/lti-registry.js';
+import type { LtiSessions } from './lti/lti-sessions.js';
+import type { PlatformRegistration } from './lti/platform-registration.js';
+import { registrationRoutes } from './lti/registration-routes.js';
+import { studioRoutes } from './lti/studio-routes.js';
 
 export interface AppDeps {
   readonly config: ToolConfig;
@@ -41,6 +53,13 @@ export interface AppDeps {
   readonly metrics: FarmMetrics;
   readonly adminUsers: AdminUsers;
   readonly sessionSecret: Buffer;
+  readonly adminSessions: Store;
+  readonly lti: LtijsProvider;
+  readonly registry: LtiRegistry;
+  readonly sessions: LtiSessions;
+  readonly registration: PlatformRegistration;
+  readonly validator: LaunchValidator;
+  readonly lessons: LessonRepository;
 }
 
 /** The tool's HTTP surface: ops endpoints, signed media, the tenant API and the admin pages. */
@@ -54,9 +73,16 @@ export function createApp(d: AppDeps): express.Express {
   const tls = d.config.VT_SECURE_COOKIES;
   const strict = helmet({
     strictTransportSecurity: tls,
+    // CSP frame-ancestors says who may frame us (the launching LMS on LTI pages); X-Frame-Options
+    // cannot name another origin, so it is left out rather than contradict it.
+    xFrameOptions: false,
     contentSecurityPolicy: {
       directives: {
-        'frame-ancestors': ["'self'"],
+        // LTI pages name the launching platform (res.locals.frameAncestors); nothing else may frame us.
+        'frame-ancestors': [
+          "'self'",
+          (_req, res) => (res as express.Response).locals.frameAncestors ?? "'self'",
+        ],
         'media-src': ["'self'", 'blob:'],
         'upgrade-insecure-requests': tls ? [] : null,
       },
@@ -71,9 +97,36 @@ export function createApp(d: AppDeps): express.Express {
   const maxUploadBytes = d.config.VT_MAX_UPLOAD_MB * 1024 * 1024;
   app.use(mediaRoutes({ signer: d.signer, store: d.store, renders: d.renders, maxUploadBytes, log: d.log }));
 
-  app.use('/api', apiAuth(d.tenants), express.json({ limit: '64kb' }));
+  app.use('/static', express.static(join(REPO_ROOT, 'lti-tool/public'), { maxAge: '1h', index: false }));
+
+  app.use('/api', apiAuth(d.tenants, d.sessions), express.json({ limit: '64kb' }));
   app.use(assetsRoutes({ assets: d.assets, store: d.store, maxUploadBytes }));
   app.use(rendersRoutes({ service: d.service, renders: d.renders, urls: d.urls, bus: d.bus }));
+
+  // LTI: our checks and pages first, then ltijs (OIDC login, id_token, keyset) under /lti.
+  app.use(registrationRoutes(d.registration));
+  app.use(
+    launchRoutes({
+      lti: d.lti,
+      validator: d.validator,
+      registry: d.registry,
+      sessions: d.sessions,
+      lessons: d.lessons,
+      urls: d.urls,
+    }),
+  );
+  app.use(
+    studioRoutes({
+      lti: d.lti,
+      sessions: d.sessions,
+      lessons: d.lessons,
+      renders: d.renders,
+      assets: d.assets,
+      store: d.store,
+      publicUrl: d.config.VT_PUBLIC_URL,
+    }),
+  );
+  app.use('/lti', d.lti.app);
 
   app.use(
     adminRoutes({
@@ -83,6 +136,7 @@ export function createApp(d: AppDeps): express.Express {
       redis: d.redis,
       prefix: d.config.VT_QUEUE_PREFIX,
       sessionSecret: d.sessionSecret,
+      sessionStore: d.adminSessions,
       publicUrl: d.config.VT_PUBLIC_URL,
       secureCookies: d.config.VT_SECURE_COOKIES,
     }),

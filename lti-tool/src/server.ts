@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { adminSessionStore } from './admin/admin-routes.js';
 import { AdminUsers } from './admin/admin-users.js';
 import { createApp } from './app.js';
 import { AssetRepository } from './assets/asset-repository.js';
@@ -19,6 +20,12 @@ import { RenderReconciler } from './renders/render-reconciler.js';
 import { RenderRepository } from './renders/render-repository.js';
 import { RenderService } from './renders/render-service.js';
 import { TenantRepository } from './tenants/tenant-repository.js';
+import { LessonRepository } from './lessons/lesson-repository.js';
+import { LaunchValidator } from './lti/launch-validator.js';
+import { createLtiProvider } from './lti/lti-provider.js';
+import { LtiRegistry } from './lti/lti-registry.js';
+import { LtiSessions } from './lti/lti-sessions.js';
+import { PlatformRegistration } from './lti/platform-registration.js';
 
 export interface RunningTool {
   readonly url: string;
@@ -26,8 +33,14 @@ export interface RunningTool {
   readonly tenants: TenantRepository;
   readonly adminUsers: AdminUsers;
   readonly reconciler: RenderReconciler;
+  readonly registration: PlatformRegistration;
+  readonly registry: LtiRegistry;
   close(): Promise<void>;
 }
+
+/** Moodle's id_tokens live 60 s; clocks may differ by a few seconds. */
+const LTI_TOKEN_MAX_AGE_SEC = 60;
+const LTI_CLOCK_SKEW_SEC = 5;
 
 /** The tool's logger: credentials never reach the log. */
 export const toolLogger = (config: ToolConfig): Logger =>
@@ -79,7 +92,28 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   const reconciler = new RenderReconciler({ renders, queue, service, log }, config.VT_RECONCILE_SEC);
   reconciler.start();
 
+  const lti = await createLtiProvider({
+    databaseUrl: config.VT_DATABASE_URL,
+    encryptionKey: (await toolSecret(db, 'lti-encryption-key')).toString('base64url'),
+    secureCookies: config.VT_SECURE_COOKIES,
+    tokenMaxAgeSec: LTI_TOKEN_MAX_AGE_SEC,
+  });
+  const registry = new LtiRegistry(db, tenants);
+  const sessions = new LtiSessions(db);
+  const registration = new PlatformRegistration(lti, registry, config.VT_PUBLIC_URL);
+  const validator = new LaunchValidator(db, registry, {
+    skewSec: LTI_CLOCK_SKEW_SEC,
+    maxAgeSec: LTI_TOKEN_MAX_AGE_SEC,
+    publicUrl: config.VT_PUBLIC_URL,
+  });
+  const adminSessions = adminSessionStore(db);
   const app = createApp({
+    lti,
+    registry,
+    sessions,
+    registration,
+    validator,
+    lessons: new LessonRepository(db),
     config,
     db,
     redis,
@@ -96,6 +130,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     metrics,
     adminUsers,
     sessionSecret,
+    adminSessions,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.VT_TOOL_PORT, config.VT_TOOL_HOST, () => resolve(s)).once('error', reject);
@@ -108,6 +143,8 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     tenants,
     adminUsers,
     reconciler,
+    registration,
+    registry,
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -117,6 +154,8 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
       await atMost(reconciler.stop());
       await atMost(Promise.all([events.close(), queue.close()]));
       redis.disconnect();
+      await lti.close({ silent: true }).catch(() => {});
+      adminSessions.close();
       await db.end();
     },
   };

@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import connectPgSimple from 'connect-pg-simple';
 import express, { Router, type RequestHandler } from 'express';
-import session from 'express-session';
+import session, { type Store } from 'express-session';
 import type { Redis } from 'ioredis';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -22,6 +22,8 @@ export interface AdminRoutesDeps {
   readonly redis: Redis;
   readonly prefix: string;
   readonly sessionSecret: Buffer;
+  /** Admin sessions in PostgreSQL (adminSessionStore); the server closes it on shutdown. */
+  readonly sessionStore: Store;
   readonly publicUrl: string;
   readonly secureCookies: boolean;
 }
@@ -49,14 +51,13 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
     );
   });
 
-  const PgStore = connectPgSimple(session);
   const router = Router();
   router.use(
     '/admin',
     session({
       name: 'vt_admin',
       secret: d.sessionSecret.toString('base64url'),
-      store: new PgStore({ pool: d.db, tableName: 'admin_sessions', pruneSessionInterval: 600 }),
+      store: d.sessionStore,
       resave: false,
       saveUninitialized: false,
       cookie: {
@@ -189,4 +190,10 @@ function sameOriginWrites(publicUrl: string): RequestHandler {
     if (from && (from === ours || from === host)) return next();
     res.status(403).json({ error: 'Cross-site request refused.' });
   };
+}
+
+/** The admin session store: sessions in PostgreSQL, expired ones pruned every ~10 minutes. */
+export function adminSessionStore(db: Db): Store & { close(): void } {
+  const PgStore = connectPgSimple(session);
+  return new PgStore({ pool: db, tableName: 'admin_sessions', pruneSessionInterval: 600 });
 }

@@ -89,7 +89,8 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
   const router = Router();
 
   const load = async (req: Request, res: Response): Promise<Render | undefined> => {
-    const render = await d.renders.get(String(req.params.id), callerOf(req.user).tenantId);
+    const caller = callerOf(req.user);
+    const render = await d.renders.get(String(req.params.id), caller.tenantId, caller.contextId);
     if (!render) res.status(404).json({ error: 'No such render.' });
     return render;
   };
@@ -107,7 +108,8 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
         tenantId: callerOf(req.user).tenantId,
         lessonId: b.lessonId,
         title: b.title,
-        contextId: b.contextId,
+        // A launch's studio works in its own course only.
+        contextId: callerOf(req.user).contextId ?? b.contextId,
         portraitSha256: b.portrait,
         audioSha256: b.audio,
         engine: b.engine,

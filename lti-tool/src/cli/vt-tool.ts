@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { AdminUsers } from '../admin/admin-users.js';
 import { loadToolConfig } from '../config.js';
 import { migrate, openDatabase } from '../db/database.js';
+import { LtiRegistry } from '../lti/lti-registry.js';
+import { toolValues } from '../lti/platform-registration.js';
 import { startTool } from '../server.js';
 import { TenantRepository } from '../tenants/tenant-repository.js';
 
@@ -62,6 +64,68 @@ program
       if (!password) return program.error('Set VT_ADMIN_PASSWORD to the new password (never an argument).');
       await new AdminUsers(db).set(username, password);
       console.log(`administrator ${username} is set`);
+    }),
+  );
+
+const platform = program.command('platform').description('LTI platforms (LMSs) registered with this tool');
+
+platform
+  .command('values')
+  .description('print what an LMS administrator types in to register this tool by hand')
+  .action(() => {
+    for (const [k, v] of Object.entries(toolValues(loadToolConfig().VT_PUBLIC_URL)))
+      console.log(`${k.padEnd(28)} ${v}`);
+  });
+
+platform
+  .command('add')
+  .description('register a platform by hand (for LMSs without LTI Dynamic Registration)')
+  .requiredOption('--issuer <url>', "the platform's issuer (Moodle: its wwwroot)")
+  .requiredOption('--client-id <id>', 'the client id the platform gave this tool')
+  .requiredOption('--login-url <url>', "the platform's OIDC authentication request URL")
+  .requiredOption('--token-url <url>', "the platform's OAuth2 access token URL")
+  .requiredOption('--keyset-url <url>', "the platform's public keyset URL")
+  .requiredOption('--deployment <id...>', 'deployment id(s) launches may come from')
+  .option('--name <name>', 'a name for the admin pages', 'LMS')
+  .action(
+    async (o: {
+      issuer: string;
+      clientId: string;
+      loginUrl: string;
+      tokenUrl: string;
+      keysetUrl: string;
+      deployment: string[];
+      name: string;
+    }) => {
+      const tool = await startTool({ ...loadToolConfig(), VT_TOOL_PORT: 0, VT_LOG_LEVEL: 'warn' });
+      try {
+        await tool.registration.addManually({
+          issuer: o.issuer,
+          clientId: o.clientId,
+          name: o.name,
+          authLoginUrl: o.loginUrl,
+          tokenUrl: o.tokenUrl,
+          keysetUrl: o.keysetUrl,
+          deploymentIds: o.deployment,
+        });
+        console.log(
+          `platform ${o.issuer} (client ${o.clientId}) registered, deployments ${o.deployment.join(', ')}`,
+        );
+      } finally {
+        await tool.close();
+      }
+    },
+  );
+
+platform
+  .command('list')
+  .description('list registered platforms and their deployments')
+  .action(() =>
+    withDb(async (db) => {
+      for (const p of await new LtiRegistry(db, new TenantRepository(db)).list())
+        console.log(
+          `${p.issuer}  client ${p.clientId}  ${p.registeredVia}  deployments ${p.deploymentIds.join(', ') || '(none)'}`,
+        );
     }),
   );
 

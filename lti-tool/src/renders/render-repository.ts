@@ -122,10 +122,10 @@ export class RenderRepository {
     await inTransaction(this.db, async (c) => {
       let lessonId = n.lessonId;
       if (lessonId) {
-        const { rowCount } = await c.query('SELECT 1 FROM lessons WHERE id = $1 AND tenant_id = $2', [
-          lessonId,
-          n.tenantId,
-        ]);
+        const { rowCount } = await c.query(
+          'SELECT 1 FROM lessons WHERE id = $1 AND tenant_id = $2 AND ($3::text IS NULL OR context_id = $3)',
+          [lessonId, n.tenantId, n.contextId ?? null],
+        );
         if (!rowCount) throw new UnknownLessonError(`No lesson ${lessonId} here.`);
       } else {
         lessonId = randomUUID();
@@ -158,12 +158,16 @@ export class RenderRepository {
     return (await this.get(id))!;
   }
 
-  /** A render, seen from a tenant (undefined for another tenant's), or from the farm (no tenant). */
-  async get(id: string, tenantId?: string): Promise<Render | undefined> {
+  /**
+   * A render, seen from a tenant (undefined for another tenant's) and, for an LTI launch, from one
+   * course (undefined for another course's); or from the farm (no tenant).
+   */
+  async get(id: string, tenantId?: string, contextId?: string): Promise<Render | undefined> {
     const { rows } = await this.db.query<RenderRow>(
       `SELECT ${RENDER_COLUMNS} FROM renders r JOIN lesson_versions v ON v.id = r.version_id
-       WHERE r.id = $1 AND ($2::text IS NULL OR r.tenant_id = $2)`,
-      [id, tenantId ?? null],
+       WHERE r.id = $1 AND ($2::text IS NULL OR r.tenant_id = $2)
+         AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM lessons l WHERE l.id = r.lesson_id AND l.context_id = $3))`,
+      [id, tenantId ?? null, contextId ?? null],
     );
     return rows[0] && toRender(rows[0]);
   }

@@ -1,0 +1,68 @@
+/**
+ * LTI launch benchmark (issue: LTI 1.3 tool). The real tool (in this process) on the local PostgreSQL,
+ * and the reference platform simulator in this process too, making full launches over loopback HTTP:
+ * OIDC login initiation → id_token signed by the platform (RS256) → POST to the tool (our validation,
+ * then ltijs's) → ltijs's redirect → the page with its session. Prints launches/s and p50/p99 latency
+ * of whole launches at each concurrency:
+ *   npx tsx bench/lti-launch.ts [--launches 1000] [--concurrency 50,200]
+ */
+import { ReferencePlatform } from '../reference-platform/src/reference-platform.js';
+import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/farm.js';
+import { launch, registerManually } from '../tests/helpers/lti.js';
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+const LAUNCHES = Number(arg('--launches', '1000'));
+const LEVELS = arg('--concurrency', '50,200').split(',').map(Number);
+
+const db = await createTestDatabase();
+const tool = await startTestTool(await toolConfig({ VT_DATABASE_URL: db.url }));
+const platform = await new ReferencePlatform().start();
+const reg = await registerManually(tool, platform);
+// Learners cannot deep link; an instructor's deep-linking launch exercises the whole path.
+const instructor = { clientId: reg.clientId, userId: '3', kind: 'deeplink' as const, contextId: '101' };
+
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
+// Warm up: keysets cached, connections pooled, code paths compiled.
+for (let i = 0; i < 50; i++) await launch(tool, platform, instructor);
+
+console.log(
+  `LTI launches (login + id_token + ltijs redirect + page), ${LAUNCHES} per level, ${process.platform} ${process.arch}`,
+);
+for (const concurrency of LEVELS) {
+  const latencies: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < LAUNCHES) {
+        next++;
+        const t0 = performance.now();
+        // Each launch a different person, as in a class starting a lesson at once.
+        const user = `u${next}`;
+        const r = await launch(tool, platform, instructor, { claims: (c) => ({ ...c, sub: user }) });
+        latencies.push(performance.now() - t0);
+        if (r.status !== 200 || !r.session) {
+          if (failed++ === 0)
+            console.log(
+              `  first failure: ${r.status} ${/<code>(\w+)<\/code>/.exec(r.html)?.[1] ?? r.html.slice(0, 200)}`,
+            );
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  console.log(
+    `  ${String(concurrency).padStart(4)} concurrent: ${(latencies.length / seconds).toFixed(0)} launches/s, ` +
+      `p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, failed ${failed}`,
+  );
+}
+await platform.close();
+await tool.close();
+await db.drop();

@@ -1,0 +1,78 @@
+import type { Db } from '../db/database.js';
+
+export interface LessonSummary {
+  readonly id: string;
+  readonly title: string;
+  readonly publishedRenderId?: string;
+  /** The newest render, whatever its state, and the newest finished one. */
+  readonly latest?: { readonly id: string; readonly state: string; readonly percent?: number };
+  readonly latestDoneRenderId?: string;
+}
+
+/** Lessons as a course sees them: always scoped by tenant and context. */
+export class LessonRepository {
+  constructor(private readonly db: Db) {}
+
+  async listForContext(tenantId: string, contextId: string): Promise<LessonSummary[]> {
+    return this.query('l.tenant_id = $1 AND l.context_id = $2', [tenantId, contextId]);
+  }
+
+  async get(tenantId: string, contextId: string, lessonId: string): Promise<LessonSummary | undefined> {
+    return (
+      await this.query('l.tenant_id = $1 AND l.context_id = $2 AND l.id = $3', [
+        tenantId,
+        contextId,
+        lessonId,
+      ])
+    )[0];
+  }
+
+  /** The render learners see; only a finished render of the lesson itself. */
+  async publish(
+    tenantId: string,
+    contextId: string,
+    lessonId: string,
+    renderId: string,
+    title: string,
+  ): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE lessons l SET published_render_id = $4, title = $5
+       WHERE l.id = $3 AND l.tenant_id = $1 AND l.context_id = $2
+         AND EXISTS (SELECT 1 FROM renders r WHERE r.id = $4 AND r.lesson_id = l.id AND r.state = 'done')`,
+      [tenantId, contextId, lessonId, renderId, title],
+    );
+    return rowCount === 1;
+  }
+
+  private async query(where: string, params: unknown[]): Promise<LessonSummary[]> {
+    const { rows } = await this.db.query<{
+      id: string;
+      title: string;
+      published_render_id: string | null;
+      latest_id: string | null;
+      latest_state: string | null;
+      latest_percent: number | null;
+      done_id: string | null;
+    }>(
+      `SELECT l.id, l.title, l.published_render_id,
+              lr.id AS latest_id, lr.state AS latest_state, (lr.progress->>'percent')::float AS latest_percent,
+              (SELECT d.id FROM renders d WHERE d.lesson_id = l.id AND d.state = 'done'
+                ORDER BY d.created_at DESC LIMIT 1) AS done_id
+       FROM lessons l
+       LEFT JOIN LATERAL (SELECT r.id, r.state, r.progress FROM renders r WHERE r.lesson_id = l.id
+                          ORDER BY r.created_at DESC LIMIT 1) lr ON true
+       WHERE ${where}
+       ORDER BY l.created_at DESC`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      publishedRenderId: r.published_render_id ?? undefined,
+      latest: r.latest_id
+        ? { id: r.latest_id, state: r.latest_state!, percent: r.latest_percent ?? undefined }
+        : undefined,
+      latestDoneRenderId: r.done_id ?? undefined,
+    }));
+  }
+}

@@ -1,0 +1,143 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { LtijsIdToken, LtijsProvider } from 'ltijs';
+import type { LessonRepository } from '../lessons/lesson-repository.js';
+import type { MediaUrls } from '../media/media-urls.js';
+import { sendLtiError } from './error-page.js';
+import { allowPlatform } from './platform-framing.js';
+import { LaunchError, type LaunchValidator } from './launch-validator.js';
+import { roleOf } from './launch-roles.js';
+import type { LtiRegistry } from './lti-registry.js';
+import type { LtiSessions } from './lti-sessions.js';
+import { playerPage, studioPage } from './lti-pages.js';
+import { langOf } from '../web/i18n.js';
+
+export interface LaunchRoutesDeps {
+  readonly lti: LtijsProvider;
+  readonly validator: LaunchValidator;
+  readonly registry: LtiRegistry;
+  readonly sessions: LtiSessions;
+  readonly lessons: LessonRepository;
+  readonly urls: MediaUrls;
+}
+
+/** Reads one cookie's presence from the header (ltijs verifies its signature itself). */
+const hasCookie = (req: Request, name: string): boolean =>
+  (req.headers.cookie ?? '').split(';').some((c) => c.trim().startsWith(`${encodeURIComponent(name)}=`));
+
+/**
+ * The launch: OIDC login initiation and the id_token POST go through our checks first (complete LTI
+ * 1.3 validation, bilingual error pages), then through ltijs; ltijs's launch callbacks open a session
+ * and show the studio (deep linking, instructors) or the player (resource links).
+ */
+export function launchRoutes(d: LaunchRoutesDeps): Router {
+  const router = Router();
+  const parse = express.urlencoded({ extended: false, limit: '64kb' });
+  // ltijs parses bodies again with its own body-parser 1, which skips a request marked as parsed.
+  const form: express.RequestHandler = (req, res, next) =>
+    parse(req, res, (e?: unknown) => {
+      (req as { _body?: boolean })._body = true;
+      next(e);
+    });
+
+  router.all('/lti/login', form, (req, res, next) => {
+    const p = {
+      ...(req.query as Record<string, unknown>),
+      ...((req.body ?? {}) as Record<string, unknown>),
+    };
+    if (!p.iss || !p.login_hint || !p.target_link_uri)
+      return sendLtiError(req, res, 'LOGIN_PARAMETERS', JSON.stringify(Object.keys(p)));
+    next();
+  });
+
+  router.post('/lti/launch', form, async (req, res, next) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    if (!body.id_token) return next(); // ltijs answers a request without one
+    if (!body.state || !hasCookie(req, `state${body.state}`))
+      return sendLtiError(req, res, 'STATE_MISSING', 'no state, or its cookie did not come back');
+    try {
+      await d.validator.validate(body.id_token);
+    } catch (e) {
+      if (e instanceof LaunchError) return sendLtiError(req, res, e.problem, e.message);
+      throw e;
+    }
+    next();
+  });
+
+  const launched = async (token: LtijsIdToken, req: Request, res: Response): Promise<void> => {
+    const ctx = token.platformContext;
+    const deployment = await d.registry.checkDeployment(token.iss, [token.clientId], token.deploymentId);
+    if (deployment.kind !== 'ok') return sendLtiError(req, res, 'UNKNOWN_DEPLOYMENT', token.deploymentId);
+    const role = roleOf(ctx.roles ?? []);
+    const contextId = ctx.context?.id ?? `resource:${ctx.resource?.id ?? 'none'}`;
+    const deepLinking = ctx.messageType === 'LtiDeepLinkingRequest';
+    if (deepLinking && role !== 'instructor')
+      return sendLtiError(req, res, 'LEARNER_NOT_ALLOWED', `sub ${token.user} tried deep linking`);
+    const lessonId = deepLinking ? undefined : ctx.custom?.lesson_id;
+    const lesson = lessonId ? await d.lessons.get(deployment.tenantId, contextId, lessonId) : undefined;
+    if (!deepLinking && !lesson)
+      return sendLtiError(req, res, 'LESSON_NOT_FOUND', `lesson ${lessonId ?? '(none)'} in ${contextId}`);
+
+    const session = {
+      tenantId: deployment.tenantId,
+      platformId: deployment.platformId,
+      deploymentId: token.deploymentId,
+      contextId,
+      userId: token.user,
+      userName: token.userInfo?.name,
+      role,
+      messageType: ctx.messageType as 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest',
+      resourceLinkId: ctx.resource?.id,
+      lessonId: lesson?.id,
+      launch: {
+        issuer: token.iss,
+        clientId: token.clientId,
+        platformKid: token.platformId,
+        locale: ctx.launchPresentation?.locale,
+        returnUrl: ctx.launchPresentation?.return_url,
+        deepLinking: ctx.deepLinkingSettings,
+        ags: ctx.endpoint,
+        nrps: ctx.namesRoles,
+      },
+    };
+    const sessionToken = await d.sessions.create(session);
+    // The LMS may frame these pages; nobody else may.
+    allowPlatform(res, token.iss);
+    const lang = (ctx.launchPresentation?.locale ?? '').startsWith('zh') ? 'zh' : langOf(req);
+    if (deepLinking) {
+      const lessons = await d.lessons.listForContext(deployment.tenantId, contextId);
+      return void res
+        .type('html')
+        .send(studioPage(lang, { token: sessionToken, context: ctx.context, lessons }));
+    }
+    const renderId =
+      lesson!.publishedRenderId ?? (role === 'instructor' ? lesson!.latestDoneRenderId : undefined);
+    res.type('html').send(
+      playerPage(lang, {
+        token: sessionToken,
+        role,
+        lesson: lesson!,
+        media: renderId ? d.urls.playerBase(renderId) : undefined,
+      }),
+    );
+  };
+  d.lti.onConnect((token, req, res) =>
+    launched(token, req, res).catch((e: Error) => sendLtiError(req, res, 'SESSION_EXPIRED', e.message)),
+  );
+  d.lti.onDeepLinking((token, req, res) =>
+    launched(token, req, res).catch((e: Error) => sendLtiError(req, res, 'SESSION_EXPIRED', e.message)),
+  );
+  d.lti.onInvalidToken((req, res) => {
+    const err = res.locals.err as { details?: { message?: string } } | undefined;
+    const message = err?.details?.message ?? 'invalid';
+    sendLtiError(
+      req,
+      res,
+      message === 'MISSING_VALIDATION_COOKIE' ? 'STATE_MISSING' : 'BAD_SIGNATURE',
+      message,
+    );
+  });
+  d.lti.onSessionTimeout((req, res) => sendLtiError(req, res, 'SESSION_EXPIRED', 'ltik session not found'));
+  d.lti.onUnregisteredPlatform((req, res) => sendLtiError(req, res, 'UNREGISTERED_PLATFORM', 'ltijs'));
+  d.lti.onInactivePlatform((req, res) => sendLtiError(req, res, 'PLATFORM_INACTIVE', 'ltijs'));
+  return router;
+}

@@ -1,0 +1,194 @@
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+} from 'jose';
+import type { Db } from '../db/database.js';
+import { CLAIM } from './lti-claims.js';
+import type { LtiRegistry } from './lti-registry.js';
+
+/** Why a launch was refused: a code for the log and the error page, never a stack trace. */
+export type LaunchProblem =
+  | 'NOT_A_JWT'
+  | 'ALG_NOT_ALLOWED'
+  | 'KID_MISSING'
+  | 'UNREGISTERED_PLATFORM'
+  | 'KEY_NOT_FOUND'
+  | 'KEYSET_UNREACHABLE'
+  | 'BAD_SIGNATURE'
+  | 'TOKEN_EXPIRED'
+  | 'IAT_INVALID'
+  | 'WRONG_ISSUER'
+  | 'WRONG_AUDIENCE'
+  | 'AZP_MISMATCH'
+  | 'NONCE_MISSING'
+  | 'NONCE_REUSED'
+  | 'UNKNOWN_DEPLOYMENT'
+  | 'MESSAGE_TYPE'
+  | 'WRONG_VERSION'
+  | 'NO_ROLES'
+  | 'NO_RESOURCE_LINK'
+  | 'NO_SUB'
+  | 'NO_DEEP_LINKING_SETTINGS'
+  | 'TARGET_LINK_URI';
+
+export class LaunchError extends Error {
+  constructor(
+    readonly problem: LaunchProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ValidLaunch {
+  readonly claims: JWTPayload;
+  readonly platformId: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+}
+
+export interface LaunchValidatorOptions {
+  /** Clock skew allowed on exp and iat. */
+  readonly skewSec: number;
+  /** An id_token older than this is refused (Moodle's live for 60 s). */
+  readonly maxAgeSec: number;
+  /** target_link_uri must be one of ours. */
+  readonly publicUrl: string;
+}
+
+const MESSAGE_TYPES = ['LtiResourceLinkRequest', 'LtiDeepLinkingRequest'];
+
+/**
+ * Validates an id_token completely before ltijs sees it, so that every check the LTI 1.3 security
+ * framework asks for holds whatever ltijs does or skips (it has no clock skew, no deployment check,
+ * no azp rule for several audiences, and keeps nonces only 10 s). Platform keysets are cached
+ * (refetched on an unknown kid, at most every 30 s), not fetched on every launch.
+ */
+export class LaunchValidator {
+  private readonly keysets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly registry: LtiRegistry,
+    private readonly o: LaunchValidatorOptions,
+  ) {}
+
+  async validate(idToken: string): Promise<ValidLaunch> {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    let unverified: JWTPayload;
+    try {
+      header = decodeProtectedHeader(idToken);
+      unverified = decodeJwt(idToken);
+    } catch {
+      throw new LaunchError('NOT_A_JWT', 'The id_token is not a JWT.');
+    }
+    if (header.alg !== 'RS256') throw new LaunchError('ALG_NOT_ALLOWED', `alg ${header.alg} is not RS256.`);
+    if (!header.kid) throw new LaunchError('KID_MISSING', 'The id_token header names no kid.');
+    const audiences = [unverified.aud ?? []].flat();
+    const platform = await this.registry.platformByClient(String(unverified.iss), audiences);
+    if (!platform)
+      throw new LaunchError('UNREGISTERED_PLATFORM', `No platform ${unverified.iss} with these client ids.`);
+
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } = await jwtVerify(idToken, this.keyset(platform.keysetUrl), {
+        algorithms: ['RS256'],
+        issuer: platform.issuer,
+        audience: platform.clientId,
+        clockTolerance: this.o.skewSec,
+        maxTokenAge: this.o.maxAgeSec,
+        requiredClaims: ['iat', 'exp'],
+      }));
+    } catch (e) {
+      throw verifyProblem(e);
+    }
+    if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + this.o.skewSec)
+      throw new LaunchError('IAT_INVALID', 'The id_token was issued in the future.');
+    if (Array.isArray(claims.aud) && claims.aud.length > 1 && claims.azp !== platform.clientId)
+      throw new LaunchError('AZP_MISMATCH', 'Several audiences, and azp is not our client id.');
+    if (claims.azp !== undefined && claims.azp !== platform.clientId)
+      throw new LaunchError('AZP_MISMATCH', 'azp is not our client id.');
+
+    const messageType = claims[CLAIM.messageType];
+    if (typeof messageType !== 'string' || !MESSAGE_TYPES.includes(messageType))
+      throw new LaunchError('MESSAGE_TYPE', `Unsupported message_type ${String(messageType)}.`);
+    if (claims[CLAIM.version] !== '1.3.0')
+      throw new LaunchError('WRONG_VERSION', `LTI version ${String(claims[CLAIM.version])} is not 1.3.0.`);
+    if (!Array.isArray(claims[CLAIM.roles])) throw new LaunchError('NO_ROLES', 'No roles claim.');
+    if (messageType === 'LtiResourceLinkRequest') {
+      if (!(claims[CLAIM.resourceLink] as { id?: unknown } | undefined)?.id)
+        throw new LaunchError('NO_RESOURCE_LINK', 'A resource link launch without resource_link.id.');
+      if (!claims.sub) throw new LaunchError('NO_SUB', 'A resource link launch without sub.');
+    } else if (
+      !(claims[CLAIM.deepLinkingSettings] as { deep_link_return_url?: unknown } | undefined)
+        ?.deep_link_return_url
+    )
+      throw new LaunchError('NO_DEEP_LINKING_SETTINGS', 'A deep-linking launch without a return URL.');
+    const target = String(claims[CLAIM.targetLinkUri] ?? '');
+    if (!target.startsWith(`${this.o.publicUrl}/`))
+      throw new LaunchError('TARGET_LINK_URI', `target_link_uri ${target} is not this tool.`);
+
+    const deployment = await this.registry.checkDeployment(
+      platform.issuer,
+      [platform.clientId],
+      String(claims[CLAIM.deploymentId] ?? ''),
+    );
+    if (deployment.kind !== 'ok')
+      throw new LaunchError(
+        'UNKNOWN_DEPLOYMENT',
+        `Deployment ${String(claims[CLAIM.deploymentId])} is unknown.`,
+      );
+
+    // Last, once everything else holds: a nonce is used up only by a launch that would succeed.
+    if (typeof claims.nonce !== 'string' || !claims.nonce)
+      throw new LaunchError('NONCE_MISSING', 'No nonce.');
+    const { rowCount } = await this.db.query(
+      `INSERT INTO lti_nonces (issuer, nonce, expires_at)
+       VALUES ($1, $2, to_timestamp($3) + make_interval(secs => $4)) ON CONFLICT DO NOTHING`,
+      [platform.issuer, claims.nonce, claims.exp, this.o.skewSec + this.o.maxAgeSec],
+    );
+    if (rowCount !== 1) throw new LaunchError('NONCE_REUSED', 'This id_token was used before.');
+    return { claims, platformId: platform.id, tenantId: deployment.tenantId, clientId: platform.clientId };
+  }
+
+  private keyset(url: string): ReturnType<typeof createRemoteJWKSet> {
+    let set = this.keysets.get(url);
+    if (!set) {
+      set = createRemoteJWKSet(new URL(url), {
+        cacheMaxAge: 10 * 60_000,
+        cooldownDuration: 30_000,
+        timeoutDuration: 5000,
+      });
+      this.keysets.set(url, set);
+    }
+    return set;
+  }
+}
+
+function verifyProblem(e: unknown): LaunchError {
+  const message = (e as Error).message;
+  if (e instanceof errors.JWTExpired) return new LaunchError('TOKEN_EXPIRED', 'The id_token has expired.');
+  if (e instanceof errors.JWKSNoMatchingKey)
+    return new LaunchError('KEY_NOT_FOUND', "The id_token's kid is not in the platform's keyset.");
+  if (
+    e instanceof errors.JWKSTimeout ||
+    e instanceof errors.JWKSInvalid ||
+    /fetch|ECONNREFUSED|Expected 200/i.test(message)
+  )
+    return new LaunchError('KEYSET_UNREACHABLE', "The platform's keyset could not be fetched.");
+  if (e instanceof errors.JWSSignatureVerificationFailed)
+    return new LaunchError('BAD_SIGNATURE', 'The id_token signature does not verify.');
+  if (e instanceof errors.JWTClaimValidationFailed) {
+    if (e.claim === 'aud') return new LaunchError('WRONG_AUDIENCE', 'The id_token is not for our client id.');
+    if (e.claim === 'iss') return new LaunchError('WRONG_ISSUER', 'The id_token issuer does not match.');
+    if (e.claim === 'iat' || e.claim === 'nbf')
+      return new LaunchError('IAT_INVALID', `iat/nbf check failed: ${message}`);
+    return new LaunchError('IAT_INVALID', message);
+  }
+  if (e instanceof errors.JOSEAlgNotAllowed) return new LaunchError('ALG_NOT_ALLOWED', message);
+  return new LaunchError('BAD_SIGNATURE', `The id_token does not verify: ${message}`);
+}

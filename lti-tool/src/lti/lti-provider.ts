@@ -1,0 +1,53 @@
+import ltijs, { type LtijsProvider } from 'ltijs';
+import LtijsDatabase from 'ltijs-sequelize';
+
+export interface LtiProviderOptions {
+  readonly databaseUrl: string;
+  /** Encrypts ltijs's stored keys and signs its ltik tokens; kept in PostgreSQL (tool_secrets). */
+  readonly encryptionKey: string;
+  /** Behind TLS: cookies SameSite=None; Secure, so they survive the LMS's cross-site iframe. */
+  readonly secureCookies: boolean;
+  readonly tokenMaxAgeSec: number;
+}
+
+/** ltijs's routes, relative to where the tool mounts it (/lti). */
+export const LTI_ROUTES = { app: '/launch', login: '/login', keyset: '/keys' } as const;
+
+/**
+ * One ltijs provider for this tool instance, on PostgreSQL through ltijs-sequelize. ltijs exports a
+ * process-wide singleton; each tool instance (tests start several in one process) makes its own from
+ * the singleton's class, with its own database pool.
+ */
+export async function createLtiProvider(o: LtiProviderOptions): Promise<LtijsProvider> {
+  const url = new URL(o.databaseUrl);
+  const plugin = new LtijsDatabase(
+    decodeURIComponent(url.pathname.slice(1)),
+    decodeURIComponent(url.username),
+    url.password ? decodeURIComponent(url.password) : undefined,
+    {
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      dialect: 'postgres',
+      logging: false,
+      pool: { max: 10 },
+    },
+  );
+  const ProviderClass = (ltijs.Provider as object).constructor as new () => LtijsProvider;
+  const lti = new ProviderClass();
+  lti.setup(
+    o.encryptionKey,
+    { plugin },
+    {
+      appRoute: LTI_ROUTES.app,
+      loginRoute: LTI_ROUTES.login,
+      keysetRoute: LTI_ROUTES.keyset,
+      // Dynamic registration is ours (it checks more and records the deployment): keep ltijs's off.
+      dynRegRoute: '/ltijs-dynamic-registration',
+      cookies: o.secureCookies ? { secure: true, sameSite: 'None' } : { secure: false, sameSite: 'Lax' },
+      tokenMaxAge: o.tokenMaxAgeSec,
+      cors: false,
+    },
+  );
+  await lti.deploy({ serverless: true, silent: true });
+  return lti;
+}

@@ -1,0 +1,120 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Db } from '../db/database.js';
+import type { TenantRepository } from '../tenants/tenant-repository.js';
+
+export interface LtiPlatform {
+  readonly id: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly name: string;
+  readonly registeredVia: 'dynamic' | 'manual';
+  readonly keysetUrl: string;
+  readonly deploymentIds: readonly string[];
+}
+
+export type DeploymentCheck =
+  | { readonly kind: 'ok'; readonly platformId: string; readonly tenantId: string; readonly clientId: string }
+  | { readonly kind: 'unknown-platform' }
+  | { readonly kind: 'unknown-deployment'; readonly platformId: string };
+
+/** A tenant per platform + deployment: the id is stable, so registering again finds the same lessons. */
+export const tenantIdOf = (issuer: string, clientId: string, deploymentId: string): string =>
+  `lti-${createHash('sha256').update(`${issuer}\n${clientId}\n${deploymentId}`).digest('hex').slice(0, 20)}`;
+
+/** Our record of registered platforms and their deployments (ltijs keeps keys and endpoints). */
+export class LtiRegistry {
+  constructor(
+    private readonly db: Db,
+    private readonly tenants: TenantRepository,
+  ) {}
+
+  async addPlatform(p: {
+    issuer: string;
+    clientId: string;
+    name: string;
+    via: 'dynamic' | 'manual';
+    keysetUrl: string;
+    product?: string;
+  }): Promise<string> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `INSERT INTO lti_platforms (id, issuer, client_id, name, registered_via, product, keyset_url)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (issuer, client_id) DO UPDATE SET name = EXCLUDED.name, keyset_url = EXCLUDED.keyset_url
+       RETURNING id`,
+      [randomUUID(), p.issuer, p.clientId, p.name, p.via, p.product ?? null, p.keysetUrl],
+    );
+    return rows[0]!.id;
+  }
+
+  async addDeployment(platformId: string, deploymentId: string): Promise<string> {
+    const p = await this.platform(platformId);
+    if (!p) throw new Error(`no platform ${platformId}`);
+    const tenantId = tenantIdOf(p.issuer, p.clientId, deploymentId);
+    await this.tenants.ensureTenant(tenantId, `${p.name} · deployment ${deploymentId}`);
+    await this.db.query(
+      `INSERT INTO lti_deployments (platform_id, deployment_id, tenant_id) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING`,
+      [platformId, deploymentId, tenantId],
+    );
+    return tenantId;
+  }
+
+  async platform(id: string): Promise<LtiPlatform | undefined> {
+    return (await this.query('p.id = $1', [id]))[0];
+  }
+
+  async list(): Promise<LtiPlatform[]> {
+    return this.query('true', []);
+  }
+
+  /** The platform an id_token names (issuer and one of its audiences), with its keyset URL. */
+  async platformByClient(issuer: string, clientIds: readonly string[]): Promise<LtiPlatform | undefined> {
+    return (await this.query('p.issuer = $1 AND p.client_id = ANY($2::text[])', [issuer, clientIds]))[0];
+  }
+
+  private async query(where: string, params: unknown[]): Promise<LtiPlatform[]> {
+    const { rows } = await this.db.query<{
+      id: string;
+      issuer: string;
+      client_id: string;
+      name: string;
+      registered_via: 'dynamic' | 'manual';
+      keyset_url: string;
+      deployments: string[] | null;
+    }>(
+      `SELECT p.id, p.issuer, p.client_id, p.name, p.registered_via, p.keyset_url,
+              array_agg(d.deployment_id ORDER BY d.deployment_id) FILTER (WHERE d.deployment_id IS NOT NULL) AS deployments
+       FROM lti_platforms p LEFT JOIN lti_deployments d ON d.platform_id = p.id
+       WHERE ${where}
+       GROUP BY p.id ORDER BY p.created_at`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      issuer: r.issuer,
+      clientId: r.client_id,
+      name: r.name,
+      registeredVia: r.registered_via,
+      keysetUrl: r.keyset_url,
+      deploymentIds: r.deployments ?? [],
+    }));
+  }
+
+  /** Whether a launch from this issuer, one of these client ids and this deployment may go on. */
+  async checkDeployment(
+    issuer: string,
+    clientIds: readonly string[],
+    deploymentId: string,
+  ): Promise<DeploymentCheck> {
+    const { rows } = await this.db.query<{ id: string; tenant_id: string | null; client_id: string }>(
+      `SELECT p.id, d.tenant_id, p.client_id FROM lti_platforms p
+       LEFT JOIN lti_deployments d ON d.platform_id = p.id AND d.deployment_id = $3
+       WHERE p.issuer = $1 AND p.client_id = ANY($2::text[])`,
+      [issuer, clientIds, deploymentId],
+    );
+    const hit = rows.find((r) => r.tenant_id) ?? rows[0];
+    if (!hit) return { kind: 'unknown-platform' };
+    if (!hit.tenant_id) return { kind: 'unknown-deployment', platformId: hit.id };
+    return { kind: 'ok', platformId: hit.id, tenantId: hit.tenant_id, clientId: hit.client_id };
+  }
+}

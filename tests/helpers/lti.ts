@@ -1,0 +1,140 @@
+import type { JWTPayload } from 'jose';
+import type { RunningTool } from '../../lti-tool/src/server.js';
+import { createTestDatabase, startNode, startTestTool, stopNode, toolConfig, type TestNode } from './farm.js';
+import {
+  ReferencePlatform,
+  type LaunchIntent,
+  type ToolRegistration,
+} from '../../reference-platform/src/reference-platform.js';
+
+/** The tool on a database of its own, a render node, and the REFERENCE PLATFORM SIMULATOR. */
+export interface LtiStack {
+  readonly tool: RunningTool;
+  readonly node: TestNode;
+  readonly platform: ReferencePlatform;
+  stop(): Promise<void>;
+}
+
+export async function startLtiStack(nodeId: string): Promise<LtiStack> {
+  const db = await createTestDatabase();
+  const config = await toolConfig({ VT_DATABASE_URL: db.url });
+  const tool = await startTestTool(config);
+  const node = await startNode(nodeId, { VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX });
+  const platform = await new ReferencePlatform().start();
+  return {
+    tool,
+    node,
+    platform,
+    async stop() {
+      await stopNode(node);
+      await platform.close();
+      await tool.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Registers the tool with the REFERENCE PLATFORM SIMULATOR by hand, as an admin would on both sides. */
+export async function registerManually(
+  tool: RunningTool,
+  platform: ReferencePlatform,
+): Promise<ToolRegistration> {
+  const reg = platform.addTool({
+    name: 'Virtual Tutor',
+    loginUrl: `${tool.url}/lti/login`,
+    redirectUris: [`${tool.url}/lti/launch`],
+    jwksUrl: `${tool.url}/lti/keys`,
+    targetLinkUri: `${tool.url}/lti/launch`,
+  });
+  await tool.registration.addManually({
+    issuer: platform.issuer,
+    clientId: reg.clientId,
+    name: 'Reference platform',
+    authLoginUrl: `${platform.url}/auth`,
+    tokenUrl: `${platform.url}/token`,
+    keysetUrl: `${platform.url}/jwks`,
+    deploymentIds: [reg.deploymentId],
+  });
+  return reg;
+}
+
+/** A minimal cookie jar: what a browser would send back to the tool. */
+class Jar {
+  private readonly cookies = new Map<string, string>();
+  take(res: Response): void {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      const value = pair!.slice(eq + 1);
+      if (/expires=Thu, 01 Jan 1970/i.test(c) || value === '') this.cookies.delete(pair!.slice(0, eq));
+      else this.cookies.set(pair!.slice(0, eq), value);
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+export interface LaunchResult {
+  readonly status: number;
+  readonly html: string;
+  /** The launch's session token, from the page. */
+  readonly session?: string;
+  readonly csp?: string | null;
+}
+
+export interface LaunchOptions {
+  /** Changes the claims before signing (negative tests). */
+  readonly claims?: (c: JWTPayload) => JWTPayload;
+  readonly sign?: Parameters<ReferencePlatform['sign']>[1];
+  /** Drop the state cookie, as a browser blocking third-party cookies would. */
+  readonly dropStateCookie?: boolean;
+  /** Reuse an id_token signed before (replay). */
+  readonly idToken?: string;
+}
+
+/**
+ * One LTI 1.3 launch over HTTP, as a browser would make it between the simulator and the tool: login
+ * initiation → the tool's redirect to the platform's auth endpoint (state, nonce) → a signed id_token
+ * posted back → ltijs's redirect with its ltik → the page.
+ */
+export async function launch(
+  tool: RunningTool,
+  platform: ReferencePlatform,
+  intent: LaunchIntent,
+  o: LaunchOptions = {},
+): Promise<LaunchResult & { idToken: string }> {
+  const jar = new Jar();
+  const login = await fetch(`${tool.url}/lti/login?${new URLSearchParams(platform.loginParams(intent))}`, {
+    redirect: 'manual',
+  });
+  if (login.status !== 302) return { status: login.status, html: await login.text(), idToken: '' };
+  jar.take(login);
+  const auth = new URL(login.headers.get('location')!);
+  const nonce = auth.searchParams.get('nonce')!;
+  const state = auth.searchParams.get('state')!;
+  const claims = (o.claims ?? ((c) => c))(platform.claimsFor(intent, nonce));
+  const idToken = o.idToken ?? (await platform.sign(claims, o.sign));
+  const post = await fetch(auth.searchParams.get('redirect_uri')!, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(o.dropStateCookie ? {} : { cookie: jar.header() }),
+    },
+    body: new URLSearchParams({ id_token: idToken, state }),
+  });
+  if (post.status !== 302) return { status: post.status, html: await post.text(), idToken };
+  jar.take(post);
+  const page = await fetch(new URL(post.headers.get('location')!, tool.url), {
+    headers: { cookie: jar.header() },
+  });
+  const html = await page.text();
+  return {
+    status: page.status,
+    html,
+    idToken,
+    session: /<meta name="vt-session" content="([^"]+)"/.exec(html)?.[1],
+    csp: page.headers.get('content-security-policy'),
+  };
+}

@@ -1,0 +1,97 @@
+import type { Browser } from 'playwright-core';
+import type { RunningTool } from '../../lti-tool/src/server.js';
+import { CLAIM } from '../../lti-tool/src/lti/lti-claims.js';
+import type { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
+import { launchChromium } from '../helpers/browser.js';
+import { startLtiStack, type LtiStack } from '../helpers/lti.js';
+import { PORTRAIT } from '../helpers/paths.js';
+import { makeSpeech } from '../helpers/speech.js';
+
+/**
+ * End to end in headless Chromium (Debian's, through playwright-core) with the REFERENCE LTI PLATFORM
+ * SIMULATOR: dynamic registration, an instructor's deep-linking launch through the studio to a
+ * published activity, and a learner's launch whose player plays.
+ */
+let stack: LtiStack;
+let tool: RunningTool;
+let platform: ReferencePlatform;
+let browser: Browser;
+
+beforeAll(async () => {
+  stack = await startLtiStack('browser-node');
+  ({ tool, platform } = stack);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe('LTI in a real browser (Chromium + reference platform simulator)', () => {
+  it('dynamic registration: one URL, one click, the platform has our client and we have its deployment', async () => {
+    const page = await browser.newPage();
+    await page.goto(platform.dynamicRegistrationUrl(`${tool.url}/lti/register`));
+    await page.getByRole('button', { name: 'Register with this platform' }).click();
+    await page.getByRole('status').waitFor();
+    expect(await page.getByRole('status').textContent()).toContain('Virtual Tutor is registered');
+    const reg = [...platform.tools.values()].at(-1)!;
+    expect(reg).toMatchObject({
+      loginUrl: `${tool.url}/lti/login`,
+      redirectUris: [`${tool.url}/lti/launch`],
+      jwksUrl: `${tool.url}/lti/keys`,
+      active: false,
+    });
+    const [ours] = await tool.registry.list();
+    expect(ours).toMatchObject({
+      issuer: platform.issuer,
+      clientId: reg.clientId,
+      deploymentIds: [reg.deploymentId],
+    });
+    reg.active = true; // the Moodle admin's "Activate"
+    await page.close();
+  });
+
+  it('an instructor generates a lesson in the studio and publishes it; a learner plays it', async () => {
+    const speech = await makeSpeech([{ say: 'Welcome. Today we learn to stack pallets safely.' }]);
+    const page = await browser.newPage();
+    await page.goto(`${platform.url}/launch?kind=deeplink&user=3&context=101`);
+    await page.getByRole('heading', { name: 'Generate avatar lesson' }).waitFor();
+    await page.getByLabel('Title').fill('Stacking pallets');
+    await page.getByLabel('Portrait (photo of the presenter)').setInputFiles(PORTRAIT);
+    await page.waitForSelector('#face-status[data-face="found"]');
+    expect(await page.locator('#face-box').isVisible()).toBe(true);
+    await page.getByLabel('Voice recording').setInputFiles(speech.path);
+    await page.getByLabel('Scene prompt').fill('A trainer in a warehouse');
+    await page.getByLabel('Size').selectOption('384*256');
+    // The audio upload runs on change; wait until the studio has it before submitting.
+    await page.waitForTimeout(500);
+    await page.getByRole('button', { name: 'Render lesson' }).click();
+    await page.locator('#progress-section').waitFor();
+    await page.waitForSelector('body[data-render-state="done"]', { timeout: 120_000 });
+    expect(await page.locator('#progress').getAttribute('value')).toBe('100');
+    await page.getByRole('button', { name: 'Publish to course' }).click();
+    await page.getByRole('heading', { name: 'Activity added' }).waitFor();
+    expect(platform.refusedResponses).toEqual([]);
+    const items = platform.deepLinkResponses.at(-1)![CLAIM.contentItems] as Array<{ title: string }>;
+    expect(items[0]!.title).toBe('Stacking pallets');
+    const activity = [...platform.activities.values()].at(-1)!;
+    await page.close();
+
+    const learner = await browser.newPage();
+    await learner.goto(`${platform.url}/launch?activity=${activity.id}&user=4&context=101`);
+    await learner.getByRole('heading', { name: 'Stacking pallets' }).waitFor();
+    await learner.waitForSelector('body[data-player="ready"]');
+    await learner.locator('#player').evaluate((v) => (v as unknown as { play(): Promise<void> }).play());
+    await learner.waitForSelector('body[data-player="playing"]');
+    const player = (): Promise<number> =>
+      learner.locator('#player').evaluate((v) => (v as unknown as { currentTime: number }).currentTime);
+    const deadline = Date.now() + 20_000;
+    while ((await player()) < 0.3 && Date.now() < deadline) await learner.waitForTimeout(100);
+    expect(await player()).toBeGreaterThanOrEqual(0.3);
+    // Keyboard: the player is focusable and space toggles playback.
+    await learner.locator('#player').focus();
+    expect(await learner.locator('#player').evaluate((v) => v.ownerDocument.activeElement === v)).toBe(true);
+    await learner.close();
+  });
+});

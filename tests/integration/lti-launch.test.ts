@@ -1,0 +1,181 @@
+import { generateKeyPair } from 'jose';
+import type { RunningTool } from '../../lti-tool/src/server.js';
+import { CLAIM } from '../../lti-tool/src/lti/lti-claims.js';
+import {
+  ReferencePlatform,
+  type LaunchIntent,
+  type ToolRegistration,
+} from '../../reference-platform/src/reference-platform.js';
+import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
+import { launch, registerManually } from '../helpers/lti.js';
+
+/** LTI 1.3 launches against the REFERENCE PLATFORM SIMULATOR (real RS256 keys, JWKS, OIDC). */
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let tool: RunningTool;
+let platform: ReferencePlatform;
+let reg: ToolRegistration;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  tool = await startTestTool(await toolConfig({ VT_DATABASE_URL: db.url }));
+  platform = await new ReferencePlatform().start();
+  reg = await registerManually(tool, platform);
+});
+
+afterAll(async () => {
+  await platform?.close();
+  await tool?.close();
+  await db?.drop();
+});
+
+const deepLink = (user = '3', context = '101'): LaunchIntent => ({
+  clientId: reg.clientId,
+  userId: user,
+  kind: 'deeplink',
+  contextId: context,
+});
+
+/** A refused launch: the bilingual error page with the problem code and a reference, no stack. */
+function expectRefused(r: { status: number; html: string }, problem: string, status = 401): void {
+  expect(r.status).toBe(status);
+  expect(r.html).toContain(`<code>${problem}</code>`);
+  expect(r.html).toMatch(/data-reference>[0-9a-f]{10}</);
+  expect(r.html).toMatch(/<p lang="zh-CN">[^<]*[\u4e00-\u9fff]/); // and in Chinese
+  expect(r.html).not.toMatch(/at \w+ \(|node_modules|Error:/);
+}
+
+describe('LTI 1.3 launches (reference platform simulator)', () => {
+  it('an instructor deep-linking launch opens the studio, with a session and the platform allowed to frame it', async () => {
+    const r = await launch(tool, platform, deepLink());
+    expect(r.status).toBe(200);
+    expect(r.html).toContain('Generate avatar lesson');
+    expect(r.session).toMatch(/^vt_lti_/);
+    expect(r.csp).toContain(`frame-ancestors 'self' ${platform.url}`);
+  });
+
+  it('a learner cannot open the studio', async () => {
+    expectRefused(await launch(tool, platform, deepLink('4')), 'LEARNER_NOT_ALLOWED', 403);
+  });
+
+  it('refuses a bad signature', async () => {
+    const other = await generateKeyPair('RS256');
+    expectRefused(
+      await launch(tool, platform, deepLink(), { sign: { key: other.privateKey } }),
+      'BAD_SIGNATURE',
+    );
+  });
+
+  it('refuses an unknown kid', async () => {
+    const other = await generateKeyPair('RS256');
+    expectRefused(
+      await launch(tool, platform, deepLink(), { sign: { key: other.privateKey, kid: 'not-in-the-keyset' } }),
+      'KEY_NOT_FOUND',
+    );
+  });
+
+  it('refuses an expired token', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expectRefused(
+      await launch(tool, platform, deepLink(), { claims: (c) => ({ ...c, iat: now - 120, exp: now - 60 }) }),
+      'TOKEN_EXPIRED',
+    );
+  });
+
+  it('refuses iat in the future', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expectRefused(
+      await launch(tool, platform, deepLink(), { claims: (c) => ({ ...c, iat: now + 120, exp: now + 180 }) }),
+      'IAT_INVALID',
+    );
+  });
+
+  it('refuses a reused nonce (a replayed id_token)', async () => {
+    const first = await launch(tool, platform, deepLink());
+    expect(first.status).toBe(200);
+    expectRefused(await launch(tool, platform, deepLink(), { idToken: first.idToken }), 'NONCE_REUSED');
+  });
+
+  it('refuses a wrong aud', async () => {
+    expectRefused(
+      await launch(tool, platform, deepLink(), { claims: (c) => ({ ...c, aud: 'someone-else' }) }),
+      'UNREGISTERED_PLATFORM',
+    );
+  });
+
+  it('refuses a wrong azp when there are several audiences', async () => {
+    expectRefused(
+      await launch(tool, platform, deepLink(), {
+        claims: (c) => ({ ...c, aud: [reg.clientId, 'another-tool'], azp: 'another-tool' }),
+      }),
+      'AZP_MISMATCH',
+    );
+    expectRefused(
+      await launch(tool, platform, deepLink(), {
+        claims: (c) => ({ ...c, aud: [reg.clientId, 'another-tool'] }),
+      }),
+      'AZP_MISMATCH',
+    );
+  });
+
+  it('refuses an unknown deployment id', async () => {
+    expectRefused(
+      await launch(tool, platform, deepLink(), { claims: (c) => ({ ...c, [CLAIM.deploymentId]: '999' }) }),
+      'UNKNOWN_DEPLOYMENT',
+    );
+  });
+
+  it('refuses a missing message type', async () => {
+    expectRefused(
+      await launch(tool, platform, deepLink(), {
+        claims: (c) => {
+          const { [CLAIM.messageType]: _gone, ...rest } = c;
+          return rest;
+        },
+      }),
+      'MESSAGE_TYPE',
+    );
+  });
+
+  it('refuses a wrong LTI version', async () => {
+    expectRefused(
+      await launch(tool, platform, deepLink(), { claims: (c) => ({ ...c, [CLAIM.version]: '1.1' }) }),
+      'WRONG_VERSION',
+    );
+  });
+
+  it('refuses a resource link launch without sub', async () => {
+    expectRefused(
+      await launch(
+        tool,
+        platform,
+        { clientId: reg.clientId, userId: '4', kind: 'resource', contextId: '101', resourceLinkId: 'x' },
+        {
+          claims: (c) => {
+            const { sub: _gone, ...rest } = c;
+            return rest;
+          },
+        },
+      ),
+      'NO_SUB',
+    );
+  });
+
+  it('refuses a launch whose state cookie did not come back (third-party cookies blocked), and says what to do', async () => {
+    const r = await launch(tool, platform, deepLink(), { dropStateCookie: true });
+    expectRefused(r, 'STATE_MISSING');
+    expect(r.html).toContain('New window');
+  });
+
+  it('refuses a login initiation without the required parameters, with a page', async () => {
+    const res = await fetch(`${tool.url}/lti/login?iss=${encodeURIComponent(platform.issuer)}`);
+    expectRefused({ status: res.status, html: await res.text() }, 'LOGIN_PARAMETERS', 400);
+  });
+
+  it('publishes the tool keyset as JWKS', async () => {
+    const jwks = (await (await fetch(`${tool.url}/lti/keys`)).json()) as {
+      keys: Array<{ kid: string; alg: string }>;
+    };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    expect(jwks.keys[0]).toMatchObject({ alg: 'RS256', kty: 'RSA', use: 'sig' });
+  });
+});

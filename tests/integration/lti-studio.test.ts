@@ -1,0 +1,156 @@
+import type { RunningTool } from '../../lti-tool/src/server.js';
+import { CLAIM } from '../../lti-tool/src/lti/lti-claims.js';
+import type { ReferencePlatform, ToolRegistration } from '../../reference-platform/src/reference-platform.js';
+import { ApiClient, tenantClient } from '../helpers/farm.js';
+import { launch, registerManually, startLtiStack, type LtiStack } from '../helpers/lti.js';
+import { PORTRAIT } from '../helpers/paths.js';
+import { makeSpeech } from '../helpers/speech.js';
+
+/**
+ * Deep linking end to end over HTTP with the REFERENCE PLATFORM SIMULATOR, a real render node, Redis
+ * and PostgreSQL: the studio's calls, publishing, the learner's player, and what each role and course
+ * may not do.
+ */
+let stack: LtiStack;
+let tool: RunningTool;
+let platform: ReferencePlatform;
+let reg: ToolRegistration;
+let studio: ApiClient;
+let renderId: string;
+let activityId: string;
+
+beforeAll(async () => {
+  stack = await startLtiStack('lti-node');
+  ({ tool, platform } = stack);
+  reg = await registerManually(tool, platform);
+});
+
+afterAll(() => stack?.stop());
+
+const intent = (user: string, kind: 'deeplink' | 'resource', context = '101', activity?: string) => ({
+  clientId: reg.clientId,
+  userId: user,
+  kind,
+  contextId: context,
+  resourceLinkId: activity,
+});
+
+const publish = (fields: Record<string, string>): Promise<Response> =>
+  fetch(`${tool.url}/lti/studio/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
+
+describe('the studio through deep linking (reference platform simulator)', () => {
+  it('an instructor uploads, sees the face, renders and publishes; the platform gets a valid signed response', async () => {
+    const l = await launch(tool, platform, intent('3', 'deeplink'));
+    expect(l.status).toBe(200);
+    studio = new ApiClient(tool.url, l.session!);
+    const portrait = await studio.upload('portrait', PORTRAIT);
+    const face = (await (await studio.fetch(`/api/studio/faces/${portrait.sha256}`)).json()) as {
+      face: { x1: number; x2: number };
+      imageWidth: number;
+    };
+    expect(face.face.x2).toBeGreaterThan(face.face.x1);
+    expect(face.face.x2).toBeLessThanOrEqual(face.imageWidth);
+    const speech = await makeSpeech([{ say: 'Lift with your legs, not with your back.' }]);
+    const audio = await studio.upload('audio', speech.path);
+    const submitted = await studio.submit({
+      title: 'Lifting safely',
+      portrait: portrait.sha256,
+      audio: audio.sha256,
+      size: '384*256',
+      prompt: 'A trainer in a warehouse',
+    });
+    const done = await studio.waitFor(submitted.id, ['done', 'failed']);
+    expect(done.state).toBe('done');
+    renderId = done.id;
+
+    const answer = await publish({
+      session: l.session!,
+      renderId,
+      title: 'Lifting safely',
+      text: 'Two minutes on lifting',
+      scoreMaximum: '10',
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-security-policy')).toContain(`form-action 'self' ${platform.url}`);
+    const page = await answer.text();
+    const action = /<form id="deep-link-response" method="post" action="([^"]+)"/.exec(page)![1]!;
+    const jwt = /name="JWT" value="([^"]+)"/.exec(page)![1]!;
+    const back = await fetch(action.replaceAll('&#38;', '&'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ JWT: jwt }),
+    });
+    expect(platform.refusedResponses).toEqual([]);
+    expect(back.status).toBe(200);
+    const response = platform.deepLinkResponses.at(-1)!;
+    expect(response[CLAIM.messageType]).toBe('LtiDeepLinkingResponse');
+    const [item] = response[CLAIM.contentItems] as Array<Record<string, unknown>>;
+    expect(item).toMatchObject({
+      type: 'ltiResourceLink',
+      title: 'Lifting safely',
+      text: 'Two minutes on lifting',
+      custom: { lesson_id: done.lessonId },
+      lineItem: { scoreMaximum: 10, label: 'Lifting safely', resourceId: done.lessonId },
+    });
+    const activity = [...platform.activities.values()].at(-1)!;
+    activityId = activity.id;
+    expect(platform.lineItems.get(activity.lineItemId!)).toMatchObject({
+      scoreMaximum: 10,
+      contextId: '101',
+    });
+  });
+
+  it('a learner launch of the activity gets the player with signed media that plays', async () => {
+    const l = await launch(tool, platform, intent('4', 'resource', '101', activityId));
+    expect(l.status).toBe(200);
+    expect(l.html).toContain('<video id="player"');
+    expect(l.html).not.toContain('Render status');
+    const mp4 = /<source src="([^"]+lesson\.mp4)"/.exec(l.html)![1]!.replaceAll('&#38;', '&');
+    const res = await fetch(mp4, { headers: { range: 'bytes=0-99' } });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('content-type')).toBe('video/mp4');
+  });
+
+  it('an instructor launch of the activity also shows the render status', async () => {
+    const l = await launch(tool, platform, intent('3', 'resource', '101', activityId));
+    expect(l.html).toContain('data-render-state="done"');
+  });
+
+  it('a learner session cannot call the studio API', async () => {
+    const l = await launch(tool, platform, intent('4', 'resource', '101', activityId));
+    const learner = new ApiClient(tool.url, l.session!);
+    expect((await learner.fetch(`/api/renders/${renderId}`)).status).toBe(401);
+    expect((await learner.fetch('/api/renders', { method: 'POST' })).status).toBe(401);
+    const res = await publish({ session: l.session!, renderId, title: 'x' });
+    expect(res.status).toBe(403);
+  });
+
+  it("another course's instructor sees neither the render nor the lesson of this course", async () => {
+    const other = await launch(tool, platform, intent('3', 'deeplink', '102'));
+    const api = new ApiClient(tool.url, other.session!);
+    expect((await api.fetch(`/api/renders/${renderId}`)).status).toBe(404);
+    expect((await publish({ session: other.session!, renderId, title: 'Stolen' })).status).toBe(404);
+    // A launch from course 102 that names course 101's lesson finds nothing.
+    const foreign = await launch(tool, platform, intent('4', 'resource', '102', activityId));
+    expect(foreign.status).toBe(404);
+    expect(foreign.html).toContain('LESSON_NOT_FOUND');
+  });
+
+  it("another tenant's API key cannot see the render", async () => {
+    const stranger = await tenantClient(tool);
+    expect((await stranger.fetch(`/api/renders/${renderId}`)).status).toBe(404);
+  });
+
+  it('the publish form cannot be forged: no session, or an unknown one, publishes nothing', async () => {
+    const before = platform.deepLinkResponses.length;
+    expect((await publish({ renderId, title: 'Forged' })).status).toBe(400);
+    const forged = await publish({ session: 'vt_lti_forged', renderId, title: 'Forged' });
+    expect(forged.status).toBe(401);
+    expect(await forged.text()).toContain('SESSION_EXPIRED');
+    expect(platform.deepLinkResponses.length).toBe(before);
+  });
+});
