@@ -14,6 +14,6 @@ echo "== tests"
 results=$(mktemp)
 status=0
 node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js --ci --json --outputFile="$results" "$@" || status=$?
-node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`); if (r.numTotalTests === 0) process.exit(1);' "$results" || status=1
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`); if (r.numTotalTests === 0 || !r.success) process.exit(1);' "$results" || status=1
 rm -f "$results"
 exit $status
