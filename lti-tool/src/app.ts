@@ -35,6 +35,8 @@ import type { LtiSessions } from './lti/lti-sessions.js';
 import type { PlatformRegistration } from './lti/platform-registration.js';
 import { registrationRoutes } from './lti/registration-routes.js';
 import { studioRoutes } from './lti/studio-routes.js';
+import type { ToolKeys } from './lti/tool-keys.js';
+import { LTI_ROUTES } from './lti/lti-provider.js';
 
 export interface AppDeps {
   readonly config: ToolConfig;
@@ -55,6 +57,7 @@ export interface AppDeps {
   readonly sessionSecret: Buffer;
   readonly adminSessions: Store;
   readonly lti: LtijsProvider;
+  readonly keys: ToolKeys;
   readonly registry: LtiRegistry;
   readonly sessions: LtiSessions;
   readonly registration: PlatformRegistration;
@@ -117,7 +120,7 @@ export function createApp(d: AppDeps): express.Express {
   );
   app.use(
     studioRoutes({
-      lti: d.lti,
+      keys: d.keys,
       sessions: d.sessions,
       lessons: d.lessons,
       renders: d.renders,
@@ -126,6 +129,12 @@ export function createApp(d: AppDeps): express.Express {
       publicUrl: d.config.VT_PUBLIC_URL,
     }),
   );
+  // Our keyset, not ltijs's per-platform keys: we sign deep-linking responses and service tokens.
+  app.get(`/lti${LTI_ROUTES.keyset}`, (_req, res, next) => {
+    d.keys.jwks().then((jwks) => {
+      res.set('Cache-Control', 'public, max-age=300').json(jwks);
+    }, next);
+  });
   app.use('/lti', d.lti.app);
 
   app.use(
@@ -139,6 +148,12 @@ export function createApp(d: AppDeps): express.Express {
       sessionStore: d.adminSessions,
       publicUrl: d.config.VT_PUBLIC_URL,
       secureCookies: d.config.VT_SECURE_COOKIES,
+      platforms: {
+        registration: d.registration,
+        registry: d.registry,
+        keys: d.keys,
+        keyGraceHours: d.config.VT_KEY_GRACE_HOURS,
+      },
     }),
   );
 

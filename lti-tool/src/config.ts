@@ -35,6 +35,8 @@ const schema = z.object({
   VT_RENDER_BACKOFF_MS: z.coerce.number().int().positive().default(5000),
   /** How often the reconciler compares PostgreSQL with the queue (missed events, lost jobs). */
   VT_RECONCILE_SEC: z.coerce.number().positive().default(10),
+  /** How long a rotated-out signing key stays in our published keyset. */
+  VT_KEY_GRACE_HOURS: z.coerce.number().min(0).default(24),
   /** Cookies marked Secure (behind TLS). */
   VT_SECURE_COOKIES: z.stringbool().default(false),
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */

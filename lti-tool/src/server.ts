@@ -26,6 +26,7 @@ import { createLtiProvider } from './lti/lti-provider.js';
 import { LtiRegistry } from './lti/lti-registry.js';
 import { LtiSessions } from './lti/lti-sessions.js';
 import { PlatformRegistration } from './lti/platform-registration.js';
+import { ToolKeys } from './lti/tool-keys.js';
 
 export interface RunningTool {
   readonly url: string;
@@ -35,6 +36,7 @@ export interface RunningTool {
   readonly reconciler: RenderReconciler;
   readonly registration: PlatformRegistration;
   readonly registry: LtiRegistry;
+  readonly keys: ToolKeys;
   close(): Promise<void>;
 }
 
@@ -98,6 +100,8 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     secureCookies: config.VT_SECURE_COOKIES,
     tokenMaxAgeSec: LTI_TOKEN_MAX_AGE_SEC,
   });
+  const keys = new ToolKeys(db, config.VT_KEY_GRACE_HOURS);
+  await keys.ensure();
   const registry = new LtiRegistry(db, tenants);
   const sessions = new LtiSessions(db);
   const registration = new PlatformRegistration(lti, registry, config.VT_PUBLIC_URL);
@@ -109,6 +113,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   const adminSessions = adminSessionStore(db);
   const app = createApp({
     lti,
+    keys,
     registry,
     sessions,
     registration,
@@ -145,6 +150,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     reconciler,
     registration,
     registry,
+    keys,
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

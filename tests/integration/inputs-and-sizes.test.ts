@@ -161,7 +161,7 @@ describe('while rendering', () => {
   it('stops on cancel and leaves no output behind', async () => {
     const out = join(scratchDir(), 'cancelled.mp4');
     const long = await makeSpeech(
-      [{ say: 'A lesson that will be cancelled half way through. '.repeat(6) }],
+      [{ say: 'A lesson that will be cancelled half way through. '.repeat(40) }], // ~2 min: far from done at 1.5 s
       scratchDir(),
     );
     let pid = 0;

@@ -1,3 +1,4 @@
+import { decodeProtectedHeader } from 'jose';
 import type { RunningTool } from '../../lti-tool/src/server.js';
 import { CLAIM } from '../../lti-tool/src/lti/lti-claims.js';
 import type { ReferencePlatform, ToolRegistration } from '../../reference-platform/src/reference-platform.js';
@@ -67,6 +68,8 @@ describe('the studio through deep linking (reference platform simulator)', () =>
     expect(done.state).toBe('done');
     renderId = done.id;
 
+    // Rotated just before: the platform must find the new key in our keyset.
+    const { kid } = await tool.keys.rotate();
     const answer = await publish({
       session: l.session!,
       renderId,
@@ -79,6 +82,7 @@ describe('the studio through deep linking (reference platform simulator)', () =>
     const page = await answer.text();
     const action = /<form id="deep-link-response" method="post" action="([^"]+)"/.exec(page)![1]!;
     const jwt = /name="JWT" value="([^"]+)"/.exec(page)![1]!;
+    expect(decodeProtectedHeader(jwt).kid).toBe(kid);
     const back = await fetch(action.replaceAll('&#38;', '&'), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -13,6 +13,8 @@ import type { RenderQueue } from '../renders/render-queue.js';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
 import { page } from '../web/page.js';
+import { adminNav } from './admin-nav.js';
+import { platformsAdmin, type PlatformsAdminDeps } from './platforms-admin.js';
 import type { AdminUsers } from './admin-users.js';
 
 export interface AdminRoutesDeps {
@@ -26,6 +28,7 @@ export interface AdminRoutesDeps {
   readonly sessionStore: Store;
   readonly publicUrl: string;
   readonly secureCookies: boolean;
+  readonly platforms: Omit<PlatformsAdminDeps, 'publicUrl'>;
 }
 
 /**
@@ -118,13 +121,7 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
       page(
         lang,
         heading,
-        html`<nav aria-label="${t(lang, { en: 'Administration', zh: '管理' })}">
-            <a href="/admin" aria-current="page">${heading}</a>
-            <a href="/admin/queues/">${t(lang, { en: 'Queues', zh: '队列' })}</a>
-            <form method="post" action="/admin/logout">
-              <button type="submit">${t(lang, { en: 'Sign out', zh: '退出' })}</button>
-            </form>
-          </nav>
+        html`${adminNav(lang, '/admin')}
           <main>
             <h1>${heading}</h1>
             <p>
@@ -169,6 +166,8 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
       ),
     );
   });
+
+  router.use(platformsAdmin({ ...d.platforms, publicUrl: d.publicUrl }, signedIn));
 
   const board = new ExpressAdapter().setBasePath('/admin/queues');
   createBullBoard({

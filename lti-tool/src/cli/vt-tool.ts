@@ -5,6 +5,7 @@ import { loadToolConfig } from '../config.js';
 import { migrate, openDatabase } from '../db/database.js';
 import { LtiRegistry } from '../lti/lti-registry.js';
 import { toolValues } from '../lti/platform-registration.js';
+import { ToolKeys } from '../lti/tool-keys.js';
 import { startTool } from '../server.js';
 import { TenantRepository } from '../tenants/tenant-repository.js';
 
@@ -126,6 +127,38 @@ platform
         console.log(
           `${p.issuer}  client ${p.clientId}  ${p.registeredVia}  deployments ${p.deploymentIds.join(', ') || '(none)'}`,
         );
+    }),
+  );
+
+const keys = program.command('keys').description("the tool's signing keys (published at /lti/keys)");
+
+keys
+  .command('list')
+  .description('list signing keys: the active one, and retired ones still published during their grace')
+  .action(() =>
+    withDb(async (db) => {
+      const ring = new ToolKeys(db, loadToolConfig().VT_KEY_GRACE_HOURS);
+      await ring.ensure();
+      for (const k of await ring.list()) {
+        const state = k.retiredAt ? `retired ${k.retiredAt.toISOString()}` : 'active';
+        console.log(
+          `${k.kid}  created ${k.createdAt.toISOString()}  ${state}${k.published ? '  published' : ''}`,
+        );
+      }
+    }),
+  );
+
+keys
+  .command('rotate')
+  .description('make a new active signing key; the old one stays published for VT_KEY_GRACE_HOURS')
+  .action(() =>
+    withDb(async (db) => {
+      const config = loadToolConfig();
+      const r = await new ToolKeys(db, config.VT_KEY_GRACE_HOURS).rotate();
+      console.log(`new signing key ${r.kid} is active`);
+      for (const kid of r.retired)
+        console.log(`retired ${kid}: still published for ${config.VT_KEY_GRACE_HOURS} h`);
+      for (const kid of r.deleted) console.log(`deleted ${kid} (its grace had ended)`);
     }),
   );
 

@@ -1,5 +1,4 @@
 import express, { Router, type Request, type Response } from 'express';
-import type { LtijsIdToken, LtijsProvider } from 'ltijs';
 import { z } from 'zod';
 import { detectFace } from '../../../render-node/src/engines/preview/face/face-detector.js';
 import { isRenderError } from '../../../render-node/src/errors.js';
@@ -14,9 +13,11 @@ import { page } from '../web/page.js';
 import { sendLtiError } from './error-page.js';
 import { allowPlatform } from './platform-framing.js';
 import type { LtiSessions } from './lti-sessions.js';
+import { signDeepLinkingResponse, type ResourceLinkItem } from './deep-linking-response.js';
+import type { ToolKeys } from './tool-keys.js';
 
 export interface StudioRoutesDeps {
-  readonly lti: LtijsProvider;
+  readonly keys: ToolKeys;
   readonly sessions: LtiSessions;
   readonly lessons: LessonRepository;
   readonly renders: RenderRepository;
@@ -97,7 +98,7 @@ export function studioRoutes(d: StudioRoutesDeps): Router {
       if (!(await d.lessons.publish(session.tenantId, session.contextId, lessonId, renderId, b.title)))
         return void notPublishable(req, res);
 
-      const item = {
+      const item: ResourceLinkItem = {
         type: 'ltiResourceLink',
         title: b.title,
         text: b.text,
@@ -110,16 +111,18 @@ export function studioRoutes(d: StudioRoutesDeps): Router {
           tag: 'virtual-tutor-lesson',
         },
       };
-      // What ltijs needs of the launch to sign the response with this platform's key.
-      const token = {
-        iss: session.launch.issuer,
-        clientId: session.launch.clientId,
-        deploymentId: session.deploymentId,
-        platformContext: { deepLinkingSettings: session.launch.deepLinking },
-      } as unknown as LtijsIdToken;
-      const jwt = await d.lti.DeepLinking.createDeepLinkingMessage(token, [item], {
-        message: `Added “${b.title}”`,
-      });
+      const settings = session.launch.deepLinking ?? {};
+      const jwt = await signDeepLinkingResponse(
+        d.keys,
+        {
+          clientId: session.launch.clientId,
+          platformIssuer: session.launch.issuer,
+          deploymentId: session.deploymentId,
+          data: typeof settings.data === 'string' ? settings.data : undefined,
+        },
+        [item],
+        `Added “${b.title}”`,
+      );
       allowPlatform(res, session.launch.issuer, { formPost: true });
       const returnUrl = String(session.launch.deepLinking.deep_link_return_url);
       const lang = langOf(req);

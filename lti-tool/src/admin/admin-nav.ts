@@ -1,0 +1,23 @@
+import { html, type SafeHtml } from '../web/html.js';
+import { t, type Lang } from '../web/i18n.js';
+
+const PAGES = [
+  { href: '/admin', label: { en: 'Render nodes', zh: '渲染节点' } },
+  { href: '/admin/platforms', label: { en: 'LMS platforms', zh: 'LMS 平台' } },
+  { href: '/admin/queues/', label: { en: 'Queues', zh: '队列' } },
+] as const;
+
+/** The navigation every admin page starts with; `current` is marked for screen readers. */
+export function adminNav(lang: Lang, current: string): SafeHtml {
+  return html`<nav aria-label="${t(lang, { en: 'Administration', zh: '管理' })}">
+    ${PAGES.map(
+      (p) =>
+        html`<a href="${p.href}" ${p.href === current ? html`aria-current="page"` : ''}
+          >${t(lang, p.label)}</a
+        > `,
+    )}
+    <form method="post" action="/admin/logout">
+      <button type="submit">${t(lang, { en: 'Sign out', zh: '退出' })}</button>
+    </form>
+  </nav>`;
+}

@@ -1,0 +1,270 @@
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import type { LtiRegistry } from '../lti/lti-registry.js';
+import { toolValues, type PlatformRegistration } from '../lti/platform-registration.js';
+import type { ToolKeys } from '../lti/tool-keys.js';
+import { html } from '../web/html.js';
+import { langOf, t, type Lang } from '../web/i18n.js';
+import { page } from '../web/page.js';
+import { adminNav } from './admin-nav.js';
+
+export interface PlatformsAdminDeps {
+  readonly registration: PlatformRegistration;
+  readonly registry: LtiRegistry;
+  readonly keys: ToolKeys;
+  readonly publicUrl: string;
+  readonly keyGraceHours: number;
+}
+
+const ManualForm = z.object({
+  name: z.string().trim().min(1).max(200),
+  issuer: z.url().max(500),
+  clientId: z.string().trim().min(1).max(500),
+  authLoginUrl: z.url().max(1000),
+  tokenUrl: z.url().max(1000),
+  keysetUrl: z.url().max(1000),
+  deploymentIds: z
+    .string()
+    .transform((s) => [...new Set(s.split(/[\s,]+/).filter(Boolean))])
+    .pipe(z.array(z.string().max(255)).min(1)),
+});
+type ManualFormValues = Partial<Record<keyof z.input<typeof ManualForm>, string>>;
+
+const FIELDS: readonly { name: keyof ManualFormValues; label: { en: string; zh: string }; hint?: string }[] =
+  [
+    { name: 'name', label: { en: 'Name', zh: '名称' }, hint: 'Moodle (HR)' },
+    {
+      name: 'issuer',
+      label: { en: 'Platform ID (issuer)', zh: '平台 ID（issuer）' },
+      hint: 'https://moodle.example.com',
+    },
+    { name: 'clientId', label: { en: 'Client ID', zh: '客户端 ID' } },
+    {
+      name: 'authLoginUrl',
+      label: { en: 'Authentication request URL', zh: '认证请求 URL' },
+      hint: 'https://moodle.example.com/mod/lti/auth.php',
+    },
+    {
+      name: 'tokenUrl',
+      label: { en: 'Access token URL', zh: '访问令牌 URL' },
+      hint: 'https://moodle.example.com/mod/lti/token.php',
+    },
+    {
+      name: 'keysetUrl',
+      label: { en: 'Public keyset URL', zh: '公钥集 URL' },
+      hint: 'https://moodle.example.com/mod/lti/certs.php',
+    },
+    {
+      name: 'deploymentIds',
+      label: { en: 'Deployment ID(s), comma separated', zh: '部署 ID（多个以逗号分隔）' },
+    },
+  ];
+
+/**
+ * /admin/platforms: the LMSs registered with this tool, registering one by hand (for LMSs without
+ * Dynamic Registration), the values to type into the LMS, and the tool's signing keys with rotation.
+ * Mounted behind the admin login and its same-origin check for writes.
+ */
+export function platformsAdmin(d: PlatformsAdminDeps, signedIn: RequestHandler): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '16kb' });
+
+  const show = async (
+    req: Request,
+    res: Response,
+    status = 200,
+    error?: string,
+    values: ManualFormValues = {},
+  ) => {
+    const lang = langOf(req);
+    res
+      .status(status)
+      .type('html')
+      .send(await platformsPage(d, lang, { error, values, notice: noticeOf(req, lang) }));
+  };
+
+  router.get('/admin/platforms', signedIn, (req, res, next) => void show(req, res).catch(next));
+
+  router.post('/admin/platforms', signedIn, form, (req, res, next) => {
+    const values = req.body as ManualFormValues;
+    const parsed = ManualForm.safeParse(values);
+    const lang = langOf(req);
+    if (!parsed.success) {
+      const field = FIELDS.find((f) => f.name === parsed.error.issues[0]?.path[0]);
+      const what = field ? t(lang, field.label) : '';
+      return void show(
+        req,
+        res,
+        400,
+        t(lang, { en: `Check “${what}”: it is missing or not valid.`, zh: `请检查“${what}”：缺失或无效。` }),
+        values,
+      ).catch(next);
+    }
+    const p = parsed.data;
+    d.registry
+      .platformByClient(p.issuer, [p.clientId])
+      .then(async (existing) => {
+        if (existing)
+          return show(
+            req,
+            res,
+            409,
+            t(lang, {
+              en: 'This platform and client ID are already registered.',
+              zh: '该平台和客户端 ID 已经注册。',
+            }),
+            values,
+          );
+        await d.registration.addManually(p);
+        res.redirect(303, `/admin/platforms?added=${encodeURIComponent(p.issuer)}`);
+      })
+      .catch(next);
+  });
+
+  router.post('/admin/keys/rotate', signedIn, (_req, res, next) => {
+    d.keys.rotate().then((r) => res.redirect(303, `/admin/platforms?rotated=${r.kid}`), next);
+  });
+  return router;
+}
+
+function noticeOf(req: Request, lang: Lang): string | undefined {
+  const added = req.query.added;
+  if (typeof added === 'string') return t(lang, { en: `Registered ${added}.`, zh: `已注册 ${added}。` });
+  const rotated = req.query.rotated;
+  if (typeof rotated === 'string')
+    return t(lang, {
+      en: `New signing key ${rotated} is active; the previous one stays published during its grace period.`,
+      zh: `新签名密钥 ${rotated} 已启用；旧密钥在宽限期内仍会发布。`,
+    });
+  return undefined;
+}
+
+async function platformsPage(
+  d: PlatformsAdminDeps,
+  lang: Lang,
+  o: { error?: string; notice?: string; values: ManualFormValues },
+): Promise<string> {
+  const [platforms, keys] = await Promise.all([d.registry.list(), d.keys.list()]);
+  const heading = t(lang, { en: 'LMS platforms', zh: 'LMS 平台' });
+  return page(
+    lang,
+    heading,
+    html`${adminNav(lang, '/admin/platforms')}
+      <main>
+        <h1>${heading}</h1>
+        ${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
+        ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+        <table>
+          <caption class="visually-hidden">
+            ${heading}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">${t(lang, { en: 'Name', zh: '名称' })}</th>
+              <th scope="col">${t(lang, { en: 'Issuer', zh: '发行方' })}</th>
+              <th scope="col">${t(lang, { en: 'Client ID', zh: '客户端 ID' })}</th>
+              <th scope="col">${t(lang, { en: 'Registered', zh: '注册方式' })}</th>
+              <th scope="col">${t(lang, { en: 'Deployments', zh: '部署' })}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${
+              platforms.length
+                ? platforms.map(
+                    (p) =>
+                      html`<tr>
+                        <td>${p.name}</td>
+                        <td>${p.issuer}</td>
+                        <td>${p.clientId}</td>
+                        <td>
+                          ${
+                            p.registeredVia === 'dynamic'
+                              ? t(lang, { en: 'dynamic', zh: '动态注册' })
+                              : t(lang, { en: 'by hand', zh: '手动' })
+                          }
+                        </td>
+                        <td>${p.deploymentIds.join(', ') || '—'}</td>
+                      </tr>`,
+                  )
+                : html`<tr>
+                    <td colspan="5">${t(lang, { en: 'None yet.', zh: '暂无。' })}</td>
+                  </tr>`
+            }
+          </tbody>
+        </table>
+
+        <h2>${t(lang, { en: 'Values for the LMS', zh: '在 LMS 中填写的值' })}</h2>
+        <p>
+          ${t(lang, {
+            en: 'Moodle 4.1+: paste the dynamic registration URL into “Tool URL” and click “Add LTI Advantage”. Otherwise type these in by hand, then register the platform below.',
+            zh: 'Moodle 4.1 及以上：将动态注册 URL 粘贴到“工具 URL”，点击“添加 LTI Advantage”。否则请手动填写以下各值，再在下方注册该平台。',
+          })}
+        </p>
+        <dl>
+          ${Object.entries(toolValues(d.publicUrl)).map(
+            ([k, v]) =>
+              html`<dt>${k}</dt>
+                <dd><code>${v}</code></dd>`,
+          )}
+        </dl>
+
+        <h2>${t(lang, { en: 'Register a platform by hand', zh: '手动注册平台' })}</h2>
+        <form method="post" action="/admin/platforms">
+          ${FIELDS.map(
+            (f) =>
+              html`<label for="f-${f.name}">${t(lang, f.label)}</label>
+                <input
+                  id="f-${f.name}"
+                  name="${f.name}"
+                  required
+                  value="${o.values[f.name] ?? ''}"
+                  ${f.hint ? html`placeholder="${f.hint}"` : ''}
+                />`,
+          )}
+          <p><button type="submit">${t(lang, { en: 'Register', zh: '注册' })}</button></p>
+        </form>
+
+        <h2>${t(lang, { en: 'Signing keys', zh: '签名密钥' })}</h2>
+        <p>
+          ${t(lang, {
+            en: `Published at ${d.publicUrl}/lti/keys. A rotated-out key stays published for ${d.keyGraceHours} h.`,
+            zh: `发布于 ${d.publicUrl}/lti/keys。轮换下来的密钥会继续发布 ${d.keyGraceHours} 小时。`,
+          })}
+        </p>
+        <table>
+          <caption class="visually-hidden">
+            ${t(lang, { en: 'Signing keys', zh: '签名密钥' })}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">kid</th>
+              <th scope="col">${t(lang, { en: 'Created', zh: '创建时间' })}</th>
+              <th scope="col">${t(lang, { en: 'State', zh: '状态' })}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${keys.map(
+              (k) =>
+                html`<tr>
+                  <td><code>${k.kid}</code></td>
+                  <td>${k.createdAt.toISOString()}</td>
+                  <td>
+                    ${
+                      k.retiredAt
+                        ? t(lang, {
+                            en: `retired ${k.retiredAt.toISOString()}${k.published ? ', still published' : ''}`,
+                            zh: `已于 ${k.retiredAt.toISOString()} 停用${k.published ? '，仍在发布' : ''}`,
+                          })
+                        : t(lang, { en: 'active', zh: '使用中' })
+                    }
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+        <form method="post" action="/admin/keys/rotate">
+          <p><button type="submit">${t(lang, { en: 'Rotate signing key', zh: '轮换签名密钥' })}</button></p>
+        </form>
+      </main>`,
+  );
+}
