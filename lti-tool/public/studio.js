@@ -1,11 +1,7 @@
 // The author's studio: upload, see the detected face, render with a live progress bar, preview, publish.
 // Every call carries the launch's session token (held by the page, never a cookie).
-const token = document.querySelector('meta[name="vt-session"]').content;
-const zh = document.querySelector('meta[name="vt-lang"]').content === 'zh';
-const say = (en, cn) => (zh ? cn : en);
-const $ = (id) => document.getElementById(id);
-const api = (path, init = {}) =>
-  fetch(path, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers || {}) } });
+import { $, api, followRender, say, sizesFollowEngine } from './lti-client.js';
+
 const uploads = {};
 
 async function upload(kind, file) {
@@ -62,10 +58,7 @@ $('audio').addEventListener('change', async (e) => {
   }
 });
 
-$('engine').addEventListener('change', (e) => {
-  const sizes = $('size').dataset[e.target.value].split(',');
-  $('size').replaceChildren(...sizes.map((s) => new Option(s, s)));
-});
+sizesFollowEngine($('engine'), $('size'));
 
 $('studio').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -92,39 +85,8 @@ $('studio').addEventListener('submit', async (e) => {
   if (res.status !== 202) return void (error.textContent = (render.problems || [render.error]).join(' '));
   e.target.querySelector('button[type=submit]').disabled = true;
   $('progress-section').hidden = false;
-  await follow(render.id, title);
+  finished(await followRender(render.id, $('progress'), $('progress-text')), title);
 });
-
-// Server-Sent Events over fetch (EventSource cannot send the session token in a header).
-async function follow(id, title) {
-  const bar = $('progress');
-  const text = $('progress-text');
-  const res = await api(`/api/renders/${id}/events`);
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let cut;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const chunk = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const event = /^event: (\w+)$/m.exec(chunk)?.[1];
-      const data = /^data: (.*)$/m.exec(chunk)?.[1];
-      if (!event || !data) continue;
-      const body = JSON.parse(data);
-      if (event === 'progress') {
-        bar.value = body.percent;
-        text.textContent = `${body.stage} · ${Math.round(body.percent)} %${body.etaSec ? ` · ${say('about', '约')} ${Math.ceil(body.etaSec)} s` : ''}`;
-      } else if (event === 'state') {
-        text.textContent = body.message || body.state;
-      } else if (event === 'end') {
-        return finished(body, title);
-      }
-    }
-  }
-}
 
 function finished(render, title) {
   const text = $('progress-text');
@@ -133,7 +95,6 @@ function finished(render, title) {
     $('studio').querySelector('button[type=submit]').disabled = false;
     return;
   }
-  $('progress').value = 100;
   text.textContent = say('Done. Preview the lesson, then publish it.', '完成。请预览后发布。');
   const video = $('preview');
   video.poster = render.media.poster;

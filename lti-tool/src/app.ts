@@ -116,6 +116,7 @@ export function createApp(d: AppDeps): express.Express {
       sessions: d.sessions,
       lessons: d.lessons,
       urls: d.urls,
+      renders: d.renders,
     }),
   );
   app.use(

@@ -52,7 +52,7 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
     await page.close();
   });
 
-  it('an instructor generates a lesson in the studio and publishes it; a learner plays it', async () => {
+  it('an instructor generates a lesson in the studio and publishes it; a learner plays it; the instructor publishes a new version', async () => {
     const speech = await makeSpeech([{ say: 'Welcome. Today we learn to stack pallets safely.' }]);
     const page = await browser.newPage();
     await page.goto(`${platform.url}/launch?kind=deeplink&user=3&context=101`);
@@ -93,5 +93,28 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
     await learner.locator('#player').focus();
     expect(await learner.locator('#player').evaluate((v) => v.ownerDocument.activeElement === v)).toBe(true);
     await learner.close();
+
+    // The instructor edits it from the activity: a new version, followed live, previewed, published.
+    const teacher = await browser.newPage();
+    await teacher.goto(`${platform.url}/launch?activity=${activity.id}&user=3&context=101`);
+    await teacher.getByRole('heading', { name: 'Edit and re-render' }).waitFor();
+    expect(await teacher.getByLabel('Scene prompt').inputValue()).toBe('A trainer in a warehouse');
+    await teacher.getByLabel('Title').fill('Stacking pallets, v2');
+    await teacher.getByLabel('Scene prompt').fill('A trainer beside a forklift');
+    await teacher.getByRole('button', { name: 'Re-render' }).click();
+    await teacher.locator('#progress-section').waitFor();
+    await teacher.waitForSelector('body[data-render-state="done"]', { timeout: 120_000 });
+    await teacher.getByRole('button', { name: 'Publish this version' }).click();
+    await teacher.waitForSelector('body[data-published]');
+    expect(await teacher.getByRole('status').last().textContent()).toContain('Published');
+    const version = await teacher.locator('body').getAttribute('data-published');
+    await teacher.close();
+    const again = await browser.newPage();
+    await again.goto(`${platform.url}/launch?activity=${activity.id}&user=4&context=101`);
+    await again.getByRole('heading', { name: 'Stacking pallets, v2' }).waitFor();
+    expect(await again.locator('#player source[type="video/mp4"]').getAttribute('src')).toContain(
+      `/media/renders/${version}/`,
+    );
+    await again.close();
   });
 });

@@ -119,9 +119,65 @@ describe('the studio through deep linking (reference platform simulator)', () =>
     expect(res.headers.get('content-type')).toBe('video/mp4');
   });
 
-  it('an instructor launch of the activity also shows the render status', async () => {
+  it('an instructor launch of the activity shows the render status, and re-renders and publishes a new version', async () => {
     const l = await launch(tool, platform, intent('3', 'resource', '101', activityId));
     expect(l.html).toContain('data-render-state="done"');
+    // The edit form starts from the latest render: its prompt, engine and size.
+    expect(l.html).toMatch(/<form id="rerender" novalidate data-lesson="[0-9a-f-]{36}">/);
+    expect(l.html).toMatch(/<textarea id="prompt" name="prompt"[^>]*>A trainer in a warehouse<\/textarea>/);
+    expect(l.html).toMatch(/<option selected>384\*256<\/option>/);
+    const lessonId = /data-lesson="([^"]+)"/.exec(l.html)![1]!;
+    const portrait = /name="portrait" value="([0-9a-f]{64})"/.exec(l.html)![1]!;
+    const audio = /name="audio" value="([0-9a-f]{64})"/.exec(l.html)![1]!;
+
+    // What player.js does: a new version of the same lesson, then publish it.
+    const instructor = new ApiClient(tool.url, l.session!);
+    const submitted = await instructor.submit({
+      lessonId,
+      title: 'Lifting safely, v2',
+      portrait,
+      audio,
+      size: '384*256',
+      prompt: 'A trainer in a loading bay',
+    });
+    expect(submitted.lessonId).toBe(lessonId);
+    const publishVersion = (api: ApiClient, id: string, body: object) =>
+      api.fetch(`/api/lessons/${id}/published`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    // Not finished yet, or a render of another lesson: nothing changes.
+    expect((await publishVersion(instructor, lessonId, { renderId: submitted.id, title: 'x' })).status).toBe(
+      404,
+    );
+    const v2 = await instructor.waitFor(submitted.id, ['done', 'failed']);
+    expect(v2.state).toBe('done');
+    const learnerLaunch = await launch(tool, platform, intent('4', 'resource', '101', activityId));
+    expect(
+      (
+        await publishVersion(new ApiClient(tool.url, learnerLaunch.session!), lessonId, {
+          renderId: v2.id,
+          title: 'x',
+        })
+      ).status,
+    ).toBe(401);
+    const other = await launch(tool, platform, intent('3', 'deeplink', '102'));
+    expect(
+      (
+        await publishVersion(new ApiClient(tool.url, other.session!), lessonId, {
+          renderId: v2.id,
+          title: 'x',
+        })
+      ).status,
+    ).toBe(404);
+    const ok = await publishVersion(instructor, lessonId, { renderId: v2.id, title: 'Lifting safely, v2' });
+    expect(ok.status).toBe(200);
+
+    const learner = await launch(tool, platform, intent('4', 'resource', '101', activityId));
+    expect(learner.html).toContain('<h1>Lifting safely, v2</h1>');
+    expect(learner.html).toContain(`/media/renders/${v2.id}/`);
+    expect(learner.html).not.toContain(`/media/renders/${renderId}/`);
   });
 
   it('a learner session cannot call the studio API', async () => {

@@ -2,6 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { LtijsIdToken, LtijsProvider } from 'ltijs';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { MediaUrls } from '../media/media-urls.js';
+import type { RenderRepository } from '../renders/render-repository.js';
 import { sendLtiError } from './error-page.js';
 import { allowPlatform } from './platform-framing.js';
 import { LaunchError, type LaunchValidator } from './launch-validator.js';
@@ -18,6 +19,7 @@ export interface LaunchRoutesDeps {
   readonly sessions: LtiSessions;
   readonly lessons: LessonRepository;
   readonly urls: MediaUrls;
+  readonly renders: RenderRepository;
 }
 
 /** Reads one cookie's presence from the header (ltijs verifies its signature itself). */
@@ -111,12 +113,24 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
     }
     const renderId =
       lesson!.publishedRenderId ?? (role === 'instructor' ? lesson!.latestDoneRenderId : undefined);
+    // Instructors may edit and re-render: from the latest render's presenter, voice and settings.
+    const latest =
+      role === 'instructor' && lesson!.latest
+        ? await d.renders.get(lesson!.latest.id, deployment.tenantId, contextId)
+        : undefined;
     res.type('html').send(
       playerPage(lang, {
         token: sessionToken,
         role,
         lesson: lesson!,
         media: renderId ? d.urls.playerBase(renderId) : undefined,
+        edit: latest && {
+          portrait: latest.portraitSha256,
+          audio: latest.audioSha256,
+          prompt: latest.settings.prompt ?? '',
+          engine: latest.engine,
+          size: latest.settings.size,
+        },
       }),
     );
   };

@@ -11,6 +11,40 @@ const head = (token: string, script: string, lang: Lang): SafeHtml =>
     <link rel="stylesheet" href="/static/lti.css" />
     <script type="module" src="/static/${script}"></script>`;
 
+/** The engine and size choices (sizes per engine in data attributes; lti-client.js keeps them in step). */
+function engineAndSize(lang: Lang, o: { engine?: string; size?: string }): SafeHtml {
+  const engine = o.engine === 'liveavatar' ? 'liveavatar' : 'preview';
+  const sizes: readonly string[] = engine === 'preview' ? SUPPORTED_SIZES : LIVEAVATAR.sizes;
+  const size = o.size && sizes.includes(o.size) ? o.size : '688*368';
+  return html`<label for="engine">${t(lang, { en: 'Engine', zh: '渲染引擎' })}</label>
+    <select id="engine" name="engine">
+      <option value="preview" ${engine === 'preview' ? 'selected' : ''}>
+        ${t(lang, { en: 'Preview (fast, any machine)', zh: '预览（快速，任意机器）' })}
+      </option>
+      <option value="liveavatar" ${engine === 'liveavatar' ? 'selected' : ''}>
+        ${t(lang, { en: 'Live Avatar (photoreal, GPU)', zh: 'Live Avatar（写实，需 GPU）' })}
+      </option>
+    </select>
+    <label for="size">${t(lang, { en: 'Size', zh: '尺寸' })}</label>
+    <select
+      id="size"
+      name="size"
+      data-preview="${SUPPORTED_SIZES.join(',')}"
+      data-liveavatar="${LIVEAVATAR.sizes.join(',')}"
+    >
+      ${sizes.map((s) => html`<option ${s === size ? 'selected' : ''}>${s}</option>`)}
+    </select>`;
+}
+
+/** The progress bar of a render, and where it says what happens. */
+function progressSection(lang: Lang): SafeHtml {
+  return html`<section id="progress-section" hidden aria-labelledby="progress-h">
+    <h2 id="progress-h">${t(lang, { en: 'Rendering', zh: '渲染中' })}</h2>
+    <progress id="progress" max="100" value="0" aria-labelledby="progress-h"></progress>
+    <p id="progress-text" role="status" aria-live="polite"></p>
+  </section>`;
+}
+
 /** The author's studio, opened by a deep-linking launch. */
 export function studioPage(
   lang: Lang,
@@ -62,32 +96,11 @@ export function studioPage(
         <input id="audio" name="audio" type="file" accept="audio/*" required />
         <label for="prompt">${t(lang, { en: 'Scene prompt', zh: '场景描述' })}</label>
         <textarea id="prompt" name="prompt" rows="3" maxlength="4000"></textarea>
-        <label for="engine">${t(lang, { en: 'Engine', zh: '渲染引擎' })}</label>
-        <select id="engine" name="engine">
-          <option value="preview">
-            ${t(lang, { en: 'Preview (fast, any machine)', zh: '预览（快速，任意机器）' })}
-          </option>
-          <option value="liveavatar">
-            ${t(lang, { en: 'Live Avatar (photoreal, GPU)', zh: 'Live Avatar（写实，需 GPU）' })}
-          </option>
-        </select>
-        <label for="size">${t(lang, { en: 'Size', zh: '尺寸' })}</label>
-        <select
-          id="size"
-          name="size"
-          data-preview="${SUPPORTED_SIZES.join(',')}"
-          data-liveavatar="${LIVEAVATAR.sizes.join(',')}"
-        >
-          ${SUPPORTED_SIZES.map((s) => html`<option ${s === '688*368' ? 'selected' : ''}>${s}</option>`)}
-        </select>
+        ${engineAndSize(lang, {})}
         <p><button type="submit">${t(lang, { en: 'Render lesson', zh: '开始渲染' })}</button></p>
         <p id="studio-error" class="error" role="alert"></p>
       </form>
-      <section id="progress-section" hidden aria-labelledby="progress-h">
-        <h2 id="progress-h">${t(lang, { en: 'Rendering', zh: '渲染中' })}</h2>
-        <progress id="progress" max="100" value="0" aria-labelledby="progress-h"></progress>
-        <p id="progress-text" role="status" aria-live="polite"></p>
-      </section>
+      ${progressSection(lang)}
       <section id="preview-section" hidden aria-labelledby="preview-h">
         <h2 id="preview-h">${t(lang, { en: 'Preview', zh: '预览' })}</h2>
         <video id="preview" controls playsinline preload="metadata"></video>
@@ -108,9 +121,51 @@ export function studioPage(
 }
 
 /** The lesson player, opened by a resource-link launch; instructors also see the render status. */
+export interface LessonEdit {
+  readonly portrait: string;
+  readonly audio: string;
+  readonly prompt: string;
+  readonly engine: string;
+  readonly size: string;
+}
+
+/** The instructor's edit of a published lesson: new title, prompt, engine or size; same presenter and voice. */
+function rerenderForm(lang: Lang, lesson: LessonSummary, edit: LessonEdit): SafeHtml {
+  return html`<form id="rerender" novalidate data-lesson="${lesson.id}">
+      <h2>${t(lang, { en: 'Edit and re-render', zh: '编辑并重新渲染' })}</h2>
+      <input type="hidden" name="portrait" value="${edit.portrait}" />
+      <input type="hidden" name="audio" value="${edit.audio}" />
+      <label for="title">${t(lang, { en: 'Title', zh: '标题' })}</label>
+      <input id="title" name="title" required maxlength="200" value="${lesson.title}" />
+      <label for="prompt">${t(lang, { en: 'Scene prompt', zh: '场景描述' })}</label>
+      <textarea id="prompt" name="prompt" rows="3" maxlength="4000">${edit.prompt}</textarea>
+      ${engineAndSize(lang, edit)}
+      <p><button type="submit">${t(lang, { en: 'Re-render', zh: '重新渲染' })}</button></p>
+      <p id="rerender-error" class="error" role="alert"></p>
+    </form>
+    ${progressSection(lang)}
+    <section id="preview-section" hidden aria-labelledby="preview-h">
+      <h2 id="preview-h">${t(lang, { en: 'New version', zh: '新版本' })}</h2>
+      <video id="preview" controls playsinline preload="metadata"></video>
+      <p>
+        <button type="button" id="publish-version">
+          ${t(lang, { en: 'Publish this version', zh: '发布此版本' })}
+        </button>
+      </p>
+      <p id="publish-status" role="status" aria-live="polite"></p>
+    </section>`;
+}
+
 export function playerPage(
   lang: Lang,
-  o: { token: string; role: 'instructor' | 'learner'; lesson: LessonSummary; media?: string },
+  o: {
+    token: string;
+    role: 'instructor' | 'learner';
+    lesson: LessonSummary;
+    media?: string;
+    /** For instructors: the inputs and settings of the latest render, to render again from. */
+    edit?: LessonEdit;
+  },
 ): string {
   return page(
     lang,
@@ -142,12 +197,7 @@ export function playerPage(
                     : html``
                 }
               </p>
-              <p>
-                ${t(lang, {
-                  en: 'To re-render or edit, open “Generate avatar lesson” in this course and pick this lesson.',
-                  zh: '如需重新渲染或编辑，请在本课程中打开“生成数字人课程”并选择此课程。',
-                })}
-              </p>
+              ${o.edit ? rerenderForm(lang, o.lesson, o.edit) : html``}
             </section>`
           : html``
       }

@@ -35,6 +35,11 @@ const PublishSchema = z.object({
   scoreMaximum: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+const PublishVersionSchema = z.object({
+  renderId: z.uuid(),
+  title: z.string().trim().min(1).max(200),
+});
+
 /**
  * The studio's own endpoints (the rest is the tenant API, called with the launch's session token):
  * the detected face of an uploaded portrait, and publishing, which answers the platform with a signed
@@ -62,6 +67,27 @@ export function studioRoutes(d: StudioRoutesDeps): Router {
       if (isRenderError(e)) return void res.status(422).json({ error: e.message, code: e.code });
       throw e;
     }
+  });
+
+  // An instructor's new version of a published lesson: learners see it from their next launch.
+  router.post('/api/lessons/:id/published', async (req, res) => {
+    const caller = req.user as ApiCaller;
+    const parsed = PublishVersionSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return void res.status(400).json({ error: 'Give renderId and title.' });
+    if (!z.uuid().safeParse(req.params.id).success)
+      return void res.status(404).json({ error: 'No such lesson.' });
+    if (!caller.contextId)
+      return void res.status(403).json({ error: 'Lessons are published from their course (an LTI launch).' });
+    const ok = await d.lessons.publish(
+      caller.tenantId,
+      caller.contextId,
+      String(req.params.id),
+      parsed.data.renderId,
+      parsed.data.title,
+    );
+    if (!ok)
+      return void res.status(404).json({ error: 'No such lesson, or that render of it is not finished.' });
+    res.json({ lessonId: req.params.id, publishedRenderId: parsed.data.renderId, title: parsed.data.title });
   });
 
   router.post(
