@@ -117,6 +117,7 @@ export function createApp(d: AppDeps): express.Express {
       lessons: d.lessons,
       urls: d.urls,
       renders: d.renders,
+      secureCookies: d.config.VT_SECURE_COOKIES,
     }),
   );
   app.use(

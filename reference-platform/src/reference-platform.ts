@@ -110,14 +110,15 @@ export class ReferencePlatform {
   url = '';
 
   /** Starts on 127.0.0.1 (port 0: any free one). */
-  async start(port = 0, host = '127.0.0.1'): Promise<this> {
+  /** Listens on `host`; `publicHost` names it in URLs (another site than the tool's, for cookie tests). */
+  async start(port = 0, host = '127.0.0.1', publicHost = host): Promise<this> {
     this.keys = await generateKeyPair('RS256', { extractable: true });
     this.jwk = { ...(await exportJWK(this.keys.publicKey)), kid: this.kid, alg: 'RS256', use: 'sig' };
     const app = this.routes();
     this.server = await new Promise<Server>((resolve) => {
       const s = app.listen(port, host, () => resolve(s));
     });
-    this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://${publicHost}:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -367,6 +368,16 @@ export class ReferencePlatform {
         contextId: q.context ?? '101',
         resourceLinkId: q.activity,
       };
+      // Moodle's "Embed" launch container: the course page frames the launch.
+      if (q.embed)
+        return void res
+          .type('html')
+          .send(
+            `<!doctype html><html lang="en"><title>Course SAFE-101</title><h1>Course SAFE-101</h1>` +
+              `<iframe title="Virtual Tutor" width="1000" height="700" src="/launch?${escapeHtml(
+                new URLSearchParams(Object.entries(q).filter(([k]) => k !== 'embed')).toString(),
+              )}"></iframe></html>`,
+          );
       autoPost(res, tool.loginUrl, this.loginParams(intent), 'Launching…');
     });
 

@@ -4,7 +4,7 @@ import { chromium, type Browser } from 'playwright-core';
  * Debian's Chromium, headless, with the flags this closed network needs (no background traffic);
  * playwright gives every launch a fresh, empty profile.
  */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.VT_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -17,6 +17,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
     ],
   });
 }

@@ -166,6 +166,49 @@ describe('LTI 1.3 launches (reference platform simulator)', () => {
     expect(r.html).toContain('New window');
   });
 
+  it('inside an iframe whose cookies are blocked, the login offers the same launch in a new window', async () => {
+    const params = platform.loginParams(deepLink());
+    const framed = { 'sec-fetch-dest': 'iframe' };
+    const first = await fetch(`${tool.url}/lti/login?${new URLSearchParams(params)}`, {
+      redirect: 'manual',
+      headers: framed,
+    });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('set-cookie')).toMatch(/^vt_cookie_probe=1; .*HttpOnly/);
+    const probed = new URL(first.headers.get('location')!, tool.url);
+    expect(probed.searchParams.get('vt_probe')).toBe('1');
+    // The browser did not keep the probe cookie:
+    const blocked = await fetch(probed, { redirect: 'manual', headers: framed });
+    expect(blocked.status).toBe(200);
+    expect(blocked.headers.get('content-security-policy')).toContain(
+      `frame-ancestors 'self' ${platform.url}`,
+    );
+    const page = await blocked.text();
+    const href = /<a class="button" href="([^"]+)" target="_blank" rel="noopener"/.exec(page)![1]!;
+    const retry = new URL(href.replaceAll('&#38;', '&'), tool.url);
+    expect(Object.fromEntries(retry.searchParams)).toEqual(params); // the same login, unmarked
+    expect(page).toContain('在新窗口中打开');
+    // In its own window (a top-level document) the login goes on to the platform.
+    const top = await fetch(retry, { redirect: 'manual', headers: { 'sec-fetch-dest': 'document' } });
+    expect(top.status).toBe(302);
+    expect(top.headers.get('location')).toMatch(new RegExp(`^${platform.url}/auth\\?`));
+  });
+
+  it('inside an iframe that keeps cookies, the login goes on after one probe', async () => {
+    const params = platform.loginParams(deepLink());
+    const first = await fetch(`${tool.url}/lti/login?${new URLSearchParams(params)}`, {
+      redirect: 'manual',
+      headers: { 'sec-fetch-dest': 'iframe' },
+    });
+    const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+    const second = await fetch(new URL(first.headers.get('location')!, tool.url), {
+      redirect: 'manual',
+      headers: { 'sec-fetch-dest': 'iframe', cookie },
+    });
+    expect(second.status).toBe(302);
+    expect(second.headers.get('location')).toMatch(new RegExp(`^${platform.url}/auth\\?`));
+  });
+
   it('refuses a login initiation without the required parameters, with a page', async () => {
     const res = await fetch(`${tool.url}/lti/login?iss=${encodeURIComponent(platform.issuer)}`);
     expectRefused({ status: res.status, html: await res.text() }, 'LOGIN_PARAMETERS', 400);

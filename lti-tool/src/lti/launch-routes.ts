@@ -3,6 +3,7 @@ import type { LtijsIdToken, LtijsProvider } from 'ltijs';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { MediaUrls } from '../media/media-urls.js';
 import type { RenderRepository } from '../renders/render-repository.js';
+import { PROBE_COOKIE, probeState, sendNewWindowPage, sendProbe } from './cookie-probe.js';
 import { sendLtiError } from './error-page.js';
 import { allowPlatform } from './platform-framing.js';
 import { LaunchError, type LaunchValidator } from './launch-validator.js';
@@ -20,6 +21,7 @@ export interface LaunchRoutesDeps {
   readonly lessons: LessonRepository;
   readonly urls: MediaUrls;
   readonly renders: RenderRepository;
+  readonly secureCookies: boolean;
 }
 
 /** Reads one cookie's presence from the header (ltijs verifies its signature itself). */
@@ -41,14 +43,21 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
       next(e);
     });
 
-  router.all('/lti/login', form, (req, res, next) => {
+  router.all('/lti/login', form, async (req, res, next) => {
     const p = {
       ...(req.query as Record<string, unknown>),
       ...((req.body ?? {}) as Record<string, unknown>),
     };
     if (!p.iss || !p.login_hint || !p.target_link_uri)
       return sendLtiError(req, res, 'LOGIN_PARAMETERS', JSON.stringify(Object.keys(p)));
-    next();
+    const params = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, String(v)]));
+    const state = probeState(req, params, hasCookie(req, PROBE_COOKIE));
+    if (state === 'go-on') return next();
+    if (state === 'probe') return sendProbe(res, params, d.secureCookies);
+    // The platform frames this page; an unregistered issuer gets no say in framing.
+    const known = await d.registry.platformByClient(params.iss!, params.client_id ? [params.client_id] : []);
+    if (known) allowPlatform(res, known.issuer);
+    sendNewWindowPage(req, res, params);
   });
 
   router.post('/lti/launch', form, async (req, res, next) => {
