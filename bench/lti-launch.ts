@@ -1,11 +1,17 @@
 /**
- * LTI launch benchmark (issue: LTI 1.3 tool). The real tool (in this process) on the local PostgreSQL,
- * and the reference platform simulator in this process too, making full launches over loopback HTTP:
+ * LTI launch benchmark (issue: LTI 1.3 tool). The real tool in a process of its own (`vt-tool start`)
+ * on the local PostgreSQL; the reference platform simulator and the clients in this process, making
+ * full launches over loopback HTTP:
  * OIDC login initiation → id_token signed by the platform (RS256) → POST to the tool (our validation,
  * then ltijs's) → ltijs's redirect → the page with its session. Prints launches/s and p50/p99 latency
  * of whole launches at each concurrency:
  *   npx tsx bench/lti-launch.ts [--launches 1000] [--concurrency 50,200]
  */
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunningTool } from '../lti-tool/src/server.js';
+import { REPO_ROOT } from '../render-node/src/config.js';
 import { ReferencePlatform } from '../reference-platform/src/reference-platform.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/farm.js';
 import { launch, registerManually } from '../tests/helpers/lti.js';
@@ -18,9 +24,29 @@ const LAUNCHES = Number(arg('--launches', '1000'));
 const LEVELS = arg('--concurrency', '50,200').split(',').map(Number);
 
 const db = await createTestDatabase();
-const tool = await startTestTool(await toolConfig({ VT_DATABASE_URL: db.url }));
+const config = await toolConfig({ VT_DATABASE_URL: db.url });
 const platform = await new ReferencePlatform().start();
-const reg = await registerManually(tool, platform);
+// Register through a short-lived tool here, then serve launches from the tool's own process.
+const registering = await startTestTool({ ...config, VT_TOOL_PORT: 0 });
+const reg = await registerManually({ ...registering, url: config.VT_PUBLIC_URL }, platform);
+await registering.close();
+const child = spawn(process.execPath, ['--import', 'tsx', 'lti-tool/src/cli/vt-tool.ts', 'start'], {
+  cwd: REPO_ROOT,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: {
+    ...process.env,
+    VT_DATABASE_URL: db.url,
+    VT_TOOL_PORT: String(config.VT_TOOL_PORT),
+    VT_PUBLIC_URL: config.VT_PUBLIC_URL,
+    VT_REDIS_URL: config.VT_REDIS_URL,
+    VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX,
+    VT_MEDIA_DIR: config.VT_MEDIA_DIR,
+    VT_LOG_LEVEL: 'warn',
+  },
+});
+for (let ready = false; !ready; await sleep(200))
+  ready = await fetch(`${config.VT_PUBLIC_URL}/readyz`).then((r) => r.ok, () => false);
+const tool = { url: config.VT_PUBLIC_URL } as RunningTool;
 // Learners cannot deep link; an instructor's deep-linking launch exercises the whole path.
 const instructor = { clientId: reg.clientId, userId: '3', kind: 'deeplink' as const, contextId: '101' };
 
@@ -31,7 +57,7 @@ const pct = (sorted: number[], p: number): number =>
 for (let i = 0; i < 50; i++) await launch(tool, platform, instructor);
 
 console.log(
-  `LTI launches (login + id_token + ltijs redirect + page), ${LAUNCHES} per level, ${process.platform} ${process.arch}`,
+  `LTI launches (login + id_token + ltijs redirect + page; tool in its own process), ${LAUNCHES} per level, ${availableParallelism()} CPUs`,
 );
 for (const concurrency of LEVELS) {
   const latencies: number[] = [];
@@ -63,6 +89,7 @@ for (const concurrency of LEVELS) {
       `p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, failed ${failed}`,
   );
 }
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
 await platform.close();
-await tool.close();
 await db.drop();
