@@ -30,22 +30,37 @@ const platform = await new ReferencePlatform().start();
 const registering = await startTestTool({ ...config, VT_TOOL_PORT: 0 });
 const reg = await registerManually({ ...registering, url: config.VT_PUBLIC_URL }, platform);
 await registering.close();
-const child = spawn(process.execPath, ['--import', 'tsx', 'lti-tool/src/cli/vt-tool.ts', 'start'], {
-  cwd: REPO_ROOT,
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: {
-    ...process.env,
-    VT_DATABASE_URL: db.url,
-    VT_TOOL_PORT: String(config.VT_TOOL_PORT),
-    VT_PUBLIC_URL: config.VT_PUBLIC_URL,
-    VT_REDIS_URL: config.VT_REDIS_URL,
-    VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX,
-    VT_MEDIA_DIR: config.VT_MEDIA_DIR,
-    VT_LOG_LEVEL: 'warn',
+const child = spawn(
+  process.execPath,
+  [
+    ...(process.env.VT_BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VT_BENCH_CPU_PROF}`]
+      : []),
+    '--import',
+    'tsx',
+    'lti-tool/src/cli/vt-tool.ts',
+    'start',
+  ],
+  {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      VT_DATABASE_URL: db.url,
+      VT_TOOL_PORT: String(config.VT_TOOL_PORT),
+      VT_PUBLIC_URL: config.VT_PUBLIC_URL,
+      VT_REDIS_URL: config.VT_REDIS_URL,
+      VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX,
+      VT_MEDIA_DIR: config.VT_MEDIA_DIR,
+      VT_LOG_LEVEL: 'warn',
+    },
   },
-});
+);
 for (let ready = false; !ready; await sleep(200))
-  ready = await fetch(`${config.VT_PUBLIC_URL}/readyz`).then((r) => r.ok, () => false);
+  ready = await fetch(`${config.VT_PUBLIC_URL}/readyz`).then(
+    (r) => r.ok,
+    () => false,
+  );
 const tool = { url: config.VT_PUBLIC_URL } as RunningTool;
 // Learners cannot deep link; an instructor's deep-linking launch exercises the whole path.
 const instructor = { clientId: reg.clientId, userId: '3', kind: 'deeplink' as const, contextId: '101' };

@@ -27,6 +27,7 @@ import { LtiRegistry } from './lti/lti-registry.js';
 import { LtiSessions } from './lti/lti-sessions.js';
 import { PlatformRegistration } from './lti/platform-registration.js';
 import { ToolKeys } from './lti/tool-keys.js';
+import { startSweeping } from './lti/lti-sweeper.js';
 
 export interface RunningTool {
   readonly url: string;
@@ -111,6 +112,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     publicUrl: config.VT_PUBLIC_URL,
   });
   const adminSessions = adminSessionStore(db);
+  const stopSweeping = startSweeping(db, 10 * 60_000, log);
   const app = createApp({
     lti,
     keys,
@@ -160,6 +162,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
       await atMost(reconciler.stop());
       await atMost(Promise.all([events.close(), queue.close()]));
       redis.disconnect();
+      stopSweeping();
       await lti.close({ silent: true }).catch(() => {});
       adminSessions.close();
       await db.end();

@@ -8,6 +8,7 @@ import {
 } from '../../reference-platform/src/reference-platform.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
 import { launch, registerManually } from '../helpers/lti.js';
+import { sweepExpired } from '../../lti-tool/src/lti/lti-sweeper.js';
 
 /** LTI 1.3 launches against the REFERENCE PLATFORM SIMULATOR (real RS256 keys, JWKS, OIDC). */
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -51,6 +52,14 @@ describe('LTI 1.3 launches (reference platform simulator)', () => {
     expect(r.html).toContain('Generate avatar lesson');
     expect(r.session).toMatch(/^vt_lti_/);
     expect(r.csp).toContain(`frame-ancestors 'self' ${platform.url}`);
+  });
+
+  it('the same person launching in several tabs at once gets every one of them', async () => {
+    const tabs = await Promise.all(
+      Array.from({ length: 6 }, () => launch(tool, platform, deepLink('3', '103'))),
+    );
+    expect(tabs.map((t) => t.status)).toEqual(Array(6).fill(200));
+    expect(new Set(tabs.map((t) => t.session)).size).toBe(6);
   });
 
   it('a learner cannot open the studio', async () => {
@@ -212,6 +221,27 @@ describe('LTI 1.3 launches (reference platform simulator)', () => {
   it('refuses a login initiation without the required parameters, with a page', async () => {
     const res = await fetch(`${tool.url}/lti/login?iss=${encodeURIComponent(platform.issuer)}`);
     expectRefused({ status: res.status, html: await res.text() }, 'LOGIN_PARAMETERS', 400);
+  });
+
+  it('expired launch sessions and nonces are swept; live ones stay', async () => {
+    const live = await launch(tool, platform, deepLink('3', '104'));
+    const old = await launch(tool, platform, deepLink('3', '105'));
+    await tool.db.query(
+      `UPDATE lti_sessions SET expires_at = now() - interval '1 minute' WHERE context_id = '105'`,
+    );
+    await tool.db.query(
+      `INSERT INTO lti_nonces (issuer, nonce, expires_at) VALUES ($1, 'spent', now() - interval '1 minute')`,
+      [platform.issuer],
+    );
+    const swept = await sweepExpired(tool.db);
+    expect(swept.sessions).toBe(1);
+    expect(swept.nonces).toBeGreaterThanOrEqual(1);
+    const { rowCount } = await tool.db.query(`SELECT 1 FROM lti_nonces WHERE nonce = 'spent'`);
+    expect(rowCount).toBe(0);
+    const api = (s: string) =>
+      fetch(`${tool.url}/api/renders/none`, { headers: { authorization: `Bearer ${s}` } });
+    expect((await api(old.session!)).status).toBe(401);
+    expect((await api(live.session!)).status).toBe(404); // still signed in: the render just does not exist
   });
 
   it('publishes the tool keyset as JWKS', async () => {

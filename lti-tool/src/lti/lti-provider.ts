@@ -1,5 +1,6 @@
 import ltijs, { type LtijsProvider } from 'ltijs';
 import LtijsDatabase from 'ltijs-sequelize';
+import { Op } from 'sequelize';
 
 export interface LtiProviderOptions {
   readonly databaseUrl: string;
@@ -8,6 +9,27 @@ export interface LtiProviderOptions {
   /** Behind TLS: cookies SameSite=None; Secure, so they survive the LMS's cross-site iframe. */
   readonly secureCookies: boolean;
   readonly tokenMaxAgeSec: number;
+}
+
+/**
+ * ltijs replaces a person's launch tokens by delete-then-insert, so when the same person launches in
+ * two tabs at once, one launch can delete the other's tokens between its id_token POST and its
+ * redirect, which then fails. For those tables: insert first, then delete only the older rows.
+ */
+class LaunchSafeDatabase extends LtijsDatabase {
+  override async Replace(
+    key: string | false,
+    table: string,
+    info: object,
+    item: object,
+    index?: object,
+  ): Promise<boolean> {
+    if (table !== 'idtoken' && table !== 'contexttoken') return super.Replace(key, table, info, item, index);
+    const before = new Date();
+    await this.Insert(key, table, item, index);
+    await this.Delete(table, { ...info, createdAt: { [Op.lt]: before } });
+    return true;
+  }
 }
 
 /** ltijs's routes, relative to where the tool mounts it (/lti). */
@@ -20,7 +42,7 @@ export const LTI_ROUTES = { app: '/launch', login: '/login', keyset: '/keys' } a
  */
 export async function createLtiProvider(o: LtiProviderOptions): Promise<LtijsProvider> {
   const url = new URL(o.databaseUrl);
-  const plugin = new LtijsDatabase(
+  const plugin = new LaunchSafeDatabase(
     decodeURIComponent(url.pathname.slice(1)),
     decodeURIComponent(url.username),
     url.password ? decodeURIComponent(url.password) : undefined,
