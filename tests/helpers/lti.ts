@@ -34,18 +34,23 @@ export async function startLtiStack(nodeId: string): Promise<LtiStack> {
   };
 }
 
+/** The platform's side of a manual registration: the tool's URLs typed into the LMS. */
+export function addToolTo(platform: ReferencePlatform, toolUrl: string): ToolRegistration {
+  return platform.addTool({
+    name: 'Virtual Tutor',
+    loginUrl: `${toolUrl}/lti/login`,
+    redirectUris: [`${toolUrl}/lti/launch`],
+    jwksUrl: `${toolUrl}/lti/keys`,
+    targetLinkUri: `${toolUrl}/lti/launch`,
+  });
+}
+
 /** Registers the tool with the REFERENCE PLATFORM SIMULATOR by hand, as an admin would on both sides. */
 export async function registerManually(
   tool: RunningTool,
   platform: ReferencePlatform,
 ): Promise<ToolRegistration> {
-  const reg = platform.addTool({
-    name: 'Virtual Tutor',
-    loginUrl: `${tool.url}/lti/login`,
-    redirectUris: [`${tool.url}/lti/launch`],
-    jwksUrl: `${tool.url}/lti/keys`,
-    targetLinkUri: `${tool.url}/lti/launch`,
-  });
+  const reg = addToolTo(platform, tool.url);
   await tool.registration.addManually({
     issuer: platform.issuer,
     clientId: reg.clientId,

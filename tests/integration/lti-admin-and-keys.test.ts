@@ -7,7 +7,7 @@ import type { ToolConfig } from '../../lti-tool/src/config.js';
 import type { RunningTool } from '../../lti-tool/src/server.js';
 import { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
-import { launch } from '../helpers/lti.js';
+import { addToolTo, launch } from '../helpers/lti.js';
 
 /**
  * The tool's signing keys (made once, kept, published, rotated with a grace period) and the admin's
@@ -137,13 +137,7 @@ describe('registering a platform by hand', () => {
 
   it('registers from the admin form, and the platform can then launch the studio', async () => {
     const cookie = await signIn();
-    const reg = platform.addTool({
-      name: 'Virtual Tutor',
-      loginUrl: `${tool.url}/lti/login`,
-      redirectUris: [`${tool.url}/lti/launch`],
-      jwksUrl: `${tool.url}/lti/keys`,
-      targetLinkUri: `${tool.url}/lti/launch`,
-    });
+    const reg = addToolTo(platform, tool.url);
     const form = {
       name: 'Moodle <b>HR</b>',
       issuer: platform.issuer,
