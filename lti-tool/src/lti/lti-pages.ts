@@ -120,7 +120,6 @@ export function studioPage(
   );
 }
 
-/** The lesson player, opened by a resource-link launch; instructors also see the render status. */
 export interface LessonEdit {
   readonly portrait: string;
   readonly audio: string;
@@ -156,6 +155,7 @@ function rerenderForm(lang: Lang, lesson: LessonSummary, edit: LessonEdit): Safe
     </section>`;
 }
 
+/** The lesson player, opened by a resource-link launch; instructors also see the render status. */
 export function playerPage(
   lang: Lang,
   o: {

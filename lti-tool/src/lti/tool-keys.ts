@@ -8,7 +8,7 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
-import type { Db } from '../db/database.js';
+import { inTransaction, type Db } from '../db/database.js';
 
 export interface ToolKeyInfo {
   readonly kid: string;
@@ -53,9 +53,7 @@ export class ToolKeys {
   /** A new active key; the previous one is retired (still published for the grace period). */
   async rotate(): Promise<{ kid: string; retired: string[]; deleted: string[] }> {
     const k = await newKey();
-    const client = await this.db.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.db, async (client) => {
       const retired = await client.query<{ kid: string }>(
         'UPDATE tool_keys SET retired_at = now() WHERE retired_at IS NULL RETURNING kid',
       );
@@ -68,14 +66,8 @@ export class ToolKeys {
         `DELETE FROM tool_keys WHERE retired_at < now() - make_interval(secs => $1) RETURNING kid`,
         [this.graceHours * 3600],
       );
-      await client.query('COMMIT');
       return { kid: k.kid, retired: retired.rows.map((r) => r.kid), deleted: deleted.rows.map((r) => r.kid) };
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async list(): Promise<ToolKeyInfo[]> {
