@@ -5,7 +5,9 @@
  * OIDC login initiation → id_token signed by the platform (RS256) → POST to the tool (our validation,
  * then ltijs's) → ltijs's redirect → the page with its session. Prints launches/s and p50/p99 latency
  * of whole launches at each concurrency:
- *   npx tsx bench/lti-launch.ts [--launches 1000] [--concurrency 50,200]
+ *   npx tsx bench/lti-launch.ts [--launches 1000] [--concurrency 50,200] [--floor]
+ * --floor puts the NULL TOOL (bench/null-lti-tool.ts: redirects and a signature check, nothing else)
+ * in the tool's place: the most this machine allows with the simulator and the clients on it.
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -26,21 +28,19 @@ const LEVELS = arg('--concurrency', '50,200').split(',').map(Number);
 const db = await createTestDatabase();
 const config = await toolConfig({ VT_DATABASE_URL: db.url });
 const platform = await new ReferencePlatform().start();
+const FLOOR = process.argv.includes('--floor');
+const prof = process.env.VT_BENCH_CPU_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VT_BENCH_CPU_PROF}`]
+  : [];
 // Register through a short-lived tool here, then serve launches from the tool's own process.
 const registering = await startTestTool({ ...config, VT_TOOL_PORT: 0 });
 const reg = await registerManually({ ...registering, url: config.VT_PUBLIC_URL }, platform);
 await registering.close();
 const child = spawn(
   process.execPath,
-  [
-    ...(process.env.VT_BENCH_CPU_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VT_BENCH_CPU_PROF}`]
-      : []),
-    '--import',
-    'tsx',
-    'lti-tool/src/cli/vt-tool.ts',
-    'start',
-  ],
+  FLOOR
+    ? [...prof, '--import', 'tsx', 'bench/null-lti-tool.ts', platform.url, String(config.VT_TOOL_PORT)]
+    : [...prof, '--import', 'tsx', 'lti-tool/src/cli/vt-tool.ts', 'start'],
   {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -56,8 +56,9 @@ const child = spawn(
     },
   },
 );
+const probe = FLOOR ? '/page' : '/readyz';
 for (let ready = false; !ready; await sleep(200))
-  ready = await fetch(`${config.VT_PUBLIC_URL}/readyz`).then(
+  ready = await fetch(`${config.VT_PUBLIC_URL}${probe}`).then(
     (r) => r.ok,
     () => false,
   );
@@ -72,7 +73,7 @@ const pct = (sorted: number[], p: number): number =>
 for (let i = 0; i < 50; i++) await launch(tool, platform, instructor);
 
 console.log(
-  `LTI launches (login + id_token + ltijs redirect + page; tool in its own process), ${LAUNCHES} per level, ${availableParallelism()} CPUs`,
+  `LTI launches (login + id_token + ${FLOOR ? 'redirect + page; the NULL TOOL, the floor' : 'ltijs redirect + page; tool in its own process'}), ${LAUNCHES} per level, ${availableParallelism()} CPUs`,
 );
 for (const concurrency of LEVELS) {
   const latencies: number[] = [];
