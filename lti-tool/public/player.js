@@ -1,13 +1,16 @@
 // The lesson player. Browsers without HLS take the MP4 source; the keyboard controls are the video's own.
 // Instructors also get "Edit and re-render": a new version from the same presenter and voice, followed
 // live, previewed, then published to learners.
-import { $, api, followRender, say, sizesFollowEngine } from './lti-client.js';
+import { $, api, followRender, say, sizesFollowEngine, token } from './lti-client.js';
+import { trackWatching } from './watch-tracker.js';
 
 const video = $('player');
 if (video) {
   video.addEventListener('loadedmetadata', () => (document.body.dataset.player = 'ready'));
   video.addEventListener('playing', () => (document.body.dataset.player = 'playing'));
   video.addEventListener('error', () => (document.body.dataset.player = 'error'));
+  // Learners' watching goes to the gradebook; instructors' previews do not.
+  if ($('watch-status')) trackWatching(video, $('watch-status'), token);
 }
 
 const form = $('rerender');

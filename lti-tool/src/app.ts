@@ -37,6 +37,12 @@ import { registrationRoutes } from './lti/registration-routes.js';
 import { studioRoutes } from './lti/studio-routes.js';
 import type { ToolKeys } from './lti/tool-keys.js';
 import { LTI_ROUTES } from './lti/lti-provider.js';
+import type { LessonGradingCache } from './progress/lesson-grading.js';
+import type { ProgressIngest } from './progress/progress-ingest.js';
+import type { ProgressRepository } from './progress/progress-repository.js';
+import { progressRoutes } from './progress/progress-routes.js';
+import type { RosterService } from './progress/roster-service.js';
+import { dashboardRoutes } from './progress/dashboard-routes.js';
 
 export interface AppDeps {
   readonly config: ToolConfig;
@@ -63,6 +69,10 @@ export interface AppDeps {
   readonly registration: PlatformRegistration;
   readonly validator: LaunchValidator;
   readonly lessons: LessonRepository;
+  readonly ingest: ProgressIngest;
+  readonly grading: LessonGradingCache;
+  readonly progress: ProgressRepository;
+  readonly roster: RosterService;
 }
 
 /** The tool's HTTP surface: ops endpoints, signed media, the tenant API and the admin pages. */
@@ -70,7 +80,13 @@ export function createApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(pinoHttp({ logger: d.log, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  // Heartbeats come by the thousand a second: their failures are logged, not each one.
+  app.use(
+    pinoHttp({
+      logger: d.log,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/lti/progress' },
+    }),
+  );
   // Bull Board's UI brings its own scripts and styles; everything else gets a strict policy. Over
   // plain http (development) nothing may be upgraded to https, or the pages' own requests would fail.
   const tls = d.config.VT_SECURE_COOKIES;
@@ -117,6 +133,7 @@ export function createApp(d: AppDeps): express.Express {
       lessons: d.lessons,
       urls: d.urls,
       renders: d.renders,
+      progress: d.progress,
       secureCookies: d.config.VT_SECURE_COOKIES,
     }),
   );
@@ -131,6 +148,10 @@ export function createApp(d: AppDeps): express.Express {
       publicUrl: d.config.VT_PUBLIC_URL,
     }),
   );
+  app.use(progressRoutes({ sessions: d.sessions, grading: d.grading, ingest: d.ingest, log: d.log }));
+  app.use(
+    dashboardRoutes({ sessions: d.sessions, progress: d.progress, roster: d.roster, lessons: d.lessons }),
+  );
   // Our keyset, not ltijs's per-platform keys: we sign deep-linking responses and service tokens.
   app.get(`/lti${LTI_ROUTES.keyset}`, (_req, res, next) => {
     d.keys.jwks().then((jwks) => {
@@ -142,6 +163,7 @@ export function createApp(d: AppDeps): express.Express {
   app.use(
     adminRoutes({
       db: d.db,
+      progress: d.progress,
       users: d.adminUsers,
       queue: d.queue,
       redis: d.redis,

@@ -35,6 +35,19 @@ const schema = z.object({
   VT_RENDER_BACKOFF_MS: z.coerce.number().int().positive().default(5000),
   /** How often the reconciler compares PostgreSQL with the queue (missed events, lost jobs). */
   VT_RECONCILE_SEC: z.coerce.number().positive().default(10),
+  /** Heartbeats arriving within this many ms share one transaction (group commit). */
+  VT_PROGRESS_FLUSH_MS: z.coerce.number().int().min(0).default(5),
+  /** First retry of a score the LMS did not take, doubling up to VT_GRADE_MAX_BACKOFF_MS. */
+  VT_GRADE_BACKOFF_MS: z.coerce.number().int().positive().default(1000),
+  VT_GRADE_MAX_BACKOFF_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
+  /** How often pending scores without a job (lost with Redis or a crash) are queued again. */
+  VT_GRADE_RELAY_SEC: z.coerce.number().positive().default(30),
+  /** How long a course roster from the LMS (NRPS) is used before it is fetched again. */
+  VT_ROSTER_MAX_AGE_SEC: z.coerce.number().positive().default(600),
   /** How long a rotated-out signing key stays in our published keyset. */
   VT_KEY_GRACE_HOURS: z.coerce.number().min(0).default(24),
   /** Cookies marked Secure (behind TLS). */

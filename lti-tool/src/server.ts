@@ -28,6 +28,15 @@ import { LtiSessions } from './lti/lti-sessions.js';
 import { PlatformRegistration } from './lti/platform-registration.js';
 import { ToolKeys } from './lti/tool-keys.js';
 import { startSweeping } from './lti/lti-sweeper.js';
+import { ServiceTokens } from '../../adapters/moodle/service-tokens.js';
+import { MoodleAdapter } from '../../adapters/moodle/moodle-adapter.js';
+import { GradeDelivery } from './grades/grade-delivery.js';
+import { GradeOutbox } from './grades/grade-outbox.js';
+import { LineItemRepository } from './grades/line-item-repository.js';
+import { LessonGradingCache } from './progress/lesson-grading.js';
+import { ProgressIngest } from './progress/progress-ingest.js';
+import { ProgressRepository } from './progress/progress-repository.js';
+import { RosterService } from './progress/roster-service.js';
 
 export interface RunningTool {
   readonly url: string;
@@ -111,6 +120,29 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     maxAgeSec: LTI_TOKEN_MAX_AGE_SEC,
     publicUrl: config.VT_PUBLIC_URL,
   });
+  // Learner progress and the gradebook: heartbeats → progress + outbox → BullMQ → the LMS's AGS.
+  const lms = new MoodleAdapter({
+    tokens: new ServiceTokens((claims, o) => keys.sign(claims, o)),
+    platform: (id) => registry.servicePlatform(id),
+    lineItems: new LineItemRepository(db),
+  });
+  const grades = new GradeDelivery({
+    connection: redis,
+    prefix: config.VT_QUEUE_PREFIX,
+    outbox: new GradeOutbox(db),
+    lms,
+    log,
+    backoffMs: config.VT_GRADE_BACKOFF_MS,
+    maxBackoffMs: config.VT_GRADE_MAX_BACKOFF_MS,
+    relaySec: config.VT_GRADE_RELAY_SEC,
+  });
+  grades.start();
+  const ingest = new ProgressIngest(db, {
+    flushMs: config.VT_PROGRESS_FLUSH_MS,
+    maxBatch: 500,
+    onScored: (keys) =>
+      void grades.enqueue(keys).catch((e: Error) => log.warn({ err: e.message }, 'score not queued yet')),
+  });
   const adminSessions = adminSessionStore(db);
   const stopSweeping = startSweeping(db, 10 * 60_000, log);
   const app = createApp({
@@ -121,6 +153,10 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     registration,
     validator,
     lessons: new LessonRepository(db),
+    ingest,
+    grading: new LessonGradingCache(db),
+    progress: new ProgressRepository(db),
+    roster: new RosterService(db, lms, config.VT_ROSTER_MAX_AGE_SEC),
     config,
     db,
     redis,
@@ -160,7 +196,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
       const atMost = (p: Promise<unknown>): Promise<unknown> =>
         Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
       await atMost(reconciler.stop());
-      await atMost(Promise.all([events.close(), queue.close()]));
+      await atMost(Promise.all([events.close(), queue.close(), grades.close()]));
       redis.disconnect();
       stopSweeping();
       await lti.close({ silent: true }).catch(() => {});

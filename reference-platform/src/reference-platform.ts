@@ -85,6 +85,8 @@ export const SIM_USERS: readonly SimUser[] = [
   { id: '3', name: 'Ines Instructor', email: 'ines@example.edu', role: 'Instructor' },
   { id: '4', name: 'Leo Learner', email: 'leo@example.edu', role: 'Learner' },
   { id: '5', name: 'Lin Xue', email: 'lin@example.edu', role: 'Learner' },
+  { id: '6', name: 'Mia Müller', email: 'mia@example.edu', role: 'Learner' },
+  { id: '7', name: 'Omar Haddad', email: 'omar@example.edu', role: 'Learner' },
 ];
 export const SIM_COURSES = [
   { id: '101', label: 'SAFE-101', title: 'Warehouse safety' },
@@ -96,6 +98,10 @@ export class ReferencePlatform {
   readonly activities = new Map<string, Activity>();
   readonly lineItems = new Map<string, LineItem>();
   readonly scores: ReceivedScore[] = [];
+  /** While set, the score endpoint answers this status (an LMS having a bad hour) and records nothing. */
+  scoreOutage: number | undefined;
+  /** Score posts refused by `scoreOutage`. */
+  refusedScores = 0;
   /** Every deep-linking response that verified, with its content items. */
   readonly deepLinkResponses: JWTPayload[] = [];
   /** Deep-linking responses refused, with the reason (for tests). */
@@ -539,6 +545,20 @@ export class ReferencePlatform {
       if (!this.lineItems.has(req.params.id)) return void res.sendStatus(404);
       if (!req.is(SCORE_TYPE))
         return void res.status(415).json({ error: `Content-Type must be ${SCORE_TYPE}` });
+      if (this.scoreOutage) {
+        this.refusedScores++;
+        return void res.status(this.scoreOutage).json({ error: 'simulated outage' });
+      }
+      const b = req.body as Record<string, unknown>;
+      if (
+        typeof b.userId !== 'string' ||
+        typeof b.timestamp !== 'string' ||
+        !b.activityProgress ||
+        !b.gradingProgress
+      )
+        return void res
+          .status(400)
+          .json({ error: 'userId, timestamp, activityProgress and gradingProgress' });
       this.scores.push({ lineItemId: req.params.id, body: req.body as Record<string, unknown> });
       res.sendStatus(200);
     });

@@ -3,6 +3,7 @@ import { t, type Lang } from '../web/i18n.js';
 
 const PAGES = [
   { href: '/admin', label: { en: 'Render nodes', zh: '渲染节点' } },
+  { href: '/admin/progress', label: { en: 'Completion', zh: '完成情况' } },
   { href: '/admin/platforms', label: { en: 'LMS platforms', zh: 'LMS 平台' } },
   { href: '/admin/queues/', label: { en: 'Queues', zh: '队列' } },
 ] as const;

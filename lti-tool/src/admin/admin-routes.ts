@@ -17,7 +17,11 @@ import { adminNav } from './admin-nav.js';
 import { platformsAdmin, type PlatformsAdminDeps } from './platforms-admin.js';
 import type { AdminUsers } from './admin-users.js';
 
+import { progressAdmin } from '../progress/dashboard-routes.js';
+import type { ProgressRepository } from '../progress/progress-repository.js';
+
 export interface AdminRoutesDeps {
+  readonly progress: ProgressRepository;
   readonly db: Db;
   readonly users: AdminUsers;
   readonly queue: RenderQueue;
@@ -168,6 +172,7 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
   });
 
   router.use(platformsAdmin({ ...d.platforms, publicUrl: d.publicUrl }, signedIn));
+  router.use(progressAdmin({ progress: d.progress }, signedIn));
 
   const board = new ExpressAdapter().setBasePath('/admin/queues');
   createBullBoard({

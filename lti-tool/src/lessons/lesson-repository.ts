@@ -44,6 +44,18 @@ export class LessonRepository {
     return rowCount === 1;
   }
 
+  /** The gradebook column's maximum and the share of the lesson a learner must watch to complete it. */
+  async setGrading(
+    tenantId: string,
+    lessonId: string,
+    g: { scoreMaximum: number; completionThreshold: number },
+  ): Promise<void> {
+    await this.db.query(
+      'UPDATE lessons SET score_maximum = $3, completion_threshold = $4 WHERE tenant_id = $1 AND id = $2',
+      [tenantId, lessonId, g.scoreMaximum, g.completionThreshold],
+    );
+  }
+
   private async query(where: string, params: unknown[]): Promise<LessonSummary[]> {
     const { rows } = await this.db.query<{
       id: string;

@@ -13,6 +13,8 @@ import type { LtiSessions } from './lti-sessions.js';
 import { playerPage, studioPage } from './lti-pages.js';
 import { langOf } from '../web/i18n.js';
 
+import type { ProgressRepository } from '../progress/progress-repository.js';
+
 export interface LaunchRoutesDeps {
   readonly lti: LtijsProvider;
   readonly validator: LaunchValidator;
@@ -21,6 +23,7 @@ export interface LaunchRoutesDeps {
   readonly lessons: LessonRepository;
   readonly urls: MediaUrls;
   readonly renders: RenderRepository;
+  readonly progress: ProgressRepository;
   readonly secureCookies: boolean;
 }
 
@@ -127,10 +130,12 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
       role === 'instructor' && lesson!.latest
         ? await d.renders.get(lesson!.latest.id, deployment.tenantId, contextId)
         : undefined;
+    const standing = role === 'learner' ? await d.progress.standing(lesson!.id, token.user) : undefined;
     res.type('html').send(
       playerPage(lang, {
         token: sessionToken,
         role,
+        standing,
         lesson: lesson!,
         media: renderId ? d.urls.playerBase(renderId) : undefined,
         edit: latest && {

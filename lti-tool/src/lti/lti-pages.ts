@@ -112,6 +112,10 @@ export function studioPage(
           <textarea id="text" name="text" rows="2" maxlength="1000"></textarea>
           <label for="scoreMaximum">${t(lang, { en: 'Points in the gradebook', zh: '成绩册分值' })}</label>
           <input id="scoreMaximum" name="scoreMaximum" type="number" min="1" max="1000" value="100" />
+          <label for="completion"
+            >${t(lang, { en: 'Completed when watched (%)', zh: '观看达到多少（%）算完成' })}</label
+          >
+          <input id="completion" name="completion" type="number" min="1" max="100" value="90" />
           <p><button type="submit">${t(lang, { en: 'Publish to course', zh: '发布到课程' })}</button></p>
         </form>
       </section>
@@ -165,6 +169,8 @@ export function playerPage(
     media?: string;
     /** For instructors: the inputs and settings of the latest render, to render again from. */
     edit?: LessonEdit;
+    /** For learners: what they watched so far (their player reports more). */
+    standing?: { coverage: number; completed: boolean; position: number };
   },
 ): string {
   return page(
@@ -175,12 +181,28 @@ export function playerPage(
       ${
         o.media
           ? html`<div class="player">
-              <video id="player" controls playsinline preload="metadata" poster="${o.media}poster.jpg">
-                <source src="${o.media}hls/index.m3u8" type="application/vnd.apple.mpegurl" />
-                <source src="${o.media}lesson.mp4" type="video/mp4" />
-                ${t(lang, { en: 'Your browser cannot play this video.', zh: '您的浏览器无法播放此视频。' })}
-              </video>
-            </div>`
+                <video id="player" controls playsinline preload="metadata" poster="${o.media}poster.jpg">
+                  <source src="${o.media}hls/index.m3u8" type="application/vnd.apple.mpegurl" />
+                  <source src="${o.media}lesson.mp4" type="video/mp4" />
+                  ${t(lang, { en: 'Your browser cannot play this video.', zh: '您的浏览器无法播放此视频。' })}
+                </video>
+              </div>
+              ${
+                o.role === 'learner'
+                  ? html`<p
+                      id="watch-status"
+                      role="status"
+                      aria-live="polite"
+                      data-lesson="${o.lesson.id}"
+                      data-resume="${o.standing?.completed ? 0 : (o.standing?.position ?? 0)}"
+                      data-watched="${t(lang, { en: 'Watched', zh: '已观看' })}"
+                      data-completed="${t(lang, { en: 'Completed', zh: '已完成' })}"
+                    >
+                      ${o.standing ? `${t(lang, { en: 'Watched', zh: '已观看' })} ${Math.floor(o.standing.coverage * 100)} %` : ''}
+                      ${o.standing?.completed ? ` · ${t(lang, { en: 'Completed', zh: '已完成' })}` : ''}
+                    </p>`
+                  : html``
+              }`
           : html`<p role="status">
               ${t(lang, { en: 'This lesson is not ready yet.', zh: '本课程尚未准备好。' })}
             </p>`
@@ -197,6 +219,11 @@ export function playerPage(
                     : html``
                 }
               </p>
+              <form method="post" action="/lti/dashboard">
+                <input type="hidden" name="session" value="${o.token}" />
+                <input type="hidden" name="lesson" value="${o.lesson.id}" />
+                <button type="submit">${t(lang, { en: 'Completion dashboard', zh: '完成情况看板' })}</button>
+              </form>
               ${o.edit ? rerenderForm(lang, o.lesson, o.edit) : html``}
             </section>`
           : html``

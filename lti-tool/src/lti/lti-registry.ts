@@ -34,14 +34,16 @@ export class LtiRegistry {
     name: string;
     via: 'dynamic' | 'manual';
     keysetUrl: string;
+    tokenUrl: string;
     product?: string;
   }): Promise<string> {
     const { rows } = await this.db.query<{ id: string }>(
-      `INSERT INTO lti_platforms (id, issuer, client_id, name, registered_via, product, keyset_url)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (issuer, client_id) DO UPDATE SET name = EXCLUDED.name, keyset_url = EXCLUDED.keyset_url
+      `INSERT INTO lti_platforms (id, issuer, client_id, name, registered_via, product, keyset_url, token_url)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (issuer, client_id) DO UPDATE
+         SET name = EXCLUDED.name, keyset_url = EXCLUDED.keyset_url, token_url = EXCLUDED.token_url
        RETURNING id`,
-      [randomUUID(), p.issuer, p.clientId, p.name, p.via, p.product ?? null, p.keysetUrl],
+      [randomUUID(), p.issuer, p.clientId, p.name, p.via, p.product ?? null, p.keysetUrl, p.tokenUrl],
     );
     return rows[0]!.id;
   }
@@ -61,6 +63,16 @@ export class LtiRegistry {
 
   async platform(id: string): Promise<LtiPlatform | undefined> {
     return (await this.query('p.id = $1', [id]))[0];
+  }
+
+  /** Who we are at a platform and where its service tokens come from (AGS, NRPS). */
+  async servicePlatform(id: string): Promise<{ id: string; clientId: string; tokenUrl: string } | undefined> {
+    const { rows } = await this.db.query<{ id: string; client_id: string; token_url: string | null }>(
+      'SELECT id, client_id, token_url FROM lti_platforms WHERE id = $1',
+      [id],
+    );
+    const r = rows[0];
+    return r?.token_url ? { id: r.id, clientId: r.client_id, tokenUrl: r.token_url } : undefined;
   }
 
   async list(): Promise<LtiPlatform[]> {

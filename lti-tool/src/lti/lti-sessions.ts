@@ -28,7 +28,7 @@ export interface LtiSession {
 }
 
 const SESSION_PREFIX = 'vt_lti_';
-const digest = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const digest = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /** Launch sessions in PostgreSQL, found by the sha256 of a token only the launch's pages hold. */
 export class LtiSessions {

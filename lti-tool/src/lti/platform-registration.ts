@@ -67,6 +67,7 @@ export class PlatformRegistration {
       name: p.name,
       via,
       keysetUrl: p.keysetUrl,
+      tokenUrl: p.tokenUrl,
       product,
     });
     for (const d of p.deploymentIds) await this.registry.addDeployment(platformId, d);

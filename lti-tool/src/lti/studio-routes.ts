@@ -33,6 +33,8 @@ const PublishSchema = z.object({
   title: z.string().trim().min(1).max(200),
   text: z.string().max(1000).default(''),
   scoreMaximum: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Percent of the lesson a learner must watch to complete it. */
+  completion: z.coerce.number().int().min(1).max(100).default(90),
 });
 
 const PublishVersionSchema = z.object({
@@ -123,6 +125,10 @@ export function studioRoutes(d: StudioRoutesDeps): Router {
       if (!lessonId || !renderId) return void notPublishable(req, res);
       if (!(await d.lessons.publish(session.tenantId, session.contextId, lessonId, renderId, b.title)))
         return void notPublishable(req, res);
+      await d.lessons.setGrading(session.tenantId, lessonId, {
+        scoreMaximum: b.scoreMaximum,
+        completionThreshold: b.completion / 100,
+      });
 
       const item: ResourceLinkItem = {
         type: 'ltiResourceLink',

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { DeliveryError, isPermanentStatus } from '../lms-adapter.js';
+
+/** A platform as the services see it: who we are there and where its tokens come from. */
+export interface ServicePlatform {
+  readonly id: string;
+  readonly clientId: string;
+  readonly tokenUrl: string;
+}
+
+/** Signs a client assertion with the tool's current key (the key the platform knows from our JWKS). */
+export type AssertionSigner = (
+  claims: Record<string, unknown>,
+  o: { issuer: string; subject: string; audience: string; expiresInSec: number },
+) => Promise<string>;
+
+/** A token is used until this long before it expires, so none expires in flight. */
+const EARLY_SEC = 60;
+
+/**
+ * OAuth2 client-credentials tokens for LTI Advantage services (LTI Security Framework §4.1): a JWT
+ * client assertion signed with our key is exchanged at the platform's token endpoint. Tokens are
+ * cached per platform and scope set until shortly before they expire; `forget` drops one the
+ * platform no longer accepts (401), and concurrent callers share one request.
+ */
+export class ServiceTokens {
+  private readonly cache = new Map<string, Promise<{ token: string; expiresAt: number }>>();
+
+  constructor(
+    private readonly sign: AssertionSigner,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async get(platform: ServicePlatform, scopes: readonly string[]): Promise<string> {
+    const key = cacheKey(platform, scopes);
+    const cached = this.cache.get(key);
+    if (cached) {
+      const t = await cached.catch(() => undefined);
+      if (t && t.expiresAt > Date.now()) return t.token;
+      if (this.cache.get(key) === cached) this.cache.delete(key);
+    }
+    const fresh = this.request(platform, scopes);
+    this.cache.set(key, fresh);
+    fresh.catch(() => this.cache.get(key) === fresh && this.cache.delete(key));
+    return (await fresh).token;
+  }
+
+  forget(platform: ServicePlatform, scopes: readonly string[]): void {
+    this.cache.delete(cacheKey(platform, scopes));
+  }
+
+  private async request(
+    platform: ServicePlatform,
+    scopes: readonly string[],
+  ): Promise<{ token: string; expiresAt: number }> {
+    const assertion = await this.sign(
+      { jti: randomBytes(16).toString('hex') },
+      {
+        issuer: platform.clientId,
+        subject: platform.clientId,
+        audience: platform.tokenUrl,
+        expiresInSec: 300,
+      },
+    );
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+      scope: [...scopes].sort().join(' '),
+    });
+    let res: Response;
+    try {
+      res = await fetch(platform.tokenUrl, {
+        method: 'POST',
+        body,
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      throw new DeliveryError(`token endpoint unreachable: ${(e as Error).message}`, false);
+    }
+    const json = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number };
+    if (!res.ok || !json.access_token)
+      throw new DeliveryError(
+        `token endpoint answered ${res.status}: ${JSON.stringify(json).slice(0, 200)}`,
+        isPermanentStatus(res.status),
+        res.status,
+      );
+    const lifetime = Math.max(EARLY_SEC, Number(json.expires_in ?? 3600));
+    return { token: json.access_token, expiresAt: Date.now() + (lifetime - EARLY_SEC) * 1000 };
+  }
+}
+
+const cacheKey = (p: ServicePlatform, scopes: readonly string[]): string =>
+  `${p.id} ${[...scopes].sort().join(' ')}`;

@@ -1,0 +1,81 @@
+import type { Score, ScoreTarget } from '../../../adapters/lms-adapter.js';
+import type { Db } from '../db/database.js';
+import type { GradeKey } from '../progress/progress-ingest.js';
+
+/** A score taken for delivery: the newest version at the time it was claimed. */
+export interface ClaimedGrade extends GradeKey {
+  readonly version: number;
+  readonly platformId: string;
+  readonly score: Score;
+  readonly target: ScoreTarget;
+}
+
+/**
+ * The outbox's delivery side. A delivery claims a learner's row under a lease (so two workers never
+ * post the same learner's score at once), posts the newest version, and marks that version
+ * delivered; if a newer one arrived meanwhile the row stays pending and is delivered next.
+ */
+export class GradeOutbox {
+  constructor(
+    private readonly db: Db,
+    private readonly leaseSec = 60,
+  ) {}
+
+  async claim(key: GradeKey): Promise<ClaimedGrade | undefined> {
+    const { rows } = await this.db.query<{
+      version: number;
+      platform_id: string;
+      score: Score;
+      target: ScoreTarget;
+    }>(
+      `UPDATE grade_outbox SET lease_until = now() + make_interval(secs => $3), attempts = attempts + 1
+       WHERE lesson_id = $1 AND user_id = $2 AND status = 'pending'
+         AND (lease_until IS NULL OR lease_until < now())
+       RETURNING version, platform_id, score, target`,
+      [key.lessonId, key.userId, this.leaseSec],
+    );
+    const r = rows[0];
+    return r && { ...key, version: r.version, platformId: r.platform_id, score: r.score, target: r.target };
+  }
+
+  /** Marks `version` delivered; true when a newer version is waiting. */
+  async delivered(g: ClaimedGrade): Promise<boolean> {
+    const { rows } = await this.db.query<{ status: string }>(
+      `UPDATE grade_outbox SET delivered_version = $3, delivered_at = now(), lease_until = NULL,
+         last_error = NULL, status = CASE WHEN version = $3 THEN 'delivered' ELSE 'pending' END
+       WHERE lesson_id = $1 AND user_id = $2 RETURNING status`,
+      [g.lessonId, g.userId, g.version],
+    );
+    return rows[0]?.status === 'pending';
+  }
+
+  /** The LMS refused `version` for good: kept with the reason, unless a newer one may fare better. */
+  async refused(g: ClaimedGrade, reason: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ status: string }>(
+      `UPDATE grade_outbox SET last_error = $4, lease_until = NULL,
+         status = CASE WHEN version = $3 THEN 'failed' ELSE 'pending' END
+       WHERE lesson_id = $1 AND user_id = $2 RETURNING status`,
+      [g.lessonId, g.userId, g.version, reason.slice(0, 500)],
+    );
+    return rows[0]?.status === 'pending';
+  }
+
+  /** Not delivered this time (LMS down, 5xx, timeout): released for the next attempt. */
+  async postponed(g: ClaimedGrade, reason: string): Promise<void> {
+    await this.db.query(
+      `UPDATE grade_outbox SET last_error = $3, lease_until = NULL WHERE lesson_id = $1 AND user_id = $2`,
+      [g.lessonId, g.userId, reason.slice(0, 500)],
+    );
+  }
+
+  /** Pending scores nobody holds: the relay puts them (back) on the queue. */
+  async unclaimed(limit = 1000): Promise<GradeKey[]> {
+    const { rows } = await this.db.query<{ lesson_id: string; user_id: string }>(
+      `SELECT lesson_id, user_id FROM grade_outbox
+       WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now())
+       ORDER BY updated_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ lessonId: r.lesson_id, userId: r.user_id }));
+  }
+}

@@ -1,0 +1,74 @@
+/** Seconds of a lesson a learner played, from `start` to `end`. */
+export type Interval = readonly [start: number, end: number];
+
+/**
+ * The union of watched intervals, sorted and merged, clipped to the lesson. Union is what makes
+ * progress trustworthy: rewatching a part adds nothing, duplicate or out-of-order heartbeats change
+ * nothing, and a seek leaves a gap that nobody is credited for.
+ */
+export function mergeIntervals(intervals: Iterable<Interval>, durationSec: number): Interval[] {
+  const clipped: Interval[] = [];
+  for (const [s, e] of intervals) {
+    if (!Number.isFinite(s) || !Number.isFinite(e)) continue;
+    const start = Math.max(0, s);
+    const end = Math.min(durationSec, e);
+    if (end > start) clipped.push([start, end]);
+  }
+  clipped.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [s, e] of clipped) {
+    const last = merged[merged.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  return merged;
+}
+
+/** Seconds covered by merged intervals. */
+export const coveredSec = (merged: readonly Interval[]): number =>
+  merged.reduce((sum, [s, e]) => sum + (e - s), 0);
+
+/** Coverage of the lesson, 0–1. A lesson of unknown length (no finished render) has none. */
+export const coverageOf = (merged: readonly Interval[], durationSec: number): number =>
+  durationSec > 0 ? Math.min(1, coveredSec(merged) / durationSec) : 0;
+
+/**
+ * Keeps the newly watched seconds to what the wall clock allows (playback at most `maxRate` times
+ * real time, plus a little slack), so a forged heartbeat cannot claim a whole lesson at once. Returns
+ * `next` when it is plausible, else `previous` with as much of the new ground as is allowed, earliest
+ * first.
+ */
+export function creditable(
+  previous: readonly Interval[],
+  next: readonly Interval[],
+  allowedSec: number,
+): Interval[] {
+  const gained = coveredSec(next) - coveredSec(previous);
+  if (gained <= allowedSec) return [...next];
+  // Walk the new ground in order and stop when the allowance is spent.
+  let budget = Math.max(0, allowedSec);
+  const fresh = subtract(next, previous);
+  const granted: Interval[] = [...previous];
+  for (const [s, e] of fresh) {
+    if (budget <= 0) break;
+    const take = Math.min(e - s, budget);
+    granted.push([s, s + take]);
+    budget -= take;
+  }
+  return mergeIntervals(granted, Infinity);
+}
+
+/** Parts of merged `a` not in merged `b`. */
+function subtract(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const out: Interval[] = [];
+  for (const [s0, e0] of a) {
+    let s = s0;
+    for (const [bs, be] of b) {
+      if (be <= s || bs >= e0) continue;
+      if (bs > s) out.push([s, bs]);
+      s = Math.max(s, be);
+    }
+    if (s < e0) out.push([s, e0]);
+  }
+  return out;
+}

@@ -1,0 +1,238 @@
+import type { PoolClient } from 'pg';
+import type { Score, ScoreTarget } from '../../../adapters/lms-adapter.js';
+import { inTransaction, type Db } from '../db/database.js';
+import type { LtiSession } from '../lti/lti-sessions.js';
+import { coverageOf, coveredSec, creditable, mergeIntervals, type Interval } from './coverage.js';
+import { scoreFor } from './grade-policy.js';
+import type { Heartbeat, WatchStanding } from './heartbeat.js';
+import type { LessonGrading } from './lesson-grading.js';
+
+/** A heartbeat with who sent it (from its launch session) and the lesson's rule. */
+export interface SessionHeartbeat {
+  readonly sessionSha: string;
+  readonly session: LtiSession;
+  readonly lesson: LessonGrading;
+  readonly heartbeat: Heartbeat;
+}
+
+/** A learner and lesson whose score is waiting in the outbox. */
+export interface GradeKey {
+  readonly lessonId: string;
+  readonly userId: string;
+}
+
+export interface IngestOptions {
+  /** How long a heartbeat waits for others to share its transaction. */
+  readonly flushMs: number;
+  readonly maxBatch: number;
+  /** Told after commit which scores were put in the outbox, to deliver them now. */
+  readonly onScored: (keys: GradeKey[]) => void;
+}
+
+/** Playback counts at most this many times real time (plus slack): no lesson is "watched" at once. */
+const MAX_RATE = 2;
+const SLACK_SEC = 10;
+
+interface Waiting {
+  readonly hb: SessionHeartbeat;
+  readonly resolve: (s: WatchStanding) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface ProgressRow {
+  lesson_id: string;
+  user_id: string;
+  intervals: Interval[];
+  coverage: number;
+  position_sec: number;
+  completed: boolean;
+  scored_percent: number;
+  elapsed_sec: number;
+}
+
+/**
+ * Takes heartbeats into PostgreSQL by group commit: those arriving within `flushMs` share one
+ * transaction of a handful of statements, whatever their number, which is what lets one instance
+ * take thousands a second. In that transaction: heartbeats already seen (session, seq) are dropped,
+ * the learner's intervals are merged into coverage under a row lock (so instances never overwrite
+ * each other), completion is decided, and a score, if one is due, is written to the outbox. A
+ * heartbeat is answered only once its transaction committed.
+ */
+export class ProgressIngest {
+  private waiting: Waiting[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly o: IngestOptions,
+  ) {}
+
+  submit(hb: SessionHeartbeat): Promise<WatchStanding> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ hb, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.timer) return;
+    const now = this.waiting.length >= this.o.maxBatch;
+    this.timer = setTimeout(() => void this.flush(), now ? 0 : this.o.flushMs);
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = undefined;
+    this.flushing = true;
+    const batch = this.waiting.splice(0, this.o.maxBatch);
+    try {
+      const { standings, scored } = await inTransaction(this.db, (c) => this.write(c, batch));
+      batch.forEach((w, i) => w.resolve(standings[i]!));
+      if (scored.length) this.o.onScored(scored);
+    } catch (e) {
+      for (const w of batch) w.reject(e as Error);
+    } finally {
+      this.flushing = false;
+      if (this.waiting.length) this.schedule();
+    }
+  }
+
+  private async write(
+    c: PoolClient,
+    batch: readonly Waiting[],
+  ): Promise<{ standings: WatchStanding[]; scored: GradeKey[] }> {
+    const fresh = await c.query<{ session_sha256: string; seq: number }>(
+      `INSERT INTO watch_heartbeats (session_sha256, seq)
+       SELECT * FROM unnest($1::text[], $2::int[]) ON CONFLICT DO NOTHING
+       RETURNING session_sha256, seq`,
+      [batch.map((w) => w.hb.sessionSha), batch.map((w) => w.hb.heartbeat.seq)],
+    );
+    const isFresh = new Set(fresh.rows.map((r) => `${r.session_sha256} ${r.seq}`));
+
+    // One learner-and-lesson per key, in key order (rows are locked in one order: no deadlocks).
+    const byKey = new Map<string, Waiting[]>();
+    for (const w of batch) {
+      const k = `${w.hb.lesson.lessonId}\n${w.hb.session.userId}`;
+      byKey.set(k, [...(byKey.get(k) ?? []), w]);
+    }
+    const keys = [...byKey.keys()].sort();
+    const firsts = keys.map((k) => byKey.get(k)![0]!.hb);
+    await c.query(
+      `INSERT INTO watch_progress (lesson_id, user_id, tenant_id, context_id, platform_id, user_name,
+         intervals, duration_sec, coverage)
+       SELECT x.lesson_id, x.user_id, x.tenant_id, x.context_id, x.platform_id, x.user_name, '[]', x.duration, 0
+       FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, tenant_id text,
+         context_id text, platform_id text, user_name text, duration real)
+       ON CONFLICT DO NOTHING`,
+      [
+        JSON.stringify(
+          firsts.map((h) => ({
+            lesson_id: h.lesson.lessonId,
+            user_id: h.session.userId,
+            tenant_id: h.session.tenantId,
+            context_id: h.session.contextId,
+            platform_id: h.session.platformId,
+            user_name: h.session.userName ?? null,
+            duration: h.lesson.durationSec,
+          })),
+        ),
+      ],
+    );
+    const { rows } = await c.query<ProgressRow>(
+      `SELECT lesson_id, user_id, intervals, coverage, position_sec, completed_at IS NOT NULL AS completed,
+              scored_percent, extract(epoch FROM now() - started_at)::float AS elapsed_sec
+       FROM watch_progress
+       WHERE (lesson_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+       ORDER BY lesson_id, user_id
+       FOR UPDATE`,
+      [firsts.map((h) => h.lesson.lessonId), firsts.map((h) => h.session.userId)],
+    );
+    const rowOf = new Map(rows.map((r) => [`${r.lesson_id}\n${r.user_id}`, r]));
+
+    const now = new Date();
+    const updates: Record<string, unknown>[] = [];
+    const outbox: Record<string, unknown>[] = [];
+    const standingOf = new Map<Waiting, WatchStanding>();
+    for (const k of keys) {
+      const group = byKey.get(k)!;
+      const { lesson, session } = group[0]!.hb;
+      const row = rowOf.get(k)!;
+      const duration = lesson.durationSec;
+      const previous = mergeIntervals(row.intervals, duration);
+      const played = group
+        .filter((w) => isFresh.has(`${w.hb.sessionSha} ${w.hb.heartbeat.seq}`))
+        .flatMap((w) => w.hb.heartbeat.intervals);
+      const allowed = MAX_RATE * row.elapsed_sec + SLACK_SEC - coveredSec(previous);
+      const merged = creditable(previous, mergeIntervals([...previous, ...played], duration), allowed);
+      const coverage = coverageOf(merged, duration);
+      const completed = row.completed || (duration > 0 && coverage >= lesson.completionThreshold);
+      const latest = group.reduce((a, b) => (b.hb.heartbeat.seq >= a.hb.heartbeat.seq ? b : a));
+      const position = Math.min(latest.hb.heartbeat.position, duration || Infinity);
+      const score = session.launch.ags
+        ? scoreFor(
+            { coverage: row.coverage, completed: row.completed, scoredPercent: row.scored_percent },
+            { coverage, completed, scoredPercent: row.scored_percent },
+            session.userId,
+            lesson.scoreMaximum,
+            now,
+          )
+        : undefined;
+      updates.push({
+        lesson_id: lesson.lessonId,
+        user_id: session.userId,
+        intervals: merged,
+        coverage,
+        position,
+        duration,
+        completed,
+        scored_percent: score ? Math.floor(coverage * 100) : row.scored_percent,
+      });
+      if (score)
+        outbox.push({
+          lesson_id: lesson.lessonId,
+          user_id: session.userId,
+          tenant_id: session.tenantId,
+          platform_id: session.platformId,
+          score: score satisfies Score,
+          target: targetOf(session, lesson) satisfies ScoreTarget,
+        });
+      for (const w of group) standingOf.set(w, { coverage, completed, position });
+    }
+    await c.query(
+      `UPDATE watch_progress w SET intervals = x.intervals, coverage = x.coverage, position_sec = x.position,
+         duration_sec = x.duration, last_watched_at = now(), scored_percent = x.scored_percent,
+         completed_at = CASE WHEN x.completed THEN COALESCE(w.completed_at, now()) END
+       FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, intervals jsonb, coverage real,
+         position real, duration real, completed boolean, scored_percent int)
+       WHERE w.lesson_id = x.lesson_id AND w.user_id = x.user_id`,
+      [JSON.stringify(updates)],
+    );
+    if (outbox.length)
+      await c.query(
+        `INSERT INTO grade_outbox (lesson_id, user_id, tenant_id, platform_id, score, target, status)
+         SELECT x.lesson_id, x.user_id, x.tenant_id, x.platform_id, x.score, x.target, 'pending'
+         FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, tenant_id text,
+           platform_id text, score jsonb, target jsonb)
+         ON CONFLICT (lesson_id, user_id) DO UPDATE SET version = grade_outbox.version + 1,
+           score = EXCLUDED.score, target = EXCLUDED.target, status = 'pending', updated_at = now()`,
+        [JSON.stringify(outbox)],
+      );
+    return {
+      standings: batch.map((w) => standingOf.get(w)!),
+      scored: outbox.map((o) => ({ lessonId: o.lesson_id as string, userId: o.user_id as string })),
+    };
+  }
+}
+
+/** The gradebook column of the launch's resource link (AGS endpoint claim). */
+function targetOf(session: LtiSession, lesson: LessonGrading): ScoreTarget {
+  const ags = session.launch.ags as { lineitem?: string; lineitems?: string; scope?: string[] };
+  return {
+    platformId: session.platformId,
+    lineitem: ags.lineitem,
+    lineitems: ags.lineitems,
+    resourceLinkId: session.resourceLinkId,
+    label: lesson.title,
+    scopes: ags.scope ?? [],
+  };
+}

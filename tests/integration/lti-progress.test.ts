@@ -1,0 +1,424 @@
+import { decodeProtectedHeader } from 'jose';
+import pg from 'pg';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { ToolConfig } from '../../lti-tool/src/config.js';
+import type { RunningTool } from '../../lti-tool/src/server.js';
+import { ReferencePlatform, type ToolRegistration } from '../../reference-platform/src/reference-platform.js';
+import {
+  ApiClient,
+  createTestDatabase,
+  startNode,
+  startTestTool,
+  stopNode,
+  toolConfig,
+} from '../helpers/farm.js';
+import { launch, registerManually } from '../helpers/lti.js';
+import { PORTRAIT } from '../helpers/paths.js';
+import { makeSpeech } from '../helpers/speech.js';
+import { GRADE_QUEUE } from '../../lti-tool/src/grades/grade-delivery.js';
+
+/**
+ * Learner progress to the gradebook with the REFERENCE PLATFORM SIMULATOR as the AGS and NRPS peer,
+ * real PostgreSQL and Redis: heartbeats, who may send them, scores through the outbox (an LMS
+ * answering 500, a tool restarted with its queue lost), line items made where the platform had
+ * none, and the instructor's dashboard with the roster.
+ */
+let db: { url: string; drop(): Promise<void> };
+let config: ToolConfig;
+let tool: RunningTool;
+let platform: ReferencePlatform;
+let reg: ToolRegistration;
+let lessonId: string;
+let activityId: string;
+let duration: number;
+let sql: pg.Client;
+
+const intent = (user: string, kind: 'deeplink' | 'resource', activity?: string, context = '101') => ({
+  clientId: reg.clientId,
+  userId: user,
+  kind,
+  contextId: context,
+  resourceLinkId: activity,
+});
+
+interface Standing {
+  coverage: number;
+  completed: boolean;
+}
+const standing = async (res: Promise<Response>): Promise<Standing> => (await (await res).json()) as Standing;
+
+const heartbeat = (body: Record<string, unknown>, type = 'application/json'): Promise<Response> =>
+  fetch(`${tool.url}/lti/progress`, {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: JSON.stringify(body),
+  });
+
+const learnerSession = async (user: string): Promise<string> => {
+  const l = await launch(tool, platform, intent(user, 'resource', activityId));
+  expect(l.status).toBe(200);
+  return l.session!;
+};
+
+const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+/**
+ * Heartbeats here come faster than anyone watches; the tool credits at most twice real time since a
+ * learner started. Starting the learner's clock ten minutes ago lets a test report a whole lesson.
+ */
+const startedLongAgo = (user: string): Promise<unknown> =>
+  sql.query(`UPDATE watch_progress SET started_at = now() - interval '10 minutes' WHERE user_id = $1`, [
+    user,
+  ]);
+
+const scoresOf = (user: string) => platform.scores.filter((s) => s.body.userId === user).map((s) => s.body);
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  config = await toolConfig({
+    VT_DATABASE_URL: db.url,
+    VT_GRADE_BACKOFF_MS: '100',
+    VT_GRADE_MAX_BACKOFF_MS: '400',
+    VT_GRADE_RELAY_SEC: '1',
+  });
+  tool = await startTestTool(config);
+  platform = await new ReferencePlatform().start();
+  reg = await registerManually(tool, platform);
+  sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+
+  // A real lesson: rendered by a node, published through deep linking with a line item.
+  const node = await startNode('progress-node', { VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX });
+  try {
+    const l = await launch(tool, platform, intent('3', 'deeplink'));
+    const studio = new ApiClient(tool.url, l.session!);
+    const portrait = await studio.upload('portrait', PORTRAIT);
+    const audio = await studio.upload(
+      'audio',
+      (
+        await makeSpeech([
+          { say: 'Keep the aisles clear at all times.' },
+          { silence: 4 },
+          { say: 'Pallets stay behind the yellow line.' },
+          { silence: 3 },
+        ])
+      ).path,
+    );
+    const submitted = await studio.submit({
+      title: 'Clear aisles',
+      portrait: portrait.sha256,
+      audio: audio.sha256,
+      size: '384*256',
+    });
+    const done = await studio.waitFor(submitted.id, ['done', 'failed']);
+    expect(done.state).toBe('done');
+    const page = await (
+      await fetch(`${tool.url}/lti/studio/publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          session: l.session!,
+          renderId: done.id,
+          title: 'Clear aisles',
+          scoreMaximum: '20',
+          completion: '80',
+        }),
+      })
+    ).text();
+    const jwt = /name="JWT" value="([^"]+)"/.exec(page)![1]!;
+    expect(decodeProtectedHeader(jwt).kid).toBeTruthy();
+    await fetch(`${platform.url}/deep-link-return/101`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ JWT: jwt }),
+    });
+    activityId = [...platform.activities.values()].at(-1)!.id;
+    lessonId = done.lessonId;
+  } finally {
+    await stopNode(node);
+  }
+  const { rows } = await sql.query<{ d: number }>(
+    `SELECT (r.result->>'durationSec')::float AS d FROM lessons l JOIN renders r ON r.id = l.published_render_id WHERE l.id = $1`,
+    [lessonId],
+  );
+  duration = rows[0]!.d;
+  expect(duration).toBeGreaterThan(1);
+});
+
+afterAll(async () => {
+  await sql?.end();
+  await platform?.close();
+  await tool?.close();
+  await db?.drop();
+});
+
+describe('heartbeats: who may report watching', () => {
+  it('refuses a malformed body, an unknown session, an instructor, and another lesson', async () => {
+    const session = await learnerSession('4');
+    const ok = { session, lessonId, seq: 1, position: 0, intervals: [], event: 'tick' };
+    expect((await heartbeat({ ...ok, intervals: 'all' })).status).toBe(400);
+    expect((await heartbeat({ ...ok, session: 'vt_lti_forged' })).status).toBe(401);
+    const instructor = await launch(tool, platform, intent('3', 'resource', activityId));
+    expect((await heartbeat({ ...ok, session: instructor.session })).status).toBe(403);
+    expect((await heartbeat({ ...ok, lessonId: '00000000-0000-4000-8000-000000000000' })).status).toBe(403);
+  });
+
+  it('cannot report for another learner: the session alone says who watched', async () => {
+    const session = await learnerSession('4');
+    const res = await heartbeat({
+      session,
+      lessonId,
+      seq: 1,
+      position: 1,
+      intervals: [[0, 1]],
+      event: 'tick',
+      userId: '5',
+    });
+    expect(res.status).toBe(200);
+    const { rows } = await sql.query('SELECT user_id FROM watch_progress WHERE lesson_id = $1', [lessonId]);
+    expect(rows.map((r) => r.user_id)).toEqual(['4']);
+  });
+
+  it("a learner of another tenant cannot report on this tenant's lesson", async () => {
+    // Course 102 through a second deployment of the same platform: another tenant.
+    const other = await registerManually(tool, platform);
+    const l = await launch(tool, platform, {
+      clientId: other.clientId,
+      userId: '5',
+      kind: 'resource',
+      contextId: '101',
+      resourceLinkId: activityId,
+    });
+    // The activity's lesson is not in that tenant: no launch, so no session to report with.
+    expect(l.status).not.toBe(200);
+    expect(l.session).toBeUndefined();
+  });
+});
+
+describe('coverage and scores through the outbox', () => {
+  it('merges duplicates and rewatching, and sends Started, then Completed + FullyGraded with the right score', async () => {
+    const session = await learnerSession('5');
+    const half = duration / 2;
+    const first = await standing(
+      heartbeat({ session, lessonId, seq: 1, position: 1, intervals: [[0, 1]], event: 'tick' }),
+    );
+    expect(first.coverage).toBeCloseTo(1 / duration, 3);
+    await startedLongAgo('5');
+    // The same heartbeat again, and a rewatch of the same second: nothing more.
+    await heartbeat({ session, lessonId, seq: 1, position: 1, intervals: [[0, 1]], event: 'tick' });
+    const again = await standing(
+      heartbeat({ session, lessonId, seq: 2, position: 1, intervals: [[0, 1]], event: 'seeked' }),
+    );
+    expect(again.coverage).toBeCloseTo(1 / duration, 3);
+    // Out of order: seq 4 before seq 3.
+    await heartbeat({
+      session,
+      lessonId,
+      seq: 4,
+      position: duration,
+      intervals: [[half, duration]],
+      event: 'ended',
+    });
+    const done = await standing(
+      heartbeat({ session, lessonId, seq: 3, position: half, intervals: [[1, half]], event: 'tick' }),
+    );
+    expect(done).toMatchObject({ coverage: 1, completed: true });
+
+    await until('the completed score', () => scoresOf('5').some((s) => s.activityProgress === 'Completed'));
+    const scores = scoresOf('5');
+    expect(scores[0]).toMatchObject({ activityProgress: 'Started', gradingProgress: 'Pending' });
+    expect(scores.at(-1)).toMatchObject({
+      userId: '5',
+      scoreGiven: 20,
+      scoreMaximum: 20,
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+    });
+    expect(Date.parse(String(scores.at(-1)!.timestamp))).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('skipping to the end is not watching', async () => {
+    const session = await learnerSession('6');
+    // One second played, then a seek to the end and the last second played.
+    const r = await standing(
+      heartbeat({
+        session,
+        lessonId,
+        seq: 1,
+        position: duration,
+        intervals: [
+          [0, 1],
+          [duration - 1, duration],
+        ],
+        event: 'ended',
+      }),
+    );
+    expect(r.completed).toBe(false);
+    expect(r.coverage).toBeCloseTo(2 / duration, 3);
+    // A forged claim of the whole lesson at once is held to what the clock allows.
+    const forged = await standing(
+      heartbeat(
+        { session, lessonId, seq: 2, position: 0, intervals: [[0, 3600]], event: 'tick' },
+        'text/plain',
+      ),
+    );
+    expect(forged.coverage * duration).toBeLessThanOrEqual(2 + 10 + 2 * 5);
+  });
+
+  it('while the LMS answers 500 scores wait; after it recovers the latest arrives exactly once', async () => {
+    platform.scoreOutage = 500;
+    const session = await learnerSession('7');
+    const before = platform.refusedScores;
+    await heartbeat({ session, lessonId, seq: 1, position: 0.5, intervals: [[0, 0.5]], event: 'tick' });
+    await startedLongAgo('7');
+    await until('refused attempts', () => platform.refusedScores >= before + 2);
+    // More watching while it is down: newer versions supersede the undelivered one.
+    await heartbeat({
+      session,
+      lessonId,
+      seq: 2,
+      position: duration,
+      intervals: [[0.5, duration]],
+      event: 'ended',
+    });
+    await until('more refused attempts', () => platform.refusedScores >= before + 4);
+    const { rows } = await sql.query(
+      `SELECT status, version, last_error FROM grade_outbox WHERE user_id = '7'`,
+    );
+    expect(rows[0]).toMatchObject({ status: 'pending' });
+    expect(rows[0].version).toBeGreaterThanOrEqual(2);
+    expect(rows[0].last_error).toMatch(/500/);
+    expect(scoresOf('7')).toEqual([]);
+
+    platform.scoreOutage = undefined;
+    await until('delivery after recovery', () => scoresOf('7').length > 0);
+    await new Promise((r) => setTimeout(r, 1500)); // time for a second delivery, if there were one
+    expect(scoresOf('7')).toHaveLength(1);
+    expect(scoresOf('7')[0]).toMatchObject({
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+      scoreGiven: 20,
+    });
+    const after = await sql.query(
+      `SELECT status, delivered_version, version FROM grade_outbox WHERE user_id = '7'`,
+    );
+    expect(after.rows[0].status).toBe('delivered');
+    expect(after.rows[0].delivered_version).toBe(after.rows[0].version);
+  });
+
+  it('a tool restarted mid-way, with its queue lost, still delivers the pending score once', async () => {
+    platform.scoreOutage = 503;
+    const session = await learnerSession('4');
+    const before = platform.refusedScores;
+    await startedLongAgo('4');
+    await heartbeat({
+      session,
+      lessonId,
+      seq: 2,
+      position: duration,
+      intervals: [[0, duration]],
+      event: 'ended',
+    });
+    await until('a refused attempt', () => platform.refusedScores > before);
+    await tool.close();
+    // Redis lost the delivery job (a flushed or replaced Redis): only the outbox in PostgreSQL remains.
+    const redis = new Redis(config.VT_REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue(GRADE_QUEUE, { connection: redis, prefix: config.VT_QUEUE_PREFIX });
+    await queue.obliterate({ force: true });
+    await queue.close();
+    redis.disconnect();
+    platform.scoreOutage = undefined;
+    const delivered = scoresOf('4').length;
+    tool = await startTestTool(config);
+    await until('the relayed score', () => scoresOf('4').length > delivered);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(scoresOf('4')).toHaveLength(delivered + 1);
+    expect(scoresOf('4').at(-1)).toMatchObject({
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+    });
+  });
+
+  it('keeps a 4xx refusal with its reason for the admin, and makes a line item where the platform had none', async () => {
+    // A platform that lost the activity's line item: we find none for the link and create one.
+    const activity = platform.activities.get(activityId)!;
+    const lost = activity.lineItemId!;
+    platform.lineItems.delete(lost);
+    platform.activities.set(activityId, { ...activity, lineItemId: undefined });
+    const session = await learnerSession('6');
+    await startedLongAgo('6');
+    await heartbeat({
+      session,
+      lessonId,
+      seq: 3,
+      position: duration,
+      intervals: [[0, duration]],
+      event: 'ended',
+    });
+    await until('a score on a new line item', () =>
+      platform.scores.some((x) => x.body.userId === '6' && x.lineItemId !== lost),
+    );
+    const made = [...platform.lineItems.values()].find((l) => l.resourceLinkId === activityId)!;
+    expect(made).toMatchObject({ scoreMaximum: 20, label: 'Clear aisles' });
+    expect(platform.scores.at(-1)!.lineItemId).toBe(made.id);
+
+    // The line item is deleted on the platform: the score gets 404, which is kept, not retried.
+    platform.lineItems.delete(made.id);
+    await sql.query(`UPDATE watch_progress SET scored_percent = -1 WHERE user_id = '5'`);
+    const five = await learnerSession('5');
+    await heartbeat({ session: five, lessonId, seq: 9, position: 1, intervals: [[0, 1]], event: 'tick' });
+    await until('the refusal kept', async () => {
+      const { rows } = await sql.query(`SELECT status, last_error FROM grade_outbox WHERE user_id = '5'`);
+      return rows[0]?.status === 'failed';
+    });
+    const { rows } = await sql.query(`SELECT last_error FROM grade_outbox WHERE user_id = '5'`);
+    expect(rows[0].last_error).toMatch(/404/);
+  });
+});
+
+describe('the completion dashboard', () => {
+  const dashboard = (fields: Record<string, string>): Promise<Response> =>
+    fetch(`${tool.url}/lti/dashboard`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields),
+    });
+
+  it('shows an instructor the course: learners, coverage, completion, gradebook state and the roster', async () => {
+    const l = await launch(tool, platform, intent('3', 'resource', activityId));
+    expect(l.html).toContain('action="/lti/dashboard"');
+    const page = await (await dashboard({ session: l.session! })).text();
+    expect(page).toMatch(/<tr data-user="7" data-state="completed" data-sync="delivered">/);
+    expect(page).toMatch(/<tr data-user="5" data-state="completed" data-sync="failed">[\s\S]*?404/);
+    expect(page).toContain('id="completion-chart"');
+    // Everyone in the roster (NRPS) is listed, with their names.
+    for (const name of ['Leo Learner', 'Lin Xue', 'Mia Müller', 'Omar Haddad']) expect(page).toContain(name);
+    expect(page).not.toContain('Ines Instructor');
+
+    const failed = await (await dashboard({ session: l.session!, sync: 'failed' })).text();
+    expect(failed.match(/<tr data-user=/g)).toHaveLength(1);
+    const csv = await dashboard({ session: l.session!, format: 'csv' });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(csv.headers.get('content-disposition')).toMatch(
+      /attachment; filename="?completion-\d{4}-\d{2}-\d{2}\.csv"?/,
+    );
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toContain('lesson_id,lesson,course,user_id,name,coverage_percent,state');
+    expect(lines.find((x) => x.includes(',7,Omar Haddad,'))).toMatch(/,100,completed,/);
+  });
+
+  it('is not for learners, nor without a session', async () => {
+    const learner = await learnerSession('4');
+    const res = await dashboard({ session: learner });
+    expect(res.status).toBe(403);
+    expect(await res.text()).not.toContain('data-user=');
+    expect((await dashboard({ session: 'vt_lti_nope' })).status).toBe(401);
+  });
+});
