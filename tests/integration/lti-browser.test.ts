@@ -92,6 +92,29 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
     // Keyboard: the player is focusable and space toggles playback.
     await learner.locator('#player').focus();
     expect(await learner.locator('#player').evaluate((v) => v.ownerDocument.activeElement === v)).toBe(true);
+
+    // Watching goes to the gradebook: a pause part-way (Started), then the rest to the end (Completed).
+    while ((await player()) < 1 && Date.now() < deadline) await learner.waitForTimeout(100);
+    await learner.keyboard.press('Space');
+    await learner.waitForFunction(() => document.getElementById('watch-status')!.textContent!.includes('%'));
+    expect(await learner.locator('#watch-status').textContent()).toMatch(/Watched \d+ %/);
+    await learner.locator('#player').evaluate((v) => (v as unknown as { play(): Promise<void> }).play());
+    await learner.waitForSelector('body[data-completed="true"]', { timeout: 30_000 });
+    expect(await learner.locator('#watch-status').textContent()).toMatch(/Watched 100 % · Completed/);
+    const sent = (): Record<string, unknown>[] =>
+      platform.scores.filter((x) => x.body.userId === '4').map((x) => x.body);
+    for (let wait = Date.now() + 10_000; !sent().some((x) => x.activityProgress === 'Completed');) {
+      if (Date.now() > wait) throw new Error(`no Completed score: ${JSON.stringify(sent())}`);
+      await learner.waitForTimeout(100);
+    }
+    expect(sent()[0]).toMatchObject({ activityProgress: 'Started', gradingProgress: 'Pending' });
+    expect(sent().at(-1)).toMatchObject({
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+      scoreGiven: 100,
+      scoreMaximum: 100,
+    });
+    expect(platform.scores.at(-1)!.lineItemId).toBe(activity.lineItemId);
     await learner.close();
 
     // The instructor edits it from the activity: a new version, followed live, previewed, published.

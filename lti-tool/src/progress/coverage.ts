@@ -2,6 +2,12 @@
 export type Interval = readonly [start: number, end: number];
 
 /**
+ * Players report time about every 250 ms: a gap shorter than this between two reported stretches is
+ * not a gap, and neither is one that short at the lesson's start or end.
+ */
+export const RESOLUTION_SEC = 0.3;
+
+/**
  * The union of watched intervals, sorted and merged, clipped to the lesson. Union is what makes
  * progress trustworthy: rewatching a part adds nothing, duplicate or out-of-order heartbeats change
  * nothing, and a seek leaves a gap that nobody is credited for.
@@ -10,15 +16,16 @@ export function mergeIntervals(intervals: Iterable<Interval>, durationSec: numbe
   const clipped: Interval[] = [];
   for (const [s, e] of intervals) {
     if (!Number.isFinite(s) || !Number.isFinite(e)) continue;
-    const start = Math.max(0, s);
-    const end = Math.min(durationSec, e);
+    // The media file and the lesson's length may differ by a frame or two at either end.
+    const start = s < RESOLUTION_SEC ? 0 : s;
+    const end = Math.min(durationSec, e > durationSec - RESOLUTION_SEC ? durationSec : e);
     if (end > start) clipped.push([start, end]);
   }
   clipped.sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];
   for (const [s, e] of clipped) {
     const last = merged[merged.length - 1];
-    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    if (last && s < last[1] + RESOLUTION_SEC) last[1] = Math.max(last[1], e);
     else merged.push([s, e]);
   }
   return merged;
