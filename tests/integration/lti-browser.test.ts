@@ -96,7 +96,7 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
     // Watching goes to the gradebook: a pause part-way (Started), then the rest to the end (Completed).
     while ((await player()) < 1 && Date.now() < deadline) await learner.waitForTimeout(100);
     await learner.keyboard.press('Space');
-    await learner.waitForFunction(() => document.getElementById('watch-status')!.textContent!.includes('%'));
+    await learner.locator('#watch-status', { hasText: '%' }).waitFor();
     expect(await learner.locator('#watch-status').textContent()).toMatch(/Watched \d+ %/);
     await learner.locator('#player').evaluate((v) => (v as unknown as { play(): Promise<void> }).play());
     await learner.waitForSelector('body[data-completed="true"]', { timeout: 30_000 });

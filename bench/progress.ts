@@ -1,0 +1,223 @@
+/**
+ * Heartbeat ingestion and grade delivery benchmark (issue: learner progress to the gradebook). The
+ * real tool in a process of its own (`vt-tool start`) on the local PostgreSQL and Redis; the
+ * reference platform simulator (AGS peer) and the simulated learners in this process.
+ *  1. 1,000 learners, each sending a heartbeat every 200 ms (5,000/s offered) for `--seconds`:
+ *     heartbeats/s taken and p50/p99 latency.
+ *  2. 200 learners finishing a lesson: time from the completing heartbeat's answer to the Completed
+ *     score reaching the platform, p50/p95.
+ *   npx tsx bench/progress.ts [--learners 1000] [--every-ms 200] [--seconds 20]
+ * The lessons and launch sessions are seeded in PostgreSQL directly (launching 1,000 learners is
+ * the LTI benchmark's subject, not this one's).
+ */
+import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { REPO_ROOT } from '../render-node/src/config.js';
+import { ReferencePlatform } from '../reference-platform/src/reference-platform.js';
+import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/farm.js';
+import { registerManually } from '../tests/helpers/lti.js';
+import { LtiSessions } from '../lti-tool/src/lti/lti-sessions.js';
+import { tenantIdOf } from '../lti-tool/src/lti/lti-registry.js';
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+const LEARNERS = Number(arg('--learners', '1000'));
+const EVERY_MS = Number(arg('--every-ms', '200'));
+const SECONDS = Number(arg('--seconds', '20'));
+const FINISHERS = 200;
+
+const db = await createTestDatabase();
+const config = await toolConfig({ VT_DATABASE_URL: db.url });
+const platform = await new ReferencePlatform().start();
+const registering = await startTestTool({ ...config, VT_TOOL_PORT: 0 });
+const reg = await registerManually({ ...registering, url: config.VT_PUBLIC_URL }, platform);
+await registering.close();
+
+// Seed: a tenant's course with two published lessons (10 minutes and 10 seconds long).
+const sql = new pg.Pool({ connectionString: db.url });
+const { rows: platforms } = await sql.query<{ id: string }>('SELECT id FROM lti_platforms');
+const platformId = platforms[0]!.id;
+const tenantId = tenantIdOf(platform.issuer, reg.clientId, reg.deploymentId);
+const sha = (c: string): string => c.repeat(64);
+await sql.query(
+  `INSERT INTO assets (tenant_id, sha256, kind, content_type, bytes) VALUES ($1, $2, 'portrait', 'image/png', 1), ($1, $3, 'audio', 'audio/wav', 1)`,
+  [tenantId, sha('a'), sha('b')],
+);
+const lesson = async (title: string, durationSec: number): Promise<string> => {
+  const [lessonId, versionId, renderId] = [randomUUID(), randomUUID(), randomUUID()];
+  await sql.query(`INSERT INTO lessons (id, tenant_id, context_id, title) VALUES ($1, $2, '101', $3)`, [
+    lessonId,
+    tenantId,
+    title,
+  ]);
+  await sql.query(
+    `INSERT INTO lesson_versions (id, lesson_id, tenant_id, portrait_sha256, audio_sha256, engine, settings)
+     VALUES ($1, $2, $3, $4, $5, 'preview', '{}')`,
+    [versionId, lessonId, tenantId, sha('a'), sha('b')],
+  );
+  await sql.query(
+    `INSERT INTO renders (id, tenant_id, lesson_id, version_id, engine, state, result)
+     VALUES ($1, $2, $3, $4, 'preview', 'done', $5)`,
+    [renderId, tenantId, lessonId, versionId, { durationSec }],
+  );
+  await sql.query('UPDATE lessons SET published_render_id = $1 WHERE id = $2', [renderId, lessonId]);
+  return lessonId;
+};
+const longLesson = await lesson('Ten minutes', 600);
+const shortLesson = await lesson('Ten seconds', 10);
+const lineItemId = randomUUID();
+platform.lineItems.set(lineItemId, {
+  id: lineItemId,
+  contextId: '101',
+  label: 'Ten seconds',
+  scoreMaximum: 100,
+});
+const sessions = new LtiSessions(sql);
+const sessionFor = (user: string, lessonId: string): Promise<string> =>
+  sessions.create({
+    tenantId,
+    platformId,
+    deploymentId: reg.deploymentId,
+    contextId: '101',
+    userId: user,
+    role: 'learner',
+    messageType: 'LtiResourceLinkRequest',
+    resourceLinkId: 'bench',
+    lessonId,
+    launch: {
+      issuer: platform.issuer,
+      clientId: reg.clientId,
+      ags: {
+        scope: ['https://purl.imsglobal.org/spec/lti-ags/scope/score'],
+        lineitem: `${platform.url}/ags/101/lineitems/${lineItemId}`,
+      },
+    },
+  });
+
+const child = spawn(process.execPath, ['--import', 'tsx', 'lti-tool/src/cli/vt-tool.ts', 'start'], {
+  cwd: REPO_ROOT,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: {
+    ...process.env,
+    VT_DATABASE_URL: db.url,
+    VT_TOOL_PORT: String(config.VT_TOOL_PORT),
+    VT_PUBLIC_URL: config.VT_PUBLIC_URL,
+    VT_REDIS_URL: config.VT_REDIS_URL,
+    VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX,
+    VT_MEDIA_DIR: config.VT_MEDIA_DIR,
+    VT_LOG_LEVEL: 'warn',
+  },
+});
+for (let ready = false; !ready; await sleep(200))
+  ready = await fetch(`${config.VT_PUBLIC_URL}/readyz`).then(
+    (r) => r.ok,
+    () => false,
+  );
+
+const post = (body: unknown): Promise<Response> =>
+  fetch(`${config.VT_PUBLIC_URL}/lti/progress`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
+// 1. Ingestion.
+const tokens = await Promise.all(Array.from({ length: LEARNERS }, (_, i) => sessionFor(`L${i}`, longLesson)));
+const latencies: number[] = [];
+let failed = 0;
+const started = performance.now();
+const end = started + SECONDS * 1000;
+await Promise.all(
+  tokens.map(async (session, i) => {
+    let seq = 0;
+    let at = started + (i * EVERY_MS) / LEARNERS; // spread evenly over one period
+    while (at < end) {
+      await sleep(Math.max(0, at - performance.now()));
+      const position = (seq * EVERY_MS) / 1000;
+      const t0 = performance.now();
+      const res = await post({
+        session,
+        lessonId: longLesson,
+        seq: ++seq,
+        position: position + EVERY_MS / 1000,
+        intervals: [[position, position + EVERY_MS / 1000]],
+        event: 'tick',
+      }).catch(() => undefined);
+      latencies.push(performance.now() - t0);
+      if (!res?.ok) failed++;
+      await res?.arrayBuffer();
+      at += EVERY_MS;
+    }
+  }),
+);
+const seconds = (performance.now() - started) / 1000;
+latencies.sort((a, b) => a - b);
+console.log(
+  `Heartbeats (${LEARNERS} learners, one every ${EVERY_MS} ms each = ${(LEARNERS * 1000) / EVERY_MS}/s offered; tool in its own process; ${availableParallelism()} CPUs)`,
+);
+console.log(
+  `  ${(latencies.length / seconds).toFixed(0)} heartbeats/s taken, p50 ${pct(latencies, 0.5).toFixed(1)} ms, ` +
+    `p99 ${pct(latencies, 0.99).toFixed(1)} ms, failed ${failed} of ${latencies.length}`,
+);
+
+// 2. Completion to the gradebook.
+const finishers = await Promise.all(
+  Array.from({ length: FINISHERS }, (_, i) => sessionFor(`F${i}`, shortLesson)),
+);
+const arrived = new Map<string, number>();
+const received = platform.scores.length;
+const watch = setInterval(() => {
+  for (const s of platform.scores.slice(received))
+    if (s.body.activityProgress === 'Completed' && !arrived.has(String(s.body.userId)))
+      arrived.set(String(s.body.userId), performance.now());
+}, 5);
+const answered = new Map<string, number>();
+await Promise.all(
+  finishers.map(async (session, i) => {
+    await sleep((i * 1000) / FINISHERS); // 200 completions over a second
+    // Started first, then (having watched for a while) the rest at once.
+    await post({
+      session,
+      lessonId: shortLesson,
+      seq: 1,
+      position: 0.2,
+      intervals: [[0, 0.2]],
+      event: 'tick',
+    });
+    await sql.query(`UPDATE watch_progress SET started_at = now() - interval '1 minute' WHERE user_id = $1`, [
+      `F${i}`,
+    ]);
+    await post({
+      session,
+      lessonId: shortLesson,
+      seq: 2,
+      position: 10,
+      intervals: [[0.2, 10]],
+      event: 'ended',
+    });
+    answered.set(`F${i}`, performance.now());
+  }),
+);
+for (const deadline = Date.now() + 60_000; arrived.size < FINISHERS && Date.now() < deadline;)
+  await sleep(50);
+clearInterval(watch);
+const delays = [...answered].filter(([u]) => arrived.has(u)).map(([u, t]) => arrived.get(u)! - t);
+delays.sort((a, b) => a - b);
+console.log(`Completion → Completed score at the platform (${FINISHERS} learners finishing within 1 s)`);
+console.log(
+  `  p50 ${pct(delays, 0.5).toFixed(0)} ms, p95 ${pct(delays, 0.95).toFixed(0)} ms, max ${delays.at(-1)?.toFixed(0)} ms, ` +
+    `${arrived.size} of ${FINISHERS} arrived`,
+);
+
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
+await sql.end();
+await platform.close();
+await db.drop();
