@@ -9,14 +9,12 @@
  * --floor puts the NULL TOOL (bench/null-lti-tool.ts: redirects and a signature check, nothing else)
  * in the tool's place: the most this machine allows with the simulator and the clients on it.
  */
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningTool } from '../lti-tool/src/server.js';
-import { REPO_ROOT } from '../render-node/src/config.js';
 import { ReferencePlatform } from '../reference-platform/src/reference-platform.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/farm.js';
 import { launch, registerManually } from '../tests/helpers/lti.js';
+import { pct, startToolProcess } from './tool-process.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -29,45 +27,19 @@ const db = await createTestDatabase();
 const config = await toolConfig({ VT_DATABASE_URL: db.url });
 const platform = await new ReferencePlatform().start();
 const FLOOR = process.argv.includes('--floor');
-const prof = process.env.VT_BENCH_CPU_PROF
-  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VT_BENCH_CPU_PROF}`]
-  : [];
 // Register through a short-lived tool here, then serve launches from the tool's own process.
 const registering = await startTestTool({ ...config, VT_TOOL_PORT: 0 });
 const reg = await registerManually({ ...registering, url: config.VT_PUBLIC_URL }, platform);
 await registering.close();
-const child = spawn(
-  process.execPath,
+const child = await startToolProcess(
+  config,
   FLOOR
-    ? [...prof, '--import', 'tsx', 'bench/null-lti-tool.ts', platform.url, String(config.VT_TOOL_PORT)]
-    : [...prof, '--import', 'tsx', 'lti-tool/src/cli/vt-tool.ts', 'start'],
-  {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      VT_DATABASE_URL: db.url,
-      VT_TOOL_PORT: String(config.VT_TOOL_PORT),
-      VT_PUBLIC_URL: config.VT_PUBLIC_URL,
-      VT_REDIS_URL: config.VT_REDIS_URL,
-      VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX,
-      VT_MEDIA_DIR: config.VT_MEDIA_DIR,
-      VT_LOG_LEVEL: 'warn',
-    },
-  },
+    ? { args: ['bench/null-lti-tool.ts', platform.url, String(config.VT_TOOL_PORT)], readyPath: '/page' }
+    : {},
 );
-const probe = FLOOR ? '/page' : '/readyz';
-for (let ready = false; !ready; await sleep(200))
-  ready = await fetch(`${config.VT_PUBLIC_URL}${probe}`).then(
-    (r) => r.ok,
-    () => false,
-  );
 const tool = { url: config.VT_PUBLIC_URL } as RunningTool;
 // Learners cannot deep link; an instructor's deep-linking launch exercises the whole path.
 const instructor = { clientId: reg.clientId, userId: '3', kind: 'deeplink' as const, contextId: '101' };
-
-const pct = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 // Warm up: keysets cached, connections pooled, code paths compiled.
 for (let i = 0; i < 50; i++) await launch(tool, platform, instructor);
@@ -105,7 +77,6 @@ for (const concurrency of LEVELS) {
       `p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, failed ${failed}`,
   );
 }
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
+await child.stop();
 await platform.close();
 await db.drop();

@@ -11,16 +11,15 @@
  * the LTI benchmark's subject, not this one's).
  */
 import { randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { REPO_ROOT } from '../render-node/src/config.js';
 import { ReferencePlatform } from '../reference-platform/src/reference-platform.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/farm.js';
 import { registerManually } from '../tests/helpers/lti.js';
 import { LtiSessions } from '../lti-tool/src/lti/lti-sessions.js';
 import { tenantIdOf } from '../lti-tool/src/lti/lti-registry.js';
+import { pct, startToolProcess } from './tool-process.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -99,25 +98,7 @@ const sessionFor = (user: string, lessonId: string): Promise<string> =>
     },
   });
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'lti-tool/src/cli/vt-tool.ts', 'start'], {
-  cwd: REPO_ROOT,
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: {
-    ...process.env,
-    VT_DATABASE_URL: db.url,
-    VT_TOOL_PORT: String(config.VT_TOOL_PORT),
-    VT_PUBLIC_URL: config.VT_PUBLIC_URL,
-    VT_REDIS_URL: config.VT_REDIS_URL,
-    VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX,
-    VT_MEDIA_DIR: config.VT_MEDIA_DIR,
-    VT_LOG_LEVEL: 'warn',
-  },
-});
-for (let ready = false; !ready; await sleep(200))
-  ready = await fetch(`${config.VT_PUBLIC_URL}/readyz`).then(
-    (r) => r.ok,
-    () => false,
-  );
+const child = await startToolProcess(config);
 
 const post = (body: unknown): Promise<Response> =>
   fetch(`${config.VT_PUBLIC_URL}/lti/progress`, {
@@ -125,8 +106,6 @@ const post = (body: unknown): Promise<Response> =>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-const pct = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 // 1. Ingestion.
 const tokens = await Promise.all(Array.from({ length: LEARNERS }, (_, i) => sessionFor(`L${i}`, longLesson)));
@@ -216,8 +195,7 @@ console.log(
     `${arrived.size} of ${FINISHERS} arrived`,
 );
 
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
+await child.stop();
 await sql.end();
 await platform.close();
 await db.drop();
