@@ -113,7 +113,9 @@ export class ProgressIngest {
     const byKey = new Map<string, Waiting[]>();
     for (const w of batch) {
       const k = `${w.hb.lesson.lessonId}\n${w.hb.session.userId}`;
-      byKey.set(k, [...(byKey.get(k) ?? []), w]);
+      const group = byKey.get(k);
+      if (group) group.push(w);
+      else byKey.set(k, [w]);
     }
     const keys = [...byKey.keys()].sort();
     const firsts = keys.map((k) => byKey.get(k)![0]!.hb);
