@@ -242,6 +242,16 @@ describe('coverage and scores through the outbox', () => {
       gradingProgress: 'FullyGraded',
     });
     expect(Date.parse(String(scores.at(-1)!.timestamp))).toBeGreaterThan(Date.now() - 60_000);
+
+    // Once delivered, the learner's job is gone for good: no job re-queues itself for nothing.
+    const redis = new Redis(config.VT_REDIS_URL);
+    const events = `${config.VT_QUEUE_PREFIX}:${GRADE_QUEUE}:events`;
+    await new Promise((r) => setTimeout(r, 300));
+    const [last] = await redis.xrevrange(events, '+', '-', 'COUNT', 1);
+    await new Promise((r) => setTimeout(r, 1000));
+    const since = await redis.xrange(events, last ? `(${last[0]}` : '-', '+');
+    redis.disconnect();
+    expect(since.map(([, fields]) => fields[1])).toEqual([]);
   });
 
   it('skipping to the end is not watching', async () => {

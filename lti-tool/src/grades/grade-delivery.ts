@@ -55,8 +55,16 @@ export class GradeDelivery {
       },
     });
     this.worker.on('error', (e) => o.log.debug({ err: e.message }, 'grade worker'));
-    // A score written while this learner's job was finishing found the job still there; look again.
-    this.worker.on('completed', (job) => void this.enqueue([job.data]).catch(() => {}));
+    // A score written while this learner's job was finishing found the job still there (and so was
+    // not queued again): look once more after the job is gone. Only then, or jobs would beget jobs.
+    this.worker.on(
+      'completed',
+      (job) =>
+        void o.outbox
+          .isUnclaimed(job.data)
+          .then((waiting) => (waiting ? this.enqueue([job.data]) : undefined))
+          .catch(() => {}),
+    );
   }
 
   start(): void {

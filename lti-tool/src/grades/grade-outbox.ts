@@ -68,6 +68,16 @@ export class GradeOutbox {
     );
   }
 
+  /** Whether a score of this learner's is waiting and nobody holds it. */
+  async isUnclaimed(key: GradeKey): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `SELECT 1 FROM grade_outbox WHERE lesson_id = $1 AND user_id = $2 AND status = 'pending'
+         AND (lease_until IS NULL OR lease_until < now())`,
+      [key.lessonId, key.userId],
+    );
+    return rowCount === 1;
+  }
+
   /** Pending scores nobody holds: the relay puts them (back) on the queue. */
   async unclaimed(limit = 1000): Promise<GradeKey[]> {
     const { rows } = await this.db.query<{ lesson_id: string; user_id: string }>(
