@@ -7,10 +7,14 @@
  *  2. 200 learners finishing a lesson: time from the completing heartbeat's answer to the Completed
  *     score reaching the platform, p50/p95.
  *   npx tsx bench/progress.ts [--learners 1000] [--every-ms 200] [--seconds 20]
+ * Each learner keeps one connection (node:http, keep-alive), as a browser does; undici's fetch costs
+ * the client so much CPU on this machine's two cores that it, not the tool, would be measured.
+ * Latencies are counted after a warm-up of WARMUP_MS, while the 1,000 connections open.
  * The lessons and launch sessions are seeded in PostgreSQL directly (launching 1,000 learners is
  * the LTI benchmark's subject, not this one's).
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -29,6 +33,7 @@ const LEARNERS = Number(arg('--learners', '1000'));
 const EVERY_MS = Number(arg('--every-ms', '200'));
 const SECONDS = Number(arg('--seconds', '20'));
 const FINISHERS = 200;
+const WARMUP_MS = 2_000;
 
 const db = await createTestDatabase();
 const config = await toolConfig({ VT_DATABASE_URL: db.url });
@@ -108,9 +113,29 @@ const post = (body: unknown): Promise<Response> =>
   });
 
 // 1. Ingestion.
+const agent = new http.Agent({ keepAlive: true, maxSockets: LEARNERS });
+const { hostname, port } = new URL(config.VT_PUBLIC_URL);
+const heartbeat = (body: unknown): Promise<number> =>
+  new Promise((resolve) => {
+    const json = JSON.stringify(body);
+    const req = http.request(
+      {
+        host: hostname,
+        port,
+        path: '/lti/progress',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) },
+      },
+      (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)),
+    );
+    req.on('error', () => resolve(0));
+    req.end(json);
+  });
 const tokens = await Promise.all(Array.from({ length: LEARNERS }, (_, i) => sessionFor(`L${i}`, longLesson)));
 const latencies: number[] = [];
 let failed = 0;
+let sent = 0;
 const started = performance.now();
 const end = started + SECONDS * 1000;
 await Promise.all(
@@ -121,29 +146,30 @@ await Promise.all(
       await sleep(Math.max(0, at - performance.now()));
       const position = (seq * EVERY_MS) / 1000;
       const t0 = performance.now();
-      const res = await post({
+      const status = await heartbeat({
         session,
         lessonId: longLesson,
         seq: ++seq,
         position: position + EVERY_MS / 1000,
         intervals: [[position, position + EVERY_MS / 1000]],
         event: 'tick',
-      }).catch(() => undefined);
-      latencies.push(performance.now() - t0);
-      if (!res?.ok) failed++;
-      await res?.arrayBuffer();
+      });
+      sent++;
+      if (t0 >= started + WARMUP_MS) latencies.push(performance.now() - t0);
+      if (status !== 200) failed++;
       at += EVERY_MS;
     }
   }),
 );
 const seconds = (performance.now() - started) / 1000;
+agent.destroy();
 latencies.sort((a, b) => a - b);
 console.log(
   `Heartbeats (${LEARNERS} learners, one every ${EVERY_MS} ms each = ${(LEARNERS * 1000) / EVERY_MS}/s offered; tool in its own process; ${availableParallelism()} CPUs)`,
 );
 console.log(
-  `  ${(latencies.length / seconds).toFixed(0)} heartbeats/s taken, p50 ${pct(latencies, 0.5).toFixed(1)} ms, ` +
-    `p99 ${pct(latencies, 0.99).toFixed(1)} ms, failed ${failed} of ${latencies.length}`,
+  `  ${(sent / seconds).toFixed(0)} heartbeats/s taken, p50 ${pct(latencies, 0.5).toFixed(1)} ms, ` +
+    `p99 ${pct(latencies, 0.99).toFixed(1)} ms (after ${WARMUP_MS / 1000} s warm-up), failed ${failed} of ${sent}`,
 );
 
 // 2. Completion to the gradebook.

@@ -80,13 +80,10 @@ export function createApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  // Heartbeats come by the thousand a second: their failures are logged, not each one.
-  app.use(
-    pinoHttp({
-      logger: d.log,
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/lti/progress' },
-    }),
-  );
+  // Heartbeats come by the thousand a second, so they go first, past the per-request logger and the
+  // page headers below (they answer JSON with headers of their own); their failures are logged.
+  app.use(progressRoutes({ sessions: d.sessions, grading: d.grading, ingest: d.ingest, log: d.log }));
+  app.use(pinoHttp({ logger: d.log, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   // Bull Board's UI brings its own scripts and styles; everything else gets a strict policy. Over
   // plain http (development) nothing may be upgraded to https, or the pages' own requests would fail.
   const tls = d.config.VT_SECURE_COOKIES;
@@ -148,7 +145,6 @@ export function createApp(d: AppDeps): express.Express {
       publicUrl: d.config.VT_PUBLIC_URL,
     }),
   );
-  app.use(progressRoutes({ sessions: d.sessions, grading: d.grading, ingest: d.ingest, log: d.log }));
   app.use(
     dashboardRoutes({ sessions: d.sessions, progress: d.progress, roster: d.roster, lessons: d.lessons }),
   );

@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
 import type { Logger } from 'pino';
 import { digest, type LtiSession, type LtiSessions } from '../lti/lti-sessions.js';
 import { HeartbeatSchema } from './heartbeat.js';
@@ -14,6 +14,21 @@ export interface ProgressRoutesDeps {
 
 /** Launch sessions never change, only expire: heartbeats find theirs in memory for this long. */
 const SESSION_CACHE_MS = 60_000;
+
+/**
+ * Heartbeats are answered before the app's page headers and logger (they are the one endpoint that
+ * takes thousands a second), so they set the headers a JSON answer needs themselves, and skip
+ * Express's ETag hashing, which a never-cached answer does not need.
+ */
+function answer(res: Response, status: number, body: unknown): void {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  });
+  res.end(JSON.stringify(body));
+}
 
 /**
  * The player's heartbeats. The launch session's token travels in the body (navigator.sendBeacon can
@@ -37,28 +52,27 @@ export function progressRoutes(d: ProgressRoutesDeps): Router {
     express.json({ type: ['application/json', 'text/plain'], limit: '16kb' }),
     async (req, res) => {
       const parsed = HeartbeatSchema.safeParse(req.body);
-      if (!parsed.success) return void res.status(400).json({ error: 'Not a heartbeat.' });
+      if (!parsed.success) return answer(res, 400, { error: 'Not a heartbeat.' });
       const hb = parsed.data;
       try {
         const session = await sessionOf(hb.session);
-        if (!session)
-          return void res.status(401).json({ error: 'The launch has expired; open the activity again.' });
+        if (!session) return answer(res, 401, { error: 'The launch has expired; open the activity again.' });
         if (session.role !== 'learner' || session.messageType !== 'LtiResourceLinkRequest')
-          return void res.status(403).json({ error: 'Progress is recorded for learners.' });
+          return answer(res, 403, { error: 'Progress is recorded for learners.' });
         if (session.lessonId !== hb.lessonId)
-          return void res.status(403).json({ error: 'This launch is for another lesson.' });
+          return answer(res, 403, { error: 'This launch is for another lesson.' });
         const lesson = await d.grading.get(session.tenantId, hb.lessonId);
-        if (!lesson) return void res.status(404).json({ error: 'No such lesson.' });
+        if (!lesson) return answer(res, 404, { error: 'No such lesson.' });
         const standing = await d.ingest.submit({
           sessionSha: digest(hb.session),
           session,
           lesson,
           heartbeat: hb,
         });
-        res.json(standing);
+        answer(res, 200, standing);
       } catch (e) {
         d.log.warn({ err: (e as Error).message }, 'heartbeat not stored');
-        res.status(503).json({ error: 'Progress could not be saved just now; the player will retry.' });
+        answer(res, 503, { error: 'Progress could not be saved just now; the player will retry.' });
       }
     },
   );
