@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../render-node/src/config.js';
 export async function startToolProcess(
   config: ToolConfig,
   o: { args?: string[]; readyPath?: string } = {},
-): Promise<{ stop(): Promise<void> }> {
+): Promise<{ pid: number; stop(): Promise<void> }> {
   const prof = process.env.VT_BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VT_BENCH_CPU_PROF}`]
     : [];
@@ -39,6 +39,7 @@ export async function startToolProcess(
       () => false,
     );
   return {
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -37,10 +37,7 @@ import { registrationRoutes } from './lti/registration-routes.js';
 import { studioRoutes } from './lti/studio-routes.js';
 import type { ToolKeys } from './lti/tool-keys.js';
 import { LTI_ROUTES } from './lti/lti-provider.js';
-import type { LessonGradingCache } from './progress/lesson-grading.js';
-import type { ProgressIngest } from './progress/progress-ingest.js';
 import type { ProgressRepository } from './progress/progress-repository.js';
-import { progressRoutes } from './progress/progress-routes.js';
 import type { RosterService } from './progress/roster-service.js';
 import { dashboardRoutes } from './progress/dashboard-routes.js';
 
@@ -69,8 +66,6 @@ export interface AppDeps {
   readonly registration: PlatformRegistration;
   readonly validator: LaunchValidator;
   readonly lessons: LessonRepository;
-  readonly ingest: ProgressIngest;
-  readonly grading: LessonGradingCache;
   readonly progress: ProgressRepository;
   readonly roster: RosterService;
 }
@@ -80,9 +75,6 @@ export function createApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  // Heartbeats come by the thousand a second, so they go first, past the per-request logger and the
-  // page headers below (they answer JSON with headers of their own); their failures are logged.
-  app.use(progressRoutes({ sessions: d.sessions, grading: d.grading, ingest: d.ingest, log: d.log }));
   app.use(pinoHttp({ logger: d.log, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   // Bull Board's UI brings its own scripts and styles; everything else gets a strict policy. Over
   // plain http (development) nothing may be upgraded to https, or the pages' own requests would fail.

@@ -37,6 +37,8 @@ const schema = z.object({
   VT_RECONCILE_SEC: z.coerce.number().positive().default(10),
   /** Heartbeats arriving within this many ms share one transaction (group commit). */
   VT_PROGRESS_FLUSH_MS: z.coerce.number().int().min(0).default(5),
+  /** Heartbeat transactions under way at once (each a database connection of the pool). */
+  VT_PROGRESS_TRANSACTIONS: z.coerce.number().int().min(1).max(8).default(4),
   /** First retry of a score the LMS did not take, doubling up to VT_GRADE_MAX_BACKOFF_MS. */
   VT_GRADE_BACKOFF_MS: z.coerce.number().int().positive().default(1000),
   VT_GRADE_MAX_BACKOFF_MS: z.coerce

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
@@ -33,6 +33,7 @@ import { MoodleAdapter } from '../../adapters/moodle/moodle-adapter.js';
 import { GradeDelivery } from './grades/grade-delivery.js';
 import { GradeOutbox } from './grades/grade-outbox.js';
 import { LineItemRepository } from './grades/line-item-repository.js';
+import { HeartbeatEndpoint } from './progress/heartbeat-endpoint.js';
 import { LessonGradingCache } from './progress/lesson-grading.js';
 import { ProgressIngest } from './progress/progress-ingest.js';
 import { ProgressRepository } from './progress/progress-repository.js';
@@ -140,6 +141,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   const ingest = new ProgressIngest(db, {
     flushMs: config.VT_PROGRESS_FLUSH_MS,
     maxBatch: 500,
+    maxInFlight: config.VT_PROGRESS_TRANSACTIONS,
     onScored: (keys) =>
       void grades.enqueue(keys).catch((e: Error) => log.warn({ err: e.message }, 'score not queued yet')),
   });
@@ -153,8 +155,6 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     registration,
     validator,
     lessons: new LessonRepository(db),
-    ingest,
-    grading: new LessonGradingCache(db),
     progress: new ProgressRepository(db),
     roster: new RosterService(db, lms, config.VT_ROSTER_MAX_AGE_SEC),
     config,
@@ -175,8 +175,14 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     sessionSecret,
     adminSessions,
   });
+  const heartbeats = new HeartbeatEndpoint({ sessions, grading: new LessonGradingCache(db), ingest, log });
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.VT_TOOL_PORT, config.VT_TOOL_HOST, () => resolve(s)).once('error', reject);
+    const s = createServer(heartbeats.inFrontOf(app));
+    // The player sends a heartbeat every 5 s: Node's default 5 s idle limit would close its connection
+    // just as the next one is sent. Longer than the 60 s a load balancer in front keeps one idle.
+    s.keepAliveTimeout = 65_000;
+    s.headersTimeout = 66_000;
+    s.listen(config.VT_TOOL_PORT, config.VT_TOOL_HOST, () => resolve(s)).once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port }, 'virtual tutor tool listening');

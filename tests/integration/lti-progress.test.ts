@@ -160,10 +160,22 @@ afterAll(async () => {
 });
 
 describe('heartbeats: who may report watching', () => {
-  it('refuses a malformed body, an unknown session, an instructor, and another lesson', async () => {
+  it('refuses a malformed, disguised or oversized body, an unknown session, an instructor, and another lesson', async () => {
     const session = await learnerSession('4');
     const ok = { session, lessonId, seq: 1, position: 0, intervals: [], event: 'tick' };
     expect((await heartbeat({ ...ok, intervals: 'all' })).status).toBe(400);
+    const raw = (body: string, type: string): Promise<Response> =>
+      fetch(`${tool.url}/lti/progress`, { method: 'POST', headers: { 'content-type': type }, body });
+    const notJson = await raw('{"session": ', 'application/json');
+    expect(notJson.status).toBe(400);
+    expect(notJson.headers.get('cache-control')).toBe('no-store');
+    expect(notJson.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await raw(JSON.stringify(ok), 'application/x-www-form-urlencoded')).status).toBe(415);
+    expect((await raw(JSON.stringify({ ...ok, pad: 'x'.repeat(20_000) }), 'application/json')).status).toBe(
+      413,
+    );
+    // What navigator.sendBeacon sends: the same JSON as text/plain.
+    expect((await raw(JSON.stringify(ok), 'text/plain;charset=UTF-8')).status).toBe(200);
     expect((await heartbeat({ ...ok, session: 'vt_lti_forged' })).status).toBe(401);
     const instructor = await launch(tool, platform, intent('3', 'resource', activityId));
     expect((await heartbeat({ ...ok, session: instructor.session })).status).toBe(403);

@@ -25,6 +25,8 @@ export interface IngestOptions {
   /** How long a heartbeat waits for others to share its transaction. */
   readonly flushMs: number;
   readonly maxBatch: number;
+  /** Transactions under way at once: a batch does not wait for the one before to commit. */
+  readonly maxInFlight: number;
   /** Told after commit which scores were put in the outbox, to deliver them now. */
   readonly onScored: (keys: GradeKey[]) => void;
 }
@@ -61,7 +63,7 @@ interface ProgressRow {
 export class ProgressIngest {
   private waiting: Waiting[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private flushing = false;
+  private inFlight = 0;
 
   constructor(
     private readonly db: Db,
@@ -76,15 +78,16 @@ export class ProgressIngest {
   }
 
   private schedule(): void {
-    if (this.flushing || this.timer) return;
+    if (this.inFlight >= this.o.maxInFlight || this.timer) return;
     const now = this.waiting.length >= this.o.maxBatch;
     this.timer = setTimeout(() => void this.flush(), now ? 0 : this.o.flushMs);
   }
 
   private async flush(): Promise<void> {
     this.timer = undefined;
-    this.flushing = true;
+    this.inFlight++;
     const batch = this.waiting.splice(0, this.o.maxBatch);
+    if (this.waiting.length) this.schedule();
     try {
       const { standings, scored } = await inTransaction(this.db, (c) => this.write(c, batch));
       batch.forEach((w, i) => w.resolve(standings[i]!));
@@ -92,7 +95,7 @@ export class ProgressIngest {
     } catch (e) {
       for (const w of batch) w.reject(e as Error);
     } finally {
-      this.flushing = false;
+      this.inFlight--;
       if (this.waiting.length) this.schedule();
     }
   }
@@ -101,15 +104,9 @@ export class ProgressIngest {
     c: PoolClient,
     batch: readonly Waiting[],
   ): Promise<{ standings: WatchStanding[]; scored: GradeKey[] }> {
-    const fresh = await c.query<{ session_sha256: string; seq: number }>(
-      `INSERT INTO watch_heartbeats (session_sha256, seq)
-       SELECT * FROM unnest($1::text[], $2::int[]) ON CONFLICT DO NOTHING
-       RETURNING session_sha256, seq`,
-      [batch.map((w) => w.hb.sessionSha), batch.map((w) => w.hb.heartbeat.seq)],
-    );
-    const isFresh = new Set(fresh.rows.map((r) => `${r.session_sha256} ${r.seq}`));
-
-    // One learner-and-lesson per key, in key order (rows are locked in one order: no deadlocks).
+    // One learner-and-lesson per key. Every lock is taken in one order (heartbeats, then learners,
+    // each by byte order of their keys) by every transaction, in this and any other instance:
+    // concurrent batches wait for each other but never deadlock.
     const byKey = new Map<string, Waiting[]>();
     for (const w of batch) {
       const k = `${w.hb.lesson.lessonId}\n${w.hb.session.userId}`;
@@ -119,14 +116,34 @@ export class ProgressIngest {
     }
     const keys = [...byKey.keys()].sort();
     const firsts = keys.map((k) => byKey.get(k)![0]!.hb);
-    await c.query(
-      `INSERT INTO watch_progress (lesson_id, user_id, tenant_id, context_id, platform_id, user_name,
-         intervals, duration_sec, coverage)
-       SELECT x.lesson_id, x.user_id, x.tenant_id, x.context_id, x.platform_id, x.user_name, '[]', x.duration, 0
-       FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, tenant_id text,
-         context_id text, platform_id text, user_name text, duration real)
-       ON CONFLICT DO NOTHING`,
-      [
+    const seen = batch
+      .map((w) => ({ sha: w.hb.sessionSha, seq: w.hb.heartbeat.seq }))
+      .sort((a, b) => (a.sha < b.sha ? -1 : a.sha > b.sha ? 1 : a.seq - b.seq));
+    // One statement: heartbeats already seen are told apart, and each learner's row is made if new,
+    // locked and read (an upsert locks the row as FOR UPDATE would, and returns it).
+    const taken = await c.query<{ fresh: [string, number][]; learners: ProgressRow[] }>({
+      name: 'progress-take',
+      text: `WITH fresh AS (
+           INSERT INTO watch_heartbeats (session_sha256, seq)
+           SELECT * FROM unnest($1::text[], $2::int[]) ON CONFLICT DO NOTHING
+           RETURNING session_sha256, seq
+         ), learners AS (
+           INSERT INTO watch_progress (lesson_id, user_id, tenant_id, context_id, platform_id, user_name,
+             intervals, duration_sec, coverage)
+           SELECT x.lesson_id, x.user_id, x.tenant_id, x.context_id, x.platform_id, x.user_name, '[]',
+             x.duration, 0
+           FROM jsonb_to_recordset($3::jsonb) AS x(lesson_id text, user_id text, tenant_id text,
+             context_id text, platform_id text, user_name text, duration real)
+           ON CONFLICT (lesson_id, user_id) DO UPDATE SET last_watched_at = now()
+           RETURNING lesson_id, user_id, intervals, coverage, position_sec,
+             completed_at IS NOT NULL AS completed, scored_percent,
+             extract(epoch FROM now() - started_at)::float AS elapsed_sec
+         )
+         SELECT (SELECT coalesce(json_agg(json_build_array(session_sha256, seq)), '[]') FROM fresh) AS fresh,
+                (SELECT coalesce(json_agg(learners), '[]') FROM learners) AS learners`,
+      values: [
+        seen.map((h) => h.sha),
+        seen.map((h) => h.seq),
         JSON.stringify(
           firsts.map((h) => ({
             lesson_id: h.lesson.lessonId,
@@ -139,16 +156,9 @@ export class ProgressIngest {
           })),
         ),
       ],
-    );
-    const { rows } = await c.query<ProgressRow>(
-      `SELECT lesson_id, user_id, intervals, coverage, position_sec, completed_at IS NOT NULL AS completed,
-              scored_percent, extract(epoch FROM now() - started_at)::float AS elapsed_sec
-       FROM watch_progress
-       WHERE (lesson_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-       ORDER BY lesson_id, user_id
-       FOR UPDATE`,
-      [firsts.map((h) => h.lesson.lessonId), firsts.map((h) => h.session.userId)],
-    );
+    });
+    const { fresh, learners: rows } = taken.rows[0]!;
+    const isFresh = new Set(fresh.map(([sha, seq]) => `${sha} ${seq}`));
     const rowOf = new Map(rows.map((r) => [`${r.lesson_id}\n${r.user_id}`, r]));
 
     const now = new Date();
@@ -200,25 +210,26 @@ export class ProgressIngest {
         });
       for (const w of group) standingOf.set(w, { coverage, completed, position });
     }
-    await c.query(
-      `UPDATE watch_progress w SET intervals = x.intervals, coverage = x.coverage, position_sec = x.position,
-         duration_sec = x.duration, last_watched_at = now(), scored_percent = x.scored_percent,
-         completed_at = CASE WHEN x.completed THEN COALESCE(w.completed_at, now()) END
-       FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, intervals jsonb, coverage real,
-         position real, duration real, completed boolean, scored_percent int)
-       WHERE w.lesson_id = x.lesson_id AND w.user_id = x.user_id`,
-      [JSON.stringify(updates)],
-    );
-    if (outbox.length)
-      await c.query(
-        `INSERT INTO grade_outbox (lesson_id, user_id, tenant_id, platform_id, score, target, status)
+    // One statement writes the learners' progress and their due scores to the outbox.
+    await c.query({
+      name: 'progress-write',
+      text: `WITH progress AS (
+           UPDATE watch_progress w SET intervals = x.intervals, coverage = x.coverage,
+             position_sec = x.position, duration_sec = x.duration, last_watched_at = now(),
+             scored_percent = x.scored_percent,
+             completed_at = CASE WHEN x.completed THEN COALESCE(w.completed_at, now()) END
+           FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, intervals jsonb,
+             coverage real, position real, duration real, completed boolean, scored_percent int)
+           WHERE w.lesson_id = x.lesson_id AND w.user_id = x.user_id
+         )
+         INSERT INTO grade_outbox (lesson_id, user_id, tenant_id, platform_id, score, target, status)
          SELECT x.lesson_id, x.user_id, x.tenant_id, x.platform_id, x.score, x.target, 'pending'
-         FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, tenant_id text,
+         FROM jsonb_to_recordset($2::jsonb) AS x(lesson_id text, user_id text, tenant_id text,
            platform_id text, score jsonb, target jsonb)
          ON CONFLICT (lesson_id, user_id) DO UPDATE SET version = grade_outbox.version + 1,
            score = EXCLUDED.score, target = EXCLUDED.target, status = 'pending', updated_at = now()`,
-        [JSON.stringify(outbox)],
-      );
+      values: [JSON.stringify(updates), JSON.stringify(outbox)],
+    });
     return {
       standings: batch.map((w) => standingOf.get(w)!),
       scored: outbox.map((o) => ({ lessonId: o.lesson_id as string, userId: o.user_id as string })),

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { migrate, openDatabase, type Db } from '../../lti-tool/src/db/database.js';
+import type { LtiSession } from '../../lti-tool/src/lti/lti-sessions.js';
+import type { Heartbeat } from '../../lti-tool/src/progress/heartbeat.js';
+import type { LessonGrading } from '../../lti-tool/src/progress/lesson-grading.js';
+import { ProgressIngest, type GradeKey } from '../../lti-tool/src/progress/progress-ingest.js';
+import { createTestDatabase } from '../helpers/farm.js';
+
+/**
+ * The heartbeat ingest on real PostgreSQL with several transactions under way at once, as the tool
+ * runs it: batches that share learners, with every heartbeat sent twice, must neither lose a merge,
+ * deadlock, nor count anything twice.
+ */
+let test: { url: string; drop(): Promise<void> };
+let db: Db;
+const LEARNERS = 12;
+const SECONDS = 60;
+const BATCH = 7;
+const lesson: LessonGrading = {
+  lessonId: randomUUID(),
+  title: 'Fire safety',
+  durationSec: SECONDS,
+  scoreMaximum: 100,
+  completionThreshold: 0.9,
+};
+const session = (userId: string): LtiSession => ({
+  tenantId: 't1',
+  platformId: 'p1',
+  deploymentId: 'd1',
+  contextId: '101',
+  userId,
+  role: 'learner',
+  messageType: 'LtiResourceLinkRequest',
+  lessonId: lesson.lessonId,
+  launch: { issuer: 'https://lms.test', clientId: 'c1', ags: { lineitem: 'https://lms.test/li/1' } },
+});
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  db = openDatabase(test.url);
+  await migrate(db);
+  await db.query(`INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant')`);
+  await db.query(
+    `INSERT INTO lessons (id, tenant_id, context_id, title) VALUES ($1, 't1', '101', 'Fire safety')`,
+    [lesson.lessonId],
+  );
+  // The learners started an hour ago, so the whole lesson may count as watched by now.
+  for (let i = 0; i < LEARNERS; i++)
+    await db.query(
+      `INSERT INTO watch_progress (lesson_id, user_id, tenant_id, context_id, platform_id, intervals,
+         duration_sec, coverage, started_at)
+       VALUES ($1, $2, 't1', '101', 'p1', '[]', $3, 0, now() - interval '1 hour')`,
+      [lesson.lessonId, `u${i}`, SECONDS],
+    );
+});
+
+afterAll(async () => {
+  await db.end();
+  await test.drop();
+});
+
+it('takes concurrent, overlapping, duplicated batches without deadlock or double counting', async () => {
+  const scored: GradeKey[] = [];
+  const ingest = new ProgressIngest(db, {
+    flushMs: 0,
+    maxBatch: BATCH,
+    maxInFlight: 4,
+    onScored: (keys) => scored.push(...keys),
+  });
+  // Every learner's second-by-second heartbeats in a shuffled (but fixed) order, sent in groups of a
+  // batch's size, each group followed by its copy reversed: four batches at a time that share
+  // learners and heartbeats. Without the row locks, one batch's merge overwrites another's.
+  const distinct: { userId: string; hb: Heartbeat }[] = [];
+  for (let i = 0; i < LEARNERS; i++)
+    for (let s = 0; s < SECONDS; s++)
+      distinct.push({
+        userId: `u${i}`,
+        hb: {
+          session: `session-${i}`,
+          lessonId: lesson.lessonId,
+          seq: s + 1,
+          position: s + 1,
+          intervals: [[s, s + 1]],
+          event: 'tick',
+        },
+      });
+  let seed = 42;
+  const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  for (let i = distinct.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [distinct[i], distinct[j]] = [distinct[j]!, distinct[i]!];
+  }
+  const beats = [];
+  for (let i = 0; i < distinct.length; i += BATCH) {
+    const group = distinct.slice(i, i + BATCH);
+    beats.push(...group, ...group.reverse());
+  }
+
+  const standings = await Promise.all(
+    beats.map(({ userId, hb }) =>
+      ingest.submit({ sessionSha: `sha-${hb.session}`, session: session(userId), lesson, heartbeat: hb }),
+    ),
+  );
+  expect(standings).toHaveLength(beats.length);
+
+  const { rows } = await db.query<{ user_id: string; coverage: number; intervals: unknown; done: boolean }>(
+    `SELECT user_id, coverage, intervals, completed_at IS NOT NULL AS done FROM watch_progress ORDER BY user_id`,
+  );
+  expect(rows).toHaveLength(LEARNERS);
+  for (const r of rows) expect(r).toMatchObject({ coverage: 1, intervals: [[0, SECONDS]], done: true });
+  const seen = await db.query<{ n: string }>('SELECT count(*) AS n FROM watch_heartbeats');
+  expect(Number(seen.rows[0]!.n)).toBe(LEARNERS * SECONDS);
+  // One outbox row per learner, ending on Completed with the full score.
+  const outbox = await db.query<{ score: { scoreGiven: number; activityProgress: string } }>(
+    'SELECT score FROM grade_outbox',
+  );
+  expect(outbox.rows).toHaveLength(LEARNERS);
+  for (const r of outbox.rows)
+    expect(r.score).toMatchObject({ scoreGiven: 100, activityProgress: 'Completed' });
+  expect(new Set(scored.map((k) => k.userId)).size).toBe(LEARNERS);
+});
