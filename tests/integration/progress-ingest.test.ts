@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { migrate, openDatabase, type Db } from '../../lti-tool/src/db/database.js';
 import type { LtiSession } from '../../lti-tool/src/lti/lti-sessions.js';
 import type { Heartbeat } from '../../lti-tool/src/progress/heartbeat.js';
-import type { LessonGrading } from '../../lti-tool/src/progress/lesson-grading.js';
+import { LessonGradingCache, type LessonGrading } from '../../lti-tool/src/progress/lesson-grading.js';
 import { ProgressIngest, type GradeKey } from '../../lti-tool/src/progress/progress-ingest.js';
 import { createTestDatabase } from '../helpers/farm.js';
 
@@ -118,4 +118,22 @@ it('takes concurrent, overlapping, duplicated batches without deadlock or double
   for (const r of outbox.rows)
     expect(r.score).toMatchObject({ scoreGiven: 100, activityProgress: 'Completed' });
   expect(new Set(scored.map((k) => k.userId)).size).toBe(LEARNERS);
+});
+
+it('looks a lesson up once however many heartbeats miss together, and refreshes it behind their backs', async () => {
+  let queries = 0;
+  const counted = { query: (...a: Parameters<Db['query']>) => (queries++, db.query(...a)) } as unknown as Db;
+  const cache = new LessonGradingCache(counted, 100);
+  const all = await Promise.all(Array.from({ length: 50 }, () => cache.get('t1', lesson.lessonId)));
+  expect(queries).toBe(1);
+  expect(new Set(all.map((g) => g?.title))).toEqual(new Set(['Fire safety']));
+
+  await db.query(`UPDATE lessons SET title = 'Fire safety 2' WHERE id = $1`, [lesson.lessonId]);
+  await new Promise((r) => setTimeout(r, 150)); // expired
+  const during = await Promise.all(Array.from({ length: 50 }, () => cache.get('t1', lesson.lessonId)));
+  expect(queries).toBe(2);
+  expect(new Set(during.map((g) => g?.title))).toEqual(new Set(['Fire safety'])); // the last value, at once
+  await new Promise((r) => setTimeout(r, 20));
+  expect((await cache.get('t1', lesson.lessonId))?.title).toBe('Fire safety 2');
+  expect(await cache.get('t1', randomUUID())).toBeUndefined();
 });

@@ -12,19 +12,44 @@ export interface LessonGrading {
 /**
  * Lesson grading for the heartbeat path, kept a few seconds in memory: heartbeats come by the
  * thousand a second and a lesson's rule changes rarely (a new version or threshold shows within `ttlMs`).
+ * One query per lesson at a time: heartbeats that miss together share it, and once a lesson is known
+ * an expired entry is still answered while one refresh runs behind it, so no heartbeat waits for it
+ * (a herd of identical queries every `ttlMs` would stall the whole path).
  */
 export class LessonGradingCache {
-  private readonly cache = new Map<string, { value: LessonGrading | undefined; until: number }>();
+  private readonly cache = new Map<string, { value: Promise<LessonGrading | undefined>; until: number }>();
 
   constructor(
     private readonly db: Db,
     private readonly ttlMs = 10_000,
   ) {}
 
-  async get(tenantId: string, lessonId: string): Promise<LessonGrading | undefined> {
+  get(tenantId: string, lessonId: string): Promise<LessonGrading | undefined> {
     const key = `${tenantId} ${lessonId}`;
     const hit = this.cache.get(key);
     if (hit && hit.until > Date.now()) return hit.value;
+    const fresh = this.load(tenantId, lessonId);
+    if (this.cache.size > 10_000) this.cache.clear();
+    const entry = { value: fresh, until: Date.now() + this.ttlMs };
+    this.cache.set(key, entry);
+    // A failed load is not kept: the next heartbeat tries again.
+    fresh.catch(() => {
+      if (this.cache.get(key) === entry) this.cache.delete(key);
+    });
+    if (!hit) return fresh;
+    // Known before: answer from the last value while the refresh runs; it takes over when it lands.
+    const stale = hit.value;
+    entry.value = stale;
+    fresh.then(
+      () => {
+        entry.value = fresh;
+      },
+      () => {},
+    );
+    return stale;
+  }
+
+  private async load(tenantId: string, lessonId: string): Promise<LessonGrading | undefined> {
     const { rows } = await this.db.query<{
       id: string;
       title: string;
@@ -39,7 +64,7 @@ export class LessonGradingCache {
       [tenantId, lessonId],
     );
     const r = rows[0];
-    const value = r
+    return r
       ? {
           lessonId: r.id,
           title: r.title,
@@ -48,8 +73,5 @@ export class LessonGradingCache {
           completionThreshold: r.completion_threshold,
         }
       : undefined;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(key, { value, until: Date.now() + this.ttlMs });
-    return value;
   }
 }
