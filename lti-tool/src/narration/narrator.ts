@@ -1,0 +1,143 @@
+import { sentencesIn, type Script } from './script.js';
+import type { SpeechCache } from './speech-cache.js';
+import { SpeechError, type SpeechEngine, type Voice } from './speech-engine.js';
+import { durationOf, type Pcm } from './wav.js';
+import type { Cue } from './webvtt.js';
+
+/** Silences, seconds: what a listener hears as the script's structure. */
+const PAUSE = { lead: 0.3, sentence: 0.3, paragraph: 0.7, chapter: 1.0, tail: 0.6 };
+/** Caption cues longer than this are shown in parts, timed by their share of the characters. */
+const MAX_CUE_CHARS = 90;
+/** Sentences synthesised at once (eSpeak NG is a process each; a cloud service limits callers). */
+const CONCURRENCY = 2;
+
+/** A script spoken: the audio, its captions and chapters, and what the sentence cache saved. */
+export interface Narration {
+  readonly pcm: Pcm;
+  readonly captions: readonly Cue[];
+  readonly chapters: readonly Cue[];
+  readonly sentences: number;
+  /** Sentences synthesised now; the others came from the cache. */
+  readonly synthesized: number;
+  /** The cache key of each sentence, in order. */
+  readonly keys: readonly string[];
+}
+
+/**
+ * Speaks scripts with the configured engines: sentence by sentence (each cached by content), joined
+ * with pauses that follow the script's structure. Caption timings are the sentences' own boundaries
+ * in the joined audio, so they are exact whatever the engine.
+ */
+export class Narrator {
+  constructor(
+    private readonly engines: readonly SpeechEngine[],
+    private readonly cache: SpeechCache,
+  ) {}
+
+  voices(): Voice[] {
+    return this.engines.flatMap((e) => e.voices);
+  }
+
+  voice(id: string): { engine: SpeechEngine; voice: Voice } | undefined {
+    for (const engine of this.engines) {
+      const voice = engine.voices.find((v) => v.id === id);
+      if (voice) return { engine, voice };
+    }
+    return undefined;
+  }
+
+  async narrate(tenantId: string, script: Script, voiceId: string, signal?: AbortSignal): Promise<Narration> {
+    const found = this.voice(voiceId);
+    if (!found) throw new SpeechError(`There is no voice ${voiceId}.`, true);
+    const { engine, voice } = found;
+    if (voice.language !== script.language)
+      throw new SpeechError(`The voice ${voice.label} does not speak the script's language.`, true);
+    const sentences = sentencesIn(script);
+    const keys = sentences.map((s) => this.cache.key(tenantId, engine, voice, s.text));
+    const speech: Pcm[] = new Array(sentences.length);
+    let synthesized = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < sentences.length) {
+        const i = next++;
+        const cached = await this.cache.get(keys[i]!);
+        if (cached) speech[i] = cached;
+        else {
+          speech[i] = await engine.synthesize(sentences[i]!.text, voice, signal);
+          synthesized++;
+          await this.cache.put(keys[i]!, speech[i]);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, sentences.length) }, worker));
+
+    const rate = speech[0]!.sampleRate;
+    if (speech.some((p) => p.sampleRate !== rate))
+      throw new SpeechError(`${engine.id} answered in more than one sample rate.`, false);
+    const parts: Int16Array[] = [];
+    const captions: Cue[] = [];
+    const chapterStarts: { title: string; start: number }[] = [];
+    let t = 0;
+    const silence = (sec: number): void => {
+      const n = Math.round(sec * rate);
+      parts.push(new Int16Array(n));
+      t += n / rate;
+    };
+    silence(PAUSE.lead);
+    sentences.forEach((s, i) => {
+      const prev = sentences[i - 1];
+      if (prev)
+        silence(
+          s.chapter !== prev.chapter
+            ? PAUSE.chapter
+            : s.paragraph !== prev.paragraph
+              ? PAUSE.paragraph
+              : PAUSE.sentence,
+        );
+      if (s.paragraph === -1) chapterStarts.push({ title: s.text, start: t });
+      const pcm = speech[i]!;
+      captions.push(...cuesOf(s.text, t, t + durationOf(pcm)));
+      parts.push(pcm.samples);
+      t += durationOf(pcm);
+    });
+    silence(PAUSE.tail);
+    const samples = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (samples.set(p, at), at + p.length), 0);
+    const end = samples.length / rate;
+    return {
+      pcm: { sampleRate: rate, samples },
+      captions,
+      chapters: chapterStarts.map((c, i) => ({
+        text: c.title,
+        start: c.start,
+        end: chapterStarts[i + 1]?.start ?? end,
+      })),
+      sentences: sentences.length,
+      synthesized,
+      keys,
+    };
+  }
+}
+
+/** A sentence's caption: one cue, or for a long sentence several, timed by their characters. */
+function cuesOf(text: string, start: number, end: number): Cue[] {
+  if (text.length <= MAX_CUE_CHARS) return [{ text, start, end }];
+  const pieces: string[] = [];
+  let rest = text;
+  while (rest.length > MAX_CUE_CHARS) {
+    const window = rest.slice(0, MAX_CUE_CHARS);
+    const at = Math.max(window.lastIndexOf(' '), ...['，', '、', '；'].map((m) => window.lastIndexOf(m)));
+    const cut = at > MAX_CUE_CHARS / 3 ? at + 1 : MAX_CUE_CHARS;
+    pieces.push(rest.slice(0, cut).trim());
+    rest = rest.slice(cut).trim();
+  }
+  if (rest) pieces.push(rest);
+  const total = pieces.reduce((n, p) => n + p.length, 0);
+  let t = start;
+  return pieces.map((p, i) => {
+    const cueEnd = i === pieces.length - 1 ? end : t + ((end - start) * p.length) / total;
+    const cue = { text: p, start: t, end: cueEnd };
+    t = cueEnd;
+    return cue;
+  });
+}
