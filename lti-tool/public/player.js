@@ -11,6 +11,12 @@ if (video) {
   video.addEventListener('error', () => (document.body.dataset.player = 'error'));
   // Learners' watching goes to the gradebook; instructors' previews do not.
   if ($('watch-status')) trackWatching(video, $('watch-status'), token);
+  // Chapters: a button per heading of the script moves the lesson there.
+  for (const button of document.querySelectorAll('.chapters button[data-start]'))
+    button.addEventListener('click', () => {
+      video.currentTime = Number(button.dataset.start);
+      video.play().catch(() => {});
+    });
 }
 
 const form = $('rerender');

@@ -38,6 +38,8 @@ import { studioRoutes } from './lti/studio-routes.js';
 import type { ToolKeys } from './lti/tool-keys.js';
 import { LTI_ROUTES } from './lti/lti-provider.js';
 import type { ProgressRepository } from './progress/progress-repository.js';
+import type { NarrationService } from './narration/narration-service.js';
+import { speechRoutes } from './api/speech-routes.js';
 import type { RosterService } from './progress/roster-service.js';
 import { dashboardRoutes } from './progress/dashboard-routes.js';
 
@@ -67,6 +69,7 @@ export interface AppDeps {
   readonly validator: LaunchValidator;
   readonly lessons: LessonRepository;
   readonly progress: ProgressRepository;
+  readonly narration: NarrationService;
   readonly roster: RosterService;
 }
 
@@ -109,7 +112,16 @@ export function createApp(d: AppDeps): express.Express {
 
   app.use('/api', apiAuth(d.tenants, d.sessions), express.json({ limit: '64kb' }));
   app.use(assetsRoutes({ assets: d.assets, store: d.store, maxUploadBytes }));
-  app.use(rendersRoutes({ service: d.service, renders: d.renders, urls: d.urls, bus: d.bus }));
+  app.use(speechRoutes({ narration: d.narration, maxScriptChars: d.config.VT_SCRIPT_MAX_CHARS }));
+  app.use(
+    rendersRoutes({
+      service: d.service,
+      renders: d.renders,
+      urls: d.urls,
+      bus: d.bus,
+      narration: d.narration,
+    }),
+  );
 
   // LTI: our checks and pages first, then ltijs (OIDC login, id_token, keyset) under /lti.
   app.use(registrationRoutes(d.registration));

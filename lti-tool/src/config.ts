@@ -50,6 +50,11 @@ const schema = z.object({
   VT_GRADE_RELAY_SEC: z.coerce.number().positive().default(30),
   /** How long a course roster from the LMS (NRPS) is used before it is fetched again. */
   VT_ROSTER_MAX_AGE_SEC: z.coerce.number().positive().default(600),
+  /** The longest script (Markdown characters) a lesson may be spoken from. */
+  VT_SCRIPT_MAX_CHARS: z.coerce.number().int().positive().default(20_000),
+  /** A cloud speech service (Azure Speech REST interface); its voices are offered when both are set. */
+  VT_TTS_CLOUD_URL: z.url().optional(),
+  VT_TTS_CLOUD_KEY: z.string().min(8).optional(),
   /** How long a rotated-out signing key stays in our published keyset. */
   VT_KEY_GRACE_HOURS: z.coerce.number().min(0).default(24),
   /** Cookies marked Secure (behind TLS). */

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { adminSessionStore } from './admin/admin-routes.js';
@@ -34,6 +35,10 @@ import { GradeDelivery } from './grades/grade-delivery.js';
 import { GradeOutbox } from './grades/grade-outbox.js';
 import { LineItemRepository } from './grades/line-item-repository.js';
 import { HeartbeatEndpoint } from './progress/heartbeat-endpoint.js';
+import { NarrationService } from './narration/narration-service.js';
+import { Narrator } from './narration/narrator.js';
+import { SpeechCache } from './narration/speech-cache.js';
+import { speechEngines } from './narration/speech-engines.js';
 import { LessonGradingCache } from './progress/lesson-grading.js';
 import { ProgressIngest } from './progress/progress-ingest.js';
 import { ProgressRepository } from './progress/progress-repository.js';
@@ -145,6 +150,15 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     onScored: (keys) =>
       void grades.enqueue(keys).catch((e: Error) => log.warn({ err: e.message }, 'score not queued yet')),
   });
+  const narration = new NarrationService({
+    narrator: new Narrator(
+      await speechEngines(config, log),
+      new SpeechCache(join(config.VT_MEDIA_DIR, 'speech-cache')),
+    ),
+    store,
+    assets,
+    maxScriptChars: config.VT_SCRIPT_MAX_CHARS,
+  });
   const adminSessions = adminSessionStore(db);
   const stopSweeping = startSweeping(db, 10 * 60_000, log);
   const app = createApp({
@@ -155,6 +169,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     registration,
     validator,
     lessons: new LessonRepository(db),
+    narration,
     progress: new ProgressRepository(db),
     roster: new RosterService(db, lms, config.VT_ROSTER_MAX_AGE_SEC),
     config,

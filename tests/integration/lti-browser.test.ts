@@ -140,4 +140,86 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
     );
     await again.close();
   });
+
+  it('an author writes a script: hears it, renders it, and learners get its captions and chapters', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${platform.url}/launch?kind=deeplink&user=3&context=101`);
+    await page.getByRole('heading', { name: 'Generate avatar lesson' }).waitFor();
+    await page.getByLabel('Title').fill('Fire exits');
+    await page.getByLabel('Portrait (photo of the presenter)').setInputFiles(PORTRAIT);
+    await page.waitForSelector('#face-status[data-face="found"]');
+    await page.getByLabel('Write a script to be spoken').check();
+    expect(await page.getByLabel('Voice recording').isVisible()).toBe(false);
+    // Nothing to say (only a script tag): a clear error, nothing made.
+    await page.getByLabel(/^Script/).fill('<script>alert(1)</script>');
+    await page.waitForSelector('#voice option[value="espeak-ng/en-us"]', { state: 'attached' });
+    await page.getByRole('button', { name: 'Preview speech' }).click();
+    await page.locator('#speech-status', { hasText: 'nothing to say' }).waitFor();
+    await page
+      .getByLabel(/^Script/)
+      .fill('# Exits\n\nKnow two exits. <b>Never</b> take the lift.\n\n# Doors\n\nClose doors behind you.');
+    await page.getByLabel('Speaker').selectOption('espeak-ng/en-us');
+    await page.getByRole('button', { name: 'Preview speech' }).click();
+    await page.waitForSelector('#speech-status[data-previewed="true"]');
+    expect(await page.locator('#speech-status').textContent()).toMatch(
+      /5 sentences \(5 newly spoken\) · 2 chapters/,
+    );
+    expect(await page.locator('#speech-preview').isVisible()).toBe(true);
+    const heard = await page.locator('#speech-preview').evaluate(
+      (a) =>
+        new Promise<number>((resolve) => {
+          const audio = a as unknown as {
+            duration: number;
+            readyState: number;
+            onloadedmetadata: () => void;
+          };
+          if (audio.readyState >= 1) resolve(audio.duration);
+          else audio.onloadedmetadata = () => resolve(audio.duration);
+        }),
+    );
+    expect(heard).toBeGreaterThan(3);
+    await page.getByLabel('Size').selectOption('384*256');
+    await page.getByRole('button', { name: 'Render lesson' }).click();
+    await page.waitForSelector('body[data-render-state="done"]', { timeout: 120_000 });
+    await page.getByRole('button', { name: 'Publish to course' }).click();
+    await page.getByRole('heading', { name: 'Activity added' }).waitFor();
+    const activity = [...platform.activities.values()].at(-1)!;
+    await page.close();
+
+    const learner = await browser.newPage();
+    await learner.goto(`${platform.url}/launch?activity=${activity.id}&user=5&context=101`);
+    await learner.getByRole('heading', { name: 'Fire exits' }).waitFor();
+    await learner.waitForSelector('body[data-player="ready"]');
+    expect(await learner.locator('#player track[kind="captions"]').getAttribute('srclang')).toBe('en');
+    // The captions track is on and its cues load: the script's sentences, the tags gone.
+    type Tracks = {
+      textTracks: ArrayLike<{
+        kind: string;
+        mode: string;
+        cues: ArrayLike<{ text: string; startTime: number }> | null;
+      }>;
+    };
+    const cues = async (): Promise<{ mode: string; texts: string[] }> =>
+      learner.locator('#player').evaluate((v) => {
+        const track = Array.from((v as unknown as Tracks).textTracks).find((t) => t.kind === 'captions')!;
+        return { mode: track.mode, texts: Array.from(track.cues ?? []).map((c) => c.text) };
+      });
+    for (const until = Date.now() + 10_000; (await cues()).texts.length === 0 && Date.now() < until;)
+      await learner.waitForTimeout(100);
+    expect(await cues()).toEqual({
+      mode: 'showing',
+      texts: ['Exits', 'Know two exits.', 'Never take the lift.', 'Doors', 'Close doors behind you.'],
+    });
+    // Chapters: a button per heading; the second moves the lesson to its start.
+    await learner.getByRole('navigation', { name: 'Chapters' }).waitFor();
+    const doors = learner.getByRole('button', { name: /Doors/ });
+    const start = Number(await doors.getAttribute('data-start'));
+    expect(start).toBeGreaterThan(1);
+    await doors.click();
+    const at = await learner
+      .locator('#player')
+      .evaluate((v) => (v as unknown as { currentTime: number }).currentTime);
+    expect(at).toBeGreaterThanOrEqual(start - 0.1);
+    await learner.close();
+  });
 });

@@ -24,6 +24,7 @@ export const displayName = (name: string): string =>
 /**
  * POST /api/assets (multipart: `kind` = portrait | audio, `file`): the bytes are sniffed, not trusted
  * by name or declared type, stored content-addressed, and recorded for the caller's tenant.
+ * GET /api/assets/:sha gives one back.
  */
 export function assetsRoutes(d: {
   assets: AssetRepository;
@@ -72,6 +73,15 @@ export function assetsRoutes(d: {
         if (file) await rm(file.path, { force: true });
       }
     });
+  });
+
+  // An asset of the caller's tenant, back (the studio plays a spoken script before rendering it).
+  // Another tenant's asset is "not found", like one that does not exist.
+  router.get('/api/assets/:sha', async (req, res) => {
+    const asset = await d.assets.get(callerOf(req.user).tenantId, String(req.params.sha));
+    if (!asset) return void res.status(404).json({ error: 'No such asset.' });
+    res.type(asset.contentType);
+    res.sendFile(d.store.path(asset.sha256), { headers: { 'cache-control': 'private, max-age=3600' } });
   });
   return router;
 }

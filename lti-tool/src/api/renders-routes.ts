@@ -11,7 +11,10 @@ import {
   type RenderRepository,
 } from '../renders/render-repository.js';
 import { RenderInputError, type RenderService } from '../renders/render-service.js';
+import type { NarrationService } from '../narration/narration-service.js';
 import { callerOf } from './api-auth.js';
+import { captionsName } from '../narration/narration-tracks.js';
+import { answerNarrationError, NarrationInputSchema } from './speech-routes.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 from POST /api/assets');
 
@@ -21,7 +24,9 @@ const SubmitSchema = z
     title: z.string().trim().min(1).max(200).default('Untitled lesson'),
     contextId: z.string().max(255).optional(),
     portrait: sha256,
-    audio: sha256,
+    /** The voice: a recording (an audio asset), or a script to speak. */
+    audio: sha256.optional(),
+    narration: NarrationInputSchema.optional(),
     engine: z.enum(['preview', 'liveavatar']).default('preview'),
     prompt: z.string().max(4000).default(''),
     size: z.string().default('688*368'),
@@ -30,6 +35,10 @@ const SubmitSchema = z
     chunkSec: z.number().int().min(2).max(600).multipleOf(2).default(60),
   })
   .strict()
+  .refine((b) => (b.audio === undefined) !== (b.narration === undefined), {
+    message: 'give either an audio asset or a script to speak, not both',
+    path: ['audio'],
+  })
   .refine(
     (b) =>
       (b.engine === 'preview' ? (SUPPORTED_SIZES as readonly string[]) : LIVEAVATAR.sizes).includes(b.size),
@@ -64,6 +73,10 @@ async function renderView(render: Render, renders: RenderRepository, urls: Media
       hls: `${base}hls/index.m3u8`,
       poster: `${base}poster.jpg`,
       durationSec: render.result?.durationSec,
+      ...(render.narration && {
+        captions: { language: render.narration.language, url: `${base}${captionsName(render.narration)}` },
+        ...(render.narration.chapters && { chapters: `${base}chapters.vtt` }),
+      }),
     },
     history: (await renders.events(render.id)).map((e) => ({
       at: e.at,
@@ -79,6 +92,7 @@ export interface RendersRoutesDeps {
   readonly renders: RenderRepository;
   readonly urls: MediaUrls;
   readonly bus: RenderBus;
+  readonly narration: NarrationService;
 }
 
 /**
@@ -104,6 +118,8 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
       });
     const b = parsed.data;
     try {
+      // A script is spoken (and its captions stored) first: a version never exists without its voice.
+      const narrated = b.narration && (await d.narration.prepare(callerOf(req.user).tenantId, b.narration));
       const render = await d.service.submit({
         tenantId: callerOf(req.user).tenantId,
         lessonId: b.lessonId,
@@ -111,7 +127,8 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
         // A launch's studio works in its own course only.
         contextId: callerOf(req.user).contextId ?? b.contextId,
         portraitSha256: b.portrait,
-        audioSha256: b.audio,
+        audioSha256: narrated ? narrated.audio.sha256 : b.audio!,
+        narration: narrated?.record,
         engine: b.engine,
         settings: {
           prompt: b.prompt,
@@ -128,7 +145,7 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
     } catch (e) {
       if (e instanceof RenderInputError || e instanceof UnknownLessonError)
         return void res.status(422).json({ error: e.message });
-      throw e;
+      if (!answerNarrationError(res, e)) throw e;
     }
   });
 

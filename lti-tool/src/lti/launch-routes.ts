@@ -131,6 +131,12 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
         ? await d.renders.get(lesson!.latest.id, deployment.tenantId, contextId)
         : undefined;
     const standing = role === 'learner' ? await d.progress.standing(lesson!.id, token.user) : undefined;
+    // A lesson spoken from a script has captions and chapters.
+    const shown = renderId
+      ? renderId === latest?.id
+        ? latest
+        : await d.renders.get(renderId, deployment.tenantId, contextId)
+      : undefined;
     res.type('html').send(
       playerPage(lang, {
         token: sessionToken,
@@ -138,6 +144,7 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
         standing,
         lesson: lesson!,
         media: renderId ? d.urls.playerBase(renderId) : undefined,
+        narration: shown?.narration ?? undefined,
         edit: latest && {
           portrait: latest.portraitSha256,
           audio: latest.audioSha256,

@@ -1,6 +1,8 @@
 import { LIVEAVATAR } from '../../../render-node/src/engines/liveavatar/cli-flags.js';
 import { SUPPORTED_SIZES } from '../../../render-node/src/render-size.js';
 import type { LessonSummary } from '../lessons/lesson-repository.js';
+import type { NarrationRecord } from '../narration/narration-service.js';
+import { captionsName } from '../narration/narration-tracks.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
@@ -43,6 +45,47 @@ function progressSection(lang: Lang): SafeHtml {
     <progress id="progress" max="100" value="0" aria-labelledby="progress-h"></progress>
     <p id="progress-text" role="status" aria-live="polite"></p>
   </section>`;
+}
+
+/** The lesson's voice: a recording, or a script the product speaks (previewed before rendering). */
+function voiceFields(lang: Lang): SafeHtml {
+  return html`<fieldset id="voice-source">
+      <legend>${t(lang, { en: 'Voice', zh: '语音' })}</legend>
+      <label
+        ><input type="radio" name="voiceSource" value="recording" checked />
+        ${t(lang, { en: 'Upload a recording', zh: '上传录音' })}</label
+      >
+      <label
+        ><input type="radio" name="voiceSource" value="script" />
+        ${t(lang, { en: 'Write a script to be spoken', zh: '编写讲稿，由系统朗读' })}</label
+      >
+    </fieldset>
+    <div id="recording-fields">
+      <label for="audio">${t(lang, { en: 'Voice recording', zh: '语音录音' })}</label>
+      <input id="audio" name="audio" type="file" accept="audio/*" />
+    </div>
+    <div id="script-fields" hidden>
+      <label for="script"
+        >${t(lang, {
+          en: 'Script (Markdown: # headings become chapters)',
+          zh: '讲稿（Markdown 格式：# 标题将成为章节）',
+        })}</label
+      >
+      <textarea id="script" name="script" rows="10" aria-describedby="script-count"></textarea>
+      <p id="script-count" class="hint"></p>
+      <label for="language">${t(lang, { en: 'Language', zh: '语言' })}</label>
+      <select id="language" name="language">
+        <option value="en" ${lang === 'en' ? 'selected' : ''}>English</option>
+        <option value="zh" ${lang === 'zh' ? 'selected' : ''}>中文（普通话）</option>
+      </select>
+      <label for="voice">${t(lang, { en: 'Speaker', zh: '发音人' })}</label>
+      <select id="voice" name="voice"></select>
+      <p>
+        <button type="button" id="preview-speech">${t(lang, { en: 'Preview speech', zh: '试听' })}</button>
+      </p>
+      <audio id="speech-preview" controls hidden></audio>
+      <p id="speech-status" role="status" aria-live="polite"></p>
+    </div>`;
 }
 
 /** The author's studio, opened by a deep-linking launch. */
@@ -92,12 +135,12 @@ export function studioPage(
           <div id="face-box" aria-hidden="true"></div>
         </div>
         <p id="face-status" role="status" aria-live="polite"></p>
-        <label for="audio">${t(lang, { en: 'Voice recording', zh: '语音录音' })}</label>
-        <input id="audio" name="audio" type="file" accept="audio/*" required />
+        ${voiceFields(lang)}
         <label for="prompt">${t(lang, { en: 'Scene prompt', zh: '场景描述' })}</label>
         <textarea id="prompt" name="prompt" rows="3" maxlength="4000"></textarea>
         ${engineAndSize(lang, {})}
         <p><button type="submit">${t(lang, { en: 'Render lesson', zh: '开始渲染' })}</button></p>
+        <p id="studio-status" role="status" aria-live="polite"></p>
         <p id="studio-error" class="error" role="alert"></p>
       </form>
       ${progressSection(lang)}
@@ -159,6 +202,40 @@ function rerenderForm(lang: Lang, lesson: LessonSummary, edit: LessonEdit): Safe
     </section>`;
 }
 
+const LANGUAGE_NAMES = { en: 'English', zh: '中文' } as const;
+
+/** The captions (shown by default) and chapters of a lesson spoken from a script. */
+function textTracks(media: string, n: NarrationRecord): SafeHtml {
+  return html`<track
+      kind="captions"
+      src="${media}${captionsName(n)}"
+      srclang="${n.language}"
+      label="${LANGUAGE_NAMES[n.language]}"
+      default
+    />
+    ${n.chapters ? html`<track kind="chapters" src="${media}chapters.vtt" srclang="${n.language}" />` : html``}`;
+}
+
+const clock = (sec: number): string =>
+  `${Math.floor(sec / 60)}:${String(Math.floor(sec % 60)).padStart(2, '0')}`;
+
+/** The chapters as buttons that move the player there (browsers show chapter tracks nowhere). */
+function chapterList(lang: Lang, n: NarrationRecord): SafeHtml {
+  return html`<nav class="chapters" aria-labelledby="chapters-h">
+    <h2 id="chapters-h">${t(lang, { en: 'Chapters', zh: '章节' })}</h2>
+    <ol>
+      ${n.chapterList.map(
+        (c) =>
+          html`<li>
+            <button type="button" data-start="${c.start}">
+              <span>${c.title}</span> <time>${clock(c.start)}</time>
+            </button>
+          </li>`,
+      )}
+    </ol>
+  </nav>`;
+}
+
 /** The lesson player, opened by a resource-link launch; instructors also see the render status. */
 export function playerPage(
   lang: Lang,
@@ -167,6 +244,8 @@ export function playerPage(
     role: 'instructor' | 'learner';
     lesson: LessonSummary;
     media?: string;
+    /** When the lesson is spoken from a script: its captions and chapters. */
+    narration?: NarrationRecord;
     /** For instructors: the inputs and settings of the latest render, to render again from. */
     edit?: LessonEdit;
     /** For learners: what they watched so far (their player reports more). */
@@ -184,9 +263,11 @@ export function playerPage(
                 <video id="player" controls playsinline preload="metadata" poster="${o.media}poster.jpg">
                   <source src="${o.media}hls/index.m3u8" type="application/vnd.apple.mpegurl" />
                   <source src="${o.media}lesson.mp4" type="video/mp4" />
+                  ${o.narration ? textTracks(o.media, o.narration) : html``}
                   ${t(lang, { en: 'Your browser cannot play this video.', zh: '您的浏览器无法播放此视频。' })}
                 </video>
               </div>
+              ${o.narration?.chapterList.length ? chapterList(lang, o.narration) : html``}
               ${
                 o.role === 'learner'
                   ? html`<p

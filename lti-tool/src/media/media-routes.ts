@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { outputType } from '../../../render-node/src/contract/output-manifest.js';
+import { narrationTrack } from '../narration/narration-tracks.js';
 import type { RenderRepository } from '../renders/render-repository.js';
 import { IngestError, type MediaStore } from './media-store.js';
 import { scopes } from './media-urls.js';
@@ -103,9 +104,15 @@ export function mediaRoutes(d: MediaRoutesDeps): Router {
     if (!signed(req, res, scopes.playerFiles(id), exp, sig)) return;
     const name = fileName(req);
     const render = await d.renders.get(id);
-    // Only a finished render's own outputs: never chunks or an unfinished render's files.
-    const listed = render?.state === 'done' && render.result?.files.some((f) => f.name === name);
-    const file = listed ? await d.renders.file(id, name) : undefined;
+    if (render?.state !== 'done') return void res.status(404).json({ error: 'No such file.' });
+    // A finished render's own outputs (never chunks), and the captions and chapters of its script.
+    const track = narrationTrack(render.narration, name);
+    const listed = render.result?.files.some((f) => f.name === name);
+    const file = track
+      ? { sha256: track, contentType: 'text/vtt; charset=utf-8' }
+      : listed
+        ? await d.renders.file(id, name)
+        : undefined;
     if (!file) return void res.status(404).json({ error: 'No such file.' });
     res.type(file.contentType);
     res.sendFile(d.store.path(file.sha256), {

@@ -6,6 +6,7 @@ import type {
   RenderResult,
 } from '../../../render-node/src/contract/render-job.js';
 import { inTransaction, type Db } from '../db/database.js';
+import type { NarrationRecord } from '../narration/narration-service.js';
 
 export type RenderState = 'submitted' | 'queued' | 'active' | 'done' | 'failed' | 'cancelled';
 export const OPEN_STATES: readonly RenderState[] = ['submitted', 'queued', 'active'];
@@ -32,6 +33,8 @@ export interface Render {
   readonly portraitSha256: string;
   readonly audioSha256: string;
   readonly settings: RenderSettings;
+  /** When the version is spoken from a script: the script, captions and chapters. */
+  readonly narration: NarrationRecord | null;
   readonly createdAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
@@ -62,10 +65,15 @@ export interface NewRender {
   readonly audioSha256: string;
   readonly engine: EngineName;
   readonly settings: RenderSettings;
+  /**
+   * The script the audio was spoken from. Without one, a version made from the same audio as an
+   * earlier narrated version of the lesson (a re-render) keeps that version's script and captions.
+   */
+  readonly narration?: NarrationRecord;
 }
 
 const RENDER_COLUMNS = `r.id, r.tenant_id, r.lesson_id, r.version_id, r.engine, r.state, r.progress, r.node_id,
-  r.error, r.result, v.portrait_sha256, v.audio_sha256, v.settings, r.created_at, r.started_at, r.finished_at`;
+  r.error, r.result, v.portrait_sha256, v.audio_sha256, v.settings, v.narration, r.created_at, r.started_at, r.finished_at`;
 
 interface RenderRow {
   id: string;
@@ -81,6 +89,7 @@ interface RenderRow {
   portrait_sha256: string;
   audio_sha256: string;
   settings: RenderSettings;
+  narration: NarrationRecord | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -100,6 +109,7 @@ const toRender = (r: RenderRow): Render => ({
   portraitSha256: r.portrait_sha256,
   audioSha256: r.audio_sha256,
   settings: r.settings,
+  narration: r.narration,
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
@@ -138,9 +148,22 @@ export class RenderRepository {
       }
       const versionId = randomUUID();
       await c.query(
-        `INSERT INTO lesson_versions (id, lesson_id, tenant_id, portrait_sha256, audio_sha256, engine, settings)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [versionId, lessonId, n.tenantId, n.portraitSha256, n.audioSha256, n.engine, n.settings],
+        `INSERT INTO lesson_versions (id, lesson_id, tenant_id, portrait_sha256, audio_sha256, engine, settings,
+           narration)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::jsonb, (
+           SELECT narration FROM lesson_versions
+           WHERE lesson_id = $2 AND audio_sha256 = $5 AND narration IS NOT NULL
+           ORDER BY created_at DESC LIMIT 1)))`,
+        [
+          versionId,
+          lessonId,
+          n.tenantId,
+          n.portraitSha256,
+          n.audioSha256,
+          n.engine,
+          n.settings,
+          n.narration ? JSON.stringify(n.narration) : null,
+        ],
       );
       await c.query(
         `INSERT INTO renders (id, tenant_id, lesson_id, version_id, engine, state)
