@@ -109,12 +109,20 @@ export async function stopNode(node: TestNode, signal: NodeJS.Signals = 'SIGKILL
 export interface RenderView {
   id: string;
   lessonId: string;
+  versionId: string;
   state: string;
   error: string | null;
   nodeId: string | null;
   notes: string[];
   progress: { stage: string; percent: number } | null;
-  media?: { mp4: string; hls: string; poster: string; durationSec: number };
+  media?: {
+    mp4: string;
+    hls: string;
+    poster: string;
+    durationSec: number;
+    captions?: { language: string; url: string };
+    chapters?: string;
+  };
   history: Array<{ kind: string; nodeId: string | null; message: string }>;
 }
 
