@@ -1,0 +1,60 @@
+/**
+ * Script-to-speech benchmark (issue: script to lesson). A long script (60 paragraphs of 3 sentences,
+ * English, eSpeak NG) spoken with an empty sentence cache, then again after one paragraph is edited:
+ * the time and synthesis calls each takes, and what the cache saved.
+ *   npx tsx bench/narration.ts [--paragraphs 60]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EspeakEngine } from '../lti-tool/src/narration/espeak-engine.js';
+import { Narrator } from '../lti-tool/src/narration/narrator.js';
+import { parseScript } from '../lti-tool/src/narration/script.js';
+import { SpeechCache } from '../lti-tool/src/narration/speech-cache.js';
+import { durationOf } from '../lti-tool/src/narration/wav.js';
+
+const i = process.argv.indexOf('--paragraphs');
+const PARAGRAPHS = i > 0 ? Number(process.argv[i + 1]) : 60;
+const paragraph = (n: number, edit = ''): string =>
+  `Step ${n}${edit}: check the equipment before you start the shift. ` +
+  `Report anything damaged to your supervisor${edit}, number ${n}. ` +
+  `Keep the walkway in area ${n} clear of pallets and cables${edit}.`;
+const scriptOf = (edited?: number): string =>
+  Array.from(
+    { length: PARAGRAPHS },
+    (_, p) =>
+      (p % 10 === 0 ? `# Part ${p / 10 + 1}\n\n` : '') + paragraph(p + 1, p === edited ? ', revised' : ''),
+  ).join('\n\n');
+
+const dir = mkdtempSync(join(tmpdir(), 'vt-bench-speech-'));
+const narrator = new Narrator([await EspeakEngine.open()], new SpeechCache(dir));
+const speak = async (
+  source: string,
+): Promise<{ ms: number; synthesized: number; sentences: number; sec: number }> => {
+  const t0 = performance.now();
+  const n = await narrator.narrate('bench', parseScript(source, 'en', 1_000_000), 'espeak-ng/en-us');
+  return {
+    ms: performance.now() - t0,
+    synthesized: n.synthesized,
+    sentences: n.sentences,
+    sec: durationOf(n.pcm),
+  };
+};
+
+const cold = await speak(scriptOf());
+const edited = await speak(scriptOf(Math.floor(PARAGRAPHS / 2)));
+const same = await speak(scriptOf(Math.floor(PARAGRAPHS / 2)));
+rmSync(dir, { recursive: true, force: true });
+
+const line = (name: string, r: typeof cold): string =>
+  `  ${name}: ${(r.ms / 1000).toFixed(2)} s, ${r.synthesized} of ${r.sentences} sentences synthesised`;
+console.log(
+  `Script to speech: ${PARAGRAPHS} paragraphs, ${cold.sentences} sentences, ${(cold.sec / 60).toFixed(1)} min of speech (eSpeak NG, English)`,
+);
+console.log(`${line('empty cache', cold)} (${(cold.sec / (cold.ms / 1000)).toFixed(0)}× real time)`);
+console.log(line('one paragraph edited', edited));
+console.log(line('unchanged', same));
+console.log(
+  `  the edit took ${((100 * edited.ms) / cold.ms).toFixed(1)} % of the cold time ` +
+    `(${(100 - (100 * edited.synthesized) / cold.synthesized).toFixed(1)} % fewer synthesis calls)`,
+);
