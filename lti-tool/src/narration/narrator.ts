@@ -1,4 +1,4 @@
-import { sentencesIn, type Script } from './script.js';
+import { sentencesIn, splitText, type Script } from './script.js';
 import type { SpeechCache } from './speech-cache.js';
 import { SpeechError, type SpeechEngine, type Voice } from './speech-engine.js';
 import { durationOf, type Pcm } from './wav.js';
@@ -121,17 +121,7 @@ export class Narrator {
 
 /** A sentence's caption: one cue, or for a long sentence several, timed by their characters. */
 function cuesOf(text: string, start: number, end: number): Cue[] {
-  if (text.length <= MAX_CUE_CHARS) return [{ text, start, end }];
-  const pieces: string[] = [];
-  let rest = text;
-  while (rest.length > MAX_CUE_CHARS) {
-    const window = rest.slice(0, MAX_CUE_CHARS);
-    const at = Math.max(window.lastIndexOf(' '), ...['，', '、', '；'].map((m) => window.lastIndexOf(m)));
-    const cut = at > MAX_CUE_CHARS / 3 ? at + 1 : MAX_CUE_CHARS;
-    pieces.push(rest.slice(0, cut).trim());
-    rest = rest.slice(cut).trim();
-  }
-  if (rest) pieces.push(rest);
+  const pieces = splitText(text, MAX_CUE_CHARS, ['，', '、', '；']);
   const total = pieces.reduce((n, p) => n + p.length, 0);
   let t = start;
   return pieces.map((p, i) => {

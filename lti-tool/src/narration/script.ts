@@ -106,21 +106,26 @@ function sentencesOf(text: string, segmenter: Intl.Segmenter): string[] {
     .flatMap(cutLong);
 }
 
+/** Clause marks a too-long sentence is cut after, in both languages. */
+const CLAUSE_MARKS = [',', ';', ':', '，', '；', '：', '、'];
+
 /** A too-long sentence cut at clause marks (or, failing those, spaces), each part at most the limit. */
-function cutLong(sentence: string): string[] {
-  if (sentence.length <= MAX_SENTENCE_CHARS) return [sentence];
-  const parts: string[] = [];
-  let rest = sentence;
-  while (rest.length > MAX_SENTENCE_CHARS) {
-    const window = rest.slice(0, MAX_SENTENCE_CHARS);
-    const at = Math.max(
-      ...[',', ';', ':', '，', '；', '：', '、'].map((m) => window.lastIndexOf(m)),
-      window.lastIndexOf(' ') - 1,
-    );
-    const cut = at > MAX_SENTENCE_CHARS / 3 ? at + 1 : MAX_SENTENCE_CHARS;
-    parts.push(rest.slice(0, cut).trim());
+const cutLong = (sentence: string): string[] => splitText(sentence, MAX_SENTENCE_CHARS, CLAUSE_MARKS);
+
+/**
+ * `text` in pieces of at most `max` characters, each cut after the last of `marks` or space in it,
+ * or at `max` itself when none falls past the piece's first third.
+ */
+export function splitText(text: string, max: number, marks: readonly string[]): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    const at = Math.max(window.lastIndexOf(' '), ...marks.map((m) => window.lastIndexOf(m)));
+    const cut = at > max / 3 ? at + 1 : max;
+    pieces.push(rest.slice(0, cut).trim());
     rest = rest.slice(cut).trim();
   }
-  if (rest) parts.push(rest);
-  return parts;
+  if (rest) pieces.push(rest);
+  return pieces;
 }
