@@ -13,6 +13,7 @@ import {
 import { RenderInputError, type RenderService } from '../renders/render-service.js';
 import type { NarrationService } from '../narration/narration-service.js';
 import { callerOf } from './api-auth.js';
+import { invalidRequest } from './invalid-request.js';
 import { captionsName } from '../narration/narration-tracks.js';
 import { answerNarrationError, NarrationInputSchema } from './speech-routes.js';
 
@@ -112,10 +113,7 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
   router.post('/api/renders', async (req, res) => {
     const parsed = SubmitSchema.safeParse(req.body ?? {});
     if (!parsed.success)
-      return void res.status(400).json({
-        error: 'The render request is not valid.',
-        problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
-      });
+      return void res.status(400).json(invalidRequest('The render request is not valid.', parsed.error));
     const b = parsed.data;
     try {
       // A script is spoken (and its captions stored) first: a version never exists without its voice.

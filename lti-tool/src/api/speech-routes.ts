@@ -4,6 +4,7 @@ import type { NarrationService } from '../narration/narration-service.js';
 import { ScriptError } from '../narration/script.js';
 import { SpeechError } from '../narration/speech-engine.js';
 import { callerOf } from './api-auth.js';
+import { invalidRequest } from './invalid-request.js';
 
 /** A script to speak, as the studio sends it (its length is checked against VT_SCRIPT_MAX_CHARS). */
 export const NarrationInputSchema = z
@@ -43,10 +44,7 @@ export function speechRoutes(d: { narration: NarrationService; maxScriptChars: n
   router.post('/api/speech/preview', async (req, res, next) => {
     const parsed = NarrationInputSchema.safeParse(req.body ?? {});
     if (!parsed.success)
-      return void res.status(400).json({
-        error: 'The script request is not valid.',
-        problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
-      });
+      return void res.status(400).json(invalidRequest('The script request is not valid.', parsed.error));
     try {
       const n = await d.narration.prepare(callerOf(req.user).tenantId, parsed.data);
       res.json({
