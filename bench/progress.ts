@@ -108,14 +108,7 @@ const sessionFor = (user: string, lessonId: string): Promise<string> =>
 
 const child = await startToolProcess(config);
 
-const post = (body: unknown): Promise<Response> =>
-  fetch(`${config.VT_PUBLIC_URL}/lti/progress`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-
-// 1. Ingestion.
+// Each learner keeps a connection (keep-alive), as a browser does.
 const agent = new http.Agent({ keepAlive: true, maxSockets: LEARNERS });
 const { hostname, port } = new URL(config.VT_PUBLIC_URL);
 const heartbeat = (body: unknown): Promise<number> =>
@@ -135,6 +128,8 @@ const heartbeat = (body: unknown): Promise<number> =>
     req.on('error', () => resolve(0));
     req.end(json);
   });
+
+// 1. Ingestion.
 const tokens = await Promise.all(Array.from({ length: LEARNERS }, (_, i) => sessionFor(`L${i}`, longLesson)));
 // Every learner's first heartbeat, before the clock starts: it makes their progress row and sends
 // Started to the LMS (1,000 scores at once), which is the completion part's subject, not this one's.
@@ -190,7 +185,6 @@ await Promise.all(
 const seconds = (performance.now() - started) / 1000;
 const used = cpuSince(cpuBefore, cpu());
 loopDelay.disable();
-agent.destroy();
 latencies.sort((a, b) => a - b);
 warmup.sort((a, b) => a - b);
 console.log(
@@ -234,7 +228,7 @@ await Promise.all(
   finishers.map(async (session, i) => {
     await sleep((i * 1000) / FINISHERS); // 200 completions over a second
     // Started first, then (having watched for a while) the rest at once.
-    await post({
+    await heartbeat({
       session,
       lessonId: shortLesson,
       seq: 1,
@@ -245,7 +239,7 @@ await Promise.all(
     await sql.query(`UPDATE watch_progress SET started_at = now() - interval '1 minute' WHERE user_id = $1`, [
       `F${i}`,
     ]);
-    await post({
+    await heartbeat({
       session,
       lessonId: shortLesson,
       seq: 2,
@@ -267,6 +261,7 @@ console.log(
     `${arrived.size} of ${FINISHERS} arrived`,
 );
 
+agent.destroy();
 await child.stop();
 await sql.end();
 await platform.close();
