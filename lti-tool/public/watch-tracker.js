@@ -4,7 +4,12 @@
 // server's union makes sending them twice harmless, and (session, seq) makes a replay a no-op.
 const TICK_MS = 5000;
 
-export function trackWatching(video, status, token) {
+/**
+ * `timeline` maps the playing version's time onto the lesson's (a language version runs longer or
+ * shorter): intervals and positions are reported on the lesson's timeline. The tracker returned can
+ * be told of a switch to another version's timeline.
+ */
+export function trackWatching(video, status, token, timeline) {
   const lessonId = status.dataset.lesson;
   const seqKey = `vt-seq-${token.slice(-16)}`;
   let seq = 0;
@@ -17,7 +22,8 @@ export function trackWatching(video, status, token) {
   let from = null; // where the current stretch of playback began
   let last = 0;
 
-  const resume = Number(status.dataset.resume || 0);
+  let map = timeline;
+  const resume = map.fromLesson(Number(status.dataset.resume || 0));
   if (resume > 1)
     video.addEventListener(
       'loadedmetadata',
@@ -28,7 +34,7 @@ export function trackWatching(video, status, token) {
     );
 
   const close = (at) => {
-    if (from !== null && at > from) played.push([from, at]);
+    if (from !== null && at > from) played.push([map.toLesson(from), map.toLesson(at)]);
     from = null;
   };
   video.addEventListener('playing', () => {
@@ -83,7 +89,7 @@ export function trackWatching(video, status, token) {
       session: token,
       lessonId,
       seq,
-      position: video.currentTime,
+      position: map.toLesson(video.currentTime),
       intervals,
       event,
     });
@@ -104,4 +110,13 @@ export function trackWatching(video, status, token) {
       })
       .catch(() => (played = [...intervals, ...played]));
   }
+
+  return {
+    /** Another version is about to play: what was played of this one is reported on its own map. */
+    switchTo(next) {
+      close(video.currentTime);
+      send('pause');
+      map = next;
+    },
+  };
 }

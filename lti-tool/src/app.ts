@@ -27,7 +27,10 @@ import type { RenderRepository } from './renders/render-repository.js';
 import type { RenderService } from './renders/render-service.js';
 import type { TenantRepository } from './tenants/tenant-repository.js';
 import { REPO_ROOT } from './config.js';
+import type { LessonLanguages } from './lessons/lesson-languages.js';
+import { LanguageVersions } from './lessons/language-versions.js';
 import type { LessonRepository } from './lessons/lesson-repository.js';
+import { lessonLanguagesRoutes } from './api/lesson-languages-routes.js';
 import { launchRoutes } from './lti/launch-routes.js';
 import type { LaunchValidator } from './lti/launch-validator.js';
 import type { LtiRegistry } from './lti/lti-registry.js';
@@ -68,6 +71,7 @@ export interface AppDeps {
   readonly registration: PlatformRegistration;
   readonly validator: LaunchValidator;
   readonly lessons: LessonRepository;
+  readonly languages: LessonLanguages;
   readonly progress: ProgressRepository;
   readonly narration: NarrationService;
   readonly roster: RosterService;
@@ -132,9 +136,9 @@ export function createApp(d: AppDeps): express.Express {
       registry: d.registry,
       sessions: d.sessions,
       lessons: d.lessons,
-      urls: d.urls,
       renders: d.renders,
       progress: d.progress,
+      versions: new LanguageVersions({ languages: d.languages, renders: d.renders, urls: d.urls }),
       secureCookies: d.config.VT_SECURE_COOKIES,
     }),
   );
@@ -149,6 +153,7 @@ export function createApp(d: AppDeps): express.Express {
       publicUrl: d.config.VT_PUBLIC_URL,
     }),
   );
+  app.use(lessonLanguagesRoutes({ lessons: d.lessons, languages: d.languages }));
   app.use(
     dashboardRoutes({ sessions: d.sessions, progress: d.progress, roster: d.roster, lessons: d.lessons }),
   );

@@ -21,6 +21,7 @@ import { RenderReconciler } from './renders/render-reconciler.js';
 import { RenderRepository } from './renders/render-repository.js';
 import { RenderService } from './renders/render-service.js';
 import { TenantRepository } from './tenants/tenant-repository.js';
+import { LessonLanguages } from './lessons/lesson-languages.js';
 import { LessonRepository } from './lessons/lesson-repository.js';
 import { LaunchValidator } from './lti/launch-validator.js';
 import { createLtiProvider } from './lti/lti-provider.js';
@@ -169,6 +170,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     registration,
     validator,
     lessons: new LessonRepository(db),
+    languages: new LessonLanguages(db),
     narration,
     progress: new ProgressRepository(db),
     roster: new RosterService(db, lms, config.VT_ROSTER_MAX_AGE_SEC),

@@ -16,6 +16,8 @@ let stack: LtiStack;
 let tool: RunningTool;
 let platform: ReferencePlatform;
 let browser: Browser;
+/** The activity of the script lesson, dubbed in the next case. */
+let scriptActivity: string;
 
 beforeAll(async () => {
   stack = await startLtiStack('browser-node');
@@ -184,6 +186,7 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
     await page.getByRole('button', { name: 'Publish to course' }).click();
     await page.getByRole('heading', { name: 'Activity added' }).waitFor();
     const activity = [...platform.activities.values()].at(-1)!;
+    scriptActivity = activity.id;
     await page.close();
 
     const learner = await browser.newPage();
@@ -220,6 +223,107 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
       .locator('#player')
       .evaluate((v) => (v as unknown as { currentTime: number }).currentTime);
     expect(at).toBeGreaterThanOrEqual(start - 0.1);
+    await learner.close();
+  });
+  it('the instructor dubs the lesson into Mandarin; a learner switches language and keeps their place', async () => {
+    const teacher = await browser.newPage();
+    await teacher.goto(`${platform.url}/launch?activity=${scriptActivity}&user=3&context=101`);
+    await teacher.getByRole('heading', { name: 'Language versions' }).waitFor();
+    // The lesson speaks English: Mandarin is the language left to add, with its own speakers.
+    expect(await teacher.locator('#language option').allTextContents()).toEqual(['中文（普通话）']);
+    await teacher.waitForSelector('#voice option[value="espeak-ng/cmn"]', { state: 'attached' });
+    await teacher.getByRole('button', { name: 'Render language version' }).click();
+    await teacher.locator('#dub-error', { hasText: 'Paste the translated script' }).waitFor();
+    await teacher.getByLabel(/^Script/).fill('# 出口\n\n记住两个出口。不要乘电梯。\n\n# 门\n\n随手关门。');
+    await teacher.getByRole('button', { name: 'Render language version' }).click();
+    await teacher.waitForSelector('body[data-render-state="done"]', { timeout: 120_000 });
+    expect(await teacher.getByRole('button', { name: 'Publish this version', exact: true }).isVisible()).toBe(
+      false,
+    );
+    await teacher.getByRole('button', { name: 'Publish this language version' }).click();
+    await teacher.waitForSelector('body[data-published-language="zh"]');
+    // The lesson's own language cannot be published as a language version of it.
+    const token = (await teacher.locator('meta[name="vt-session"]').getAttribute('content'))!;
+    const lessonId = (await teacher.locator('#dub').getAttribute('data-lesson'))!;
+    const english = /\/media\/renders\/([0-9a-f-]{36})\//.exec(
+      (await teacher.locator('#player source').first().getAttribute('src'))!,
+    )![1]!;
+    const same = await fetch(`${tool.url}/api/lessons/${lessonId}/languages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ renderId: english }),
+    });
+    expect(same.status).toBe(409);
+    expect(await same.json()).toMatchObject({ problem: 'same-language' });
+    await teacher.close();
+
+    const learner = await browser.newPage();
+    const open = () => learner.goto(`${platform.url}/launch?activity=${scriptActivity}&user=6&context=101`);
+    await open();
+    await learner.waitForSelector('body[data-player="ready"]');
+    const choice = learner.getByLabel('Language');
+    expect(await choice.inputValue()).toBe('en');
+    expect(
+      (await learner.locator('#version-language option').allTextContents()).map((o) => o.trim()),
+    ).toEqual(['English', '中文（普通话）']);
+    // Into the second chapter in English, then switch.
+    const enDoors = Number(await learner.getByRole('button', { name: /Doors/ }).getAttribute('data-start'));
+    await learner.getByRole('button', { name: /Doors/ }).click();
+    await learner.waitForSelector('body[data-player="playing"]');
+    await choice.selectOption('zh');
+    await learner.waitForSelector('body[data-language="zh"]');
+    type Player = {
+      currentTime: number;
+      duration: number;
+      paused: boolean;
+      pause(): void;
+      textTracks: ArrayLike<{
+        kind: string;
+        mode: string;
+        language: string;
+        cues: ArrayLike<{ text: string }> | null;
+      }>;
+    };
+    const state = () =>
+      learner.locator('#player').evaluate((v) => {
+        const p = v as unknown as Player;
+        const track = Array.from(p.textTracks).find((t) => t.kind === 'captions');
+        return {
+          at: p.currentTime,
+          duration: p.duration,
+          captions: track && {
+            mode: track.mode,
+            language: track.language,
+            texts: Array.from(track.cues ?? []).map((c) => c.text),
+          },
+        };
+      });
+    for (const until = Date.now() + 10_000; !(await state()).captions?.texts.length && Date.now() < until;)
+      await learner.waitForTimeout(100);
+    const zh = await state();
+    expect(zh.captions).toEqual({
+      mode: 'showing',
+      language: 'zh',
+      texts: ['出口', '记住两个出口。', '不要乘电梯。', '门', '随手关门。'],
+    });
+    // The same place: the start of the second chapter, now in Mandarin.
+    const zhDoors = Number(await learner.getByRole('button', { name: /门/ }).getAttribute('data-start'));
+    expect(zhDoors).not.toBeCloseTo(enDoors, 1);
+    expect(zh.at).toBeGreaterThanOrEqual(zhDoors - 0.1);
+    expect(zh.at).toBeLessThan(zhDoors + 2);
+    expect(await learner.getByRole('button', { name: /Doors/ }).count()).toBe(0);
+    // Watching in Mandarin is progress on the lesson's timeline: a new visit resumes in chapter two.
+    await learner.waitForSelector('body[data-player="playing"]');
+    await learner.waitForTimeout(1000);
+    await learner.locator('#player').evaluate((v) => (v as unknown as Player).pause());
+    await learner.waitForSelector('#watch-status[data-coverage]');
+    await open();
+    await learner.waitForSelector('body[data-player="ready"]');
+    const resume = Number(await learner.locator('#watch-status').getAttribute('data-resume'));
+    // About a second past the English chapter's start: mapped, not the Mandarin time (which is later).
+    expect(resume).toBeGreaterThan(enDoors);
+    expect(resume).toBeLessThan(enDoors + 2.5);
+    expect(resume).toBeLessThan((await state()).duration);
     await learner.close();
   });
 });

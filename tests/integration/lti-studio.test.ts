@@ -111,7 +111,7 @@ describe('the studio through deep linking (reference platform simulator)', () =>
   it('a learner launch of the activity gets the player with signed media that plays', async () => {
     const l = await launch(tool, platform, intent('4', 'resource', '101', activityId));
     expect(l.status).toBe(200);
-    expect(l.html).toContain('<video id="player"');
+    expect(l.html).toMatch(/<video\s+id="player"/);
     expect(l.html).not.toContain('Render status');
     const mp4 = /<source src="([^"]+lesson\.mp4)"/.exec(l.html)![1]!.replaceAll('&#38;', '&');
     const res = await fetch(mp4, { headers: { range: 'bytes=0-99' } });
@@ -178,6 +178,96 @@ describe('the studio through deep linking (reference platform simulator)', () =>
     expect(learner.html).toContain('<h1>Lifting safely, v2</h1>');
     expect(learner.html).toContain(`/media/renders/${v2.id}/`);
     expect(learner.html).not.toContain(`/media/renders/${renderId}/`);
+  });
+
+  it('an instructor adds a Mandarin version from its script; learners get the language choice; refusals change nothing', async () => {
+    const l = await launch(tool, platform, intent('3', 'resource', '101', activityId));
+    const lessonId = /<form id="dub" novalidate data-lesson="([0-9a-f-]{36})"/.exec(l.html)![1]!;
+    // A recorded lesson's language is unstated: both script languages may be added.
+    expect(l.html).toMatch(
+      /<select id="language" name="language">\s*<option value="en" selected>English<\/option>\s*<option value="zh" >中文（普通话）<\/option>/,
+    );
+    const portrait = /name="portrait" value="([0-9a-f]{64})"/.exec(l.html)![1]!;
+    const instructor = new ApiClient(tool.url, l.session!);
+    const languages = (path = '', init: RequestInit = {}) =>
+      instructor.fetch(`/api/lessons/${lessonId}/languages${path}`, {
+        ...init,
+        headers: { 'content-type': 'application/json' },
+      });
+    const publishAs = (api: ApiClient, renderId: string) =>
+      api.fetch(`/api/lessons/${lessonId}/languages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ renderId }),
+      });
+
+    const dub = await instructor.submit({
+      lessonId,
+      title: 'Lifting safely, v2',
+      portrait,
+      narration: {
+        script: '# 抬举\n\n用腿发力，不要用腰。\n\n# 搬运\n\n重物贴近身体。',
+        language: 'zh',
+        voice: 'espeak-ng/cmn',
+      },
+      size: '384*256',
+    });
+    // Not finished yet: refused.
+    expect((await publishAs(instructor, dub.id)).status).toBe(404);
+    const done = await instructor.waitFor(dub.id, ['done', 'failed']);
+    expect(done.state).toBe('done');
+    expect(done.media!.captions).toMatchObject({ language: 'zh' });
+
+    // A recorded render is no language version; a learner, another course, bad bodies: refused.
+    const recorded = /\/media\/renders\/([0-9a-f-]{36})\//.exec(l.html)![1]!;
+    const notNarrated = await publishAs(instructor, recorded);
+    expect(notNarrated.status).toBe(422);
+    expect(await notNarrated.json()).toMatchObject({ problem: 'not-narrated' });
+    const learnerLaunch = await launch(tool, platform, intent('4', 'resource', '101', activityId));
+    expect((await publishAs(new ApiClient(tool.url, learnerLaunch.session!), dub.id)).status).toBe(401);
+    const other = await launch(tool, platform, intent('3', 'deeplink', '102'));
+    expect((await publishAs(new ApiClient(tool.url, other.session!), dub.id)).status).toBe(404);
+    expect((await languages('', { method: 'POST', body: '{"renderId":"x"}' })).status).toBe(400);
+    expect(await (await languages()).json()).toEqual({ languages: [] });
+
+    const published = await publishAs(instructor, dub.id);
+    expect(published.status).toBe(200);
+    expect(await published.json()).toEqual({ lessonId, language: 'zh', renderId: dub.id });
+    expect(await (await languages()).json()).toEqual({ languages: [{ language: 'zh', renderId: dub.id }] });
+
+    // A learner in a Mandarin LMS starts in Mandarin, with its captions and chapters; the original is offered.
+    const zhLearner = await launch(tool, platform, intent('4', 'resource', '101', activityId), {
+      claims: (c) => ({ ...c, [CLAIM.launchPresentation]: { locale: 'zh-CN' } }),
+    });
+    const page = zhLearner.html;
+    expect(page).toMatch(/<option\s+value="original"\s+data-media="[^"]+"/);
+    expect(page).toMatch(/<option\s+value="zh"\s+selected/);
+    expect(page).toContain(`<source src="${tool.url}/media/renders/${dub.id}/`);
+    expect(page).toMatch(/<track\s+kind="captions"\s+src="[^"]+captions\.zh\.vtt"\s+srclang="zh"/);
+    expect(page).toMatch(/<span>搬运<\/span>/);
+    // Its time map runs from the dub's start and end onto the lesson's, through both chapters' starts
+    // only when the lesson has as many (a recording has none): here just the two ends.
+    const map = JSON.parse(/id="player"[^>]*data-map="([^"]+)"/.exec(page)![1]!.replaceAll('&#34;', '"')) as [
+      number,
+      number,
+    ][];
+    expect(map).toHaveLength(2);
+    expect(map[0]).toEqual([0, 0]);
+    expect(map[1]![0]).toBeCloseTo(done.media!.durationSec, 2);
+    const captions = /src="([^"]+captions\.zh\.vtt)"/.exec(page)![1]!.replaceAll('&#38;', '&');
+    const vtt = await (await fetch(captions)).text();
+    expect(vtt).toContain('用腿发力，不要用腰。');
+    // An English LMS starts in the original.
+    expect((await launch(tool, platform, intent('4', 'resource', '101', activityId))).html).toMatch(
+      /<option\s+value="original"\s+selected/,
+    );
+
+    // Withdrawn: the choice is gone; withdrawing again finds nothing.
+    expect((await languages('/zh', { method: 'DELETE' })).status).toBe(204);
+    expect((await languages('/zh', { method: 'DELETE' })).status).toBe(404);
+    const after = await launch(tool, platform, intent('4', 'resource', '101', activityId));
+    expect(after.html).not.toContain('version-language');
+    expect(after.html).not.toContain(dub.id);
   });
 
   it('a learner session cannot call the studio API', async () => {

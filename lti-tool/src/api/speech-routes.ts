@@ -1,5 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { ScriptLanguageSchema } from '../narration/languages.js';
 import type { NarrationService } from '../narration/narration-service.js';
 import { ScriptError } from '../narration/script.js';
 import { SpeechError } from '../narration/speech-engine.js';
@@ -10,7 +11,7 @@ import { invalidRequest } from './invalid-request.js';
 export const NarrationInputSchema = z
   .object({
     script: z.string().max(1_000_000),
-    language: z.enum(['en', 'zh']),
+    language: ScriptLanguageSchema,
     voice: z.string().min(1).max(100),
   })
   .strict();

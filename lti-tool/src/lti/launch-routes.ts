@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { LtijsIdToken, LtijsProvider } from 'ltijs';
+import type { LanguageVersions } from '../lessons/language-versions.js';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
-import type { MediaUrls } from '../media/media-urls.js';
 import type { RenderRepository } from '../renders/render-repository.js';
 import { PROBE_COOKIE, probeState, sendNewWindowPage, sendProbe } from './cookie-probe.js';
 import { sendLtiError } from './error-page.js';
@@ -10,7 +10,8 @@ import { LaunchError, type LaunchValidator } from './launch-validator.js';
 import { roleOf } from './launch-roles.js';
 import type { LtiRegistry } from './lti-registry.js';
 import type { LtiSessions } from './lti-sessions.js';
-import { playerPage, studioPage } from './lti-pages.js';
+import { playerPage } from './player-page.js';
+import { studioPage } from './studio-page.js';
 import { langOf } from '../web/i18n.js';
 
 import type { ProgressRepository } from '../progress/progress-repository.js';
@@ -21,9 +22,9 @@ export interface LaunchRoutesDeps {
   readonly registry: LtiRegistry;
   readonly sessions: LtiSessions;
   readonly lessons: LessonRepository;
-  readonly urls: MediaUrls;
   readonly renders: RenderRepository;
   readonly progress: ProgressRepository;
+  readonly versions: LanguageVersions;
   readonly secureCookies: boolean;
 }
 
@@ -125,32 +126,30 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
     }
     const renderId =
       lesson!.publishedRenderId ?? (role === 'instructor' ? lesson!.latestDoneRenderId : undefined);
-    // Instructors may edit and re-render: from the latest render's presenter, voice and settings.
+    const shown = renderId ? await d.renders.get(renderId, deployment.tenantId, contextId) : undefined;
+    // The lesson in each language it has: the shown version, then its language versions (dubs).
+    const versions = shown ? await d.versions.of(shown) : [];
+    // Instructors may edit and re-render: from the latest render's presenter, voice and settings,
+    // unless that render is a language version (then from the shown one).
     const latest =
       role === 'instructor' && lesson!.latest
         ? await d.renders.get(lesson!.latest.id, deployment.tenantId, contextId)
         : undefined;
+    const base = latest && shown && latest.narration?.language !== shown.narration?.language ? shown : latest;
     const standing = role === 'learner' ? await d.progress.standing(lesson!.id, token.user) : undefined;
-    // A lesson spoken from a script has captions and chapters.
-    const shown = renderId
-      ? renderId === latest?.id
-        ? latest
-        : await d.renders.get(renderId, deployment.tenantId, contextId)
-      : undefined;
     res.type('html').send(
       playerPage(lang, {
         token: sessionToken,
         role,
         standing,
         lesson: lesson!,
-        media: renderId ? d.urls.playerBase(renderId) : undefined,
-        narration: shown?.narration ?? undefined,
-        edit: latest && {
-          portrait: latest.portraitSha256,
-          audio: latest.audioSha256,
-          prompt: latest.settings.prompt ?? '',
-          engine: latest.engine,
-          size: latest.settings.size,
+        versions,
+        edit: base && {
+          portrait: base.portraitSha256,
+          audio: base.audioSha256,
+          prompt: base.settings.prompt ?? '',
+          engine: base.engine,
+          size: base.settings.size,
         },
       }),
     );

@@ -3,14 +3,15 @@ import { z } from 'zod';
 import type { Asset, AssetRepository } from '../assets/asset-repository.js';
 import type { MediaStore } from '../media/media-store.js';
 import type { Narrator } from './narrator.js';
-import { parseScript, type ScriptLanguage } from './script.js';
+import { ScriptLanguageSchema, type ScriptLanguage } from './languages.js';
+import { parseScript } from './script.js';
 import { durationOf, writeWav } from './wav.js';
 import { webVtt, type Cue } from './webvtt.js';
 
 /** What a lesson version keeps of its script (lesson_versions.narration). */
 export const NarrationRecordSchema = z.object({
   script: z.string(),
-  language: z.enum(['en', 'zh']),
+  language: ScriptLanguageSchema,
   voice: z.string(),
   /** sha256 of the captions' WebVTT in the media store. */
   captions: z.string(),

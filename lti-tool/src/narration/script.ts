@@ -1,7 +1,6 @@
 import MarkdownIt from 'markdown-it';
 import type Token from 'markdown-it/lib/token.mjs';
-
-export type ScriptLanguage = 'en' | 'zh';
+import type { ScriptLanguage } from './languages.js';
 
 /** A part of the script under one heading (the part before the first heading has no title). */
 export interface ScriptChapter {

@@ -1,4 +1,4 @@
-import type { ScriptLanguage } from './script.js';
+import type { ScriptLanguage } from './languages.js';
 import type { Pcm } from './wav.js';
 
 /** A voice of an engine. Its id is unique across engines: `<engine>/<engine's own name>`. */

@@ -1,0 +1,79 @@
+import { LIVEAVATAR } from '../../../render-node/src/engines/liveavatar/cli-flags.js';
+import { SUPPORTED_SIZES } from '../../../render-node/src/render-size.js';
+import { LANGUAGE_NAMES, type ScriptLanguage } from '../narration/languages.js';
+import { html, type SafeHtml } from '../web/html.js';
+import { t, type Lang } from '../web/i18n.js';
+
+/** What the studio's and the player's pages share. */
+
+/** The page's session token, language, style sheet and script. */
+export const head = (token: string, script: string, lang: Lang): SafeHtml =>
+  html`<meta name="vt-session" content="${token}" />
+    <meta name="vt-lang" content="${lang}" />
+    <link rel="stylesheet" href="/static/lti.css" />
+    <script type="module" src="/static/${script}"></script>`;
+
+/** The engine and size choices (sizes per engine in data attributes; lti-client.js keeps them in step). */
+export function engineAndSize(lang: Lang, o: { engine?: string; size?: string }): SafeHtml {
+  const engine = o.engine === 'liveavatar' ? 'liveavatar' : 'preview';
+  const sizes: readonly string[] = engine === 'preview' ? SUPPORTED_SIZES : LIVEAVATAR.sizes;
+  const size = o.size && sizes.includes(o.size) ? o.size : '688*368';
+  return html`<label for="engine">${t(lang, { en: 'Engine', zh: '渲染引擎' })}</label>
+    <select id="engine" name="engine">
+      <option value="preview" ${engine === 'preview' ? 'selected' : ''}>
+        ${t(lang, { en: 'Preview (fast, any machine)', zh: '预览（快速，任意机器）' })}
+      </option>
+      <option value="liveavatar" ${engine === 'liveavatar' ? 'selected' : ''}>
+        ${t(lang, { en: 'Live Avatar (photoreal, GPU)', zh: 'Live Avatar（写实，需 GPU）' })}
+      </option>
+    </select>
+    <label for="size">${t(lang, { en: 'Size', zh: '尺寸' })}</label>
+    <select
+      id="size"
+      name="size"
+      data-preview="${SUPPORTED_SIZES.join(',')}"
+      data-liveavatar="${LIVEAVATAR.sizes.join(',')}"
+    >
+      ${sizes.map((s) => html`<option ${s === size ? 'selected' : ''}>${s}</option>`)}
+    </select>`;
+}
+
+/** The progress bar of a render, and where it says what happens. */
+export function progressSection(lang: Lang): SafeHtml {
+  return html`<section id="progress-section" hidden aria-labelledby="progress-h">
+    <h2 id="progress-h">${t(lang, { en: 'Rendering', zh: '渲染中' })}</h2>
+    <progress id="progress" max="100" value="0" aria-labelledby="progress-h"></progress>
+    <p id="progress-text" role="status" aria-live="polite"></p>
+  </section>`;
+}
+
+/**
+ * A script to be spoken: the Markdown, its language (of `languages`) and speaker, and "Preview speech"
+ * (script-fields.js gives them life).
+ */
+export function scriptFields(
+  lang: Lang,
+  o: { languages: readonly ScriptLanguage[]; initial?: string },
+): SafeHtml {
+  return html`<label for="script"
+      >${t(lang, {
+        en: 'Script (Markdown: # headings become chapters)',
+        zh: '讲稿（Markdown 格式：# 标题将成为章节）',
+      })}</label
+    >
+    <textarea id="script" name="script" rows="10" aria-describedby="script-count"></textarea>
+    <p id="script-count" class="hint"></p>
+    <label for="language">${t(lang, { en: 'Language', zh: '语言' })}</label>
+    <select id="language" name="language">
+      ${o.languages.map(
+        (l) => html`<option value="${l}" ${l === o.initial ? 'selected' : ''}>${LANGUAGE_NAMES[l]}</option>`,
+      )}
+    </select>
+    <label for="voice">${t(lang, { en: 'Speaker', zh: '发音人' })}</label>
+    <select id="voice" name="voice"></select>
+    <p>
+      <button type="button" id="preview-speech">${t(lang, { en: 'Preview speech', zh: '试听' })}</button>
+    </p>
+    <audio id="speech-preview" controls hidden></audio>
+    <p id="speech-status" role="status" aria-live="polite"></p> `;
+}
