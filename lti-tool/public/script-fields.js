@@ -36,6 +36,11 @@ export function scriptFields() {
         `The script is too long (at most ${speech.maxScriptChars} characters). Split it into several lessons.`,
         `讲稿过长（最多 ${speech.maxScriptChars} 个字符），请拆分为多个课程。`,
       );
+    if (body.problem === 'no-speech')
+      return say(
+        'No speech was heard in the recording to time the transcript against.',
+        '录音中没有检测到语音，无法对齐文字稿。',
+      );
     if (body.problem === 'speech-unavailable')
       return say(
         'Speech synthesis failed just now; nothing was saved. Try again shortly.',

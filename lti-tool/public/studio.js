@@ -72,6 +72,12 @@ for (const radio of document.querySelectorAll('input[name=voiceSource]'))
 
 const { narration, problem: scriptProblem } = scriptFields();
 
+/** A recording's transcript, when the author gave one: captions timed to the recording. */
+const transcript = () =>
+  $('transcript').value.trim()
+    ? { transcript: { text: $('transcript').value, language: $('transcript-language').value } }
+    : {};
+
 $('studio').addEventListener('submit', async (e) => {
   e.preventDefault();
   const error = $('studio-error');
@@ -88,13 +94,18 @@ $('studio').addEventListener('submit', async (e) => {
   const submit = e.target.querySelector('button[type=submit]');
   submit.disabled = true;
   if (spoken) $('studio-status').textContent = say('Speaking the script…', '正在朗读讲稿…');
+  else if ($('transcript').value.trim())
+    $('studio-status').textContent = say(
+      'Timing the transcript to the recording…',
+      '正在将文字稿与录音对齐…',
+    );
   const res = await api('/api/renders', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       title,
       portrait: uploads.portrait,
-      ...(spoken ? { narration: narration() } : { audio: uploads.audio }),
+      ...(spoken ? { narration: narration() } : { audio: uploads.audio, ...transcript() }),
       prompt: $('prompt').value,
       engine: $('engine').value,
       size: $('size').value,

@@ -11,7 +11,7 @@ const REFUSED = {
   'not-found': [404, 'No such lesson, or that render of it is not finished.'],
   'not-narrated': [
     422,
-    'Only a version spoken from a script can be a language version: its captions come from the script.',
+    'Only a version with a script (spoken, or the transcript of a recording) can be a language version: its language and captions come from it.',
   ],
   'not-published': [409, 'Publish the lesson itself first; language versions are added to it.'],
   'same-language': [

@@ -16,6 +16,7 @@ import { callerOf } from './api-auth.js';
 import { invalidRequest } from './invalid-request.js';
 import { captionsName } from '../narration/narration-tracks.js';
 import { answerNarrationError, NarrationInputSchema } from './speech-routes.js';
+import { ScriptLanguageSchema } from '../narration/languages.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 from POST /api/assets');
 
@@ -28,6 +29,11 @@ const SubmitSchema = z
     /** The voice: a recording (an audio asset), or a script to speak. */
     audio: sha256.optional(),
     narration: NarrationInputSchema.optional(),
+    /** For a recording: what it says, timed against it for captions (headings become chapters). */
+    transcript: z
+      .object({ text: z.string().max(1_000_000), language: ScriptLanguageSchema })
+      .strict()
+      .optional(),
     engine: z.enum(['preview', 'liveavatar']).default('preview'),
     prompt: z.string().max(4000).default(''),
     size: z.string().default('688*368'),
@@ -39,6 +45,10 @@ const SubmitSchema = z
   .refine((b) => (b.audio === undefined) !== (b.narration === undefined), {
     message: 'give either an audio asset or a script to speak, not both',
     path: ['audio'],
+  })
+  .refine((b) => b.transcript === undefined || b.audio !== undefined, {
+    message: 'a transcript goes with a recording (audio); a script is its own transcript',
+    path: ['transcript'],
   })
   .refine(
     (b) =>
@@ -117,16 +127,19 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
     const b = parsed.data;
     try {
       // A script is spoken (and its captions stored) first: a version never exists without its voice.
-      const narrated = b.narration && (await d.narration.prepare(callerOf(req.user).tenantId, b.narration));
+      const tenantId = callerOf(req.user).tenantId;
+      const narrated = b.narration && (await d.narration.prepare(tenantId, b.narration));
+      // A recording's transcript is timed against it first, likewise.
+      const transcribed = b.transcript && (await d.narration.transcribe(tenantId, b.audio!, b.transcript));
       const render = await d.service.submit({
-        tenantId: callerOf(req.user).tenantId,
+        tenantId,
         lessonId: b.lessonId,
         title: b.title,
         // A launch's studio works in its own course only.
         contextId: callerOf(req.user).contextId ?? b.contextId,
         portraitSha256: b.portrait,
         audioSha256: narrated ? narrated.audio.sha256 : b.audio!,
-        narration: narrated?.record,
+        narration: narrated?.record ?? transcribed?.record,
         engine: b.engine,
         settings: {
           prompt: b.prompt,

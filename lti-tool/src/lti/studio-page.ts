@@ -1,5 +1,5 @@
 import type { LessonSummary } from '../lessons/lesson-repository.js';
-import { SCRIPT_LANGUAGES } from '../narration/languages.js';
+import { LANGUAGE_NAMES, SCRIPT_LANGUAGES } from '../narration/languages.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
@@ -21,6 +21,21 @@ function voiceFields(lang: Lang): SafeHtml {
     <div id="recording-fields">
       <label for="audio">${t(lang, { en: 'Voice recording', zh: '语音录音' })}</label>
       <input id="audio" name="audio" type="file" accept="audio/*" />
+      <label for="transcript"
+        >${t(lang, {
+          en: 'Transcript (optional): captions timed to the recording; # headings become chapters',
+          zh: '文字稿（可选）：按录音自动对齐生成字幕；# 标题将成为章节',
+        })}</label
+      >
+      <textarea id="transcript" name="transcript" rows="5"></textarea>
+      <label for="transcript-language"
+        >${t(lang, { en: 'Language of the transcript', zh: '文字稿语言' })}</label
+      >
+      <select id="transcript-language" name="transcriptLanguage">
+        ${SCRIPT_LANGUAGES.map(
+          (l) => html`<option value="${l}" ${l === lang ? 'selected' : ''}>${LANGUAGE_NAMES[l]}</option>`,
+        )}
+      </select>
     </div>
     <div id="script-fields" hidden>
       ${scriptFields(lang, { languages: SCRIPT_LANGUAGES, initial: lang })}

@@ -4,15 +4,20 @@ import type { Asset, AssetRepository } from '../assets/asset-repository.js';
 import type { MediaStore } from '../media/media-store.js';
 import type { Narrator } from './narrator.js';
 import { ScriptLanguageSchema, type ScriptLanguage } from './languages.js';
-import { parseScript } from './script.js';
+import { parseScript, ScriptError, sentencesIn } from './script.js';
+import { speechSpans } from './speech-spans.js';
+import { alignTranscript } from './transcript-alignment.js';
 import { durationOf, writeWav } from './wav.js';
-import { webVtt, type Cue } from './webvtt.js';
+import { sentenceCues, webVtt, type Cue } from './webvtt.js';
 
 /** What a lesson version keeps of its script (lesson_versions.narration). */
 export const NarrationRecordSchema = z.object({
+  /** Spoken from the script by the product, or a recording's transcript timed against it. */
+  source: z.enum(['script', 'transcript']).optional(),
   script: z.string(),
   language: ScriptLanguageSchema,
-  voice: z.string(),
+  /** The speaker of a script; none for a recording. */
+  voice: z.string().optional(),
   /** sha256 of the captions' WebVTT in the media store. */
   captions: z.string(),
   /** sha256 of the chapters' WebVTT, when the script has headings. */
@@ -43,6 +48,8 @@ export class NarrationService {
       store: MediaStore;
       assets: AssetRepository;
       maxScriptChars: number;
+      /** Recordings longer than this are not aligned (the render refuses them anyway). */
+      maxAudioSeconds?: number;
     },
   ) {}
 
@@ -57,9 +64,7 @@ export class NarrationService {
   ): Promise<PreparedNarration> {
     const script = parseScript(input.script, input.language, this.d.maxScriptChars);
     const n = await this.d.narrator.narrate(tenantId, script, input.voice, signal);
-    const put = async (bytes: Buffer): Promise<{ sha256: string; bytes: number }> =>
-      this.d.store.ingest(Readable.from([bytes]), { maxBytes: Number.MAX_SAFE_INTEGER });
-    const wav = await put(writeWav(n.pcm));
+    const wav = await this.put(writeWav(n.pcm));
     const audio: Asset = {
       sha256: wav.sha256,
       kind: 'audio',
@@ -68,14 +73,15 @@ export class NarrationService {
       originalName: 'narration.wav',
     };
     await this.d.assets.put(tenantId, audio);
-    const captions = await put(Buffer.from(webVtt(n.captions)));
-    const chapters = n.chapters.length ? await put(Buffer.from(webVtt(n.chapters))) : undefined;
+    const captions = await this.put(Buffer.from(webVtt(n.captions)));
+    const chapters = n.chapters.length ? await this.put(Buffer.from(webVtt(n.chapters))) : undefined;
     return {
       audio,
       captions: n.captions,
       sentences: n.sentences,
       synthesized: n.synthesized,
       record: {
+        source: 'script',
         script: input.script,
         language: input.language,
         voice: input.voice,
@@ -85,5 +91,69 @@ export class NarrationService {
         durationSec: durationOf(n.pcm),
       },
     };
+  }
+
+  /**
+   * Captions for a recording from the author's transcript: its sentences timed against the speech in
+   * the recording (headings are chapters, not said). Stored before anything refers to them.
+   */
+  async transcribe(
+    tenantId: string,
+    audioSha256: string,
+    input: { text: string; language: ScriptLanguage },
+  ): Promise<{ record: NarrationRecord; captions: readonly Cue[] } | undefined> {
+    // Not the tenant's recording: the render refuses it, with the reason.
+    const audio = await this.d.assets.get(tenantId, audioSha256);
+    if (audio?.kind !== 'audio') return undefined;
+    const script = parseScript(input.text, input.language, this.d.maxScriptChars);
+    const said = sentencesIn(script).filter((s) => s.paragraph !== -1);
+    if (!said.length)
+      throw new ScriptError('empty', 'The transcript has nothing said: write what the recording says.');
+    const speech = await speechSpans(
+      this.d.store.path(audio.sha256),
+      this.d.maxAudioSeconds ?? 4 * 3600,
+    ).catch((e: Error) => {
+      throw new ScriptError(
+        'no-speech',
+        `The recording could not be read to time the transcript: ${e.message}`,
+      );
+    });
+    if (!speech.spans.length)
+      throw new ScriptError(
+        'no-speech',
+        'No speech was heard in the recording to time the transcript against.',
+      );
+    const timed = alignTranscript(
+      said.map((s) => s.text),
+      speech,
+    );
+    const captions = said.flatMap((s, i) => sentenceCues(s.text, ...timed[i]!));
+    const chapters = script.chapters.flatMap((c, chapter) => {
+      const at = said.findIndex((s) => s.chapter === chapter);
+      return c.title && at >= 0 ? [{ title: c.title, start: timed[at]![0] }] : [];
+    });
+    const chapterCues = chapters.map((c, i) => ({
+      text: c.title,
+      start: c.start,
+      end: chapters[i + 1]?.start ?? speech.durationSec,
+    }));
+    const vtt = await this.put(Buffer.from(webVtt(captions)));
+    const chaptersVtt = chapterCues.length ? await this.put(Buffer.from(webVtt(chapterCues))) : undefined;
+    return {
+      captions,
+      record: {
+        source: 'transcript',
+        script: input.text,
+        language: input.language,
+        captions: vtt.sha256,
+        chapters: chaptersVtt?.sha256,
+        chapterList: chapters.map((c) => ({ title: c.title, start: Math.round(c.start * 1000) / 1000 })),
+        durationSec: speech.durationSec,
+      },
+    };
+  }
+
+  private put(bytes: Buffer): Promise<{ sha256: string; bytes: number }> {
+    return this.d.store.ingest(Readable.from([bytes]), { maxBytes: Number.MAX_SAFE_INTEGER });
   }
 }

@@ -1,13 +1,11 @@
-import { sentencesIn, splitText, type Script } from './script.js';
+import { sentencesIn, type Script } from './script.js';
 import type { SpeechCache } from './speech-cache.js';
 import { SpeechError, type SpeechEngine, type Voice } from './speech-engine.js';
 import { durationOf, type Pcm } from './wav.js';
-import type { Cue } from './webvtt.js';
+import { sentenceCues, type Cue } from './webvtt.js';
 
 /** Silences, seconds: what a listener hears as the script's structure. */
 const PAUSE = { lead: 0.3, sentence: 0.3, paragraph: 0.7, chapter: 1.0, tail: 0.6 };
-/** Caption cues longer than this are shown in parts, timed by their share of the characters. */
-const MAX_CUE_CHARS = 90;
 /** Sentences synthesised at once (eSpeak NG is a process each; a cloud service limits callers). */
 const CONCURRENCY = 2;
 
@@ -96,7 +94,7 @@ export class Narrator {
         );
       if (s.paragraph === -1) chapterStarts.push({ title: s.text, start: t });
       const pcm = speech[i]!;
-      captions.push(...cuesOf(s.text, t, t + durationOf(pcm)));
+      captions.push(...sentenceCues(s.text, t, t + durationOf(pcm)));
       parts.push(pcm.samples);
       t += durationOf(pcm);
     });
@@ -117,17 +115,4 @@ export class Narrator {
       keys,
     };
   }
-}
-
-/** A sentence's caption: one cue, or for a long sentence several, timed by their characters. */
-function cuesOf(text: string, start: number, end: number): Cue[] {
-  const pieces = splitText(text, MAX_CUE_CHARS, ['，', '、', '；']);
-  const total = pieces.reduce((n, p) => n + p.length, 0);
-  let t = start;
-  return pieces.map((p, i) => {
-    const cueEnd = i === pieces.length - 1 ? end : t + ((end - start) * p.length) / total;
-    const cue = { text: p, start: t, end: cueEnd };
-    t = cueEnd;
-    return cue;
-  });
 }

@@ -14,7 +14,8 @@ export interface Script {
   readonly chapters: readonly ScriptChapter[];
 }
 
-export type ScriptProblem = 'empty' | 'too-long';
+/** What the author can fix: nothing to say, too much, or (a transcript) a recording without speech. */
+export type ScriptProblem = 'empty' | 'too-long' | 'no-speech';
 
 export class ScriptError extends Error {
   constructor(

@@ -1,3 +1,5 @@
+import { splitText } from './script.js';
+
 /** A timed text: a caption, or a chapter (from its heading to the next). Seconds. */
 export interface Cue {
   readonly start: number;
@@ -24,4 +26,20 @@ export function webVtt(cues: readonly Cue[]): string {
     'WEBVTT\n\n' +
     cues.map((c, i) => `${i + 1}\n${stamp(c.start)} --> ${stamp(c.end)}\n${inert(c.text)}\n`).join('\n')
   );
+}
+
+/** Caption cues longer than this are shown in parts, timed by their share of the characters. */
+const MAX_CUE_CHARS = 90;
+
+/** A sentence's caption: one cue, or for a long sentence several, timed by their characters. */
+export function sentenceCues(text: string, start: number, end: number): Cue[] {
+  const pieces = splitText(text, MAX_CUE_CHARS, ['，', '、', '；']);
+  const total = pieces.reduce((n, p) => n + p.length, 0);
+  let t = start;
+  return pieces.map((p, i) => {
+    const cueEnd = i === pieces.length - 1 ? end : t + ((end - start) * p.length) / total;
+    const cue = { text: p, start: t, end: cueEnd };
+    t = cueEnd;
+    return cue;
+  });
 }
