@@ -147,6 +147,8 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
           fps: b.fps,
           sampleSteps: b.sampleSteps,
           chunkSec: b.chunkSec,
+          // A spoken script's paragraphs are rendered as parts, so an edit re-renders only its own.
+          ...(b.engine === 'preview' && narrated?.record.parts && { parts: narrated.record.parts }),
         },
       });
       res

@@ -17,7 +17,9 @@ export interface MediaRoutesDeps {
 
 /** Names a node may upload: the outputs of the contract and its resumable chunks; nothing else. */
 const UPLOAD_NAME =
-  /^(lesson\.mp4|poster\.jpg|metadata\.json|captions(\.[a-z]{2}(-[A-Za-z]{2,4})?)?\.vtt|hls\/index\.m3u8|hls\/segment_\d{5}\.ts|chunks\/[0-9a-f]{16}\/(chunk_\d{5}\.mp4|state\.json))$/;
+  /^(lesson\.mp4|poster\.jpg|metadata\.json|captions(\.[a-z]{2}(-[A-Za-z]{2,4})?)?\.vtt|hls\/index\.m3u8|hls\/segment_\d{5}\.ts|chunks\/[0-9a-f]{16}\/(chunk_\d{5}\.mp4|part_[0-9a-f]{32}\.mp4|state\.json))$/;
+/** A part of a voice, keyed by its content: any render of the same tenant may fetch it. */
+const SHARED_PART = /^chunks\/[0-9a-f]{16}\/part_[0-9a-f]{32}\.mp4$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 const PROBLEM_STATUS: Record<IngestError['problem'], number> = {
@@ -93,7 +95,10 @@ export function mediaRoutes(d: MediaRoutesDeps): Router {
   router.get('/media/node/renders/:id/:exp/:sig/*name', async (req, res) => {
     const { id, exp, sig } = req.params;
     if (!signed(req, res, scopes.nodeFiles(id), exp, sig)) return;
-    const file = await d.renders.file(id, fileName(req));
+    const name = fileName(req);
+    const file =
+      (await d.renders.file(id, name)) ??
+      (SHARED_PART.test(name) ? await d.renders.tenantFile(id, name) : undefined);
     if (!file) return void res.status(404).json({ error: 'No such file.' });
     res.type(file.contentType).setHeader('x-content-sha256', file.sha256);
     res.sendFile(d.store.path(file.sha256), { cacheControl: false });

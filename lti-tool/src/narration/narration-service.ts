@@ -24,6 +24,8 @@ export const NarrationRecordSchema = z.object({
   chapters: z.string().optional(),
   chapterList: z.array(z.object({ title: z.string(), start: z.number() })),
   durationSec: z.number(),
+  /** Where each paragraph's part of the spoken voice starts, seconds (renders reuse unchanged parts). */
+  parts: z.array(z.number()).optional(),
 });
 export type NarrationRecord = z.infer<typeof NarrationRecordSchema>;
 
@@ -89,6 +91,7 @@ export class NarrationService {
         chapters: chapters?.sha256,
         chapterList: n.chapters.map((c) => ({ title: c.text, start: Math.round(c.start * 1000) / 1000 })),
         durationSec: durationOf(n.pcm),
+        parts: n.parts.map((t) => Math.round(t * 1000) / 1000),
       },
     };
   }

@@ -6,6 +6,13 @@ import { sentenceCues, type Cue } from './webvtt.js';
 
 /** Silences, seconds: what a listener hears as the script's structure. */
 const PAUSE = { lead: 0.3, sentence: 0.3, paragraph: 0.7, chapter: 1.0, tail: 0.6 };
+/**
+ * Each paragraph's part of the voice starts on this grid (seconds; a whole number of frames at any
+ * frame rate divisible by 5), after at least PART_TAIL of silence: so a paragraph's part is the same
+ * samples wherever it falls in the lesson, and an edit elsewhere leaves it to be reused as it was.
+ */
+const PART_GRID = 0.2;
+const PART_TAIL = 0.1;
 /** Sentences synthesised at once (eSpeak NG is a process each; a cloud service limits callers). */
 const CONCURRENCY = 2;
 
@@ -19,6 +26,8 @@ export interface Narration {
   readonly synthesized: number;
   /** The cache key of each sentence, in order. */
   readonly keys: readonly string[];
+  /** Where each paragraph's (and heading's) part of the voice starts, seconds; the first at 0. */
+  readonly parts: readonly number[];
 }
 
 /**
@@ -72,38 +81,40 @@ export class Narrator {
     const rate = speech[0]!.sampleRate;
     if (speech.some((p) => p.sampleRate !== rate))
       throw new SpeechError(`${engine.id} answered in more than one sample rate.`, false);
-    const parts: Int16Array[] = [];
+    const pcm: Int16Array[] = [];
     const captions: Cue[] = [];
     const chapterStarts: { title: string; start: number }[] = [];
-    let t = 0;
+    const parts = [0];
+    let samples = 0;
+    const at = (): number => samples / rate;
     const silence = (sec: number): void => {
       const n = Math.round(sec * rate);
-      parts.push(new Int16Array(n));
-      t += n / rate;
+      pcm.push(new Int16Array(n));
+      samples += n;
     };
+    const grid = Math.round(PART_GRID * rate);
     silence(PAUSE.lead);
     sentences.forEach((s, i) => {
       const prev = sentences[i - 1];
-      if (prev)
-        silence(
-          s.chapter !== prev.chapter
-            ? PAUSE.chapter
-            : s.paragraph !== prev.paragraph
-              ? PAUSE.paragraph
-              : PAUSE.sentence,
-        );
-      if (s.paragraph === -1) chapterStarts.push({ title: s.text, start: t });
-      const pcm = speech[i]!;
-      captions.push(...sentenceCues(s.text, t, t + durationOf(pcm)));
-      parts.push(pcm.samples);
-      t += durationOf(pcm);
+      if (prev && (s.chapter !== prev.chapter || s.paragraph !== prev.paragraph)) {
+        // A new part: pad the last one to the grid, so this one starts on it.
+        silence(PART_TAIL);
+        silence(((grid - (samples % grid)) % grid) / rate);
+        parts.push(at());
+        silence(s.chapter !== prev.chapter ? PAUSE.chapter : PAUSE.paragraph);
+      } else if (prev) silence(PAUSE.sentence);
+      if (s.paragraph === -1) chapterStarts.push({ title: s.text, start: at() });
+      const spoken = speech[i]!;
+      captions.push(...sentenceCues(s.text, at(), at() + durationOf(spoken)));
+      pcm.push(spoken.samples);
+      samples += spoken.samples.length;
     });
     silence(PAUSE.tail);
-    const samples = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    parts.reduce((at, p) => (samples.set(p, at), at + p.length), 0);
-    const end = samples.length / rate;
+    const joined = new Int16Array(samples);
+    pcm.reduce((offset, p) => (joined.set(p, offset), offset + p.length), 0);
+    const end = samples / rate;
     return {
-      pcm: { sampleRate: rate, samples },
+      pcm: { sampleRate: rate, samples: joined },
       captions,
       chapters: chapterStarts.map((c, i) => ({
         text: c.title,
@@ -113,6 +124,7 @@ export class Narrator {
       sentences: sentences.length,
       synthesized,
       keys,
+      parts,
     };
   }
 }

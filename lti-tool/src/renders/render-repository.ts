@@ -17,6 +17,8 @@ export interface RenderSettings {
   readonly fps: number;
   readonly sampleSteps: number;
   readonly chunkSec: number;
+  /** preview: where the voice's parts start, seconds (a script's paragraphs), each rendered once. */
+  readonly parts?: readonly number[];
 }
 
 export interface Render {
@@ -269,6 +271,29 @@ export class RenderRepository {
 
   async file(renderId: string, name: string): Promise<RenderFile | undefined> {
     return (await this.files(renderId, name))[0];
+  }
+
+  /**
+   * A file of that name uploaded for any render of the same tenant as `renderId`: parts of a voice are
+   * named by their content, so one made for an earlier version serves the next. Never across tenants.
+   */
+  async tenantFile(renderId: string, name: string): Promise<RenderFile | undefined> {
+    const { rows } = await this.db.query<{
+      sha256: string;
+      bytes: string;
+      content_type: string;
+      uploads: number;
+    }>(
+      `SELECT f.sha256, f.bytes, f.content_type, f.uploads
+       FROM renders r JOIN renders o ON o.tenant_id = r.tenant_id
+       JOIN render_files f ON f.render_id = o.id AND f.name = $2
+       WHERE r.id = $1 LIMIT 1`,
+      [renderId, name],
+    );
+    const f = rows[0];
+    return (
+      f && { name, sha256: f.sha256, bytes: Number(f.bytes), contentType: f.content_type, uploads: f.uploads }
+    );
   }
 
   async files(renderId: string, name?: string): Promise<RenderFile[]> {

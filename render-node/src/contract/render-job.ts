@@ -46,6 +46,20 @@ export const RenderJobSchema = z
        * each uploaded as it finishes; a restarted job resumes after the last uploaded chunk.
        */
       chunkSec: z.number().int().min(2).max(600).multipleOf(2).default(60),
+      /**
+       * preview only: where the voice's independent parts start, seconds (pauses between a script's
+       * paragraphs). Each is rendered as a chunk keyed by its audio, so an unchanged paragraph of an
+       * edited script is not rendered again. Older nodes ignore it and render in fixed chunks.
+       */
+      parts: z
+        .array(
+          z
+            .number()
+            .min(0)
+            .max(24 * 3600),
+        )
+        .max(10_000)
+        .optional(),
     }),
     inputs: z.object({ portrait: InputRefSchema, audio: InputRefSchema }),
     outputs: z.object({

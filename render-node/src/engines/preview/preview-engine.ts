@@ -13,9 +13,7 @@ import {
 } from '../../media/ffmpeg.js';
 import { checkAudio, checkPortrait } from '../../media/input-checks.js';
 import type { FrameSize } from '../../render-size.js';
-import { blinkTrack } from './animation/blink-schedule.js';
-import { headTrack } from './animation/head-motion.js';
-import { mouthTrack } from './animation/mouth-track.js';
+import { partTracks, wholeTracks, type LessonTracks } from './animation/lesson-tracks.js';
 import type { FaceDetection } from './face/blazeface-decoder.js';
 import { detectFace, type FaceAnalysis } from './face/face-detector.js';
 import { buildFaceRig } from './render/face-rig.js';
@@ -63,17 +61,22 @@ export interface PreviewRenderOptions {
 }
 
 /**
- * A lesson rendered as video-only chunks of a fixed number of frames, handed over one by one as they
- * finish (the farm uploads them), then joined losslessly and muxed with the audio. Chunks already in
- * `dir` from an earlier attempt are not rendered again.
+ * A lesson rendered as video-only chunks, handed over one by one as they finish (the farm uploads
+ * them), then joined losslessly and muxed with the audio. Chunks already made (by an earlier attempt,
+ * or, for independent chunks, by another render of the same part) are not rendered again.
  */
 export interface ChunkedRender {
-  /** Frames per chunk: a multiple of the 2 s keyframe interval, so every chunk starts on a keyframe. */
-  readonly frames: number;
-  /** Folder outside workDir holding the chunks, named chunkFileName(i). */
+  /** Where each chunk starts, in frames, for a lesson of `total` frames: 0 first, increasing. */
+  readonly starts: (total: number) => readonly number[];
+  /**
+   * Each chunk is animated from its own part of the voice alone and settles at its edges (see
+   * partTracks), so its frames depend on nothing outside it: chunks can be shared between renders.
+   */
+  readonly independent?: boolean;
+  /** Folder outside workDir where chunks are made, named chunkFileName(i). */
   readonly dir: string;
-  /** How many chunks, from the first, are already in `dir`. */
-  readonly done: number;
+  /** The file of chunk `index` when it is already made, else undefined. */
+  readonly existing: (index: number, count: number) => Promise<string | undefined>;
   readonly onChunk: (index: number, file: string, count: number) => Promise<void>;
 }
 
@@ -172,30 +175,34 @@ export async function renderPreview(
     const [voice, picture] = await Promise.all([voiceTask, pictureTask]);
     throwIfCancelled(o.signal);
     const total = voice.frameCount;
-    const seed = trackSeed(voice.rmsDb);
-    const mouth = mouthTrack(voice);
-    const blink = blinkTrack(total, req.fps, seed);
-    const head = headTrack(mouth.open, req.fps, seed);
     const analyseSec = since(started);
 
     const renderStarted = performance.now();
+    let rendered = 0;
     const pose: FramePose = { headX: 0, headY: 0, roll: 0, open: 0, spread: 0, round: 0, blink: 0 };
     // Every frame is a pure function of the tracks, so a chunk rendered after a restart joins its
     // neighbours seamlessly.
-    const renderFrames = async (into: FrameEncoder, from: number, to: number): Promise<void> => {
+    const renderFrames = async (
+      into: FrameEncoder,
+      tracks: LessonTracks,
+      from: number,
+      to: number,
+    ): Promise<void> => {
+      const { mouth, blink, head } = tracks;
       for (let f = from; f < to; f++) {
         if (o.signal?.aborted) throw cancelled();
-        pose.headX = head.x[f]!;
-        pose.headY = head.y[f]!;
-        pose.roll = head.roll[f]!;
-        pose.open = mouth.open[f]!;
-        pose.spread = mouth.spread[f]!;
-        pose.round = mouth.round[f]!;
-        pose.blink = blink[f]!;
+        const i = f - tracks.from;
+        pose.headX = head.x[i]!;
+        pose.headY = head.y[i]!;
+        pose.roll = head.roll[i]!;
+        pose.open = mouth.open[i]!;
+        pose.spread = mouth.spread[i]!;
+        pose.round = mouth.round[i]!;
+        pose.blink = blink[i]!;
         await into.write(picture.renderer.render(pose));
+        rendered++;
         if (f % 25 === 24 || f === total - 1) {
           const elapsed = since(renderStarted);
-          const rendered = f + 1 - firstFrame;
           report({
             stage: 'render',
             fraction: ANALYSE_SHARE + (1 - ANALYSE_SHARE) * ((f + 1) / total),
@@ -207,34 +214,45 @@ export async function renderPreview(
       }
     };
 
-    let firstFrame = 0;
-    // A lesson no longer than one chunk gains nothing from chunking (a restart redoes at most that
-    // much): it is rendered in one pass, without the join and mux.
-    if (!encoder && total <= o.chunks!.frames && o.chunks!.done === 0) encoder = onePass();
+    const c = o.chunks;
+    const starts = c ? c.starts(total) : [0];
+    const count = starts.length;
+    // A lesson of one chunk gains nothing from chunking (a restart redoes at most that much): it is
+    // rendered in one pass, without the join and mux, unless that chunk is already made.
+    if (c && count === 1 && !(await c.existing(0, 1))) encoder = onePass();
     if (encoder) {
-      await renderFrames(encoder, 0, total);
+      await renderFrames(
+        encoder,
+        c?.independent ? partTracks(voice, 0, total) : wholeTracks(voice),
+        0,
+        total,
+      );
       await encoder.finish();
     } else {
-      const c = o.chunks!;
-      const count = Math.max(1, Math.ceil(total / c.frames));
-      const done = Math.min(c.done, count);
-      firstFrame = done * c.frames;
+      const chunked = c!;
+      const whole = chunked.independent ? undefined : wholeTracks(voice);
       const parts: string[] = [];
       for (let i = 0; i < count; i++) {
+        const from = starts[i]!;
+        const to = starts[i + 1] ?? total;
+        const made = await chunked.existing(i, count);
+        if (made) {
+          parts.push(made);
+          continue;
+        }
         const name = chunkFileName(i);
-        parts.push(join(c.dir, name));
-        if (i < done) continue;
-        encoder = startEncoder({ ...encoderSettings, workDir: c.dir, mp4Name: name });
-        await renderFrames(encoder, i * c.frames, Math.min(total, (i + 1) * c.frames));
+        encoder = startEncoder({ ...encoderSettings, workDir: chunked.dir, mp4Name: name });
+        await renderFrames(encoder, whole ?? partTracks(voice, from, to), from, to);
         await encoder.finish();
         encoder = undefined;
-        await c.onChunk(i, join(c.dir, name), count);
+        parts.push(join(chunked.dir, name));
+        await chunked.onChunk(i, join(chunked.dir, name), count);
       }
       throwIfCancelled(o.signal);
       report({ stage: 'encode', fraction: 1, framesDone: total, framesTotal: total, etaSec: 0 });
       await joinLesson({
         parts,
-        scratchDir: c.dir,
+        scratchDir: chunked.dir,
         audioPath: req.audioPath,
         workDir: o.workDir,
         hlsSegmentSeconds,
@@ -302,12 +320,4 @@ export async function analysePortrait(imagePath: string): Promise<FaceAnalysis> 
 const cancelled = (): RenderError => new RenderError('CANCELLED', 'The render was cancelled.');
 function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelled();
-}
-
-/** FNV-1a over the loudness track: the same recording always gets the same blinks and sway. */
-function trackSeed(values: Float32Array): number {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h >>> 0;
 }
