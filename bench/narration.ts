@@ -11,20 +11,12 @@ import { EspeakEngine } from '../lti-tool/src/narration/espeak-engine.js';
 import { Narrator } from '../lti-tool/src/narration/narrator.js';
 import { parseScript } from '../lti-tool/src/narration/script.js';
 import { SpeechCache } from '../lti-tool/src/narration/speech-cache.js';
+import { longScript } from './long-script.js';
 import { durationOf } from '../lti-tool/src/narration/wav.js';
 
 const i = process.argv.indexOf('--paragraphs');
 const PARAGRAPHS = i > 0 ? Number(process.argv[i + 1]) : 60;
-const paragraph = (n: number, edit = ''): string =>
-  `Step ${n}${edit}: check the equipment before you start the shift. ` +
-  `Report anything damaged to your supervisor${edit}, number ${n}. ` +
-  `Keep the walkway in area ${n} clear of pallets and cables${edit}.`;
-const scriptOf = (edited?: number): string =>
-  Array.from(
-    { length: PARAGRAPHS },
-    (_, p) =>
-      (p % 10 === 0 ? `# Part ${p / 10 + 1}\n\n` : '') + paragraph(p + 1, p === edited ? ', revised' : ''),
-  ).join('\n\n');
+const scriptOf = (edited?: number): string => longScript(PARAGRAPHS, edited);
 
 const dir = mkdtempSync(join(tmpdir(), 'vt-bench-speech-'));
 const narrator = new Narrator([await EspeakEngine.open()], new SpeechCache(dir));

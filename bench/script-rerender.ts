@@ -16,6 +16,7 @@ import { EspeakEngine } from '../lti-tool/src/narration/espeak-engine.js';
 import { Narrator } from '../lti-tool/src/narration/narrator.js';
 import { parseScript } from '../lti-tool/src/narration/script.js';
 import { SpeechCache } from '../lti-tool/src/narration/speech-cache.js';
+import { longScript } from './long-script.js';
 import { durationOf, writeWav } from '../lti-tool/src/narration/wav.js';
 
 const arg = (name: string, fallback: string): string => {
@@ -26,16 +27,7 @@ const PARAGRAPHS = Number(arg('--paragraphs', '20'));
 const SIZE = arg('--size', '688*368');
 const FPS = 25;
 const config = loadConfig();
-const paragraph = (n: number, edit = ''): string =>
-  `Step ${n}${edit}: check the equipment before you start the shift. ` +
-  `Report anything damaged to your supervisor${edit}, number ${n}. ` +
-  `Keep the walkway in area ${n} clear of pallets and cables${edit}.`;
-const scriptOf = (edited?: number): string =>
-  Array.from(
-    { length: PARAGRAPHS },
-    (_, p) =>
-      (p % 10 === 0 ? `# Part ${p / 10 + 1}\n\n` : '') + paragraph(p + 1, p === edited ? ', revised' : ''),
-  ).join('\n\n');
+const scriptOf = (edited?: number): string => longScript(PARAGRAPHS, edited);
 
 const dir = mkdtempSync(join(tmpdir(), 'vt-bench-rerender-'));
 const store = join(dir, 'parts'); // what the tool keeps of a tenant's parts, by key
