@@ -8,7 +8,7 @@ import { parseScript, ScriptError, sentencesIn } from './script.js';
 import { speechSpans } from './speech-spans.js';
 import { alignTranscript } from './transcript-alignment.js';
 import { durationOf, writeWav } from './wav.js';
-import { sentenceCues, webVtt, type Cue } from './webvtt.js';
+import { chapterCues, sentenceCues, webVtt, type Cue } from './webvtt.js';
 
 /** What a lesson version keeps of its script (lesson_versions.narration). */
 export const NarrationRecordSchema = z.object({
@@ -75,8 +75,6 @@ export class NarrationService {
       originalName: 'narration.wav',
     };
     await this.d.assets.put(tenantId, audio);
-    const captions = await this.put(Buffer.from(webVtt(n.captions)));
-    const chapters = n.chapters.length ? await this.put(Buffer.from(webVtt(n.chapters))) : undefined;
     return {
       audio,
       captions: n.captions,
@@ -87,9 +85,7 @@ export class NarrationService {
         script: input.script,
         language: input.language,
         voice: input.voice,
-        captions: captions.sha256,
-        chapters: chapters?.sha256,
-        chapterList: n.chapters.map((c) => ({ title: c.text, start: Math.round(c.start * 1000) / 1000 })),
+        ...(await this.storeTracks(n.captions, n.chapters)),
         durationSec: durationOf(n.pcm),
         parts: n.parts.map((t) => Math.round(t * 1000) / 1000),
       },
@@ -135,24 +131,29 @@ export class NarrationService {
       const at = said.findIndex((s) => s.chapter === chapter);
       return c.title && at >= 0 ? [{ title: c.title, start: timed[at]![0] }] : [];
     });
-    const chapterCues = chapters.map((c, i) => ({
-      text: c.title,
-      start: c.start,
-      end: chapters[i + 1]?.start ?? speech.durationSec,
-    }));
-    const vtt = await this.put(Buffer.from(webVtt(captions)));
-    const chaptersVtt = chapterCues.length ? await this.put(Buffer.from(webVtt(chapterCues))) : undefined;
     return {
       captions,
       record: {
         source: 'transcript',
         script: input.text,
         language: input.language,
-        captions: vtt.sha256,
-        chapters: chaptersVtt?.sha256,
-        chapterList: chapters.map((c) => ({ title: c.title, start: Math.round(c.start * 1000) / 1000 })),
+        ...(await this.storeTracks(captions, chapterCues(chapters, speech.durationSec))),
         durationSec: speech.durationSec,
       },
+    };
+  }
+
+  /** Stores the captions and chapters as WebVTT: what a version's record says of them. */
+  private async storeTracks(
+    captions: readonly Cue[],
+    chapters: readonly Cue[],
+  ): Promise<Pick<NarrationRecord, 'captions' | 'chapters' | 'chapterList'>> {
+    const vtt = await this.put(Buffer.from(webVtt(captions)));
+    const chaptersVtt = chapters.length ? await this.put(Buffer.from(webVtt(chapters))) : undefined;
+    return {
+      captions: vtt.sha256,
+      chapters: chaptersVtt?.sha256,
+      chapterList: chapters.map((c) => ({ title: c.text, start: Math.round(c.start * 1000) / 1000 })),
     };
   }
 

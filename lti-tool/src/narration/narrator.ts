@@ -2,7 +2,7 @@ import { sentencesIn, type Script } from './script.js';
 import type { SpeechCache } from './speech-cache.js';
 import { SpeechError, type SpeechEngine, type Voice } from './speech-engine.js';
 import { durationOf, type Pcm } from './wav.js';
-import { sentenceCues, type Cue } from './webvtt.js';
+import { chapterCues, sentenceCues, type Cue } from './webvtt.js';
 
 /** Silences, seconds: what a listener hears as the script's structure. */
 const PAUSE = { lead: 0.3, sentence: 0.3, paragraph: 0.7, chapter: 1.0, tail: 0.6 };
@@ -116,11 +116,7 @@ export class Narrator {
     return {
       pcm: { sampleRate: rate, samples: joined },
       captions,
-      chapters: chapterStarts.map((c, i) => ({
-        text: c.title,
-        start: c.start,
-        end: chapterStarts[i + 1]?.start ?? end,
-      })),
+      chapters: chapterCues(chapterStarts, end),
       sentences: sentences.length,
       synthesized,
       keys,

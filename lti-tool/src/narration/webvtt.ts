@@ -43,3 +43,8 @@ export function sentenceCues(text: string, start: number, end: number): Cue[] {
     return cue;
   });
 }
+
+/** Chapters as cues: each from its start to the next chapter's (the last to `end`). */
+export function chapterCues(starts: readonly { title: string; start: number }[], end: number): Cue[] {
+  return starts.map((c, i) => ({ text: c.title, start: c.start, end: starts[i + 1]?.start ?? end }));
+}
