@@ -91,6 +91,9 @@ export function createApp(d: AppDeps): express.Express {
     // CSP frame-ancestors says who may frame us (the launching LMS on LTI pages); X-Frame-Options
     // cannot name another origin, so it is left out rather than contradict it.
     xFrameOptions: false,
+    // Not helmet's no-referrer: under it browsers send "Origin: null" with every form post, and the
+    // admin pages' same-origin check (our CSRF defence) would refuse their own forms.
+    referrerPolicy: { policy: 'same-origin' },
     contentSecurityPolicy: {
       directives: {
         // LTI pages name the launching platform (res.locals.frameAncestors); nothing else may frame us.

@@ -189,6 +189,12 @@ function sameOriginWrites(publicUrl: string): RequestHandler {
   const ours = new URL(publicUrl).origin;
   return (req, res, next) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next();
+    // A browser says itself where a request comes from (Fetch Metadata), whatever its referrer policy.
+    const site = req.get('sec-fetch-site');
+    if (site)
+      return site === 'same-origin'
+        ? next()
+        : void res.status(403).json({ error: 'Cross-site request refused.' });
     const from = req.get('origin') ?? (req.get('referer') && new URL(req.get('referer')!).origin);
     const host = `${req.protocol}://${req.get('host')}`;
     if (from && (from === ours || from === host)) return next();
