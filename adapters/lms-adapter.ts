@@ -45,6 +45,32 @@ export interface LmsAdapter {
   fetchRoster(target: RosterTarget): Promise<Member[]>;
 }
 
+/** A message to people in a workplace app (a DingTalk work notice): a card with one link. */
+export interface Notice {
+  readonly title: string;
+  /** The card's body, in the small Markdown subset workplace apps render. */
+  readonly markdown: string;
+  readonly linkTitle: string;
+  readonly linkUrl: string;
+}
+
+/** What became of a notice sent earlier: undefined while the LMS is still sending it. */
+export interface NoticeOutcome {
+  /** Recipients it did not reach, with the reason. */
+  readonly undelivered: ReadonlyMap<string, string>;
+}
+
+/** An LMS that can notify its people (DingTalk): send one notice to a batch, then ask how it went. */
+export interface LmsNotifier {
+  /** The most recipients one send may name. */
+  readonly maxRecipients: number;
+  /** The most recipients an organisation may be sent in a minute (more are dropped by the LMS). */
+  readonly recipientsPerMinute: number;
+  /** Sends `notice` to `userIds` of organisation `org`; answers the LMS's task id. */
+  notify(org: string, userIds: readonly string[], notice: Notice): Promise<string>;
+  outcome(org: string, taskId: string): Promise<NoticeOutcome | undefined>;
+}
+
 /**
  * A delivery the LMS refused. `permanent` (a 4xx other than an expired token) is kept for the admin
  * with its reason; anything else (5xx, timeout, LMS down) is retried.
@@ -54,6 +80,8 @@ export class DeliveryError extends Error {
     message: string,
     readonly permanent: boolean,
     readonly status?: number,
+    /** The LMS asked us to slow down: wait this long before the next call. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'DeliveryError';
