@@ -45,6 +45,8 @@ import type { NarrationService } from './narration/narration-service.js';
 import { speechRoutes } from './api/speech-routes.js';
 import type { RosterService } from './progress/roster-service.js';
 import { dashboardRoutes } from './progress/dashboard-routes.js';
+import type { DingTalkBridge } from './dingtalk/dingtalk-bridge.js';
+import { dingtalkRoutes } from './dingtalk/dingtalk-routes.js';
 
 export interface AppDeps {
   readonly config: ToolConfig;
@@ -75,6 +77,7 @@ export interface AppDeps {
   readonly progress: ProgressRepository;
   readonly narration: NarrationService;
   readonly roster: RosterService;
+  readonly dingtalk: DingTalkBridge;
 }
 
 /** The tool's HTTP surface: ops endpoints, signed media, the tenant API and the admin pages. */
@@ -132,6 +135,7 @@ export function createApp(d: AppDeps): express.Express {
 
   // LTI: our checks and pages first, then ltijs (OIDC login, id_token, keyset) under /lti.
   app.use(registrationRoutes(d.registration));
+  const versions = new LanguageVersions({ languages: d.languages, renders: d.renders, urls: d.urls });
   app.use(
     launchRoutes({
       lti: d.lti,
@@ -141,8 +145,24 @@ export function createApp(d: AppDeps): express.Express {
       lessons: d.lessons,
       renders: d.renders,
       progress: d.progress,
-      versions: new LanguageVersions({ languages: d.languages, renders: d.renders, urls: d.urls }),
+      versions,
       secureCookies: d.config.VT_SECURE_COOKIES,
+    }),
+  );
+  app.use(
+    dingtalkRoutes({
+      api: d.dingtalk.api,
+      corps: d.dingtalk.corps,
+      people: d.dingtalk.people,
+      assignments: d.dingtalk.assignments,
+      sessions: d.sessions,
+      lessons: d.lessons,
+      renders: d.renders,
+      progress: d.progress,
+      versions,
+      jsapiUrl: d.config.VT_DINGTALK_JSAPI_URL,
+      secureCookies: d.config.VT_SECURE_COOKIES,
+      log: d.log,
     }),
   );
   app.use(
@@ -185,6 +205,13 @@ export function createApp(d: AppDeps): express.Express {
         registry: d.registry,
         keys: d.keys,
         keyGraceHours: d.config.VT_KEY_GRACE_HOURS,
+      },
+      dingtalk: {
+        api: d.dingtalk.api,
+        corps: d.dingtalk.corps,
+        assignments: d.dingtalk.assignments,
+        lessons: d.lessons,
+        tenants: d.tenants,
       },
     }),
   );

@@ -55,6 +55,23 @@ const schema = z.object({
   /** A cloud speech service (Azure Speech REST interface); its voices are offered when both are set. */
   VT_TTS_CLOUD_URL: z.url().optional(),
   VT_TTS_CLOUD_KEY: z.string().min(8).optional(),
+  /** DingTalk's services (the bridge): the real hosts unless pointed at a simulator. */
+  VT_DINGTALK_OAPI_URL: z.url().default('https://oapi.dingtalk.com'),
+  VT_DINGTALK_API_URL: z.url().default('https://api.dingtalk.com'),
+  VT_DINGTALK_LOGIN_URL: z.url().default('https://login.dingtalk.com'),
+  /** The DingTalk JSAPI script the free-login page loads. */
+  VT_DINGTALK_JSAPI_URL: z
+    .url()
+    .default('https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.25/dingtalk.open.js'),
+  /**
+   * Calls a second to DingTalk's work-notice API, all instances together (BullMQ's limiter is the
+   * queue's): under DingTalk's per-app limit (errcode 90018), which is answered with a retry anyway.
+   */
+  VT_DINGTALK_SENDS_PER_SEC: z.coerce.number().int().min(1).max(40).default(20),
+  /** How long after a send DingTalk is first asked for its result. */
+  VT_DINGTALK_CHECK_AFTER_MS: z.coerce.number().int().positive().default(5000),
+  /** The calendar of the daily summaries sent to assigning admins. */
+  VT_DINGTALK_TIME_ZONE: z.string().default('Asia/Shanghai'),
   /** How long a rotated-out signing key stays in our published keyset. */
   VT_KEY_GRACE_HOURS: z.coerce.number().min(0).default(24),
   /** Cookies marked Secure (behind TLS). */

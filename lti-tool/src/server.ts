@@ -44,6 +44,7 @@ import { LessonGradingCache } from './progress/lesson-grading.js';
 import { ProgressIngest } from './progress/progress-ingest.js';
 import { ProgressRepository } from './progress/progress-repository.js';
 import { RosterService } from './progress/roster-service.js';
+import { DingTalkBridge } from './dingtalk/dingtalk-bridge.js';
 
 export interface RunningTool {
   readonly url: string;
@@ -54,6 +55,7 @@ export interface RunningTool {
   readonly registration: PlatformRegistration;
   readonly registry: LtiRegistry;
   readonly keys: ToolKeys;
+  readonly dingtalk: DingTalkBridge;
   close(): Promise<void>;
 }
 
@@ -144,12 +146,19 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     relaySec: config.VT_GRADE_RELAY_SEC,
   });
   grades.start();
+  // The DingTalk bridge: work notices through their own outbox, completion reported back.
+  const dingtalk = new DingTalkBridge({ config, db, redis, log, urls });
+  dingtalk.start();
   const ingest = new ProgressIngest(db, {
     flushMs: config.VT_PROGRESS_FLUSH_MS,
     maxBatch: 500,
     maxInFlight: config.VT_PROGRESS_TRANSACTIONS,
     onScored: (keys) =>
       void grades.enqueue(keys).catch((e: Error) => log.warn({ err: e.message }, 'score not queued yet')),
+    onCompleted: (keys) =>
+      void dingtalk.reports
+        .report(keys)
+        .catch((e: Error) => log.warn({ err: e.message }, 'completion not reported yet')),
   });
   const narration = new NarrationService({
     narrator: new Narrator(
@@ -191,6 +200,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     adminUsers,
     sessionSecret,
     adminSessions,
+    dingtalk,
   });
   const heartbeats = new HeartbeatEndpoint({ sessions, grading: new LessonGradingCache(db), ingest, log });
   const server: Server = await new Promise((resolve, reject) => {
@@ -212,6 +222,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     registration,
     registry,
     keys,
+    dingtalk,
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -219,7 +230,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
       const atMost = (p: Promise<unknown>): Promise<unknown> =>
         Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
       await atMost(reconciler.stop());
-      await atMost(Promise.all([events.close(), queue.close(), grades.close()]));
+      await atMost(Promise.all([events.close(), queue.close(), grades.close(), dingtalk.close()]));
       redis.disconnect();
       stopSweeping();
       await lti.close({ silent: true }).catch(() => {});

@@ -1,6 +1,15 @@
 import type { JWTPayload } from 'jose';
 import type { RunningTool } from '../../lti-tool/src/server.js';
-import { createTestDatabase, startNode, startTestTool, stopNode, toolConfig, type TestNode } from './farm.js';
+import {
+  ApiClient,
+  createTestDatabase,
+  startNode,
+  startTestTool,
+  stopNode,
+  toolConfig,
+  type TestNode,
+} from './farm.js';
+import { PORTRAIT } from './paths.js';
 import {
   ReferencePlatform,
   type LaunchIntent,
@@ -142,4 +151,57 @@ export async function launch(
     session: /<meta name="vt-session" content="([^"]+)"/.exec(html)?.[1],
     csp: page.headers.get('content-security-policy'),
   };
+}
+
+/**
+ * A real published lesson: rendered by a render node of its own, published to course `contextId`
+ * through deep linking (the REFERENCE PLATFORM SIMULATOR takes the response and makes the activity).
+ */
+export async function publishLesson(
+  tool: RunningTool,
+  platform: ReferencePlatform,
+  reg: ToolRegistration,
+  o: { queuePrefix: string; title: string; audio: string; contextId?: string; instructor?: string },
+): Promise<{ lessonId: string; renderId: string; activityId: string }> {
+  const contextId = o.contextId ?? '101';
+  const node = await startNode(`publish-${o.title.length}`, { VT_QUEUE_PREFIX: o.queuePrefix });
+  try {
+    const l = await launch(tool, platform, {
+      clientId: reg.clientId,
+      userId: o.instructor ?? '3',
+      kind: 'deeplink',
+      contextId,
+    });
+    const studio = new ApiClient(tool.url, l.session!);
+    const portrait = await studio.upload('portrait', PORTRAIT);
+    const audio = await studio.upload('audio', o.audio);
+    const submitted = await studio.submit({
+      title: o.title,
+      portrait: portrait.sha256,
+      audio: audio.sha256,
+      size: '384*256',
+    });
+    const done = await studio.waitFor(submitted.id, ['done', 'failed']);
+    if (done.state !== 'done') throw new Error(`render failed: ${done.error}`);
+    const page = await (
+      await fetch(`${tool.url}/lti/studio/publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ session: l.session!, renderId: done.id, title: o.title }),
+      })
+    ).text();
+    const jwt = /name="JWT" value="([^"]+)"/.exec(page)![1]!;
+    await fetch(`${platform.url}/deep-link-return/${contextId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ JWT: jwt }),
+    });
+    return {
+      lessonId: done.lessonId,
+      renderId: done.id,
+      activityId: [...platform.activities.values()].at(-1)!.id,
+    };
+  } finally {
+    await stopNode(node);
+  }
 }

@@ -2,16 +2,20 @@ import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
 
 const PAGES = [
-  { href: '/admin', label: { en: 'Render nodes', zh: '渲染节点' } },
-  { href: '/admin/progress', label: { en: 'Completion', zh: '完成情况' } },
-  { href: '/admin/platforms', label: { en: 'LMS platforms', zh: 'LMS 平台' } },
-  { href: '/admin/queues/', label: { en: 'Queues', zh: '队列' } },
+  { href: '/admin', label: { en: 'Render nodes', zh: '渲染节点' }, scoped: false },
+  { href: '/admin/progress', label: { en: 'Completion', zh: '完成情况' }, scoped: true },
+  { href: '/admin/platforms', label: { en: 'LMS platforms', zh: 'LMS 平台' }, scoped: false },
+  { href: '/admin/dingtalk', label: { en: 'DingTalk', zh: '钉钉' }, scoped: true },
+  { href: '/admin/queues/', label: { en: 'Queues', zh: '队列' }, scoped: false },
 ] as const;
 
-/** The navigation every admin page starts with; `current` is marked for screen readers. */
-export function adminNav(lang: Lang, current: string): SafeHtml {
+/**
+ * The navigation every admin page starts with; `current` is marked for screen readers. An admin of
+ * one organisation (`scoped`, signed in with DingTalk) sees only the pages open to them.
+ */
+export function adminNav(lang: Lang, current: string, scoped = false): SafeHtml {
   return html`<nav aria-label="${t(lang, { en: 'Administration', zh: '管理' })}">
-    ${PAGES.map(
+    ${PAGES.filter((p) => !scoped || p.scoped).map(
       (p) =>
         html`<a href="${p.href}" ${p.href === current ? html`aria-current="page"` : ''}
           >${t(lang, p.label)}</a

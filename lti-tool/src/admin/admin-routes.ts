@@ -18,6 +18,13 @@ import { platformsAdmin, type PlatformsAdminDeps } from './platforms-admin.js';
 import type { AdminUsers } from './admin-users.js';
 
 import { progressAdmin } from '../progress/dashboard-routes.js';
+import {
+  dingtalkAdmin,
+  parseDingTalkAdmin,
+  type AdminUser,
+  type DingTalkAdminDeps,
+} from '../dingtalk/dingtalk-admin.js';
+import { allowOrigin } from '../dingtalk/dingtalk-page.js';
 import type { ProgressRepository } from '../progress/progress-repository.js';
 
 export interface AdminRoutesDeps {
@@ -33,6 +40,7 @@ export interface AdminRoutesDeps {
   readonly publicUrl: string;
   readonly secureCookies: boolean;
   readonly platforms: Omit<PlatformsAdminDeps, 'publicUrl'>;
+  readonly dingtalk: Omit<DingTalkAdminDeps, 'publicUrl' | 'secureCookies'>;
 }
 
 /**
@@ -50,10 +58,15 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
       );
     }),
   );
-  auth.serializeUser((user, done) => done(null, (user as { username: string }).username));
+  auth.serializeUser((user, done) => done(null, (user as AdminUser).username));
+  // A DingTalk admin stays one only while their organisation lists them.
   auth.deserializeUser((username: string, done) => {
-    d.users.exists(username).then(
-      (ok) => done(null, ok ? { username } : false),
+    const dt = parseDingTalkAdmin(username);
+    const ok = dt
+      ? d.dingtalk.corps.get(dt.corpId).then((c) => c?.adminUserids.includes(dt.userid) ?? false)
+      : d.users.exists(username);
+    ok.then(
+      (yes) => done(null, yes ? ({ username, corpId: dt?.corpId } satisfies AdminUser) : false),
       (e: Error) => done(e),
     );
   });
@@ -82,6 +95,8 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
 
   router.get('/admin/login', (req, res) => {
     const lang = langOf(req);
+    // "Sign in with DingTalk" is a form whose answer redirects to DingTalk's sign-in page.
+    allowOrigin(res, 'form-action', d.dingtalk.api.endpoints.login);
     const failed = req.query.failed !== undefined;
     res.type('html').send(
       page(
@@ -90,6 +105,21 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
         html`<main>
           <h1>${t(lang, { en: 'Virtual Tutor administration', zh: 'Virtual Tutor 管理' })}</h1>
           ${failed ? html`<p class="error" role="alert">${t(lang, { en: 'Wrong user name or password.', zh: '用户名或密码错误。' })}</p>` : ''}
+          <form method="get" action="/admin/dingtalk/login">
+            <label for="corp"
+              >${t(lang, { en: 'DingTalk organisation (CorpId)', zh: '钉钉组织（CorpId）' })}</label
+            >
+            <input
+              id="corp"
+              name="corp"
+              value="${typeof req.query.corp === 'string' ? req.query.corp : ''}"
+              required
+            />
+            <p>
+              <button type="submit">${t(lang, { en: 'Sign in with DingTalk', zh: '使用钉钉登录' })}</button>
+            </p>
+          </form>
+          <h2>${t(lang, { en: 'Tool administrators', zh: '工具管理员' })}</h2>
           <form method="post" action="/admin/login">
             <label for="username">${t(lang, { en: 'User name', zh: '用户名' })}</label>
             <input id="username" name="username" autocomplete="username" required />
@@ -114,10 +144,18 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
     if (req.isAuthenticated()) return next();
     if (req.accepts(['html', 'json']) === 'json')
       return void res.status(401).json({ error: 'Sign in first.' });
-    res.redirect(303, '/admin/login');
+    const corp =
+      typeof req.query.corp === 'string' ? `?${new URLSearchParams({ corp: req.query.corp })}` : '';
+    res.redirect(303, `/admin/login${corp}`);
   };
+  // The farm, the LMS platforms and the queues are the tool admins' alone, not an organisation's.
+  const toolAdmin: RequestHandler = (req, res, next) =>
+    signedIn(req, res, () => {
+      if ((req.user as AdminUser).corpId === undefined) return next();
+      res.status(403).json({ error: 'This page is for the tool’s administrators.' });
+    });
 
-  router.get('/admin', signedIn, async (req, res) => {
+  router.get('/admin', toolAdmin, async (req, res) => {
     const lang = langOf(req);
     const nodes = await listRenderNodes(d.redis, d.prefix);
     const heading = t(lang, { en: 'Render nodes', zh: '渲染节点' });
@@ -171,8 +209,16 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
     );
   });
 
-  router.use(platformsAdmin({ ...d.platforms, publicUrl: d.publicUrl }, signedIn));
-  router.use(progressAdmin({ progress: d.progress }, signedIn));
+  router.use(platformsAdmin({ ...d.platforms, publicUrl: d.publicUrl }, toolAdmin));
+  router.use(progressAdmin({ progress: d.progress, corps: d.dingtalk.corps }, signedIn));
+  router.use(
+    dingtalkAdmin(
+      { ...d.dingtalk, publicUrl: d.publicUrl, secureCookies: d.secureCookies },
+      auth,
+      signedIn,
+      toolAdmin,
+    ),
+  );
 
   const board = new ExpressAdapter().setBasePath('/admin/queues');
   createBullBoard({
@@ -180,7 +226,7 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'Virtual Tutor renders' } },
   });
-  router.use('/admin/queues', signedIn, board.getRouter() as RequestHandler);
+  router.use('/admin/queues', toolAdmin, board.getRouter() as RequestHandler);
   return router;
 }
 

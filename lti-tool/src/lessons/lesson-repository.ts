@@ -3,6 +3,8 @@ import type { Db } from '../db/database.js';
 export interface LessonSummary {
   readonly id: string;
   readonly title: string;
+  /** The course the lesson belongs to. */
+  readonly contextId: string;
   readonly publishedRenderId?: string;
   /** The newest render, whatever its state, and the newest finished one. */
   readonly latest?: { readonly id: string; readonly state: string; readonly percent?: number };
@@ -25,6 +27,16 @@ export class LessonRepository {
         lessonId,
       ])
     )[0];
+  }
+
+  /** A lesson anywhere in the tenant (for a bridge such as DingTalk's, which has no course launch). */
+  async inTenant(tenantId: string, lessonId: string): Promise<LessonSummary | undefined> {
+    return (await this.query('l.tenant_id = $1 AND l.id = $2', [tenantId, lessonId]))[0];
+  }
+
+  /** The tenant's published lessons, for assigning them. */
+  async published(tenantId: string): Promise<LessonSummary[]> {
+    return this.query('l.tenant_id = $1 AND l.published_render_id IS NOT NULL', [tenantId]);
   }
 
   /** The render learners see; only a finished render of the lesson itself. */
@@ -60,13 +72,14 @@ export class LessonRepository {
     const { rows } = await this.db.query<{
       id: string;
       title: string;
+      context_id: string;
       published_render_id: string | null;
       latest_id: string | null;
       latest_state: string | null;
       latest_percent: number | null;
       done_id: string | null;
     }>(
-      `SELECT l.id, l.title, l.published_render_id,
+      `SELECT l.id, l.title, l.context_id, l.published_render_id,
               lr.id AS latest_id, lr.state AS latest_state, (lr.progress->>'percent')::float AS latest_percent,
               (SELECT d.id FROM renders d WHERE d.lesson_id = l.id AND d.state = 'done'
                 ORDER BY d.created_at DESC LIMIT 1) AS done_id
@@ -80,6 +93,7 @@ export class LessonRepository {
     return rows.map((r) => ({
       id: r.id,
       title: r.title,
+      contextId: r.context_id,
       publishedRenderId: r.published_render_id ?? undefined,
       latest: r.latest_id
         ? { id: r.latest_id, state: r.latest_state!, percent: r.latest_percent ?? undefined }

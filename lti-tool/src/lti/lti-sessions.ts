@@ -12,7 +12,8 @@ export interface LtiSession {
   readonly userId: string;
   readonly userName?: string;
   readonly role: LtiRole;
-  readonly messageType: 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest';
+  /** How the session began: an LTI launch, or DingTalk's free-login to one lesson. */
+  readonly messageType: 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest' | 'DingTalkFreeLogin';
   readonly resourceLinkId?: string;
   readonly lessonId?: string;
   readonly launch: {

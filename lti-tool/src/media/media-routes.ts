@@ -126,6 +126,19 @@ export function mediaRoutes(d: MediaRoutesDeps): Router {
     });
   });
 
+  router.get('/media/posters/:id/:exp/:sig/poster.jpg', async (req, res) => {
+    const { id, exp, sig } = req.params;
+    if (!signed(req, res, scopes.poster(id), exp, sig)) return;
+    const render = await d.renders.get(id);
+    const file = render?.state === 'done' ? await d.renders.file(id, 'poster.jpg') : undefined;
+    if (!file) return void res.status(404).json({ error: 'No such file.' });
+    res.type(file.contentType);
+    res.sendFile(d.store.path(file.sha256), {
+      cacheControl: false,
+      headers: { 'cache-control': 'public, max-age=86400' },
+    });
+  });
+
   return router;
 }
 

@@ -5,6 +5,7 @@ export const scopes = {
   nodeAsset: (sha256: string): string => `node-asset:${sha256}`,
   nodeFiles: (renderId: string): string => `node-files:${renderId}`,
   playerFiles: (renderId: string): string => `player-files:${renderId}`,
+  poster: (renderId: string): string => `poster:${renderId}`,
 };
 
 /**
@@ -39,6 +40,16 @@ export class MediaUrls {
     const exp = UrlSigner.expiry(this.ttl.playerSec);
     const sig = this.signer.sign(scopes.playerFiles(renderId), exp);
     return `${this.base}/media/renders/${renderId}/${exp}/${sig}/`;
+  }
+
+  /**
+   * A lesson's poster alone, for cards that outlive a player's URLs (a DingTalk work notice is read
+   * days later): it grants that one image, not the lesson.
+   */
+  poster(renderId: string, ttlSec: number): string {
+    const exp = UrlSigner.expiry(ttlSec);
+    const sig = this.signer.sign(scopes.poster(renderId), exp);
+    return `${this.base}/media/posters/${renderId}/${exp}/${sig}/poster.jpg`;
   }
 
   private get base(): string {

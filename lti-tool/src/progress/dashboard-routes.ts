@@ -11,6 +11,8 @@ import { filterOf } from './dashboard-filter.js';
 import { dashboardCsv, dashboardView } from './dashboard-view.js';
 import type { LearnerProgress, ProgressRepository } from './progress-repository.js';
 import type { RosterService } from './roster-service.js';
+import type { CorpRepository } from '../dingtalk/corp-repository.js';
+import type { AdminUser } from '../dingtalk/dingtalk-admin.js';
 
 export interface DashboardRoutesDeps {
   readonly sessions: LtiSessions;
@@ -75,13 +77,22 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
   return router;
 }
 
-/** The admin's dashboard: any tenant, all its courses. */
-export function progressAdmin(d: { progress: ProgressRepository }, signedIn: RequestHandler): Router {
+/**
+ * The admin's dashboard: any tenant, all its courses. An organisation's admin (signed in with
+ * DingTalk) sees their organisation's tenant only.
+ */
+export function progressAdmin(
+  d: { progress: ProgressRepository; corps: CorpRepository },
+  signedIn: RequestHandler,
+): Router {
   const router = Router();
   router.get('/admin/progress', signedIn, async (req, res) => {
     const lang = langOf(req);
-    const tenants = await d.progress.tenants();
-    const tenantId = typeof req.query.tenant === 'string' ? req.query.tenant : tenants[0]?.id;
+    const { corpId } = req.user as AdminUser;
+    const scope = corpId ? (await d.corps.get(corpId))?.tenantId : undefined;
+    const tenants = (await d.progress.tenants()).filter((x) => !corpId || x.id === scope);
+    const asked = typeof req.query.tenant === 'string' ? req.query.tenant : undefined;
+    const tenantId = asked ?? tenants[0]?.id;
     const tenant = tenants.find((x) => x.id === tenantId);
     const { filter, csv } = filterOf(req.query);
     const rows = tenant ? await d.progress.list({ ...filter, tenantId: tenant.id }) : [];
@@ -92,7 +103,7 @@ export function progressAdmin(d: { progress: ProgressRepository }, signedIn: Req
       page(
         lang,
         heading,
-        html`${adminNav(lang, '/admin/progress')}
+        html`${adminNav(lang, '/admin/progress', corpId !== undefined)}
           <main>
             <form method="get" action="/admin/progress">
               <label for="tenant"

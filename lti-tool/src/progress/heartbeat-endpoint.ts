@@ -66,7 +66,7 @@ export class HeartbeatEndpoint {
     try {
       const session = await this.sessionOf(hb.session);
       if (!session) return answer(res, 401, { error: 'The launch has expired; open the activity again.' });
-      if (session.role !== 'learner' || session.messageType !== 'LtiResourceLinkRequest')
+      if (session.role !== 'learner' || session.messageType === 'LtiDeepLinkingRequest')
         return answer(res, 403, { error: 'Progress is recorded for learners.' });
       if (session.lessonId !== hb.lessonId)
         return answer(res, 403, { error: 'This launch is for another lesson.' });

@@ -29,6 +29,8 @@ export interface IngestOptions {
   readonly maxInFlight: number;
   /** Told after commit which scores were put in the outbox, to deliver them now. */
   readonly onScored: (keys: GradeKey[]) => void;
+  /** Told after commit which learners completed a lesson just now (to report it to their LMS). */
+  readonly onCompleted?: (keys: GradeKey[]) => void;
 }
 
 /** Playback counts at most this many times real time (plus slack): no lesson is "watched" at once. */
@@ -89,9 +91,10 @@ export class ProgressIngest {
     const batch = this.waiting.splice(0, this.o.maxBatch);
     if (this.waiting.length) this.schedule();
     try {
-      const { standings, scored } = await inTransaction(this.db, (c) => this.write(c, batch));
+      const { standings, scored, completed } = await inTransaction(this.db, (c) => this.write(c, batch));
       batch.forEach((w, i) => w.resolve(standings[i]!));
       if (scored.length) this.o.onScored(scored);
+      if (completed.length) this.o.onCompleted?.(completed);
     } catch (e) {
       for (const w of batch) w.reject(e as Error);
     } finally {
@@ -103,7 +106,7 @@ export class ProgressIngest {
   private async write(
     c: PoolClient,
     batch: readonly Waiting[],
-  ): Promise<{ standings: WatchStanding[]; scored: GradeKey[] }> {
+  ): Promise<{ standings: WatchStanding[]; scored: GradeKey[]; completed: GradeKey[] }> {
     // One learner-and-lesson per key. Every lock is taken in one order (heartbeats, then learners,
     // each by byte order of their keys) by every transaction, in this and any other instance:
     // concurrent batches wait for each other but never deadlock.
@@ -165,6 +168,7 @@ export class ProgressIngest {
     const updates: Record<string, unknown>[] = [];
     const outbox: Record<string, unknown>[] = [];
     const standingOf = new Map<Waiting, WatchStanding>();
+    const completedNow: GradeKey[] = [];
     for (const k of keys) {
       const group = byKey.get(k)!;
       const { lesson, session } = group[0]!.hb;
@@ -178,6 +182,8 @@ export class ProgressIngest {
       const merged = creditable(previous, mergeIntervals([...previous, ...played], duration), allowed);
       const coverage = coverageOf(merged, duration);
       const completed = row.completed || (duration > 0 && coverage >= lesson.completionThreshold);
+      if (completed && !row.completed)
+        completedNow.push({ lessonId: lesson.lessonId, userId: session.userId });
       const latest = group.reduce((a, b) => (b.hb.heartbeat.seq >= a.hb.heartbeat.seq ? b : a));
       const position = Math.min(latest.hb.heartbeat.position, duration || Infinity);
       const score = session.launch.ags
@@ -233,6 +239,7 @@ export class ProgressIngest {
     return {
       standings: batch.map((w) => standingOf.get(w)!),
       scored: outbox.map((o) => ({ lessonId: o.lesson_id as string, userId: o.user_id as string })),
+      completed: completedNow,
     };
   }
 }

@@ -54,11 +54,24 @@ export class ProgressRepository {
          SELECT * FROM lessons l WHERE l.tenant_id = $1 AND ($2::text IS NULL OR l.context_id = $2)
            AND ($3::text IS NULL OR l.id = $3))
        SELECT l.id AS lesson_id, l.title, l.context_id, w.user_id, COALESCE(m.name, w.user_name) AS name,
-              w.coverage, w.completed_at, w.last_watched_at, g.status, g.last_error, g.attempts
+              w.coverage, w.completed_at, w.last_watched_at,
+              COALESCE(g.status, CASE WHEN d.status IN ('pending', 'sent') THEN 'pending' ELSE d.status END)
+                AS status,
+              COALESCE(g.last_error, d.last_error) AS last_error, COALESCE(g.attempts, d.attempts) AS attempts
        FROM scoped l JOIN watch_progress w ON w.lesson_id = l.id
        LEFT JOIN grade_outbox g ON g.lesson_id = w.lesson_id AND g.user_id = w.user_id
        LEFT JOIN course_members m ON m.tenant_id = l.tenant_id AND m.context_id = l.context_id
          AND m.user_id = w.user_id
+       -- DingTalk learners: their completion goes back as a work notice, not a score.
+       LEFT JOIN dingtalk_notices d ON d.kind = 'completion' AND d.lesson_id = w.lesson_id
+         AND d.user_key = w.user_id
+       UNION ALL
+       SELECT l.id, l.title, l.context_id, a.user_key, COALESCE(u.name, a.userid), NULL, NULL, NULL, NULL,
+              NULL, NULL
+       FROM scoped l JOIN dingtalk_assignees a ON a.lesson_id = l.id
+       LEFT JOIN dingtalk_users u ON u.user_key = a.user_key
+       WHERE u.left_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM watch_progress w WHERE w.lesson_id = l.id AND w.user_id = a.user_key)
        UNION ALL
        SELECT l.id, l.title, l.context_id, m.user_id, m.name, NULL, NULL, NULL, NULL, NULL, NULL
        FROM scoped l JOIN course_members m ON m.tenant_id = l.tenant_id AND m.context_id = l.context_id

@@ -21,6 +21,11 @@ export class TenantRepository {
     ]);
   }
 
+  async exists(id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('SELECT 1 FROM tenants WHERE id = $1', [id]);
+    return rowCount === 1;
+  }
+
   async createApiKey(tenantId: string, label = ''): Promise<ApiKey> {
     const id = `key_${randomBytes(6).toString('hex')}`;
     // The key id is part of the secret, so a leaked secret is easy to find and revoke.

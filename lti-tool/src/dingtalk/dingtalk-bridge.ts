@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AccessTokenCache } from '../../../adapters/dingtalk/access-token-cache.js';
+import { DingTalkAdapter } from '../../../adapters/dingtalk/dingtalk-adapter.js';
+import { DingTalkApi } from '../../../adapters/dingtalk/dingtalk-api.js';
+import type { ToolConfig } from '../config.js';
+import type { Db } from '../db/database.js';
+import type { MediaUrls } from '../media/media-urls.js';
+import { Assignments } from './assignments.js';
+import { CompletionReports } from './completion-reports.js';
+import { CorpRepository } from './corp-repository.js';
+import { DingTalkPeople } from './dingtalk-people.js';
+import { NoticeDelivery } from './notice-delivery.js';
+import { NoticeOutbox } from './notice-outbox.js';
+import { RecipientBudget } from './recipient-budget.js';
+
+/**
+ * The DingTalk bridge's parts, made once per tool instance: the API client (tokens shared in Redis),
+ * organisations, people, assignments, and the work-notice outbox with its sender and the completion
+ * reports that feed it.
+ */
+export class DingTalkBridge {
+  readonly api: DingTalkApi;
+  readonly corps: CorpRepository;
+  readonly people: DingTalkPeople;
+  readonly assignments: Assignments;
+  readonly reports: CompletionReports;
+  readonly delivery: NoticeDelivery;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly o: { config: ToolConfig; db: Db; redis: Redis; log: Logger; urls: MediaUrls },
+  ) {
+    const { config, db, redis, log } = o;
+    this.api = new DingTalkApi(
+      {
+        oapi: config.VT_DINGTALK_OAPI_URL,
+        api: config.VT_DINGTALK_API_URL,
+        login: config.VT_DINGTALK_LOGIN_URL,
+      },
+      new AccessTokenCache(redis, config.VT_QUEUE_PREFIX),
+    );
+    this.corps = new CorpRepository(db);
+    this.people = new DingTalkPeople(db);
+    const outbox = new NoticeOutbox(db);
+    const notifier = new DingTalkAdapter(this.api, (id) => this.corps.get(id));
+    this.delivery = new NoticeDelivery({
+      connection: redis,
+      prefix: config.VT_QUEUE_PREFIX,
+      outbox,
+      notifier,
+      budget: new RecipientBudget(redis, config.VT_QUEUE_PREFIX, notifier.recipientsPerMinute),
+      log,
+      sendsPerSec: config.VT_DINGTALK_SENDS_PER_SEC,
+      backoffMs: config.VT_GRADE_BACKOFF_MS,
+      maxBackoffMs: config.VT_GRADE_MAX_BACKOFF_MS,
+      relaySec: config.VT_GRADE_RELAY_SEC,
+      checkAfterMs: config.VT_DINGTALK_CHECK_AFTER_MS,
+    });
+    const common = { db, outbox, delivery: this.delivery, publicUrl: config.VT_PUBLIC_URL };
+    this.assignments = new Assignments({ ...common, api: this.api, urls: o.urls });
+    this.reports = new CompletionReports({ ...common, timeZone: config.VT_DINGTALK_TIME_ZONE });
+  }
+
+  /** Sends what the outbox holds, and sweeps for completions and summaries a signal missed. */
+  start(): void {
+    this.delivery.start();
+    const sweep = (): void =>
+      void (async () => {
+        await this.reports.report();
+        await this.reports.summarize(this.reports.yesterday());
+      })().catch((e: Error) => this.o.log.warn({ err: e.message }, 'DingTalk completion sweep'));
+    sweep();
+    this.timer = setInterval(sweep, this.o.config.VT_GRADE_RELAY_SEC * 1000);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.delivery.close();
+  }
+}

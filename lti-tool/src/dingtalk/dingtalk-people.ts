@@ -1,0 +1,47 @@
+import type { DingTalkIdentity } from '../../../adapters/dingtalk/dingtalk-identity.js';
+import { platformIdOf, userKeyOf } from '../../../adapters/dingtalk/dingtalk-identity.js';
+import { inTransaction, type Db } from '../db/database.js';
+
+/** DingTalk people as learners of their organisation's tenant. */
+export class DingTalkPeople {
+  constructor(private readonly db: Db) {}
+
+  /** Records (or refreshes) a person who signed in; answers their user key. */
+  async signedIn(who: DingTalkIdentity): Promise<string> {
+    const key = userKeyOf(who.corpId, who.userid);
+    await this.db.query(
+      `INSERT INTO dingtalk_users (corp_id, userid, user_key, unionid, name, dept_ids)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (corp_id, userid) DO UPDATE SET unionid = COALESCE($4, dingtalk_users.unionid),
+         name = $5, dept_ids = $6, left_at = NULL, updated_at = now()`,
+      [who.corpId, who.userid, key, who.unionid ?? null, who.name, who.deptIds],
+    );
+    return key;
+  }
+
+  /**
+   * People who left the organisation: their sessions end now, notices not yet sent to them are
+   * dropped, and they are refused until they rejoin. Their progress stays for the records.
+   */
+  async left(corpId: string, userids: readonly string[]): Promise<void> {
+    if (!userids.length) return;
+    const keys = userids.map((u) => userKeyOf(corpId, u));
+    await inTransaction(this.db, async (c) => {
+      await c.query(
+        `INSERT INTO dingtalk_users (corp_id, userid, user_key, left_at)
+         SELECT $1, u, k, now() FROM unnest($2::text[], $3::text[]) AS x(u, k)
+         ON CONFLICT (corp_id, userid) DO UPDATE SET left_at = now(), updated_at = now()`,
+        [corpId, userids, keys],
+      );
+      await c.query('DELETE FROM lti_sessions WHERE platform_id = $1 AND user_id = ANY($2)', [
+        platformIdOf(corpId),
+        keys,
+      ]);
+      await c.query(
+        `UPDATE dingtalk_notices SET status = 'failed', last_error = 'left the organisation', lease_until = NULL
+         WHERE corp_id = $1 AND userid = ANY($2) AND status = 'pending'`,
+        [corpId, userids],
+      );
+    });
+  }
+}

@@ -1,0 +1,170 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import cookieParser from 'cookie-parser';
+import express, { Router, type Request } from 'express';
+import passport from 'passport';
+import type { Logger } from 'pino';
+import { CallbackRejected, openCallback, sealReply } from '../../../adapters/dingtalk/callback-crypto.js';
+import type { DingTalkApi } from '../../../adapters/dingtalk/dingtalk-api.js';
+import { platformIdOf, type DingTalkIdentity } from '../../../adapters/dingtalk/dingtalk-identity.js';
+import { FreeLoginStrategy } from '../../../adapters/dingtalk/free-login-strategy.js';
+import type { LanguageVersions } from '../lessons/language-versions.js';
+import type { LessonRepository } from '../lessons/lesson-repository.js';
+import type { LtiSessions } from '../lti/lti-sessions.js';
+import { playerPage } from '../lti/player-page.js';
+import type { ProgressRepository } from '../progress/progress-repository.js';
+import type { RenderRepository } from '../renders/render-repository.js';
+import { langOf } from '../web/i18n.js';
+import type { Assignments } from './assignments.js';
+import type { CorpRepository } from './corp-repository.js';
+import { allowOrigin, freeLoginPage, sendDingTalkError } from './dingtalk-page.js';
+import type { DingTalkPeople } from './dingtalk-people.js';
+
+export interface DingTalkRoutesDeps {
+  readonly api: DingTalkApi;
+  readonly corps: CorpRepository;
+  readonly people: DingTalkPeople;
+  readonly assignments: Assignments;
+  readonly sessions: LtiSessions;
+  readonly lessons: LessonRepository;
+  readonly renders: RenderRepository;
+  readonly progress: ProgressRepository;
+  readonly versions: LanguageVersions;
+  /** The DingTalk JSAPI script (DingTalk's CDN by default). */
+  readonly jsapiUrl: string;
+  readonly secureCookies: boolean;
+  readonly log: Logger;
+}
+
+const STATE_COOKIE = 'vt_dt_login';
+/** DingTalk's address-book events after which department assignments may reach more people. */
+const DIRECTORY_EVENTS = new Set(['user_add_org', 'user_modify_org', 'org_dept_create', 'org_dept_modify']);
+const reference = (): string => randomBytes(5).toString('hex');
+
+/**
+ * The DingTalk side of the tool: a lesson opened inside DingTalk (free-login, then the same player as
+ * an LTI learner's, with progress kept the same way), and DingTalk's event callbacks.
+ */
+export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
+  const router = Router();
+  const auth = new passport.Passport();
+  auth.use(new FreeLoginStrategy(d.api, (corpId) => d.corps.get(corpId)));
+  const form = express.urlencoded({ extended: false, limit: '4kb' });
+
+  router.get('/dingtalk/lessons/:lessonId', async (req, res) => {
+    const lang = langOf(req);
+    const corpId = String(req.query.corpId ?? '');
+    const corp = corpId ? await d.corps.get(corpId) : undefined;
+    if (!corp) return sendDingTalkError(res, lang, 'UNKNOWN_CORP', reference());
+    const lesson = await d.lessons.inTenant(corp.tenantId, req.params.lessonId);
+    if (!lesson?.publishedRenderId) return sendDingTalkError(res, lang, 'LESSON_NOT_FOUND', reference());
+    // Double-submit state: a login form posted from anywhere else lacks the cookie.
+    const state = randomBytes(18).toString('base64url');
+    res.cookie(STATE_COOKIE, state, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: d.secureCookies,
+      path: '/dingtalk/lessons',
+      maxAge: 10 * 60_000,
+    });
+    allowOrigin(res, 'script-src', d.jsapiUrl);
+    res
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(
+        freeLoginPage(lang, {
+          action: `/dingtalk/lessons/${encodeURIComponent(lesson.id)}/open`,
+          corpId: corp.corpId,
+          state,
+          jsapiUrl: d.jsapiUrl,
+          title: lesson.title,
+        }),
+      );
+  });
+
+  router.post('/dingtalk/lessons/:lessonId/open', cookieParser(), form, (req, res, next) => {
+    const lang = langOf(req);
+    const body = (req.body ?? {}) as Record<string, string>;
+    const cookie = (req.cookies as Record<string, string>)[STATE_COOKIE];
+    res.clearCookie(STATE_COOKIE, { path: '/dingtalk/lessons' });
+    if (!cookie || !body.state || !sameText(cookie, body.state))
+      return sendDingTalkError(res, lang, 'STATE_MISSING', reference());
+    auth.authenticate(
+      'dingtalk-free-login',
+      { session: false },
+      (err: Error | null, who: DingTalkIdentity | false, info?: { message?: string }) => {
+        if (err) return next(err);
+        if (!who) {
+          req.log.warn({ reason: info?.message }, 'DingTalk free-login refused');
+          const problem = info?.message === 'unknown-corp' ? 'UNKNOWN_CORP' : 'SIGN_IN_FAILED';
+          return sendDingTalkError(res, lang, problem, reference());
+        }
+        void openLesson(req, res, who).catch(next);
+      },
+    )(req, res, next);
+  });
+
+  const openLesson = async (req: Request, res: express.Response, who: DingTalkIdentity): Promise<void> => {
+    const lang = langOf(req);
+    const corp = (await d.corps.get(who.corpId))!;
+    const lesson = await d.lessons.inTenant(corp.tenantId, String(req.params.lessonId));
+    if (!lesson?.publishedRenderId) return sendDingTalkError(res, lang, 'LESSON_NOT_FOUND', reference());
+    if (!(await d.assignments.isAssigned(corp.corpId, lesson.id, who)))
+      return sendDingTalkError(res, lang, 'NOT_ASSIGNED', `${who.userid}`);
+    const userKey = await d.people.signedIn(who);
+    const token = await d.sessions.create({
+      tenantId: corp.tenantId,
+      platformId: platformIdOf(corp.corpId),
+      deploymentId: corp.agentId,
+      contextId: lesson.contextId,
+      userId: userKey,
+      userName: who.name,
+      role: 'learner',
+      messageType: 'DingTalkFreeLogin',
+      lessonId: lesson.id,
+      launch: { issuer: 'dingtalk', clientId: corp.appKey, locale: lang === 'zh' ? 'zh-CN' : 'en' },
+    });
+    const shown = await d.renders.get(lesson.publishedRenderId!, corp.tenantId, lesson.contextId);
+    const versions = shown ? await d.versions.of(shown) : [];
+    const standing = await d.progress.standing(lesson.id, userKey);
+    res
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(playerPage(lang, { token, role: 'learner', lesson, versions, standing }));
+  };
+
+  // DingTalk's event callbacks (event subscription over HTTP): signed, encrypted, answered sealed.
+  router.post('/dingtalk/events/:corpId', express.json({ limit: '64kb' }), async (req, res) => {
+    const corp = await d.corps.get(req.params.corpId);
+    if (!corp?.callback) return void res.status(404).json({ error: 'No event subscription here.' });
+    const q = req.query as Record<string, unknown>;
+    let event: { EventType?: string; UserId?: string[] };
+    try {
+      const text = openCallback(corp.callback, {
+        signature: String(q.msg_signature ?? q.signature ?? ''),
+        timestamp: String(q.timestamp ?? q.timeStamp ?? ''),
+        nonce: String(q.nonce ?? ''),
+        encrypt: String((req.body as { encrypt?: unknown } | undefined)?.encrypt ?? ''),
+      });
+      event = JSON.parse(text) as typeof event;
+    } catch (e) {
+      const why = e instanceof CallbackRejected ? e.message : 'not JSON';
+      d.log.warn({ corpId: corp.corpId, why }, 'DingTalk callback refused');
+      return void res.status(403).json({ error: `Callback refused: ${why}.` });
+    }
+    // Who left loses access now; a change of people or departments may reach people assigned by department.
+    if (event.EventType === 'user_leave_org') await d.people.left(corp.corpId, event.UserId ?? []);
+    else if (DIRECTORY_EVENTS.has(event.EventType ?? ''))
+      void d.assignments
+        .refresh(corp)
+        .catch((e: Error) =>
+          d.log.warn({ corpId: corp.corpId, err: e.message }, 'assignments not refreshed'),
+        );
+    d.log.info({ corpId: corp.corpId, event: event.EventType }, 'DingTalk event');
+    res.json(sealReply(corp.callback, 'success'));
+  });
+
+  return router;
+}
+
+const sameText = (a: string, b: string): boolean =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));

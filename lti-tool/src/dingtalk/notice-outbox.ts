@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import type { Notice } from '../../../adapters/lms-adapter.js';
+import { userKeyOf } from '../../../adapters/dingtalk/dingtalk-identity.js';
+import type { Db } from '../db/database.js';
+
+export type NoticeKind = 'assignment' | 'completion' | 'summary';
+
+/** One notice due to one person; `dedupeKey` says what it is for, so it is never due twice. */
+export interface DueNotice {
+  readonly corpId: string;
+  readonly kind: NoticeKind;
+  readonly dedupeKey: string;
+  readonly userid: string;
+  readonly lessonId?: string;
+  readonly notice: Notice;
+}
+
+/** The notices that go out as one send: same organisation, same message. */
+export interface NoticeGroup {
+  readonly corpId: string;
+  readonly messageKey: string;
+}
+
+export interface ClaimedBatch extends NoticeGroup {
+  readonly ids: number[];
+  readonly userids: string[];
+  readonly notice: Notice;
+}
+
+export const messageKeyOf = (n: Notice): string =>
+  createHash('sha256')
+    .update(JSON.stringify([n.title, n.markdown, n.linkTitle, n.linkUrl]))
+    .digest('hex');
+
+/**
+ * The work-notice outbox in PostgreSQL. Notices are written in the transaction that makes them due
+ * (ON CONFLICT on their purpose: a second assignment or completion of the same thing adds nothing);
+ * a sender claims up to a send's worth of one message under a lease (SKIP LOCKED, so senders in
+ * several instances take different people), marks them sent with DingTalk's task id, and later
+ * settles each as delivered or failed from the task's result.
+ */
+export class NoticeOutbox {
+  constructor(
+    private readonly db: Db,
+    private readonly leaseSec = 60,
+  ) {}
+
+  /** Adds notices not already due or sent; answers the groups that got new ones. */
+  async add(c: PoolClient | Db, due: readonly DueNotice[]): Promise<NoticeGroup[]> {
+    if (!due.length) return [];
+    const { rows } = await c.query<{ corp_id: string; message_key: string }>(
+      `INSERT INTO dingtalk_notices (corp_id, kind, dedupe_key, userid, user_key, lesson_id, message, message_key)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(corp_id text, kind text, dedupe_key text,
+         userid text, user_key text, lesson_id text, message jsonb, message_key text)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING corp_id, message_key`,
+      [
+        JSON.stringify(
+          due.map((d) => ({
+            corp_id: d.corpId,
+            kind: d.kind,
+            dedupe_key: d.dedupeKey,
+            userid: d.userid,
+            user_key: userKeyOf(d.corpId, d.userid),
+            lesson_id: d.lessonId ?? null,
+            message: d.notice,
+            message_key: messageKeyOf(d.notice),
+          })),
+        ),
+      ],
+    );
+    const groups = new Map(rows.map((r) => [`${r.corp_id}\n${r.message_key}`, r]));
+    return [...groups.values()].map((r) => ({ corpId: r.corp_id, messageKey: r.message_key }));
+  }
+
+  async claim(g: NoticeGroup, limit: number): Promise<ClaimedBatch | undefined> {
+    const { rows } = await this.db.query<{ id: string; userid: string; message: Notice }>(
+      `UPDATE dingtalk_notices SET lease_until = now() + make_interval(secs => $4), attempts = attempts + 1
+       WHERE id IN (
+         SELECT id FROM dingtalk_notices
+         WHERE corp_id = $1 AND message_key = $2 AND status = 'pending'
+           AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING id, userid, message`,
+      [g.corpId, g.messageKey, limit, this.leaseSec],
+    );
+    if (!rows.length) return undefined;
+    return {
+      ...g,
+      ids: rows.map((r) => Number(r.id)),
+      userids: rows.map((r) => r.userid),
+      notice: rows[0]!.message,
+    };
+  }
+
+  async sent(b: ClaimedBatch, taskId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE dingtalk_notices SET status = 'sent', task_id = $2, sent_at = now(), lease_until = NULL,
+         last_error = NULL WHERE id = ANY($1)`,
+      [b.ids, taskId],
+    );
+  }
+
+  /** Not sent this time (DingTalk busy, rate-limited, unreachable): released for the next attempt. */
+  async postponed(b: ClaimedBatch, reason: string): Promise<void> {
+    await this.db.query(
+      'UPDATE dingtalk_notices SET lease_until = NULL, last_error = $2 WHERE id = ANY($1)',
+      [b.ids, reason.slice(0, 500)],
+    );
+  }
+
+  /** DingTalk refused the send for good: kept with the reason for the admin. */
+  async refused(b: ClaimedBatch, reason: string): Promise<void> {
+    await this.db.query(
+      `UPDATE dingtalk_notices SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = ANY($1)`,
+      [b.ids, reason.slice(0, 500)],
+    );
+  }
+
+  /** Whether some of the group wait, unclaimed. */
+  async waiting(g: NoticeGroup): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `SELECT 1 FROM dingtalk_notices WHERE corp_id = $1 AND message_key = $2 AND status = 'pending'
+         AND (lease_until IS NULL OR lease_until < now()) LIMIT 1`,
+      [g.corpId, g.messageKey],
+    );
+    return rowCount === 1;
+  }
+
+  /** Groups with notices nobody holds: the relay queues them (again). */
+  async waitingGroups(limit = 1000): Promise<NoticeGroup[]> {
+    const { rows } = await this.db.query<{ corp_id: string; message_key: string }>(
+      `SELECT DISTINCT corp_id, message_key FROM dingtalk_notices
+       WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now()) LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ corpId: r.corp_id, messageKey: r.message_key }));
+  }
+
+  /** Sends whose outcome is not known yet. */
+  async unsettledTasks(limit = 1000): Promise<{ corpId: string; taskId: string }[]> {
+    const { rows } = await this.db.query<{ corp_id: string; task_id: string }>(
+      `SELECT DISTINCT corp_id, task_id FROM dingtalk_notices WHERE status = 'sent' LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ corpId: r.corp_id, taskId: r.task_id }));
+  }
+
+  /** A send's outcome: everyone it reached is delivered, the rest failed with DingTalk's reason. */
+  async settle(corpId: string, taskId: string, undelivered: ReadonlyMap<string, string>): Promise<void> {
+    await this.db.query(
+      `UPDATE dingtalk_notices n SET status = CASE WHEN x.reason IS NULL THEN 'delivered' ELSE 'failed' END,
+         last_error = x.reason
+       FROM (SELECT id, u.reason FROM dingtalk_notices d
+             LEFT JOIN jsonb_each_text($3::jsonb) AS u(userid, reason) ON u.userid = d.userid
+             WHERE d.corp_id = $1 AND d.task_id = $2 AND d.status = 'sent') x
+       WHERE n.id = x.id`,
+      [corpId, taskId, JSON.stringify(Object.fromEntries(undelivered))],
+    );
+  }
+}

@@ -1,0 +1,396 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response } from 'express';
+
+export interface SimApp {
+  readonly corpId: string;
+  readonly appKey: string;
+  readonly appSecret: string;
+  readonly agentId: string;
+}
+
+export interface SimUser {
+  readonly corpId: string;
+  readonly userid: string;
+  readonly unionid: string;
+  readonly name: string;
+  readonly deptIds: number[];
+}
+
+export interface SimDepartment {
+  readonly corpId: string;
+  readonly id: number;
+  readonly name: string;
+  readonly parentId: number;
+}
+
+/** One asyncsend_v2 call DingTalk accepted. */
+export interface SimSend {
+  readonly appKey: string;
+  readonly taskId: number;
+  /** When DingTalk took it (ms). */
+  readonly at: number;
+  readonly userids: string[];
+  readonly msg: { msgtype: string; action_card?: Record<string, string> };
+}
+
+const TOKEN_TTL_SEC = 7200;
+const CODE_TTL_MS = 5 * 60_000;
+const MAX_NOTICE_USERS = 100;
+/** Recipients an app may reach a minute; past it DingTalk answers "sent" and delivers nothing. */
+const RECIPIENTS_PER_MINUTE = 5000;
+
+/**
+ * A DINGTALK API SIMULATOR, written from DingTalk's public API documentation, for the parts the bridge
+ * uses: the app access token (gettoken, 7200 s; errcode 40014 for an unknown token and 42001 for an
+ * expired one), free-login (a JSAPI stand-in script whose requestAuthCode gives a one-time, five-minute
+ * code; topapi/v2/user/getuserinfo exchanges it), user detail, union id → user id, departments and
+ * their members, work notices (asyncsend_v2: at most 100 user ids; the same content reaches a person
+ * once a day, and an app reaches at most 5,000 people a minute, as DingTalk rules: past either the
+ * call still succeeds and the result lists those people as "forbidden"), their send progress and result,
+ * rate limiting (errcode 90018 past a per-second budget per app and API) and DingTalk's OAuth2 web
+ * sign-in (login page, userAccessToken, contact/users/me). Event callbacks are sent the way DingTalk
+ * signs and encrypts them. Tests steer it: who is signed in on the "device", tokens expired, failures
+ * injected.
+ */
+export class DingTalkSimulator {
+  url = '';
+  readonly apps = new Map<string, SimApp>();
+  readonly users = new Map<string, SimUser>();
+  readonly departments = new Map<string, SimDepartment>();
+  readonly sends: SimSend[] = [];
+  /** Work notices each person received, by `corpId:userid`. */
+  readonly inbox = new Map<string, SimSend['msg'][]>();
+  /** gettoken calls answered, by app key. */
+  readonly tokenFetches = new Map<string, number>();
+  /** Every server-API call, by path, with its errcode. */
+  readonly calls: { path: string; errcode: number }[] = [];
+  /** Calls per second per app and API before errcode 90018. */
+  perSecondLimit = Number.POSITIVE_INFINITY;
+  /** The next calls to these paths answer these errcodes (injected failures). */
+  readonly failNext: { path: string; errcode: number; errmsg: string }[] = [];
+  /** The next server-API call is answered as DingTalk answers an IP over its limit: a ban, no errcode. */
+  banNext = false;
+  /** Who is signed in to the DingTalk client, on the device or in the browser (JSAPI and OAuth2). */
+  deviceUser: { corpId: string; userid: string } | undefined;
+
+  private readonly tokens = new Map<string, { appKey: string; expiresAt: number }>();
+  private readonly codes = new Map<string, { corpId: string; userid: string; expiresAt: number }>();
+  private readonly oauthCodes = new Map<string, { appKey: string; unionid: string; expiresAt: number }>();
+  private readonly userTokens = new Map<string, string>();
+  private readonly windows = new Map<string, number[]>();
+  private readonly tasks = new Map<
+    number,
+    { appKey: string; forbidden: string[]; invalid: string[]; read: string[] }
+  >();
+  private readonly delivered = new Map<string, string>(); // corp:user:day:content-hash
+  private readonly reached: { appKey: string; at: number }[] = [];
+  private nextTask = 1000;
+  private server?: Server;
+
+  addApp(app: SimApp): void {
+    this.apps.set(app.appKey, app);
+  }
+  addUser(u: SimUser): void {
+    this.users.set(`${u.corpId}:${u.userid}`, u);
+  }
+  addDepartment(d: SimDepartment): void {
+    this.departments.set(`${d.corpId}:${d.id}`, d);
+  }
+
+  /** Every access token issued so far now answers "expired" (42001), as after 7200 s. */
+  expireTokens(): void {
+    for (const t of this.tokens.values()) t.expiresAt = 0;
+  }
+
+  /** The code the JSAPI's requestAuthCode gives a page on this person's device (one use, five minutes). */
+  authCodeFor(corpId: string, userid: string): string {
+    const code = randomBytes(16).toString('hex');
+    this.codes.set(code, { corpId, userid, expiresAt: Date.now() + CODE_TTL_MS });
+    return code;
+  }
+
+  received(corpId: string, userid: string): SimSend['msg'][] {
+    return this.inbox.get(`${corpId}:${userid}`) ?? [];
+  }
+
+  async start(): Promise<this> {
+    const app = express();
+    app.use(express.json({ limit: '1mb' }));
+    app.get('/gettoken', (req, res) => this.getToken(req, res));
+    const api = (
+      path: string,
+      handler: (a: SimApp, body: Record<string, unknown>) => Record<string, unknown>,
+    ) =>
+      app.post(path, (req, res) => {
+        const token = this.tokens.get(String(req.query.access_token ?? ''));
+        const answer = (errcode: number, errmsg: string, extra: Record<string, unknown> = {}): void => {
+          this.calls.push({ path, errcode });
+          res.json({ errcode, errmsg, ...extra, request_id: randomBytes(6).toString('hex') });
+        };
+        if (this.banNext) {
+          this.banNext = false;
+          this.calls.push({ path, errcode: 1111 });
+          return void res.json({
+            status: 1111,
+            wait: 5,
+            source: 'x5',
+            punish: 'deny',
+            uuid: randomBytes(6).toString('hex'),
+          });
+        }
+        if (!token) return answer(40014, '不合法的access_token');
+        if (token.expiresAt < Date.now()) return answer(42001, 'access_token超时');
+        const injected = this.failNext.findIndex((f) => f.path === path);
+        if (injected >= 0) {
+          const [f] = this.failNext.splice(injected, 1);
+          return answer(f!.errcode, f!.errmsg);
+        }
+        const key = `${token.appKey} ${path}`;
+        const now = Date.now();
+        const recent = (this.windows.get(key) ?? []).filter((t) => t > now - 1000);
+        if (recent.length >= this.perSecondLimit) return answer(90018, '当前请求被限流，请稍后重试');
+        recent.push(now);
+        this.windows.set(key, recent);
+        try {
+          answer(0, 'ok', handler(this.apps.get(token.appKey)!, (req.body ?? {}) as Record<string, unknown>));
+        } catch (e) {
+          const [errcode, errmsg] = (e as Error).message.split('|');
+          answer(Number(errcode), errmsg ?? '');
+        }
+      });
+
+    api('/topapi/v2/user/getuserinfo', (a, b) => {
+      const c = this.codes.get(String(b.code));
+      this.codes.delete(String(b.code)); // one use
+      if (!c || c.expiresAt < Date.now() || c.corpId !== a.corpId)
+        throw new Error('40078|不存在的临时授权码');
+      const u = this.users.get(`${c.corpId}:${c.userid}`)!;
+      return { result: { userid: u.userid, unionid: u.unionid, name: u.name, device_id: 'sim', sys: false } };
+    });
+    api('/topapi/v2/user/get', (a, b) => {
+      const u = this.users.get(`${a.corpId}:${String(b.userid)}`);
+      if (!u) throw new Error('60121|找不到该用户');
+      return {
+        result: {
+          userid: u.userid,
+          unionid: u.unionid,
+          name: u.name,
+          dept_id_list: u.deptIds,
+          active: true,
+          admin: false,
+        },
+      };
+    });
+    api('/topapi/user/getbyunionid', (a, b) => {
+      const u = [...this.users.values()].find((x) => x.corpId === a.corpId && x.unionid === b.unionid);
+      if (!u) throw new Error('60121|找不到该用户');
+      return { result: { contact_type: 0, userid: u.userid } };
+    });
+    const subs = (a: SimApp, id: number) =>
+      [...this.departments.values()].filter((d) => d.corpId === a.corpId && d.parentId === id);
+    api('/topapi/v2/department/listsub', (a, b) => ({
+      result: subs(a, Number(b.dept_id)).map((d) => ({ dept_id: d.id, name: d.name, parent_id: d.parentId })),
+    }));
+    api('/topapi/v2/department/listsubid', (a, b) => ({
+      result: { dept_id_list: subs(a, Number(b.dept_id)).map((d) => d.id) },
+    }));
+    api('/topapi/user/listid', (a, b) => ({
+      result: {
+        userid_list: [...this.users.values()]
+          .filter((u) => u.corpId === a.corpId && u.deptIds.includes(Number(b.dept_id)))
+          .map((u) => u.userid),
+      },
+    }));
+    api('/topapi/message/corpconversation/asyncsend_v2', (a, b) => {
+      if (String(b.agent_id) !== a.agentId) throw new Error('40056|不合法的agentid');
+      const userids = String(b.userid_list ?? '')
+        .split(',')
+        .filter(Boolean);
+      if (!userids.length) throw new Error('40035|缺少参数 userid_list');
+      if (userids.length > MAX_NOTICE_USERS) throw new Error('40035|userid_list 最多 100 个');
+      const msg = b.msg as SimSend['msg'];
+      if (msg?.msgtype !== 'action_card' || !msg.action_card?.title || !msg.action_card.single_url)
+        throw new Error('40035|不合法的消息');
+      const taskId = this.nextTask++;
+      const day = new Date().toISOString().slice(0, 10);
+      const content = createHash('sha256').update(JSON.stringify(msg)).digest('hex');
+      const task = {
+        appKey: a.appKey,
+        forbidden: [] as string[],
+        invalid: [] as string[],
+        read: [] as string[],
+      };
+      const now = Date.now();
+      let thisMinute = this.reached.filter((r) => r.appKey === a.appKey && r.at > now - 60_000).length;
+      for (const u of userids) {
+        const who = `${a.corpId}:${u}`;
+        if (!this.users.has(who)) task.invalid.push(u);
+        else if (this.delivered.has(`${who}:${day}:${content}`) || thisMinute >= RECIPIENTS_PER_MINUTE)
+          task.forbidden.push(u);
+        else {
+          this.delivered.set(`${who}:${day}:${content}`, String(taskId));
+          this.inbox.set(who, [...(this.inbox.get(who) ?? []), msg]);
+          this.reached.push({ appKey: a.appKey, at: now });
+          thisMinute++;
+          task.read.push(u);
+        }
+      }
+      this.tasks.set(taskId, task);
+      this.sends.push({ appKey: a.appKey, taskId, at: now, userids, msg });
+      return { task_id: taskId };
+    });
+    api('/topapi/message/corpconversation/getsendprogress', (a, b) => {
+      if (this.tasks.get(Number(b.task_id))?.appKey !== a.appKey) throw new Error('40100|不存在的任务');
+      return { progress: { progress_in_percent: 100, status: 2 } };
+    });
+    api('/topapi/message/corpconversation/getsendresult', (a, b) => {
+      const t = this.tasks.get(Number(b.task_id));
+      if (t?.appKey !== a.appKey) throw new Error('40100|不存在的任务');
+      return {
+        send_result: {
+          invalid_user_id_list: t.invalid,
+          forbidden_user_id_list: t.forbidden,
+          failed_user_id_list: [],
+          read_user_id_list: [],
+          unread_user_id_list: t.read,
+        },
+      };
+    });
+
+    // The JSAPI side: what dingtalk.open.js gives a page inside the DingTalk client.
+    app.get('/jsapi/dingtalk.open.js', (_req, res) => {
+      const who = this.deviceUser;
+      const code = who ? this.authCodeFor(who.corpId, who.userid) : '';
+      res.type('application/javascript').send(
+        `window.dd = {
+  env: { platform: ${JSON.stringify(who ? 'android' : 'notInDingTalk')} },
+  ready: function (cb) { setTimeout(cb, 0); },
+  runtime: { permission: { requestAuthCode: function (o) {
+    if (o.corpId !== ${JSON.stringify(who?.corpId ?? '')}) return o.onFail({ errorCode: '3', errorMessage: 'corpId mismatch' });
+    o.onSuccess({ code: ${JSON.stringify(code)} });
+  } } }
+};`,
+      );
+    });
+
+    // OAuth2 web sign-in: the person signed in to DingTalk in this browser consents at once.
+    app.get('/oauth2/auth', (req, res) => {
+      const q = req.query as Record<string, string>;
+      const a = this.apps.get(q.client_id ?? '');
+      if (!a || q.response_type !== 'code' || !q.redirect_uri)
+        return void res.status(400).send('invalid request');
+      const who = this.deviceUser && this.users.get(`${this.deviceUser.corpId}:${this.deviceUser.userid}`);
+      if (!who) return void res.status(401).send('not signed in to DingTalk');
+      const code = randomBytes(16).toString('hex');
+      this.oauthCodes.set(code, {
+        appKey: a.appKey,
+        unionid: who.unionid,
+        expiresAt: Date.now() + CODE_TTL_MS,
+      });
+      const back = new URL(q.redirect_uri);
+      back.searchParams.set('authCode', code);
+      back.searchParams.set('state', q.state ?? '');
+      res.redirect(302, back.toString());
+    });
+    app.post('/v1.0/oauth2/userAccessToken', (req, res) => {
+      const b = (req.body ?? {}) as Record<string, string>;
+      const a = this.apps.get(b.clientId ?? '');
+      const c = this.oauthCodes.get(b.code ?? '');
+      this.oauthCodes.delete(b.code ?? '');
+      if (!a || a.appSecret !== b.clientSecret)
+        return void res.status(400).json({ code: 'invalidClient', message: '应用不存在或密钥错误' });
+      if (!c || c.appKey !== a.appKey || c.expiresAt < Date.now() || b.grantType !== 'authorization_code')
+        return void res.status(400).json({ code: 'invalidAuthCode', message: '授权码无效' });
+      const accessToken = randomBytes(16).toString('hex');
+      this.userTokens.set(accessToken, c.unionid);
+      res.json({
+        accessToken,
+        refreshToken: randomBytes(16).toString('hex'),
+        expireIn: TOKEN_TTL_SEC,
+        corpId: a.corpId,
+      });
+    });
+    app.get('/v1.0/contact/users/me', (req, res) => {
+      const unionid = this.userTokens.get(String(req.headers['x-acs-dingtalk-access-token'] ?? ''));
+      const u = unionid && [...this.users.values()].find((x) => x.unionid === unionid);
+      if (!u)
+        return void res.status(401).json({ code: 'InvalidAuthentication', message: '不合法的access_token' });
+      res.json({ nick: u.name, unionId: u.unionid, openId: `open-${u.unionid}`, avatarUrl: '' });
+    });
+
+    this.server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  private getToken(req: Request, res: Response): void {
+    const q = req.query as Record<string, string>;
+    const a = this.apps.get(q.appkey ?? '');
+    if (!a || a.appSecret !== q.appsecret)
+      return void res.json({ errcode: 40089, errmsg: '不合法的appkey或appsecret' });
+    this.tokenFetches.set(a.appKey, (this.tokenFetches.get(a.appKey) ?? 0) + 1);
+    const token = randomBytes(16).toString('hex');
+    this.tokens.set(token, { appKey: a.appKey, expiresAt: Date.now() + TOKEN_TTL_SEC * 1000 });
+    res.json({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: TOKEN_TTL_SEC });
+  }
+
+  /**
+   * Posts an event to a subscriber as DingTalk does: the JSON encrypted (AES-256-CBC, key from the
+   * EncodingAESKey, IV its first 16 bytes, random(16) + length(4) + message + owner key, PKCS#7 to 32),
+   * signed (SHA-1 of token, timestamp, nonce and encrypt, sorted). Answers the HTTP status and, when the
+   * subscriber answered with a sealed reply, its decrypted text.
+   */
+  async sendEvent(
+    url: string,
+    keys: { token: string; aesKey: string; ownerKey: string; /** The sender's clock (ms). */ clock?: number },
+    event: Record<string, unknown>,
+    tamper: (q: Record<string, string>, body: { encrypt: string }) => void = () => {},
+  ): Promise<{ status: number; reply?: string }> {
+    const key = Buffer.from(`${keys.aesKey}=`, 'base64');
+    const msg = Buffer.from(JSON.stringify(event));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(msg.length);
+    const plain = Buffer.concat([randomBytes(16), len, msg, Buffer.from(keys.ownerKey)]);
+    const pad = 32 - (plain.length % 32);
+    const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+    const encrypt = Buffer.concat([
+      cipher.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])),
+      cipher.final(),
+    ]).toString('base64');
+    const timestamp = String(keys.clock ?? Date.now());
+    const nonce = randomBytes(4).toString('hex');
+    const sign = (ts: string, n: string, e: string) =>
+      createHash('sha1').update([keys.token, ts, n, e].sort().join('')).digest('hex');
+    const q = { msg_signature: sign(timestamp, nonce, encrypt), timestamp, nonce };
+    const body = { encrypt };
+    tamper(q, body);
+    const res = await fetch(`${url}?${new URLSearchParams(q)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 200) return { status: res.status };
+    const r = (await res.json()) as {
+      msg_signature: string;
+      timeStamp: string;
+      nonce: string;
+      encrypt: string;
+    };
+    if (sign(r.timeStamp, r.nonce, r.encrypt) !== r.msg_signature)
+      return { status: res.status, reply: 'BAD SIGNATURE' };
+    const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+    const out = Buffer.concat([decipher.update(Buffer.from(r.encrypt, 'base64')), decipher.final()]);
+    const body2 = out.subarray(0, out.length - out.at(-1)!);
+    const n = body2.readUInt32BE(16);
+    return { status: res.status, reply: body2.subarray(20, 20 + n).toString() };
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+}

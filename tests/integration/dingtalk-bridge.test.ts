@@ -1,0 +1,573 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Browser } from 'playwright-core';
+import type { ToolConfig } from '../../lti-tool/src/config.js';
+import type { Corp } from '../../lti-tool/src/dingtalk/corp-repository.js';
+import type { RunningTool } from '../../lti-tool/src/server.js';
+import { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
+import { launchChromium } from '../helpers/browser.js';
+import { DingTalkSimulator } from '../helpers/dingtalk-simulator.js';
+import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
+import { publishLesson, registerManually } from '../helpers/lti.js';
+import { makeSpeech } from '../helpers/speech.js';
+
+/**
+ * The DingTalk bridge against the DINGTALK API SIMULATOR (token, free-login codes, directory, work
+ * notices and their results, rate limits, OAuth2 web sign-in, signed and encrypted event callbacks),
+ * with a real lesson (rendered by a render node, published through the REFERENCE PLATFORM SIMULATOR),
+ * real PostgreSQL, Redis and, for the pages, headless Chromium playing the DingTalk client's browser.
+ */
+let db: { url: string; drop(): Promise<void> };
+let config: ToolConfig;
+let tool: RunningTool;
+let platform: ReferencePlatform;
+let sim: DingTalkSimulator;
+let sql: pg.Client;
+let browser: Browser;
+let lessonId: string;
+let tenantId: string;
+let corp: Corp;
+
+const CORP = 'ding-corp-acme';
+const OTHER_CORP = 'ding-corp-other';
+const CALLBACK = { token: 'callback-token-1', aesKey: randomBytes(32).toString('base64').slice(0, 43) };
+const SALES_PEOPLE = 1000;
+/** Work-notice calls a second the tool may make, and the simulator allows, in the 1,000-person case. */
+const SENDS_PER_SEC = 4;
+
+const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+const noticesOf = async (kind: string, status?: string): Promise<number> =>
+  Number(
+    (
+      await sql.query<{ n: string }>(
+        `SELECT count(*) AS n FROM dingtalk_notices WHERE kind = $1 AND ($2::text IS NULL OR status = $2)`,
+        [kind, status ?? null],
+      )
+    ).rows[0]!.n,
+  );
+
+const cardsOf = (userid: string): string[] =>
+  sim.received(CORP, userid).map((m) => m.action_card?.title ?? '');
+
+/** Free-login as the DingTalk client does it, without a browser: the page, then the code posted. */
+async function freeLogin(
+  userid: string,
+  o: { corpId?: string; code?: string; lesson?: string; withCookie?: boolean } = {},
+): Promise<{ status: number; body: string; session?: string }> {
+  const corpId = o.corpId ?? CORP;
+  const lesson = o.lesson ?? lessonId;
+  const page = await fetch(`${tool.url}/dingtalk/lessons/${lesson}?corpId=${corpId}`);
+  const html = await page.text();
+  if (page.status !== 200) return { status: page.status, body: html };
+  const state = /name="state" value="([^"]+)"/.exec(html)![1]!;
+  const cookie = page.headers.getSetCookie()[0]!.split(';')[0]!;
+  const res = await fetch(`${tool.url}/dingtalk/lessons/${lesson}/open`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(o.withCookie === false ? {} : { cookie }),
+    },
+    body: new URLSearchParams({ corpId, state, code: o.code ?? sim.authCodeFor(corpId, userid) }),
+    redirect: 'manual',
+  });
+  const body = await res.text();
+  return { status: res.status, body, session: /name="vt-session" content="([^"]+)"/.exec(body)?.[1] };
+}
+
+const heartbeat = (session: string, body: Record<string, unknown>): Promise<Response> =>
+  fetch(`${tool.url}/lti/progress`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ session, lessonId, event: 'tick', ...body }),
+  });
+
+beforeAll(async () => {
+  sim = await new DingTalkSimulator().start();
+  sim.addApp({ corpId: CORP, appKey: 'ding-app-acme', appSecret: 'acme-secret-0123', agentId: '3001' });
+  sim.addApp({
+    corpId: OTHER_CORP,
+    appKey: 'ding-app-other',
+    appSecret: 'other-secret-0123',
+    agentId: '3002',
+  });
+  sim.addDepartment({ corpId: CORP, id: 2, name: 'Warehouse 仓库', parentId: 1 });
+  sim.addDepartment({ corpId: CORP, id: 4, name: 'Night shift', parentId: 2 });
+  sim.addDepartment({ corpId: CORP, id: 3, name: 'Sales', parentId: 1 });
+  sim.addUser({ corpId: CORP, userid: 'alice', unionid: 'union-alice', name: '王丽 Alice', deptIds: [2] });
+  sim.addUser({ corpId: CORP, userid: 'bob', unionid: 'union-bob', name: 'Bob', deptIds: [4] });
+  sim.addUser({ corpId: CORP, userid: 'carol', unionid: 'union-carol', name: 'Carol', deptIds: [3] });
+  sim.addUser({ corpId: CORP, userid: 'boss', unionid: 'union-boss', name: '管理员 Admin', deptIds: [1] });
+  sim.addUser({ corpId: OTHER_CORP, userid: 'olga', unionid: 'union-olga', name: 'Olga', deptIds: [1] });
+  sim.addUser({
+    corpId: OTHER_CORP,
+    userid: 'oadmin',
+    unionid: 'union-oadmin',
+    name: 'Other admin',
+    deptIds: [1],
+  });
+  for (let i = 0; i < SALES_PEOPLE; i++)
+    sim.addUser({ corpId: CORP, userid: `s${i}`, unionid: `union-s${i}`, name: `Seller ${i}`, deptIds: [3] });
+
+  db = await createTestDatabase();
+  config = await toolConfig({
+    VT_DATABASE_URL: db.url,
+    VT_DINGTALK_OAPI_URL: sim.url,
+    VT_DINGTALK_API_URL: sim.url,
+    VT_DINGTALK_LOGIN_URL: sim.url,
+    VT_DINGTALK_JSAPI_URL: `${sim.url}/jsapi/dingtalk.open.js`,
+    VT_DINGTALK_SENDS_PER_SEC: String(SENDS_PER_SEC),
+    VT_DINGTALK_CHECK_AFTER_MS: '200',
+    VT_GRADE_BACKOFF_MS: '200',
+    VT_GRADE_MAX_BACKOFF_MS: '800',
+    VT_GRADE_RELAY_SEC: '1',
+  });
+  tool = await startTestTool(config);
+  platform = await new ReferencePlatform().start();
+  const reg = await registerManually(tool, platform);
+  const speech = await makeSpeech([{ say: 'Lift with your legs, not your back.' }, { silence: 1 }]);
+  ({ lessonId } = await publishLesson(tool, platform, reg, {
+    queuePrefix: config.VT_QUEUE_PREFIX,
+    title: 'Safe lifting 安全搬运',
+    audio: speech.path,
+  }));
+  sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  tenantId = (
+    await sql.query<{ tenant_id: string }>('SELECT tenant_id FROM lessons WHERE id = $1', [lessonId])
+  ).rows[0]!.tenant_id;
+  await tool.dingtalk.corps.save({
+    corpId: CORP,
+    tenantId,
+    name: 'Acme 物流',
+    appKey: 'ding-app-acme',
+    appSecret: 'acme-secret-0123',
+    agentId: '3001',
+    callbackToken: CALLBACK.token,
+    callbackAesKey: CALLBACK.aesKey,
+    adminUserids: ['boss'],
+  });
+  // Another organisation, on a tenant of its own with no lessons.
+  await tool.tenants.ensureTenant('tenant-other', 'Other');
+  await tool.dingtalk.corps.save({
+    corpId: OTHER_CORP,
+    tenantId: 'tenant-other',
+    name: 'Other Co',
+    appKey: 'ding-app-other',
+    appSecret: 'other-secret-0123',
+    agentId: '3002',
+    adminUserids: ['oadmin'],
+  });
+  corp = (await tool.dingtalk.corps.get(CORP))!;
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await sql?.end();
+  await platform?.close();
+  await tool?.close();
+  await sim?.close();
+  await db?.drop();
+});
+
+describe("DingTalk's server API through the bridge", () => {
+  it('shares one access token across calls and instances, and refreshes an expired one exactly once', async () => {
+    const api = tool.dingtalk.api;
+    const fetches = (): number => sim.tokenFetches.get(corp.appKey) ?? 0;
+    const before = fetches();
+    // Ten callers at once, cold or warm cache: at most one token is fetched.
+    await Promise.all(Array.from({ length: 10 }, () => api.user(corp, 'alice')));
+    expect(fetches() - before).toBeLessThanOrEqual(1);
+    const warm = fetches();
+    await api.user(corp, 'bob');
+    expect(fetches()).toBe(warm);
+
+    sim.expireTokens(); // as after 7,200 s
+    const calls = sim.calls.length;
+    expect((await api.user(corp, 'carol')).name).toBe('Carol');
+    expect(fetches()).toBe(warm + 1);
+    const answered = sim.calls.slice(calls).map((c) => c.errcode);
+    expect(answered).toEqual([42001, 0]); // refused once, renewed, answered
+
+    // A token DingTalk no longer knows (40014) is dropped from the shared cache and fetched again once.
+    await tool.dingtalk.api['tokens'].set(corp.appKey, 'forged-token', 7200);
+    expect((await api.user(corp, 'alice')).deptIds).toEqual([2]);
+    expect(fetches()).toBe(warm + 2);
+    // A secret DingTalk refuses is no retry loop: one fetch, a permanent error.
+    const wrong = { ...corp, appKey: 'ding-app-acme', appSecret: 'not-the-secret' };
+    await tool.dingtalk.api['tokens'].forget(corp.appKey, (await tool.dingtalk.api.accessToken(corp))!);
+    await expect(api.user(wrong, 'alice')).rejects.toMatchObject({ errcode: 40089, permanent: true });
+  });
+
+  it('waits out rate limits (errcode 90018) and answers every call', async () => {
+    sim.perSecondLimit = 2;
+    try {
+      const calls = sim.calls.length;
+      // Four callers at once: two are answered, two refused and answered a second later.
+      const names = await Promise.all(
+        ['alice', 'bob', 'carol', 'boss'].map((u) => tool.dingtalk.api.user(corp, u)),
+      );
+      expect(names.map((n) => n.userid)).toEqual(['alice', 'bob', 'carol', 'boss']);
+      const limited = sim.calls.slice(calls).filter((c) => c.errcode === 90018).length;
+      expect(limited).toBeGreaterThan(0);
+    } finally {
+      sim.perSecondLimit = Number.POSITIVE_INFINITY;
+    }
+    // DingTalk's per-IP ban is no errcode but {status: 1111, wait}: a rate limit for that long, not a
+    // success, and not waited out inside the call.
+    sim.banNext = true;
+    await expect(tool.dingtalk.api.user(corp, 'alice')).rejects.toMatchObject({
+      permanent: false,
+      retryAfterMs: 5 * 60_000,
+    });
+    // "System busy" (-1) is an outage to retry later, not a refusal.
+    sim.failNext.push({ path: '/topapi/v2/user/get', errcode: -1, errmsg: '系统繁忙' });
+    await expect(tool.dingtalk.api.user(corp, 'alice')).rejects.toMatchObject({ permanent: false });
+  });
+});
+
+describe('free-login (免登) inside DingTalk', () => {
+  it('refuses an unknown organisation, a replayed or forged code, a missing state cookie and an unassigned person', async () => {
+    // Nothing assigned yet: Alice is who she says, but the lesson is not hers.
+    const notAssigned = await freeLogin('alice');
+    expect(notAssigned.status).toBe(403);
+    expect(notAssigned.body).toContain('NOT_ASSIGNED');
+
+    const unknown = await freeLogin('alice', { corpId: 'ding-corp-nobody' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toContain('UNKNOWN_CORP');
+    const forged = await freeLogin('alice', { code: 'made-up-code' });
+    expect(forged.status).toBe(401);
+    expect(forged.body).toContain('SIGN_IN_FAILED');
+    const noCookie = await freeLogin('alice', { withCookie: false });
+    expect(noCookie.status).toBe(403);
+    expect(noCookie.body).toContain('STATE_MISSING');
+    // Another organisation's people see none of this tenant's lessons.
+    const otherTenant = await freeLogin('olga', { corpId: OTHER_CORP });
+    expect(otherTenant.status).toBe(404);
+    expect(otherTenant.body).toContain('LESSON_NOT_FOUND');
+    // A code from one organisation's device is no good in another's.
+    const crossCorp = await freeLogin('alice', { code: sim.authCodeFor(OTHER_CORP, 'olga') });
+    expect(crossCorp.status).toBe(401);
+  });
+
+  it('in Chromium: the DingTalk client signs the learner in without a password, the player plays, completion goes back once', async () => {
+    const { assignees } = await tool.dingtalk.assignments.assign(corp, {
+      lessonId,
+      deptIds: [2], // Warehouse and its Night shift
+      userids: [],
+      assignedBy: 'boss',
+    });
+    expect(assignees).toBe(2);
+    await until(
+      'assignment notices delivered',
+      async () => (await noticesOf('assignment', 'delivered')) === 2,
+    );
+    const card = sim.received(CORP, 'alice')[0]!.action_card!;
+    expect(card.title).toContain('Safe lifting');
+    expect(card.markdown).toMatch(/!\[Safe lifting 安全搬运\]\(http:\/\/127\.0\.0\.1:\d+\/media\/posters\//);
+    expect(card.single_url).toMatch(/^dingtalk:\/\/dingtalkclient\/page\/link\?url=/);
+    const lessonUrl = new URL(card.single_url!).searchParams.get('url')!;
+    expect(lessonUrl).toBe(`${tool.url}/dingtalk/lessons/${lessonId}?corpId=${CORP}`);
+    // The poster link in the card is signed for that one image.
+    const poster = /\((http[^)]+poster\.jpg)\)/.exec(card.markdown!)![1]!;
+    expect((await fetch(poster)).headers.get('content-type')).toBe('image/jpeg');
+    expect((await fetch(poster.replace(/\/([^/]+)\/poster\.jpg$/, '/AAAA/poster.jpg'))).status).toBe(403);
+
+    // Outside the DingTalk client the page says where to open it.
+    sim.deviceUser = undefined;
+    const outside = await browser.newPage();
+    await outside.goto(lessonUrl);
+    await outside.getByText('Open this page inside the DingTalk app').waitFor();
+    await outside.close();
+
+    sim.deviceUser = { corpId: CORP, userid: 'alice' };
+    const page = await browser.newPage();
+    await page.goto(lessonUrl);
+    await page.getByRole('heading', { name: 'Safe lifting 安全搬运' }).waitFor();
+    await page.waitForSelector('body[data-player="ready"]');
+    await page.locator('#player').evaluate((v) => (v as unknown as { play(): Promise<void> }).play());
+    await page.waitForSelector('body[data-completed="true"]', { timeout: 30_000 });
+    expect(await page.locator('#watch-status').textContent()).toMatch(/Watched 100 % · Completed/);
+    await page.close();
+
+    // Alice is a learner of the tenant, under her DingTalk name.
+    const { rows } = await sql.query('SELECT name, dept_ids FROM dingtalk_users WHERE userid = $1', [
+      'alice',
+    ]);
+    expect(rows[0]).toEqual({ name: '王丽 Alice', dept_ids: ['2'] });
+    // Completion goes back as one notice, however often the signal and the sweep look.
+    await until('completion notice', () => cardsOf('alice').some((t) => t.includes('Completed')));
+    await tool.dingtalk.reports.report();
+    await tool.dingtalk.reports.report([{ lessonId, userId: `dt:${CORP}:alice` }]);
+    await new Promise((r) => setTimeout(r, 2500)); // two relay sweeps
+    expect(cardsOf('alice').filter((t) => t.includes('Completed'))).toHaveLength(1);
+    expect(await noticesOf('completion')).toBe(1);
+    // An LTI learner's completion is no DingTalk notice, and an LTI score is not sent for Alice.
+    expect(platform.scores.filter((s) => String(s.body.userId).includes('alice'))).toHaveLength(0);
+  });
+
+  it("the assigning admin's daily summary lists the day's completions, once", async () => {
+    await sql.query(`UPDATE watch_progress SET completed_at = now() - interval '1 day' WHERE user_id = $1`, [
+      `dt:${CORP}:alice`,
+    ]);
+    const day = tool.dingtalk.reports.yesterday();
+    // The bridge's sweep finds yesterday's completions by itself; asking again adds nothing.
+    await until('summary delivered', () => cardsOf('boss').some((t) => t.includes('Daily completions')));
+    expect(await tool.dingtalk.reports.summarize(day)).toBe(0);
+    expect(await noticesOf('summary')).toBe(1);
+    const summary = sim.received(CORP, 'boss').find((m) => m.action_card!.title!.includes('Daily'))!;
+    expect(summary.action_card!.title).toBe(`学习日报 Daily completions ${day}`);
+    expect(summary.action_card!.markdown).toContain('王丽 Alice: Safe lifting 安全搬运');
+    expect(summary.action_card!.single_url).toBe(`${tool.url}/admin/progress?corp=${CORP}`);
+  });
+});
+
+describe('work notices', () => {
+  it('a lesson assigned to 1,000 people goes out as sends of at most 100, within the rate, each person once', async () => {
+    const calls = sim.calls.length;
+    const before = sim.sends.length;
+    sim.perSecondLimit = SENDS_PER_SEC; // DingTalk's per-app, per-API limit, in any second
+    const started = Date.now();
+    const { assignees } = await tool.dingtalk.assignments.assign(corp, {
+      lessonId,
+      deptIds: [3],
+      userids: ['carol'], // also in Sales: reached once
+      assignedBy: 'boss',
+    });
+    expect(assignees).toBe(SALES_PEOPLE + 1);
+    await until(
+      '1,001 notices settled',
+      async () => (await noticesOf('assignment', 'delivered')) === 2 + SALES_PEOPLE + 1,
+      60_000,
+    );
+    const elapsed = Date.now() - started;
+    sim.perSecondLimit = Number.POSITIVE_INFINITY;
+    const sends = sim.sends.slice(before);
+    expect(sends.every((s) => s.userids.length <= 100)).toBe(true);
+    expect(sends).toHaveLength(11); // 1,001 people in sends of 100
+    const people = sends.flatMap((s) => s.userids);
+    expect(new Set(people).size).toBe(people.length);
+    expect(people).toHaveLength(SALES_PEOPLE + 1);
+    // No more sends in any second than the limiter allows, so DingTalk never had to refuse one.
+    for (const s of sends)
+      expect(sends.filter((x) => x.at >= s.at && x.at < s.at + 1000).length).toBeLessThanOrEqual(
+        SENDS_PER_SEC,
+      );
+    const limited = sim.calls.slice(calls).filter((c) => c.path.includes('asyncsend') && c.errcode !== 0);
+    expect(limited).toEqual([]);
+    expect(sim.received(CORP, 's999')).toHaveLength(1);
+    console.log(
+      `1,001 work notices: ${sends.length} sends, all delivered in ${(elapsed / 1000).toFixed(1)} s`,
+    );
+
+    // Assigning again reaches nobody new and sends nothing.
+    expect(
+      (
+        await tool.dingtalk.assignments.assign(corp, {
+          lessonId,
+          deptIds: [3],
+          userids: [],
+          assignedBy: 'boss',
+        })
+      ).assignees,
+    ).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sim.sends.length).toBe(before + sends.length);
+  });
+
+  it('sends DingTalk rate-limits are tried again, and nobody gets a notice twice', async () => {
+    sim.addUser({ corpId: CORP, userid: 'dave', unionid: 'union-dave', name: 'Dave', deptIds: [3] });
+    sim.addUser({ corpId: CORP, userid: 'erin', unionid: 'union-erin', name: 'Erin', deptIds: [3] });
+    // Four refusals in a row: three are waited out in the call, the fourth sends the job back to the queue.
+    for (let i = 0; i < 4; i++)
+      sim.failNext.push({
+        path: '/topapi/message/corpconversation/asyncsend_v2',
+        errcode: 90018,
+        errmsg: '限流',
+      });
+    const before = sim.sends.length;
+    await tool.dingtalk.assignments.assign(corp, {
+      lessonId,
+      deptIds: [],
+      userids: ['dave', 'erin', 'ghost'],
+      assignedBy: 'boss',
+    });
+    await until(
+      'dave and erin notified',
+      () => sim.received(CORP, 'dave').length === 1 && sim.received(CORP, 'erin').length === 1,
+    );
+    expect(sim.failNext).toHaveLength(0);
+    expect(sim.sends.slice(before)).toHaveLength(1);
+    // A user id DingTalk does not know is settled as failed from the send's result, with its reason.
+    await until(
+      'ghost settled',
+      async () =>
+        (await sql.query(`SELECT 1 FROM dingtalk_notices WHERE userid = 'ghost' AND status = 'failed'`))
+          .rowCount === 1,
+    );
+    const { rows } = await sql.query(`SELECT last_error FROM dingtalk_notices WHERE userid = 'ghost'`);
+    expect(rows[0].last_error).toBe('not a member of the organisation');
+  });
+
+  it('a send DingTalk refuses for good is kept failed with its reason, not retried', async () => {
+    sim.addUser({ corpId: CORP, userid: 'fay', unionid: 'union-fay', name: 'Fay', deptIds: [3] });
+    sim.failNext.push({
+      path: '/topapi/message/corpconversation/asyncsend_v2',
+      errcode: 40056,
+      errmsg: '不合法的agentid',
+    });
+    const before = sim.calls.length;
+    await tool.dingtalk.assignments.assign(corp, {
+      lessonId,
+      deptIds: [],
+      userids: ['fay'],
+      assignedBy: 'boss',
+    });
+    await until(
+      'fay failed',
+      async () =>
+        (await sql.query(`SELECT 1 FROM dingtalk_notices WHERE userid = 'fay' AND status = 'failed'`))
+          .rowCount === 1,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sim.calls.slice(before).filter((c) => c.path.includes('asyncsend'))).toHaveLength(1);
+    expect(sim.received(CORP, 'fay')).toHaveLength(0);
+  });
+});
+
+describe('event callbacks', () => {
+  const url = (): string => `${tool.url}/dingtalk/events/${CORP}`;
+  const keys = { ...CALLBACK, ownerKey: 'ding-app-acme' };
+
+  it('answers a genuine check_url with an encrypted "success"', async () => {
+    expect(await sim.sendEvent(url(), keys, { EventType: 'check_url' })).toEqual({
+      status: 200,
+      reply: 'success',
+    });
+  });
+
+  it('refuses forged, tampered, replayed and misaddressed callbacks', async () => {
+    const forged = [
+      // A signature made without the token.
+      await sim.sendEvent(
+        url(),
+        { ...keys, token: 'guessed-token' },
+        { EventType: 'user_leave_org', UserId: ['alice'] },
+      ),
+      // Encrypted with another key (the signature is right for what was sent).
+      await sim.sendEvent(
+        url(),
+        { ...keys, aesKey: randomBytes(32).toString('base64').slice(0, 43) },
+        { EventType: 'check_url' },
+      ),
+      // For another app (the owner key inside the payload).
+      await sim.sendEvent(url(), { ...keys, ownerKey: 'ding-app-other' }, { EventType: 'check_url' }),
+      // The payload changed after signing.
+      await sim.sendEvent(url(), keys, { EventType: 'check_url' }, (_q, body) => {
+        body.encrypt = body.encrypt.slice(0, -8) + 'AAAAAAA=';
+      }),
+      // An old message replayed: its timestamp is ten minutes off (re-signed, so only the time is wrong).
+      await sim.sendEvent(url(), { ...keys, clock: Date.now() - 10 * 60_000 }, { EventType: 'check_url' }),
+      // No signature at all.
+      await sim.sendEvent(url(), keys, { EventType: 'check_url' }, (q) => {
+        delete (q as Partial<typeof q>).msg_signature;
+      }),
+    ];
+    expect(forged.map((f) => f.status)).toEqual([403, 403, 403, 403, 403, 403]);
+    // An organisation without an event subscription takes none.
+    expect(
+      (await sim.sendEvent(`${tool.url}/dingtalk/events/${OTHER_CORP}`, keys, { EventType: 'check_url' }))
+        .status,
+    ).toBe(404);
+    // Nothing happened: Alice is still there.
+    expect(
+      (await sql.query(`SELECT left_at FROM dingtalk_users WHERE userid = 'alice'`)).rows[0].left_at,
+    ).toBeNull();
+  });
+
+  it('someone who left the organisation loses their sessions; a newcomer to an assigned department is reached', async () => {
+    const open = await freeLogin('bob');
+    expect(open.status).toBe(200);
+    expect((await heartbeat(open.session!, { seq: 1, position: 0, intervals: [] })).status).toBe(200);
+    expect(await sim.sendEvent(url(), keys, { EventType: 'user_leave_org', UserId: ['bob'] })).toEqual({
+      status: 200,
+      reply: 'success',
+    });
+    // Their sessions are gone (a tool instance's heartbeat cache forgets them within a minute).
+    const sessions = await sql.query(`SELECT 1 FROM lti_sessions WHERE user_id = $1`, [`dt:${CORP}:bob`]);
+    expect(sessions.rowCount).toBe(0);
+    expect(
+      (await sql.query(`SELECT left_at FROM dingtalk_users WHERE userid = 'bob'`)).rows[0].left_at,
+    ).not.toBeNull();
+
+    // Hana joins the Night shift: the Warehouse assignment reaches her with its notice.
+    sim.addUser({ corpId: CORP, userid: 'hana', unionid: 'union-hana', name: 'Hana', deptIds: [4] });
+    await sim.sendEvent(url(), keys, { EventType: 'user_add_org', UserId: ['hana'] });
+    await until('hana notified', () => sim.received(CORP, 'hana').length === 1);
+    expect((await freeLogin('hana')).status).toBe(200);
+  });
+});
+
+describe('admin pages with DingTalk sign-in (OAuth2) in Chromium', () => {
+  it("an organisation's admin signs in with DingTalk, assigns a lesson and sees its progress; nothing of other organisations", async () => {
+    sim.deviceUser = { corpId: CORP, userid: 'boss' };
+    const page = await browser.newPage();
+    await page.goto(`${tool.url}/admin/login`);
+    await page.getByLabel('DingTalk organisation (CorpId)').fill(CORP);
+    await page.getByRole('button', { name: 'Sign in with DingTalk' }).click();
+    await page.getByRole('heading', { name: 'DingTalk: Acme 物流' }).waitFor();
+    // Only the pages for an organisation's admin are offered.
+    expect(await page.getByRole('navigation').textContent()).not.toContain('Render nodes');
+
+    // The departments come from DingTalk; assigning notifies the people reached.
+    await page.getByLabel('Lesson').selectOption({ label: 'Safe lifting 安全搬运' });
+    await page.getByLabel('Sales').check();
+    await page.getByLabel('People (DingTalk user ids, comma separated)').fill('boss');
+    await page.getByRole('button', { name: 'Assign and notify' }).click();
+    await page.getByRole('status').filter({ hasText: 'Assigned' }).waitFor();
+    expect(await page.getByRole('status').filter({ hasText: 'Assigned' }).textContent()).toContain(
+      '1 more person reached',
+    );
+    await until('boss notified of the lesson', () => cardsOf('boss').some((t) => t.includes('New lesson')));
+    const row = page.getByRole('row').filter({ hasText: 'dept 3' });
+    expect(await row.getByRole('cell').nth(2).textContent()).toBe(String(SALES_PEOPLE + 1)); // + carol
+
+    // The completion dashboard shows this organisation's tenant, with DingTalk learners by name.
+    await page.getByRole('link', { name: 'Completion dashboard' }).click();
+    await page.getByRole('table', { name: 'Learners' }).waitFor();
+    expect(await page.getByRole('row').filter({ hasText: '王丽 Alice' }).textContent()).toContain('100');
+    expect(await page.locator('#tenant option').count()).toBe(1);
+
+    // Pages of the tool's own admins, and other organisations, are closed to them.
+    for (const path of ['/admin', '/admin/platforms', '/admin/queues/'])
+      expect((await page.request.get(`${tool.url}${path}`)).status()).toBe(403);
+    expect((await page.request.get(`${tool.url}/admin/dingtalk/corps/${OTHER_CORP}`)).status()).toBe(404);
+    const otherTenant = await page.request.get(`${tool.url}/admin/progress?tenant=tenant-other`);
+    expect(await otherTenant.text()).not.toContain('Other');
+    await page.close();
+  });
+
+  it('a DingTalk user who is no admin of the organisation is refused', async () => {
+    sim.deviceUser = { corpId: CORP, userid: 'carol' };
+    const page = await browser.newPage();
+    await page.goto(`${tool.url}/admin/dingtalk/login?corp=${CORP}`);
+    await page.getByRole('heading', { name: 'Sign-in refused' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('not-an-admin');
+    const closed = await page.request.get(`${tool.url}/admin/dingtalk/corps/${CORP}`, { maxRedirects: 0 });
+    expect(closed.status()).toBe(303);
+    // A callback without the state this browser was given is refused (login CSRF).
+    const forged = await page.request.get(
+      `${tool.url}/admin/dingtalk/callback?authCode=x&state=${CORP}.forged`,
+    );
+    expect(forged.status()).toBe(403);
+    await page.close();
+  });
+});
