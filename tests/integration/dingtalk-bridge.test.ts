@@ -537,7 +537,7 @@ describe('admin pages with DingTalk sign-in (OAuth2) in Chromium', () => {
       '1 more person reached',
     );
     await until('boss notified of the lesson', () => cardsOf('boss').some((t) => t.includes('New lesson')));
-    const row = page.getByRole('row').filter({ hasText: 'dept 3' });
+    const row = page.getByRole('row').filter({ hasText: 'Department Sales' });
     expect(await row.getByRole('cell').nth(2).textContent()).toBe(String(SALES_PEOPLE + 1)); // + carol
 
     // The completion dashboard shows this organisation's tenant, with DingTalk learners by name.
@@ -568,6 +568,47 @@ describe('admin pages with DingTalk sign-in (OAuth2) in Chromium', () => {
       `${tool.url}/admin/dingtalk/callback?authCode=x&state=${CORP}.forged`,
     );
     expect(forged.status()).toBe(403);
+    await page.close();
+  });
+
+  it('a tool admin signs in with a password in Chromium, connects an organisation (bad settings refused) and disconnects it', async () => {
+    await tool.adminUsers.set('ops', 'correct horse battery staple');
+    const page = await browser.newPage();
+    await page.goto(`${tool.url}/admin/login`);
+    await page.getByLabel('User name').fill('ops');
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { name: 'Render nodes' }).waitFor();
+    await page.goto(`${tool.url}/admin/dingtalk`);
+    const fill = async (aesKey: string): Promise<void> => {
+      await page.getByLabel('CorpId').fill('ding-corp-new');
+      await page.getByLabel('Name', { exact: true }).fill('New Co 新公司');
+      await page.getByLabel('Tenant (whose lessons it sees)').fill(tenantId);
+      await page.getByLabel('AppKey (Client ID)').fill('ding-app-new');
+      await page.getByLabel('AppSecret').fill('new-secret-0123');
+      await page.getByLabel('AgentId').fill('3003');
+      await page.getByLabel('Event subscription aes_key (optional)').fill(aesKey);
+      await page.getByRole('button', { name: 'Save' }).click();
+    };
+    await fill('too-short');
+    await page.getByRole('alert').filter({ hasText: 'callbackAesKey' }).waitFor();
+    expect(await tool.dingtalk.corps.get('ding-corp-new')).toBeUndefined();
+    await fill('');
+    await page.getByRole('link', { name: 'New Co 新公司' }).waitFor();
+    const saved = await tool.dingtalk.corps.get('ding-corp-new');
+    expect(saved).toMatchObject({ tenantId, appKey: 'ding-app-new', agentId: '3003', callback: undefined });
+    // The secret is stored, never shown back.
+    expect(await page.content()).not.toContain('new-secret-0123');
+
+    await page.getByLabel(/Disconnect New Co 新公司/).check();
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: 'New Co' })
+      .getByRole('button', { name: 'Disconnect' })
+      .click();
+    await page.getByRole('heading', { name: 'DingTalk organisations' }).waitFor();
+    expect(await page.getByRole('link', { name: 'New Co 新公司' }).count()).toBe(0);
+    expect(await tool.dingtalk.corps.get('ding-corp-new')).toBeUndefined();
     await page.close();
   });
 });

@@ -28,7 +28,8 @@ export interface AssignRequest {
 export interface AssignmentSummary {
   readonly lessonId: string;
   readonly title: string;
-  readonly target: string;
+  /** A department (with its sub-departments) or one person. */
+  readonly target: { readonly deptId: number } | { readonly userid: string };
   readonly assignees: number;
   readonly notified: number;
   readonly failed: number;
@@ -178,13 +179,14 @@ export class Assignments {
     const { rows } = await this.d.db.query<{
       lesson_id: string;
       title: string;
-      target: string;
+      dept_id: string | null;
+      userid: string | null;
       assignees: number;
       notified: number;
       failed: number;
       completed: number;
     }>(
-      `SELECT a.lesson_id, l.title, COALESCE('dept ' || a.dept_id, a.userid) AS target,
+      `SELECT a.lesson_id, l.title, a.dept_id, a.userid,
          count(s.userid)::int AS assignees,
          count(*) FILTER (WHERE n.status IN ('sent', 'delivered'))::int AS notified,
          count(*) FILTER (WHERE n.status = 'failed')::int AS failed,
@@ -200,7 +202,7 @@ export class Assignments {
     return rows.map((r) => ({
       lessonId: r.lesson_id,
       title: r.title,
-      target: r.target,
+      target: r.dept_id !== null ? { deptId: Number(r.dept_id) } : { userid: r.userid! },
       assignees: r.assignees,
       notified: r.notified,
       failed: r.failed,

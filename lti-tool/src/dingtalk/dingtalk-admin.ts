@@ -166,6 +166,13 @@ export function dingtalkAdmin(
     res.redirect(303, '/admin/dingtalk');
   });
 
+  router.post('/admin/dingtalk/corps/:corpId/disconnect', toolAdmin, form, async (req, res) => {
+    if ((req.body as Record<string, unknown>).confirm !== 'yes')
+      return corpsPage(res.status(400), langOf(req), await d.corps.list(), 'confirm');
+    await d.corps.remove(String(req.params.corpId));
+    res.redirect(303, '/admin/dingtalk');
+  });
+
   const corpFor = async (req: Request, res: Response): Promise<Corp | undefined> => {
     const user = req.user as AdminUser;
     const corpId = String(req.params.corpId);
@@ -182,6 +189,8 @@ export function dingtalkAdmin(
       d.assignments.list(corp.corpId),
       d.api.subDepartments(corp, 1).catch(() => undefined),
     ]);
+    const deptName = new Map((departments ?? []).map((x) => [x.id, x.name]));
+    deptName.set(1, t(lang, { en: 'Whole organisation', zh: '全员' }));
     const heading = `${t(lang, { en: 'DingTalk', zh: '钉钉' })}: ${corp.name}`;
     res.type('html').send(
       page(
@@ -244,7 +253,13 @@ export function dingtalkAdmin(
                   (a) =>
                     html`<tr>
                       <td>${a.title}</td>
-                      <td>${a.target}</td>
+                      <td>
+                        ${
+                          'deptId' in a.target
+                            ? `${t(lang, { en: 'Department', zh: '部门' })} ${deptName.get(a.target.deptId) ?? a.target.deptId}`
+                            : a.target.userid
+                        }
+                      </td>
                       <td>${a.assignees}</td>
                       <td>${a.notified}</td>
                       <td>${a.failed}</td>
@@ -351,6 +366,16 @@ function corpsPage(res: Response, lang: Lang, corps: readonly Corp[], invalid?: 
               (c) =>
                 html`<li>
                   <a href="/admin/dingtalk/corps/${c.corpId}">${c.name}</a> (${c.corpId}, ${c.tenantId})
+                  <form method="post" action="/admin/dingtalk/corps/${c.corpId}/disconnect">
+                    <label>
+                      <input type="checkbox" name="confirm" value="yes" required />
+                      ${t(lang, {
+                        en: `Disconnect ${c.name}: its assignments and unsent notices are deleted, watch records stay`,
+                        zh: `断开 ${c.name}：删除其分配和未发送的通知，保留学习记录`,
+                      })}
+                    </label>
+                    <button type="submit">${t(lang, { en: 'Disconnect', zh: '断开' })}</button>
+                  </form>
                 </li>`,
             )}
           </ul>

@@ -1,7 +1,8 @@
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { html, type SafeHtml } from '../web/html.js';
 import { t, type Bilingual, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
+import { sendProblem } from '../web/problem-page.js';
 
 /**
  * Lets this response use `url`'s origin for one CSP directive beside 'self': the DingTalk JSAPI
@@ -60,27 +61,19 @@ const PROBLEMS: Record<DingTalkProblem, { status: number; text: Bilingual }> = {
 
 /** A bilingual error page of the DingTalk bridge, with a reference for the log. */
 export function sendDingTalkError(
+  req: Request,
   res: Response,
-  lang: Lang,
   problem: DingTalkProblem,
-  reference: string,
+  detail?: string,
 ): void {
   const p = PROBLEMS[problem];
-  const title = t(lang, { en: 'Virtual Tutor in DingTalk', zh: 'Virtual Tutor · 钉钉' });
-  res
-    .status(p.status)
-    .type('html')
-    .send(
-      page(
-        lang,
-        title,
-        html`<main>
-          <h1>${title}</h1>
-          <p class="error" role="alert">${t(lang, p.text)}</p>
-          <p><small>${t(lang, { en: 'Reference', zh: '参考编号' })}: ${problem} · ${reference}</small></p>
-        </main>`,
-      ),
-    );
+  sendProblem(req, res, {
+    status: p.status,
+    title: { en: 'Virtual Tutor in DingTalk', zh: 'Virtual Tutor · 钉钉' },
+    text: p.text,
+    code: problem,
+    detail,
+  });
 }
 
 /** The page that signs a person in inside DingTalk, then posts the code to open the lesson. */

@@ -38,7 +38,6 @@ export interface DingTalkRoutesDeps {
 const STATE_COOKIE = 'vt_dt_login';
 /** DingTalk's address-book events after which department assignments may reach more people. */
 const DIRECTORY_EVENTS = new Set(['user_add_org', 'user_modify_org', 'org_dept_create', 'org_dept_modify']);
-const reference = (): string => randomBytes(5).toString('hex');
 
 /**
  * The DingTalk side of the tool: a lesson opened inside DingTalk (free-login, then the same player as
@@ -54,9 +53,9 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
     const lang = langOf(req);
     const corpId = String(req.query.corpId ?? '');
     const corp = corpId ? await d.corps.get(corpId) : undefined;
-    if (!corp) return sendDingTalkError(res, lang, 'UNKNOWN_CORP', reference());
+    if (!corp) return sendDingTalkError(req, res, 'UNKNOWN_CORP', corpId);
     const lesson = await d.lessons.inTenant(corp.tenantId, req.params.lessonId);
-    if (!lesson?.publishedRenderId) return sendDingTalkError(res, lang, 'LESSON_NOT_FOUND', reference());
+    if (!lesson?.publishedRenderId) return sendDingTalkError(req, res, 'LESSON_NOT_FOUND');
     // Double-submit state: a login form posted from anywhere else lacks the cookie.
     const state = randomBytes(18).toString('base64url');
     res.cookie(STATE_COOKIE, state, {
@@ -82,21 +81,19 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
   });
 
   router.post('/dingtalk/lessons/:lessonId/open', cookieParser(), form, (req, res, next) => {
-    const lang = langOf(req);
     const body = (req.body ?? {}) as Record<string, string>;
     const cookie = (req.cookies as Record<string, string>)[STATE_COOKIE];
     res.clearCookie(STATE_COOKIE, { path: '/dingtalk/lessons' });
     if (!cookie || !body.state || !sameText(cookie, body.state))
-      return sendDingTalkError(res, lang, 'STATE_MISSING', reference());
+      return sendDingTalkError(req, res, 'STATE_MISSING');
     auth.authenticate(
       'dingtalk-free-login',
       { session: false },
       (err: Error | null, who: DingTalkIdentity | false, info?: { message?: string }) => {
         if (err) return next(err);
         if (!who) {
-          req.log.warn({ reason: info?.message }, 'DingTalk free-login refused');
           const problem = info?.message === 'unknown-corp' ? 'UNKNOWN_CORP' : 'SIGN_IN_FAILED';
-          return sendDingTalkError(res, lang, problem, reference());
+          return sendDingTalkError(req, res, problem, info?.message);
         }
         void openLesson(req, res, who).catch(next);
       },
@@ -107,9 +104,9 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
     const lang = langOf(req);
     const corp = (await d.corps.get(who.corpId))!;
     const lesson = await d.lessons.inTenant(corp.tenantId, String(req.params.lessonId));
-    if (!lesson?.publishedRenderId) return sendDingTalkError(res, lang, 'LESSON_NOT_FOUND', reference());
+    if (!lesson?.publishedRenderId) return sendDingTalkError(req, res, 'LESSON_NOT_FOUND');
     if (!(await d.assignments.isAssigned(corp.corpId, lesson.id, who)))
-      return sendDingTalkError(res, lang, 'NOT_ASSIGNED', `${who.userid}`);
+      return sendDingTalkError(req, res, 'NOT_ASSIGNED', `${who.corpId}:${who.userid}`);
     const userKey = await d.people.signedIn(who);
     const token = await d.sessions.create({
       tenantId: corp.tenantId,

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { html } from '../web/html.js';
-import { langOf, t, type Bilingual } from '../web/i18n.js';
-import { page } from '../web/page.js';
+import type { Bilingual } from '../web/i18n.js';
+import { sendProblem } from '../web/problem-page.js';
 import type { LaunchProblem } from './launch-validator.js';
 
 /** Everything a launch or an LTI page can refuse, beyond the id_token checks. */
@@ -76,35 +74,14 @@ const STATUS: Partial<Record<LtiProblem, number>> = {
 
 /**
  * Answers with the bilingual error page for an LTI problem: a plain explanation, the problem code and
- * a reference to find the log line. Never a stack trace.
+ * a reference to find the log line.
  */
 export function sendLtiError(req: Request, res: Response, problem: LtiProblem, detail: string): void {
-  const reference = randomBytes(5).toString('hex');
-  req.log?.warn({ problem, detail, reference }, 'LTI request refused');
-  const lang = langOf(req);
-  const title = t(lang, { en: 'This page cannot open', zh: '无法打开此页面' });
-  res
-    .status(STATUS[problem] ?? 401)
-    .type('html')
-    .send(
-      page(
-        lang,
-        title,
-        html`<main>
-          <h1>${title}</h1>
-          <p class="error" role="alert">${t(lang, TEXT[problem] ?? GENERIC)}</p>
-          ${
-            lang === 'en'
-              ? html`<p lang="zh-CN">${(TEXT[problem] ?? GENERIC).zh}</p>`
-              : html`<p lang="en">${(TEXT[problem] ?? GENERIC).en}</p>`
-          }
-          <p>
-            <small
-              >${t(lang, { en: 'Problem', zh: '问题代码' })}: <code>${problem}</code> ·
-              ${t(lang, { en: 'Reference', zh: '参考编号' })}: <code data-reference>${reference}</code></small
-            >
-          </p>
-        </main>`,
-      ),
-    );
+  sendProblem(req, res, {
+    status: STATUS[problem] ?? 401,
+    title: { en: 'This page cannot open', zh: '无法打开此页面' },
+    text: TEXT[problem] ?? GENERIC,
+    code: problem,
+    detail,
+  });
 }
