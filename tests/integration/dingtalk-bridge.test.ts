@@ -81,6 +81,22 @@ async function freeLogin(
   return { status: res.status, body, session: /name="vt-session" content="([^"]+)"/.exec(body)?.[1] };
 }
 
+/** The next work-notice send is answered with this errcode. */
+const failNextSend = (errcode: number, errmsg: string): void =>
+  void sim.failNext.push({ path: '/topapi/message/corpconversation/asyncsend_v2', errcode, errmsg });
+
+/** The lesson assigned by name, as the organisation's admin. */
+const assignTo = (...userids: string[]) =>
+  tool.dingtalk.assignments.assign(corp, { lessonId, deptIds: [], userids, assignedBy: 'boss' });
+
+const failedWith = async (userid: string): Promise<string | undefined> =>
+  (
+    await sql.query<{ last_error: string }>(
+      `SELECT last_error FROM dingtalk_notices WHERE userid = $1 AND status = 'failed'`,
+      [userid],
+    )
+  ).rows[0]?.last_error;
+
 const heartbeat = (session: string, body: Record<string, unknown>): Promise<Response> =>
   fetch(`${tool.url}/lti/progress`, {
     method: 'POST',
@@ -387,19 +403,9 @@ describe('work notices', () => {
     sim.addUser({ corpId: CORP, userid: 'dave', unionid: 'union-dave', name: 'Dave', deptIds: [3] });
     sim.addUser({ corpId: CORP, userid: 'erin', unionid: 'union-erin', name: 'Erin', deptIds: [3] });
     // Four refusals in a row: three are waited out in the call, the fourth sends the job back to the queue.
-    for (let i = 0; i < 4; i++)
-      sim.failNext.push({
-        path: '/topapi/message/corpconversation/asyncsend_v2',
-        errcode: 90018,
-        errmsg: '限流',
-      });
+    for (let i = 0; i < 4; i++) failNextSend(90018, '限流');
     const before = sim.sends.length;
-    await tool.dingtalk.assignments.assign(corp, {
-      lessonId,
-      deptIds: [],
-      userids: ['dave', 'erin', 'ghost'],
-      assignedBy: 'boss',
-    });
+    await assignTo('dave', 'erin', 'ghost');
     await until(
       'dave and erin notified',
       () => sim.received(CORP, 'dave').length === 1 && sim.received(CORP, 'erin').length === 1,
@@ -407,36 +413,17 @@ describe('work notices', () => {
     expect(sim.failNext).toHaveLength(0);
     expect(sim.sends.slice(before)).toHaveLength(1);
     // A user id DingTalk does not know is settled as failed from the send's result, with its reason.
-    await until(
-      'ghost settled',
-      async () =>
-        (await sql.query(`SELECT 1 FROM dingtalk_notices WHERE userid = 'ghost' AND status = 'failed'`))
-          .rowCount === 1,
-    );
-    const { rows } = await sql.query(`SELECT last_error FROM dingtalk_notices WHERE userid = 'ghost'`);
-    expect(rows[0].last_error).toBe('not a member of the organisation');
+    await until('ghost settled', async () => (await failedWith('ghost')) !== undefined);
+    expect(await failedWith('ghost')).toBe('not a member of the organisation');
   });
 
   it('a send DingTalk refuses for good is kept failed with its reason, not retried', async () => {
     sim.addUser({ corpId: CORP, userid: 'fay', unionid: 'union-fay', name: 'Fay', deptIds: [3] });
-    sim.failNext.push({
-      path: '/topapi/message/corpconversation/asyncsend_v2',
-      errcode: 40056,
-      errmsg: '不合法的agentid',
-    });
+    failNextSend(40056, '不合法的agentid');
     const before = sim.calls.length;
-    await tool.dingtalk.assignments.assign(corp, {
-      lessonId,
-      deptIds: [],
-      userids: ['fay'],
-      assignedBy: 'boss',
-    });
-    await until(
-      'fay failed',
-      async () =>
-        (await sql.query(`SELECT 1 FROM dingtalk_notices WHERE userid = 'fay' AND status = 'failed'`))
-          .rowCount === 1,
-    );
+    await assignTo('fay');
+    await until('fay failed', async () => (await failedWith('fay')) !== undefined);
+    expect(await failedWith('fay')).toBe('DingTalk 40056: 不合法的agentid');
     await new Promise((r) => setTimeout(r, 1500));
     expect(sim.calls.slice(before).filter((c) => c.path.includes('asyncsend'))).toHaveLength(1);
     expect(sim.received(CORP, 'fay')).toHaveLength(0);

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DeliveryError, type LmsNotifier } from '../../../adapters/lms-adapter.js';
 import type { NoticeGroup, NoticeOutbox } from './notice-outbox.js';
 import type { RecipientBudget } from './recipient-budget.js';
+import { retryBackoff } from '../grades/retry-backoff.js';
 
 export const NOTICE_QUEUE = 'dingtalk-notices';
 
@@ -58,11 +59,7 @@ export class NoticeDelivery {
       // BullMQ counts in fixed windows, and a second of the clock can straddle two: half the rate in
       // each keeps every second, however it falls, within sendsPerSec.
       limiter: { max: Math.max(1, Math.floor(o.sendsPerSec / 2)), duration: 1000 },
-      settings: {
-        backoffStrategy: (attemptsMade: number) =>
-          Math.min(o.maxBackoffMs, o.backoffMs * 2 ** Math.max(0, attemptsMade - 1)) *
-          (0.8 + 0.4 * Math.random()),
-      },
+      settings: { backoffStrategy: retryBackoff(o.backoffMs, o.maxBackoffMs) },
     });
     this.worker.on('error', (e) => o.log.debug({ err: e.message }, 'notice worker'));
     // More of the message may be waiting (over a send's worth, or added while the job ran).

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DeliveryError, type LmsAdapter } from '../../../adapters/lms-adapter.js';
 import type { GradeKey } from '../progress/progress-ingest.js';
 import type { GradeOutbox } from './grade-outbox.js';
+import { retryBackoff } from './retry-backoff.js';
 
 export const GRADE_QUEUE = 'grades';
 
@@ -48,11 +49,7 @@ export class GradeDelivery {
       connection: this.workerRedis,
       prefix: o.prefix,
       concurrency: o.concurrency ?? 8,
-      settings: {
-        backoffStrategy: (attemptsMade: number) =>
-          Math.min(o.maxBackoffMs, o.backoffMs * 2 ** Math.max(0, attemptsMade - 1)) *
-          (0.8 + 0.4 * Math.random()),
-      },
+      settings: { backoffStrategy: retryBackoff(o.backoffMs, o.maxBackoffMs) },
     });
     this.worker.on('error', (e) => o.log.debug({ err: e.message }, 'grade worker'));
     // A score written while this learner's job was finishing found the job still there (and so was
