@@ -5,8 +5,11 @@ export interface CallbackKeys {
   readonly token: string;
   /** The 43-character EncodingAESKey (base64 of a 32-byte AES key, without its '='). */
   readonly aesKey: string;
-  /** Whose events these are: the app key for an internal app's event subscription. */
-  readonly ownerKey: string;
+  /**
+   * Whose events these are, as sealed inside the payload: the app key for an internal app's event
+   * subscription, the corp id for a callback registered the older way (register_call_back).
+   */
+  readonly ownerKeys: readonly string[];
 }
 
 /** A callback we cannot trust: bad signature, stale timestamp, or a payload that is not ours. */
@@ -35,12 +38,13 @@ const keyOf = (k: CallbackKeys): Buffer => {
  * IV its first 16 bytes, PKCS#7 padding to 32 bytes) of 16 random bytes, the message length (4 bytes,
  * big-endian), the message and the owner key; the query's msg_signature is the SHA-1 of token,
  * timestamp, nonce and encrypt, sorted and joined. Anything that does not check out is refused.
+ * Answers the message and the owner key it was sealed for (the reply is sealed for the same).
  */
 export function openCallback(
   k: CallbackKeys,
   q: { signature: string; timestamp: string; nonce: string; encrypt: string },
   now = Date.now(),
-): string {
+): { message: string; owner: string } {
   const expected = Buffer.from(callbackSignature(k.token, q.timestamp, q.nonce, q.encrypt));
   const given = Buffer.from(q.signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
@@ -62,13 +66,14 @@ export function openCallback(
   const length = body.readUInt32BE(16);
   if (20 + length > body.length) throw new CallbackRejected('bad length');
   const owner = body.subarray(20 + length).toString('utf8');
-  if (owner !== k.ownerKey) throw new CallbackRejected('payload is for another app');
-  return body.subarray(20, 20 + length).toString('utf8');
+  if (!k.ownerKeys.includes(owner)) throw new CallbackRejected('payload is for another app');
+  return { message: body.subarray(20, 20 + length).toString('utf8'), owner };
 }
 
 /** The encrypted answer DingTalk expects (the text "success", sealed the same way). */
 export function sealReply(
   k: CallbackKeys,
+  owner: string,
   message: string,
   now = Date.now(),
 ): { msg_signature: string; timeStamp: string; nonce: string; encrypt: string } {
@@ -76,7 +81,7 @@ export function sealReply(
   const msg = Buffer.from(message, 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(msg.length);
-  const body = Buffer.concat([randomBytes(16), len, msg, Buffer.from(k.ownerKey, 'utf8')]);
+  const body = Buffer.concat([randomBytes(16), len, msg, Buffer.from(owner, 'utf8')]);
   const pad = BLOCK - (body.length % BLOCK);
   const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
   const encrypt = Buffer.concat([

@@ -386,6 +386,9 @@ export class DingTalkSimulator {
     const out = Buffer.concat([decipher.update(Buffer.from(r.encrypt, 'base64')), decipher.final()]);
     const body2 = out.subarray(0, out.length - out.at(-1)!);
     const n = body2.readUInt32BE(16);
+    // DingTalk takes the reply only if it is sealed for the same owner key.
+    if (body2.subarray(20 + n).toString() !== keys.ownerKey)
+      return { status: res.status, reply: 'WRONG OWNER' };
     return { status: res.status, reply: body2.subarray(20, 20 + n).toString() };
   }
 

@@ -434,8 +434,13 @@ describe('event callbacks', () => {
   const url = (): string => `${tool.url}/dingtalk/events/${CORP}`;
   const keys = { ...CALLBACK, ownerKey: 'ding-app-acme' };
 
-  it('answers a genuine check_url with an encrypted "success"', async () => {
+  it('answers a genuine check_url with an encrypted "success", for an event subscription and an older callback', async () => {
     expect(await sim.sendEvent(url(), keys, { EventType: 'check_url' })).toEqual({
+      status: 200,
+      reply: 'success',
+    });
+    // Registered through register_call_back, DingTalk seals for the corp id instead of the app key.
+    expect(await sim.sendEvent(url(), { ...keys, ownerKey: CORP }, { EventType: 'check_url' })).toEqual({
       status: 200,
       reply: 'success',
     });

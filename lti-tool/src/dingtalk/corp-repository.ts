@@ -33,7 +33,7 @@ const corpOf = (r: Row): Corp => ({
       ? {
           token: r.callback_token as string,
           aesKey: r.callback_aes_key as string,
-          ownerKey: r.app_key as string,
+          ownerKeys: [r.app_key as string, r.corp_id as string],
         }
       : undefined,
   adminUserids: r.admin_userids as string[],

@@ -135,14 +135,16 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
     if (!corp?.callback) return void res.status(404).json({ error: 'No event subscription here.' });
     const q = req.query as Record<string, unknown>;
     let event: { EventType?: string; UserId?: string[] };
+    let owner: string;
     try {
-      const text = openCallback(corp.callback, {
+      const opened = openCallback(corp.callback, {
         signature: String(q.msg_signature ?? q.signature ?? ''),
         timestamp: String(q.timestamp ?? q.timeStamp ?? ''),
         nonce: String(q.nonce ?? ''),
         encrypt: String((req.body as { encrypt?: unknown } | undefined)?.encrypt ?? ''),
       });
-      event = JSON.parse(text) as typeof event;
+      owner = opened.owner;
+      event = JSON.parse(opened.message) as typeof event;
     } catch (e) {
       const why = e instanceof CallbackRejected ? e.message : 'not JSON';
       d.log.warn({ corpId: corp.corpId, why }, 'DingTalk callback refused');
@@ -157,7 +159,7 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
           d.log.warn({ corpId: corp.corpId, err: e.message }, 'assignments not refreshed'),
         );
     d.log.info({ corpId: corp.corpId, event: event.EventType }, 'DingTalk event');
-    res.json(sealReply(corp.callback, 'success'));
+    res.json(sealReply(corp.callback, owner, 'success'));
   });
 
   return router;
