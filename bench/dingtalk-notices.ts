@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { ReferencePlatform } from '../reference-platform/src/reference-platform.js';
-import { DingTalkSimulator } from '../tests/helpers/dingtalk-simulator.js';
+import { DingTalkSimulator } from '../dingtalk-simulator/src/dingtalk-simulator.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/farm.js';
 import { publishLesson, registerManually } from '../tests/helpers/lti.js';
 import { makeSpeech } from '../tests/helpers/speech.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the product on this machine: sets up, then starts the tool and a render node, submits the sample
-# lesson through the API and follows it live; the tool keeps running (admin pages, API) until Ctrl-C.
+# Runs the product on this machine: sets up, then starts the tool, a render node, the reference LTI
+# platform and the DingTalk simulator, submits the sample lesson through the API and follows it live;
+# everything keeps running (admin pages, API, both simulators) until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,6 +10,11 @@ export VT_DATABASE_URL=${VT_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/vir
 export VT_TOOL_PORT=${VT_TOOL_PORT:-3000}
 export VT_PUBLIC_URL=${VT_PUBLIC_URL:-http://127.0.0.1:$VT_TOOL_PORT}
 export VT_MEDIA_DIR=${VT_MEDIA_DIR:-$(pwd)/data/media}
+# DingTalk is the DingTalk API simulator here (DingTalk itself cannot be reached from a demo machine).
+export VT_DEMO_DINGTALK_PORT=${VT_DEMO_DINGTALK_PORT:-4100}
+dingtalk=http://127.0.0.1:$VT_DEMO_DINGTALK_PORT
+export VT_DINGTALK_OAPI_URL=$dingtalk VT_DINGTALK_API_URL=$dingtalk VT_DINGTALK_LOGIN_URL=$dingtalk
+export VT_DINGTALK_JSAPI_URL=$dingtalk/jsapi/dingtalk.open.js
 db=${VT_DATABASE_URL##*/}
 psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
   psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE \"$db\""

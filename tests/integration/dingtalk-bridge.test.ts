@@ -6,7 +6,7 @@ import type { Corp } from '../../lti-tool/src/dingtalk/corp-repository.js';
 import type { RunningTool } from '../../lti-tool/src/server.js';
 import { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
 import { launchChromium } from '../helpers/browser.js';
-import { DingTalkSimulator } from '../helpers/dingtalk-simulator.js';
+import { DingTalkSimulator } from '../../dingtalk-simulator/src/dingtalk-simulator.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
 import { publishLesson, registerManually } from '../helpers/lti.js';
 import { makeSpeech } from '../helpers/speech.js';
@@ -304,9 +304,16 @@ describe('free-login (免登) inside DingTalk', () => {
     await outside.getByText('Open this page inside the DingTalk app').waitFor();
     await outside.close();
 
-    sim.deviceUser = { corpId: CORP, userid: 'alice' };
+    // Alice, in the DingTalk client (the simulator's stand-in), reads her notice and presses its button.
     const page = await browser.newPage();
-    await page.goto(lessonUrl);
+    await page.goto(`${sim.url}/client?corp=${CORP}&user=alice`);
+    const notice = page.getByRole('article').filter({ hasText: 'Safe lifting' });
+    expect(
+      await notice
+        .getByRole('img', { name: 'Safe lifting 安全搬运' })
+        .evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBeGreaterThan(0);
+    await notice.getByRole('link', { name: '开始学习 Start lesson' }).click();
     await page.getByRole('heading', { name: 'Safe lifting 安全搬运' }).waitFor();
     await page.waitForSelector('body[data-player="ready"]');
     await page.locator('#player').evaluate((v) => (v as unknown as { play(): Promise<void> }).play());

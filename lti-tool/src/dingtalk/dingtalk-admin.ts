@@ -201,73 +201,87 @@ export function dingtalkAdmin(
             <h1>${heading}</h1>
             ${message ? html`<p class="${error ? 'error' : ''}" role="${error ? 'alert' : 'status'}">${message}</p>` : ''}
             <h2>${t(lang, { en: 'Assign a lesson', zh: '分配课程' })}</h2>
-            <form method="post" action="/admin/dingtalk/corps/${corp.corpId}/assignments">
-              <label for="lessonId">${t(lang, { en: 'Lesson', zh: '课程' })}</label>
-              <select id="lessonId" name="lessonId" required>
-                ${lessons.map((l) => html`<option value="${l.id}">${l.title}</option>`)}
-              </select>
-              <fieldset>
-                <legend>
-                  ${t(lang, { en: 'Departments (with their sub-departments)', zh: '部门（含下级部门）' })}
-                </legend>
-                ${
-                  departments
-                    ? [
-                        { id: 1, name: t(lang, { en: 'Whole organisation', zh: '全员' }) },
-                        ...departments,
-                      ].map(
-                        (dep) =>
-                          html`<label
-                            ><input type="checkbox" name="deptIds" value="${dep.id}" /> ${dep.name}</label
-                          >`,
-                      )
-                    : html`<p class="error">
-                        ${t(lang, { en: 'DingTalk’s departments could not be read just now.', zh: '暂时无法读取钉钉部门。' })}
-                      </p>`
-                }
-              </fieldset>
-              <label for="userids"
-                >${t(lang, { en: 'People (DingTalk user ids, comma separated)', zh: '人员（钉钉 userid，逗号分隔）' })}</label
-              >
-              <textarea id="userids" name="userids" rows="2" cols="60"></textarea>
-              <p>
-                <button type="submit">
-                  ${t(lang, { en: 'Assign and notify', zh: '分配并发送工作通知' })}
-                </button>
-              </p>
-            </form>
+            ${
+              lessons.length
+                ? html`<form method="post" action="/admin/dingtalk/corps/${corp.corpId}/assignments">
+                    <label for="lessonId">${t(lang, { en: 'Lesson', zh: '课程' })}</label>
+                    <select id="lessonId" name="lessonId" required>
+                      ${lessons.map((l) => html`<option value="${l.id}">${l.title}</option>`)}
+                    </select>
+                    <fieldset>
+                      <legend>
+                        ${t(lang, { en: 'Departments (with their sub-departments)', zh: '部门（含下级部门）' })}
+                      </legend>
+                      ${
+                        departments
+                          ? [
+                              { id: 1, name: t(lang, { en: 'Whole organisation', zh: '全员' }) },
+                              ...departments,
+                            ].map(
+                              (dep) =>
+                                html`<label
+                                  ><input type="checkbox" name="deptIds" value="${dep.id}" />
+                                  ${dep.name}</label
+                                >`,
+                            )
+                          : html`<p class="error">
+                              ${t(lang, { en: 'DingTalk’s departments could not be read just now.', zh: '暂时无法读取钉钉部门。' })}
+                            </p>`
+                      }
+                    </fieldset>
+                    <label for="userids"
+                      >${t(lang, { en: 'People (DingTalk user ids, comma separated)', zh: '人员（钉钉 userid，逗号分隔）' })}</label
+                    >
+                    <textarea id="userids" name="userids" rows="2" cols="60"></textarea>
+                    <p>
+                      <button type="submit">
+                        ${t(lang, { en: 'Assign and notify', zh: '分配并发送工作通知' })}
+                      </button>
+                    </p>
+                  </form>`
+                : html`<p role="status">
+                    ${t(lang, {
+                      en: 'No published lessons yet. Publish one from the LMS (Generate avatar lesson), then assign it here.',
+                      zh: '还没有已发布的课程。请先在 LMS 中生成并发布课程，再在此分配。',
+                    })}
+                  </p>`
+            }
             <h2>${t(lang, { en: 'Assignments', zh: '已分配' })}</h2>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">${t(lang, { en: 'Lesson', zh: '课程' })}</th>
-                  <th scope="col">${t(lang, { en: 'Assigned to', zh: '分配给' })}</th>
-                  <th scope="col">${t(lang, { en: 'People', zh: '人数' })}</th>
-                  <th scope="col">${t(lang, { en: 'Notified', zh: '已通知' })}</th>
-                  <th scope="col">${t(lang, { en: 'Not delivered', zh: '未送达' })}</th>
-                  <th scope="col">${t(lang, { en: 'Completed', zh: '已完成' })}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${assignments.map(
-                  (a) =>
-                    html`<tr>
-                      <td>${a.title}</td>
-                      <td>
-                        ${
-                          'deptId' in a.target
-                            ? `${t(lang, { en: 'Department', zh: '部门' })} ${deptName.get(a.target.deptId) ?? a.target.deptId}`
-                            : a.target.userid
-                        }
-                      </td>
-                      <td>${a.assignees}</td>
-                      <td>${a.notified}</td>
-                      <td>${a.failed}</td>
-                      <td>${a.completed}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
+            ${
+              assignments.length
+                ? html`<table>
+                    <thead>
+                      <tr>
+                        <th scope="col">${t(lang, { en: 'Lesson', zh: '课程' })}</th>
+                        <th scope="col">${t(lang, { en: 'Assigned to', zh: '分配给' })}</th>
+                        <th scope="col">${t(lang, { en: 'People', zh: '人数' })}</th>
+                        <th scope="col">${t(lang, { en: 'Notified', zh: '已通知' })}</th>
+                        <th scope="col">${t(lang, { en: 'Not delivered', zh: '未送达' })}</th>
+                        <th scope="col">${t(lang, { en: 'Completed', zh: '已完成' })}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${assignments.map(
+                        (a) =>
+                          html`<tr>
+                            <td>${a.title}</td>
+                            <td>
+                              ${
+                                'deptId' in a.target
+                                  ? `${t(lang, { en: 'Department', zh: '部门' })} ${deptName.get(a.target.deptId) ?? a.target.deptId}`
+                                  : a.target.userid
+                              }
+                            </td>
+                            <td>${a.assignees}</td>
+                            <td>${a.notified}</td>
+                            <td>${a.failed}</td>
+                            <td>${a.completed}</td>
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>`
+                : html`<p>${t(lang, { en: 'Nothing assigned yet.', zh: '尚未分配任何课程。' })}</p>`
+            }
             <p>
               <a href="/admin/progress?tenant=${encodeURIComponent(corp.tenantId)}"
                 >${t(lang, { en: 'Completion dashboard', zh: '完成情况看板' })}</a

@@ -133,9 +133,10 @@ export function mediaRoutes(d: MediaRoutesDeps): Router {
     const file = render?.state === 'done' ? await d.renders.file(id, 'poster.jpg') : undefined;
     if (!file) return void res.status(404).json({ error: 'No such file.' });
     res.type(file.contentType);
+    // Shown by another party (DingTalk's card), so other origins may embed this one image.
     res.sendFile(d.store.path(file.sha256), {
       cacheControl: false,
-      headers: { 'cache-control': 'public, max-age=86400' },
+      headers: { 'cache-control': 'public, max-age=86400', 'cross-origin-resource-policy': 'cross-origin' },
     });
   });
 

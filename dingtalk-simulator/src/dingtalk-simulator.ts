@@ -2,6 +2,8 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
+import MarkdownIt from 'markdown-it';
+import { html, SafeHtml } from '../../lti-tool/src/web/html.js';
 
 export interface SimApp {
   readonly corpId: string;
@@ -52,7 +54,8 @@ const RECIPIENTS_PER_MINUTE = 5000;
  * rate limiting (errcode 90018 past a per-second budget per app and API) and DingTalk's OAuth2 web
  * sign-in (login page, userAccessToken, contact/users/me). Event callbacks are sent the way DingTalk
  * signs and encrypts them. Tests steer it: who is signed in on the "device", tokens expired, failures
- * injected.
+ * injected. For people (the demo, the browser tests) it has a stand-in of the DingTalk client at
+ * /client: choose who is on the device, read their work notices, press a card's button.
  */
 export class DingTalkSimulator {
   url = '';
@@ -115,7 +118,7 @@ export class DingTalkSimulator {
     return this.inbox.get(`${corpId}:${userid}`) ?? [];
   }
 
-  async start(): Promise<this> {
+  async start(port = 0, host = '127.0.0.1'): Promise<this> {
     const app = express();
     app.use(express.json({ limit: '1mb' }));
     app.get('/gettoken', (req, res) => this.getToken(req, res));
@@ -275,6 +278,9 @@ export class DingTalkSimulator {
       );
     });
 
+    // The DingTalk client, for a person at a browser: who is on the device, and their work notices.
+    app.get('/client', (req, res) => void res.type('html').send(this.clientPage(req)));
+
     // OAuth2 web sign-in: the person signed in to DingTalk in this browser consents at once.
     app.get('/oauth2/auth', (req, res) => {
       const q = req.query as Record<string, string>;
@@ -321,10 +327,83 @@ export class DingTalkSimulator {
     });
 
     this.server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+      const s = app.listen(port, '127.0.0.1', () => resolve(s));
     });
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
     return this;
+  }
+
+  /** The client stand-in: a person picker, or (with corp and user) that person's work notices. */
+  private clientPage(req: Request): string {
+    const q = req.query as Record<string, string>;
+    const who = this.users.get(`${q.corp}:${q.user}`);
+    if (who) this.deviceUser = { corpId: who.corpId, userid: who.userid };
+    const md = new MarkdownIt({ html: false, linkify: false });
+    const cards = who ? [...this.received(who.corpId, who.userid)].reverse() : [];
+    const open = (link: string): string =>
+      link.startsWith('dingtalk://') ? (new URL(link).searchParams.get('url') ?? link) : link;
+    const people = [...this.users.values()].slice(0, 200);
+    return html`<!doctype html>
+      <html lang="zh-CN">
+        <head>
+          <meta charset="utf-8" />
+          <title>DingTalk client (simulator) · 钉钉模拟器</title>
+          <style>
+            body {
+              font:
+                16px/1.5 system-ui,
+                sans-serif;
+              max-width: 40rem;
+              margin: 0 auto;
+              padding: 1rem;
+            }
+            article {
+              border: 1px solid #d0d7de;
+              border-radius: 8px;
+              padding: 0.8rem;
+              margin: 0.8rem 0;
+            }
+            img {
+              max-width: 100%;
+            }
+          </style>
+        </head>
+        <body>
+          <h1>DingTalk client (simulator) · 钉钉模拟器</h1>
+          ${
+            who
+              ? html`<p role="status">
+                    Signed in as ${who.name} (${who.userid}) · <a href="/client">switch</a>
+                  </p>
+                  <h2>Work notices · 工作通知</h2>
+                  ${cards.length ? '' : html`<p>No notices yet.</p>`}
+                  ${cards.map(
+                    (m) =>
+                      html`<article>
+                        <h3>${m.action_card?.title ?? ''}</h3>
+                        ${new SafeHtml(md.render(m.action_card?.markdown ?? ''))}
+                        <p>
+                          <a href="${open(m.action_card?.single_url ?? '')}"
+                            >${m.action_card?.single_title ?? ''}</a
+                          >
+                        </p>
+                      </article>`,
+                  )}`
+              : html`<p>Who is on this device? 谁在使用这台设备？</p>
+                  <ul>
+                    ${people.map(
+                      (u) =>
+                        html`<li>
+                          <a href="/client?${new URLSearchParams({ corp: u.corpId, user: u.userid })}"
+                            >${u.name}</a
+                          >
+                          (${u.corpId})
+                        </li>`,
+                    )}
+                  </ul>`
+          }
+        </body>
+      </html>`.value;
   }
 
   private getToken(req: Request, res: Response): void {
