@@ -272,6 +272,12 @@ describe('free-login (免登) inside DingTalk', () => {
     // A code from one organisation's device is no good in another's.
     const crossCorp = await freeLogin('alice', { code: sim.authCodeFor(OTHER_CORP, 'olga') });
     expect(crossCorp.status).toBe(401);
+    // DingTalk busy ("系统繁忙", -1): a page that says to try again, not a server error.
+    sim.failNext.push({ path: '/topapi/v2/user/getuserinfo', errcode: -1, errmsg: '系统繁忙' });
+    const busy = await freeLogin('alice');
+    expect(busy.status).toBe(503);
+    expect(busy.body).toContain('DINGTALK_UNAVAILABLE');
+    expect(busy.body).toContain('Try again in a minute');
   });
 
   it('in Chromium: the DingTalk client signs the learner in without a password, the player plays, completion goes back once', async () => {
@@ -512,6 +518,20 @@ describe('event callbacks', () => {
     await sim.sendEvent(url(), keys, { EventType: 'user_add_org', UserId: ['hana'] });
     await until('hana notified', () => sim.received(CORP, 'hana').length === 1);
     expect((await freeLogin('hana')).status).toBe(200);
+
+    // An HR import: twenty address-book events at once make at most two re-resolutions, not twenty.
+    const listCalls = (): number => sim.calls.filter((c) => c.path === '/topapi/user/listid').length;
+    const before = listCalls();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        sim.sendEvent(url(), keys, { EventType: 'user_modify_org', UserId: [`s${i}`] }),
+      ),
+    );
+    for (let last = -1; listCalls() !== last; await new Promise((r) => setTimeout(r, 500)))
+      last = listCalls();
+    const perRun = 3; // the Warehouse assignment (Warehouse, Night shift) and the Sales one
+    expect(listCalls() - before).toBeGreaterThanOrEqual(perRun);
+    expect(listCalls() - before).toBeLessThanOrEqual(2 * perRun);
   });
 });
 

@@ -66,6 +66,27 @@ export class Assignments {
     return { assignees: await this.reach(corp, lesson, targets, r.assignedBy) };
   }
 
+  private readonly refreshes = new Map<string, { again: boolean }>();
+
+  /**
+   * A refresh soon: events come in bursts (an HR import moves hundreds of people), so one runs at a
+   * time per organisation, and events during it make one more run after it, not one each.
+   */
+  refreshSoon(corp: Corp, onError: (e: Error) => void): void {
+    const running = this.refreshes.get(corp.corpId);
+    if (running) return void (running.again = true);
+    const state = { again: false };
+    this.refreshes.set(corp.corpId, state);
+    void (async () => {
+      do {
+        state.again = false;
+        await this.refresh(corp);
+      } while (state.again);
+    })()
+      .catch(onError)
+      .finally(() => this.refreshes.delete(corp.corpId));
+  }
+
   /**
    * Departments change (people join, move, departments are made): each assignment to a department
    * reaches its members now, and the new ones get their notice. DingTalk's events call this.

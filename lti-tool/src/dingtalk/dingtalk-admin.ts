@@ -13,6 +13,8 @@ import { langOf, t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import { AssignError, type Assignments } from './assignments.js';
 import type { Corp, CorpRepository } from './corp-repository.js';
+import { DeliveryError } from '../../../adapters/lms-adapter.js';
+import { sendDingTalkError } from './dingtalk-page.js';
 
 export interface DingTalkAdminDeps {
   readonly api: DingTalkApi;
@@ -110,6 +112,9 @@ export function dingtalkAdmin(
       'dingtalk-web-login',
       { session: false },
       (err: Error | null, who: DingTalkIdentity | false, info?: { message?: string }) => {
+        // DingTalk busy or out of reach: a page that says so, not a server error.
+        if (err instanceof DeliveryError)
+          return sendDingTalkError(req, res, 'DINGTALK_UNAVAILABLE', err.message);
         if (err) return next(err);
         const lang = langOf(req);
         if (!who) return refused(res, lang, info?.message ?? 'refused');

@@ -19,7 +19,12 @@ export function allowOrigin(res: Response, directive: 'script-src' | 'form-actio
 }
 
 export type DingTalkProblem =
-  'UNKNOWN_CORP' | 'LESSON_NOT_FOUND' | 'NOT_ASSIGNED' | 'SIGN_IN_FAILED' | 'STATE_MISSING';
+  | 'UNKNOWN_CORP'
+  | 'LESSON_NOT_FOUND'
+  | 'NOT_ASSIGNED'
+  | 'SIGN_IN_FAILED'
+  | 'STATE_MISSING'
+  | 'DINGTALK_UNAVAILABLE';
 
 const PROBLEMS: Record<DingTalkProblem, { status: number; text: Bilingual }> = {
   UNKNOWN_CORP: {
@@ -48,6 +53,13 @@ const PROBLEMS: Record<DingTalkProblem, { status: number; text: Bilingual }> = {
     text: {
       en: 'DingTalk could not confirm who you are (the sign-in code was refused or expired). Close this page and open the lesson again from DingTalk.',
       zh: '钉钉未能确认你的身份（免登授权码无效或已过期）。请关闭本页面，从钉钉中重新打开课程。',
+    },
+  },
+  DINGTALK_UNAVAILABLE: {
+    status: 503,
+    text: {
+      en: 'DingTalk did not answer just now (it is busy or out of reach), so your sign-in could not be confirmed. Try again in a minute.',
+      zh: '钉钉暂时没有响应（繁忙或无法连接），无法确认你的身份。请稍后重试。',
     },
   },
   STATE_MISSING: {

@@ -18,6 +18,7 @@ import type { Assignments } from './assignments.js';
 import type { CorpRepository } from './corp-repository.js';
 import { allowOrigin, freeLoginPage, sendDingTalkError } from './dingtalk-page.js';
 import type { DingTalkPeople } from './dingtalk-people.js';
+import { DeliveryError } from '../../../adapters/lms-adapter.js';
 
 export interface DingTalkRoutesDeps {
   readonly api: DingTalkApi;
@@ -90,6 +91,9 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
       'dingtalk-free-login',
       { session: false },
       (err: Error | null, who: DingTalkIdentity | false, info?: { message?: string }) => {
+        // DingTalk busy or out of reach: a page that says so, not a server error.
+        if (err instanceof DeliveryError)
+          return sendDingTalkError(req, res, 'DINGTALK_UNAVAILABLE', err.message);
         if (err) return next(err);
         if (!who) {
           const problem = info?.message === 'unknown-corp' ? 'UNKNOWN_CORP' : 'SIGN_IN_FAILED';
@@ -153,11 +157,9 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
     // Who left loses access now; a change of people or departments may reach people assigned by department.
     if (event.EventType === 'user_leave_org') await d.people.left(corp.corpId, event.UserId ?? []);
     else if (DIRECTORY_EVENTS.has(event.EventType ?? ''))
-      void d.assignments
-        .refresh(corp)
-        .catch((e: Error) =>
-          d.log.warn({ corpId: corp.corpId, err: e.message }, 'assignments not refreshed'),
-        );
+      d.assignments.refreshSoon(corp, (e) =>
+        d.log.warn({ corpId: corp.corpId, err: e.message }, 'assignments not refreshed'),
+      );
     d.log.info({ corpId: corp.corpId, event: event.EventType }, 'DingTalk event');
     res.json(sealReply(corp.callback, owner, 'success'));
   });
