@@ -73,6 +73,8 @@ export class DingTalkSimulator {
   perSecondLimit = Number.POSITIVE_INFINITY;
   /** The next calls to these paths answer these errcodes (injected failures). */
   readonly failNext: { path: string; errcode: number; errmsg: string }[] = [];
+  /** While set, every server-API call gets a 502 from DingTalk's gateway (an outage). */
+  outage = false;
   /** The next server-API call is answered as DingTalk answers an IP over its limit: a ban, no errcode. */
   banNext = false;
   /** Who is signed in to the DingTalk client, on the device or in the browser (JSAPI and OAuth2). */
@@ -132,6 +134,10 @@ export class DingTalkSimulator {
           this.calls.push({ path, errcode });
           res.json({ errcode, errmsg, ...extra, request_id: randomBytes(6).toString('hex') });
         };
+        if (this.outage) {
+          this.calls.push({ path, errcode: 502 });
+          return void res.status(502).type('html').send('<html><body>502 Bad Gateway</body></html>');
+        }
         if (this.banNext) {
           this.banNext = false;
           this.calls.push({ path, errcode: 1111 });

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import type { ToolConfig } from '../../lti-tool/src/config.js';
 import type { Corp } from '../../lti-tool/src/dingtalk/corp-repository.js';
+import { NOTICE_QUEUE } from '../../lti-tool/src/dingtalk/notice-delivery.js';
 import type { RunningTool } from '../../lti-tool/src/server.js';
 import { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
 import { launchChromium } from '../helpers/browser.js';
 import { DingTalkSimulator } from '../../dingtalk-simulator/src/dingtalk-simulator.js';
-import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
+import { createTestDatabase, REDIS_URL, startTestTool, toolConfig } from '../helpers/farm.js';
 import { publishLesson, registerManually } from '../helpers/lti.js';
 import { makeSpeech } from '../helpers/speech.js';
 
@@ -24,6 +27,7 @@ let platform: ReferencePlatform;
 let sim: DingTalkSimulator;
 let sql: pg.Client;
 let browser: Browser;
+let redis: Redis;
 let lessonId: string;
 let tenantId: string;
 let corp: Corp;
@@ -182,9 +186,11 @@ beforeAll(async () => {
   });
   corp = (await tool.dingtalk.corps.get(CORP))!;
   browser = await launchChromium();
+  redis = new Redis(REDIS_URL);
 });
 
 afterAll(async () => {
+  redis?.disconnect();
   await browser?.close();
   await sql?.end();
   await platform?.close();
@@ -428,6 +434,29 @@ describe('work notices', () => {
     // A user id DingTalk does not know is settled as failed from the send's result, with its reason.
     await until('ghost settled', async () => (await failedWith('ghost')) !== undefined);
     expect(await failedWith('ghost')).toBe('not a member of the organisation');
+  });
+
+  it('notices outlive a DingTalk outage and a lost queue: the relay sends them from PostgreSQL, once', async () => {
+    sim.addUser({ corpId: CORP, userid: 'gina', unionid: 'union-gina', name: 'Gina', deptIds: [3] });
+    sim.outage = true;
+    try {
+      const failures = sim.calls.length;
+      await assignTo('gina');
+      await until('a send tried during the outage', () =>
+        sim.calls.slice(failures).some((c) => c.path.includes('asyncsend') && c.errcode === 502),
+      );
+      // Redis loses the queue (flushed, failed over): every notice job is gone.
+      const queue = new Queue(NOTICE_QUEUE, { connection: redis, prefix: config.VT_QUEUE_PREFIX });
+      await queue.obliterate({ force: true });
+      await queue.close();
+      expect(await noticesOf('assignment', 'pending')).toBe(1);
+    } finally {
+      sim.outage = false;
+    }
+    await until('gina notified', () => sim.received(CORP, 'gina').length === 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sim.received(CORP, 'gina')).toHaveLength(1);
+    expect(await noticesOf('assignment', 'pending')).toBe(0);
   });
 
   it('a send DingTalk refuses for good is kept failed with its reason, not retried', async () => {
