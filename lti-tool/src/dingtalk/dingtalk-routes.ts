@@ -5,6 +5,7 @@ import passport from 'passport';
 import type { Logger } from 'pino';
 import { CallbackRejected, openCallback, sealReply } from '../../../adapters/dingtalk/callback-crypto.js';
 import type { DingTalkApi } from '../../../adapters/dingtalk/dingtalk-api.js';
+import { DeliveryError } from '../../../adapters/lms-adapter.js';
 import { platformIdOf, type DingTalkIdentity } from '../../../adapters/dingtalk/dingtalk-identity.js';
 import { FreeLoginStrategy } from '../../../adapters/dingtalk/free-login-strategy.js';
 import type { LanguageVersions } from '../lessons/language-versions.js';
@@ -18,7 +19,6 @@ import type { Assignments } from './assignments.js';
 import type { CorpRepository } from './corp-repository.js';
 import { allowOrigin, freeLoginPage, sendDingTalkError } from './dingtalk-page.js';
 import type { DingTalkPeople } from './dingtalk-people.js';
-import { DeliveryError } from '../../../adapters/lms-adapter.js';
 
 export interface DingTalkRoutesDeps {
   readonly api: DingTalkApi;
