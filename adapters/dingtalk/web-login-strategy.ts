@@ -1,8 +1,8 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import { DingTalkError, type DingTalkApi } from './dingtalk-api.js';
 import type { CorpLookup, DingTalkIdentity } from './dingtalk-identity.js';
+import { StateCookie } from './state-cookie.js';
 
 export interface WebLoginOptions {
   /** Where DingTalk sends the browser back (registered as the app's redirect URL). */
@@ -12,16 +12,16 @@ export interface WebLoginOptions {
   readonly secureCookies: boolean;
 }
 
-const STATE_COOKIE = 'vt_dt_state';
-
 /**
  * DingTalk's OAuth2 sign-in for an ordinary browser (the admin pages): without a code it sends the
- * browser to DingTalk with a fresh state (also in a short-lived cookie, SameSite=Lax so it survives
- * the way back); with one it checks the state, exchanges the code for the person's profile and finds
- * their user id in the organisation the state names. Needs cookie-parser in front of it.
+ * browser to DingTalk with a fresh state (also in a state cookie); with one it checks the state,
+ * exchanges the code for the person's profile and finds their user id in the organisation the state
+ * names. Needs cookie-parser in front of it.
  */
 export class WebLoginStrategy extends Strategy {
   readonly name = 'dingtalk-web-login';
+
+  private readonly state: StateCookie;
 
   constructor(
     private readonly api: DingTalkApi,
@@ -29,6 +29,7 @@ export class WebLoginStrategy extends Strategy {
     private readonly o: WebLoginOptions,
   ) {
     super();
+    this.state = new StateCookie({ name: 'vt_dt_state', path: o.cookiePath, secure: o.secureCookies });
   }
 
   override authenticate(req: Request): void {
@@ -45,25 +46,12 @@ export class WebLoginStrategy extends Strategy {
   private async start(req: Request, corpId: string): Promise<void> {
     const app = await this.corpOf(corpId);
     if (!app) return this.fail({ message: 'unknown-corp' }, 404);
-    const state = `${corpId}.${randomBytes(18).toString('base64url')}`;
-    req.res!.cookie(STATE_COOKIE, state, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.o.secureCookies,
-      path: this.o.cookiePath,
-      maxAge: 10 * 60_000,
-    });
+    const state = this.state.issue(req.res!, `${corpId}.`);
     this.redirect(this.api.authorizeUrl(app, this.o.callbackUrl, state));
   }
 
   private async back(req: Request, code: string, state: string): Promise<void> {
-    const cookie = (req.cookies as Record<string, string> | undefined)?.[STATE_COOKIE];
-    req.res!.clearCookie(STATE_COOKIE, { path: this.o.cookiePath });
-    const same =
-      cookie !== undefined &&
-      cookie.length === state.length &&
-      timingSafeEqual(Buffer.from(cookie), Buffer.from(state));
-    if (!same) return this.fail({ message: 'state-mismatch' }, 403);
+    if (!this.state.take(req, req.res!, state)) return this.fail({ message: 'state-mismatch' }, 403);
     const corpId = state.slice(0, state.lastIndexOf('.'));
     const app = await this.corpOf(corpId);
     if (!app) return this.fail({ message: 'unknown-corp' }, 404);

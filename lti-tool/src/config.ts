@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseEnv, REPO_ROOT } from '../../render-node/src/config.js';
+import { DINGTALK_ENDPOINTS } from '../../adapters/dingtalk/dingtalk-api.js';
 
 export { REPO_ROOT };
 
@@ -56,9 +57,9 @@ const schema = z.object({
   VT_TTS_CLOUD_URL: z.url().optional(),
   VT_TTS_CLOUD_KEY: z.string().min(8).optional(),
   /** DingTalk's services (the bridge): the real hosts unless pointed at a simulator. */
-  VT_DINGTALK_OAPI_URL: z.url().default('https://oapi.dingtalk.com'),
-  VT_DINGTALK_API_URL: z.url().default('https://api.dingtalk.com'),
-  VT_DINGTALK_LOGIN_URL: z.url().default('https://login.dingtalk.com'),
+  VT_DINGTALK_OAPI_URL: z.url().default(DINGTALK_ENDPOINTS.oapi),
+  VT_DINGTALK_API_URL: z.url().default(DINGTALK_ENDPOINTS.api),
+  VT_DINGTALK_LOGIN_URL: z.url().default(DINGTALK_ENDPOINTS.login),
   /** The DingTalk JSAPI script the free-login page loads. */
   VT_DINGTALK_JSAPI_URL: z
     .url()

@@ -54,9 +54,7 @@ export class CompletionReports {
         pageUrl: lessonPageUrl(this.d.publicUrl, r.corp_id, r.lesson_id),
       }),
     }));
-    const groups = await this.d.outbox.add(this.d.db, due);
-    await this.d.delivery.enqueue(groups).catch(() => {});
-    return groups.length ? due.length : 0;
+    return (await this.queue(due)) ? due.length : 0;
   }
 
   /** The calendar day before `now` in the organisations' time zone, as YYYY-MM-DD. */
@@ -93,7 +91,13 @@ export class CompletionReports {
       userid: r.assigned_by,
       notice: summaryNotice(day, r.done, `${dashboard}?${new URLSearchParams({ corp: r.corp_id })}`),
     }));
+    return this.queue(due);
+  }
+
+  /** Into the outbox (what was due already adds nothing), then sent now; answers the new groups. */
+  private async queue(due: readonly DueNotice[]): Promise<number> {
     const groups = await this.d.outbox.add(this.d.db, due);
+    // Were Redis away, the relay sends them from the outbox later.
     await this.d.delivery.enqueue(groups).catch(() => {});
     return groups.length;
   }

@@ -108,8 +108,10 @@ export function corpPage(
     readonly error?: boolean;
   },
 ): string {
-  const deptName = new Map((o.departments ?? []).map((x) => [x.id, x.name]));
-  deptName.set(1, t(lang, { en: 'Whole organisation', zh: '全员' }));
+  // DingTalk's root department (id 1) is the whole organisation.
+  const whole = { id: 1, name: t(lang, { en: 'Whole organisation', zh: '全员' }) };
+  const picker = o.departments && [whole, ...o.departments];
+  const deptName = new Map([whole, ...(o.departments ?? [])].map((x) => [x.id, x.name]));
   const heading = `${t(lang, { en: 'DingTalk', zh: '钉钉' })}: ${o.corp.name}`;
   return page(
     lang,
@@ -131,11 +133,8 @@ export function corpPage(
                     ${t(lang, { en: 'Departments (with their sub-departments)', zh: '部门（含下级部门）' })}
                   </legend>
                   ${
-                    o.departments
-                      ? [
-                          { id: 1, name: t(lang, { en: 'Whole organisation', zh: '全员' }) },
-                          ...o.departments,
-                        ].map(
+                    picker
+                      ? picker.map(
                           (dep) =>
                             html`<label
                               ><input type="checkbox" name="deptIds" value="${dep.id}" /> ${dep.name}</label

@@ -3,8 +3,6 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type passport from 'passport';
 import { z } from 'zod';
 import type { DingTalkApi } from '../../../adapters/dingtalk/dingtalk-api.js';
-import { DeliveryError } from '../../../adapters/lms-adapter.js';
-import type { DingTalkIdentity } from '../../../adapters/dingtalk/dingtalk-identity.js';
 import { WebLoginStrategy } from '../../../adapters/dingtalk/web-login-strategy.js';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { TenantRepository } from '../tenants/tenant-repository.js';
@@ -12,7 +10,7 @@ import { langOf, t } from '../web/i18n.js';
 import { AssignError, type Assignments } from './assignments.js';
 import { corpPage, corpsPage, signedInPage, signInRefusedPage } from './dingtalk-admin-pages.js';
 import type { Corp, CorpRepository } from './corp-repository.js';
-import { sendDingTalkError } from './dingtalk-page.js';
+import { signInWithDingTalk } from './dingtalk-sign-in.js';
 
 export interface DingTalkAdminDeps {
   readonly api: DingTalkApi;
@@ -36,6 +34,9 @@ export const parseDingTalkAdmin = (username: string): { corpId: string; userid: 
   const m = /^dingtalk:([^:]+):(.+)$/.exec(username);
   return m ? { corpId: m[1]!, userid: m[2]! } : undefined;
 };
+
+/** DingTalk user ids typed into a field, separated by commas or spaces; each once. */
+const idList = (s: string | undefined): string[] => [...new Set((s ?? '').split(/[\s,]+/).filter(Boolean))];
 
 const CorpForm = z.object({
   corpId: z
@@ -67,7 +68,7 @@ const CorpForm = z.object({
         .regex(/^[A-Za-z0-9+/]{43}$/)
         .optional(),
     ),
-  adminUserids: z.string().transform((s) => [...new Set(s.split(/[\s,]+/).filter(Boolean))]),
+  adminUserids: z.string().transform(idList),
 });
 
 const AssignForm = z.object({
@@ -79,7 +80,7 @@ const AssignForm = z.object({
   userids: z
     .string()
     .optional()
-    .transform((s) => [...new Set((s ?? '').split(/[\s,]+/).filter(Boolean))])
+    .transform(idList)
     .pipe(z.array(z.string().max(64)).max(5000)),
 });
 
@@ -106,35 +107,25 @@ export function dingtalkAdmin(
   const form = express.urlencoded({ extended: false, limit: '64kb' });
 
   const login: RequestHandler = (req, res, next) =>
-    auth.authenticate(
-      'dingtalk-web-login',
-      { session: false },
-      (err: Error | null, who: DingTalkIdentity | false, info?: { message?: string }) => {
-        // DingTalk busy or out of reach: a page that says so, not a server error.
-        if (err instanceof DeliveryError)
-          return sendDingTalkError(req, res, 'DINGTALK_UNAVAILABLE', err.message);
-        if (err) return next(err);
-        const lang = langOf(req);
-        if (!who)
-          return void res
-            .status(403)
+    signInWithDingTalk(auth, 'dingtalk-web-login', req, res, next, (who, reason) => {
+      const lang = langOf(req);
+      if (!who)
+        return void res
+          .status(403)
+          .type('html')
+          .send(signInRefusedPage(lang, reason ?? 'refused'));
+      void d.corps.get(who.corpId).then((corp) => {
+        if (!corp?.adminUserids.includes(who.userid))
+          return void res.status(403).type('html').send(signInRefusedPage(lang, 'not-an-admin'));
+        const user: AdminUser = { username: dingtalkAdminName(corp.corpId, who.userid), corpId: corp.corpId };
+        req.login(user, (e) => {
+          if (e) return next(e);
+          res
             .type('html')
-            .send(signInRefusedPage(lang, info?.message ?? 'refused'));
-        void d.corps.get(who.corpId).then((corp) => {
-          if (!corp?.adminUserids.includes(who.userid))
-            return void res.status(403).type('html').send(signInRefusedPage(lang, 'not-an-admin'));
-          const user: AdminUser = {
-            username: dingtalkAdminName(corp.corpId, who.userid),
-            corpId: corp.corpId,
-          };
-          req.login(user, (e) => {
-            if (e) return next(e);
-            const to = `/admin/dingtalk/corps/${encodeURIComponent(corp.corpId)}`;
-            res.type('html').send(signedInPage(lang, to));
-          });
-        }, next);
-      },
-    )(req, res, next);
+            .send(signedInPage(lang, `/admin/dingtalk/corps/${encodeURIComponent(corp.corpId)}`));
+        });
+      }, next);
+    });
   router.get('/admin/dingtalk/login', login);
   router.get('/admin/dingtalk/callback', cookieParser(), login);
 
@@ -209,7 +200,7 @@ export function dingtalkAdmin(
     try {
       const r = await d.assignments.assign(corp, {
         ...parsed.data,
-        assignedBy: user.corpId ? user.username.slice(`dingtalk:${corp.corpId}:`.length) : user.username,
+        assignedBy: parseDingTalkAdmin(user.username)?.userid ?? user.username,
       });
       await sendCorpPage(
         req,

@@ -1,13 +1,12 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import express, { Router, type Request } from 'express';
 import passport from 'passport';
 import type { Logger } from 'pino';
 import { CallbackRejected, openCallback, sealReply } from '../../../adapters/dingtalk/callback-crypto.js';
 import type { DingTalkApi } from '../../../adapters/dingtalk/dingtalk-api.js';
-import { DeliveryError } from '../../../adapters/lms-adapter.js';
 import { platformIdOf, type DingTalkIdentity } from '../../../adapters/dingtalk/dingtalk-identity.js';
 import { FreeLoginStrategy } from '../../../adapters/dingtalk/free-login-strategy.js';
+import { StateCookie } from '../../../adapters/dingtalk/state-cookie.js';
 import type { LanguageVersions } from '../lessons/language-versions.js';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { LtiSessions } from '../lti/lti-sessions.js';
@@ -19,6 +18,7 @@ import type { Assignments } from './assignments.js';
 import type { CorpRepository } from './corp-repository.js';
 import { allowOrigin, freeLoginPage, sendDingTalkError } from './dingtalk-page.js';
 import type { DingTalkPeople } from './dingtalk-people.js';
+import { signInWithDingTalk } from './dingtalk-sign-in.js';
 
 export interface DingTalkRoutesDeps {
   readonly api: DingTalkApi;
@@ -36,7 +36,6 @@ export interface DingTalkRoutesDeps {
   readonly log: Logger;
 }
 
-const STATE_COOKIE = 'vt_dt_login';
 /** DingTalk's address-book events after which department assignments may reach more people. */
 const DIRECTORY_EVENTS = new Set(['user_add_org', 'user_modify_org', 'org_dept_create', 'org_dept_modify']);
 
@@ -49,6 +48,12 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
   const auth = new passport.Passport();
   auth.use(new FreeLoginStrategy(d.api, (corpId) => d.corps.get(corpId)));
   const form = express.urlencoded({ extended: false, limit: '4kb' });
+  // Double-submit state: a login form posted from anywhere else lacks the cookie.
+  const loginState = new StateCookie({
+    name: 'vt_dt_login',
+    path: '/dingtalk/lessons',
+    secure: d.secureCookies,
+  });
 
   router.get('/dingtalk/lessons/:lessonId', async (req, res) => {
     const lang = langOf(req);
@@ -57,15 +62,7 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
     if (!corp) return sendDingTalkError(req, res, 'UNKNOWN_CORP', corpId);
     const lesson = await d.lessons.inTenant(corp.tenantId, req.params.lessonId);
     if (!lesson?.publishedRenderId) return sendDingTalkError(req, res, 'LESSON_NOT_FOUND');
-    // Double-submit state: a login form posted from anywhere else lacks the cookie.
-    const state = randomBytes(18).toString('base64url');
-    res.cookie(STATE_COOKIE, state, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: d.secureCookies,
-      path: '/dingtalk/lessons',
-      maxAge: 10 * 60_000,
-    });
+    const state = loginState.issue(res);
     allowOrigin(res, 'script-src', d.jsapiUrl);
     res
       .set('cache-control', 'no-store')
@@ -83,25 +80,18 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
 
   router.post('/dingtalk/lessons/:lessonId/open', cookieParser(), form, (req, res, next) => {
     const body = (req.body ?? {}) as Record<string, string>;
-    const cookie = (req.cookies as Record<string, string>)[STATE_COOKIE];
-    res.clearCookie(STATE_COOKIE, { path: '/dingtalk/lessons' });
-    if (!cookie || !body.state || !sameText(cookie, body.state))
+    if (!loginState.take(req, res, String(body.state ?? '')))
       return sendDingTalkError(req, res, 'STATE_MISSING');
-    auth.authenticate(
-      'dingtalk-free-login',
-      { session: false },
-      (err: Error | null, who: DingTalkIdentity | false, info?: { message?: string }) => {
-        // DingTalk busy or out of reach: a page that says so, not a server error.
-        if (err instanceof DeliveryError)
-          return sendDingTalkError(req, res, 'DINGTALK_UNAVAILABLE', err.message);
-        if (err) return next(err);
-        if (!who) {
-          const problem = info?.message === 'unknown-corp' ? 'UNKNOWN_CORP' : 'SIGN_IN_FAILED';
-          return sendDingTalkError(req, res, problem, info?.message);
-        }
-        void openLesson(req, res, who).catch(next);
-      },
-    )(req, res, next);
+    signInWithDingTalk(auth, 'dingtalk-free-login', req, res, next, (who, reason) => {
+      if (!who)
+        return sendDingTalkError(
+          req,
+          res,
+          reason === 'unknown-corp' ? 'UNKNOWN_CORP' : 'SIGN_IN_FAILED',
+          reason,
+        );
+      void openLesson(req, res, who).catch(next);
+    });
   });
 
   const openLesson = async (req: Request, res: express.Response, who: DingTalkIdentity): Promise<void> => {
@@ -166,6 +156,3 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
 
   return router;
 }
-
-const sameText = (a: string, b: string): boolean =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
