@@ -82,6 +82,11 @@ export class DeliveryError extends Error {
     readonly status?: number,
     /** The LMS asked us to slow down: wait this long before the next call. */
     readonly retryAfterMs?: number,
+    /**
+     * What the LMS answered, for the log only: a peer's body is never shown to a user or stored beside
+     * the message (it can hold anything the peer, or whoever it fronts, chose to put there).
+     */
+    readonly remoteBody?: string,
   ) {
     super(message);
     this.name = 'DeliveryError';

@@ -29,6 +29,7 @@ export async function startToolProcess(
         VT_REDIS_URL: config.VT_REDIS_URL,
         VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX,
         VT_MEDIA_DIR: config.VT_MEDIA_DIR,
+        VT_ALLOW_PRIVATE_HOSTS: String(config.VT_ALLOW_PRIVATE_HOSTS),
         VT_LOG_LEVEL: 'warn',
       },
     },

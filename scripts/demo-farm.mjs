@@ -15,7 +15,8 @@ import { DingTalkSimulator } from '../dist/dingtalk-simulator/src/dingtalk-simul
 import { tenantIdOf } from '../dist/lti-tool/src/lti/lti-registry.js';
 
 const [voice, portrait] = process.argv.slice(2);
-const config = loadToolConfig({ VT_LOG_LEVEL: 'warn', ...process.env });
+// Every peer of the demo (platform and DingTalk simulators) is on this machine.
+const config = loadToolConfig({ VT_LOG_LEVEL: 'warn', VT_ALLOW_PRIVATE_HOSTS: 'true', ...process.env });
 const tool = await startTool(config);
 const node = spawn(
   process.execPath,

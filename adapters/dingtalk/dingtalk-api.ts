@@ -1,3 +1,4 @@
+import type { HttpFetch } from '../http-fetch.js';
 import { DeliveryError } from '../lms-adapter.js';
 import type { AccessTokenCache } from './access-token-cache.js';
 
@@ -99,6 +100,8 @@ export class DingTalkApi {
   constructor(
     readonly endpoints: DingTalkEndpoints,
     private readonly tokens: AccessTokenCache,
+    /** The tool's guarded outbound client. */
+    private readonly http: HttpFetch,
   ) {}
 
   /** The app's access token: cached until shortly before it expires, fetched by one caller at a time. */
@@ -152,7 +155,7 @@ export class DingTalkApi {
   private async json<T>(url: URL, init: RequestInit): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      res = await this.http(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
     } catch (e) {
       throw new DeliveryError(`DingTalk unreachable: ${(e as Error).message}`, false);
     }

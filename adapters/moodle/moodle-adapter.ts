@@ -7,6 +7,7 @@ import {
   type Score,
   type ScoreTarget,
 } from '../lms-adapter.js';
+import type { HttpFetch } from '../http-fetch.js';
 import type { ServicePlatform, ServiceTokens } from './service-tokens.js';
 
 export const AGS_SCOPE = {
@@ -32,6 +33,8 @@ export interface MoodleAdapterDeps {
   readonly tokens: ServiceTokens;
   readonly platform: (platformId: string) => Promise<ServicePlatform | undefined>;
   readonly lineItems: LineItemStore;
+  /** The tool's guarded outbound client. */
+  readonly http: HttpFetch;
   readonly timeoutMs?: number;
 }
 
@@ -119,11 +122,14 @@ export class MoodleAdapter implements LmsAdapter {
     url: string,
     init: RequestInit,
   ): Promise<Response> {
+    // Service URLs come from launch claims: our bearer tokens go to the platform's own origin only.
+    if (!sameOrigin(url, platform.tokenUrl))
+      throw new DeliveryError(`${new URL(url).origin} is not the platform's origin`, true);
     for (let attempt = 1; ; attempt++) {
       const token = await this.d.tokens.get(platform, scopes);
       let res: Response;
       try {
-        res = await fetch(url, {
+        res = await this.d.http(url, {
           ...init,
           headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
           signal: AbortSignal.timeout(this.d.timeoutMs ?? 10_000),
@@ -136,15 +142,25 @@ export class MoodleAdapter implements LmsAdapter {
         continue;
       }
       if (res.ok) return res;
-      const text = (await res.text().catch(() => '')).slice(0, 300);
+      const text = (await res.text().catch(() => '')).slice(0, 500);
       throw new DeliveryError(
-        `${init.method ?? 'GET'} ${new URL(url).pathname} answered ${res.status}${text ? `: ${text}` : ''}`,
+        `${init.method ?? 'GET'} ${new URL(url).pathname} answered ${res.status}`,
         isPermanentStatus(res.status),
         res.status,
+        undefined,
+        text,
       );
     }
   }
 }
+
+const sameOrigin = (a: string, b: string): boolean => {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+};
 
 /** AGS: the scores endpoint is the line item URL with /scores appended to its path (query kept). */
 export function scoresUrl(lineitem: string): string {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { HttpFetch } from '../http-fetch.js';
 import { DeliveryError, isPermanentStatus } from '../lms-adapter.js';
 
 /** A platform as the services see it: who we are there and where its tokens come from. */
@@ -28,6 +29,7 @@ export class ServiceTokens {
 
   constructor(
     private readonly sign: AssertionSigner,
+    private readonly http: HttpFetch,
     private readonly timeoutMs = 10_000,
   ) {}
 
@@ -70,7 +72,7 @@ export class ServiceTokens {
     });
     let res: Response;
     try {
-      res = await fetch(platform.tokenUrl, {
+      res = await this.http(platform.tokenUrl, {
         method: 'POST',
         body,
         headers: { accept: 'application/json' },
@@ -79,16 +81,32 @@ export class ServiceTokens {
     } catch (e) {
       throw new DeliveryError(`token endpoint unreachable: ${(e as Error).message}`, false);
     }
-    const json = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number };
+    const text = await res.text().catch(() => '');
+    let json: { access_token?: string; expires_in?: number } = {};
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      // not JSON: refused below
+    }
     if (!res.ok || !json.access_token)
       throw new DeliveryError(
-        `token endpoint answered ${res.status}: ${JSON.stringify(json).slice(0, 200)}`,
+        `token endpoint ${new URL(platform.tokenUrl).pathname} answered ${res.status}${tokenHint(res.status)}`,
         isPermanentStatus(res.status),
         res.status,
+        undefined,
+        text.slice(0, 500),
       );
     const lifetime = Math.max(EARLY_SEC, Number(json.expires_in ?? 3600));
     return { token: json.access_token, expiresAt: Date.now() + (lifetime - EARLY_SEC) * 1000 };
   }
+}
+
+/** What a token endpoint's refusal most likely means, for the admin reading the reason. */
+function tokenHint(status: number): string {
+  if (status === 404) return " (is the platform's token URL right? Moodle: /mod/lti/token.php)";
+  if (status === 400 || status === 401)
+    return ' (the platform does not accept our client assertion: check the client ID and that the platform has our keyset URL)';
+  return '';
 }
 
 const cacheKey = (p: ServicePlatform, scopes: readonly string[]): string =>

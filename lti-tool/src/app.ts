@@ -37,6 +37,9 @@ import type { LtiRegistry } from './lti/lti-registry.js';
 import type { LtiSessions } from './lti/lti-sessions.js';
 import type { PlatformRegistration } from './lti/platform-registration.js';
 import { registrationRoutes } from './lti/registration-routes.js';
+import type { RegistrationInvites } from './lti/registration-invites.js';
+import { onlyLaunchTakesIdTokens } from './lti/id-token-path.js';
+import { perAddress, sharedLimit } from './web/rate-limit.js';
 import { studioRoutes } from './lti/studio-routes.js';
 import type { ToolKeys } from './lti/tool-keys.js';
 import { LTI_ROUTES } from './lti/lti-provider.js';
@@ -71,6 +74,7 @@ export interface AppDeps {
   readonly registry: LtiRegistry;
   readonly sessions: LtiSessions;
   readonly registration: PlatformRegistration;
+  readonly invites: RegistrationInvites;
   readonly validator: LaunchValidator;
   readonly lessons: LessonRepository;
   readonly languages: LessonLanguages;
@@ -134,7 +138,18 @@ export function createApp(d: AppDeps): express.Express {
   );
 
   // LTI: our checks and pages first, then ltijs (OIDC login, id_token, keyset) under /lti.
-  app.use(registrationRoutes(d.registration));
+  app.use(
+    registrationRoutes({
+      registration: d.registration,
+      invites: d.invites,
+      log: d.log,
+      // Each registration costs a key pair and calls to the platform: a handful an hour per address.
+      limit: perAddress(
+        sharedLimit(d.redis, `${d.config.VT_QUEUE_PREFIX}:limit:register`, { points: 20, durationSec: 3600 }),
+        { en: 'Too many registration attempts from this address.', zh: '此地址的注册尝试次数过多。' },
+      ),
+    }),
+  );
   const versions = new LanguageVersions({ languages: d.languages, renders: d.renders, urls: d.urls });
   app.use(
     launchRoutes({
@@ -186,7 +201,7 @@ export function createApp(d: AppDeps): express.Express {
       res.set('Cache-Control', 'public, max-age=300').json(jwks);
     }, next);
   });
-  app.use('/lti', d.lti.app);
+  app.use('/lti', ...onlyLaunchTakesIdTokens(), d.lti.app);
 
   app.use(
     adminRoutes({
@@ -203,6 +218,7 @@ export function createApp(d: AppDeps): express.Express {
       platforms: {
         registration: d.registration,
         registry: d.registry,
+        invites: d.invites,
         keys: d.keys,
         keyGraceHours: d.config.VT_KEY_GRACE_HOURS,
       },

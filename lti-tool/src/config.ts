@@ -31,6 +31,17 @@ const schema = z.object({
     .positive()
     .default(6 * 3600),
   VT_MAX_UPLOAD_MB: z.coerce.number().positive().default(512),
+  /**
+   * An upload may take as long as it needs while it keeps moving; one that sends nothing for this long
+   * is dropped (a slow link works, a stalled or trickling one does not hold a connection forever).
+   */
+  VT_UPLOAD_STALL_SEC: z.coerce.number().positive().default(60),
+  /**
+   * Outbound calls (platforms, keysets, DingTalk, speech) may reach private, loopback and unique-local
+   * addresses: for an LMS on the same network, the tests and the demo. Link-local (cloud metadata)
+   * addresses stay refused.
+   */
+  VT_ALLOW_PRIVATE_HOSTS: z.stringbool().default(false),
   /** Render attempts before a render fails (node crashes and transient errors). */
   VT_RENDER_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   VT_RENDER_BACKOFF_MS: z.coerce.number().int().positive().default(5000),

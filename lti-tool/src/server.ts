@@ -45,6 +45,9 @@ import { ProgressIngest } from './progress/progress-ingest.js';
 import { ProgressRepository } from './progress/progress-repository.js';
 import { RosterService } from './progress/roster-service.js';
 import { DingTalkBridge } from './dingtalk/dingtalk-bridge.js';
+import { outboundHttp } from './net/outbound-http.js';
+import { RegistrationInvites } from './lti/registration-invites.js';
+import { applyServerPolicy } from './web/server-policy.js';
 
 export interface RunningTool {
   readonly url: string;
@@ -53,6 +56,7 @@ export interface RunningTool {
   readonly adminUsers: AdminUsers;
   readonly reconciler: RenderReconciler;
   readonly registration: PlatformRegistration;
+  readonly invites: RegistrationInvites;
   readonly registry: LtiRegistry;
   readonly keys: ToolKeys;
   readonly dingtalk: DingTalkBridge;
@@ -78,6 +82,13 @@ export const toolLogger = (config: ToolConfig): Logger =>
 export async function startTool(config: ToolConfig, log: Logger = toolLogger(config)): Promise<RunningTool> {
   const db = openDatabase(config.VT_DATABASE_URL);
   await migrate(db);
+  // Every call the tool makes to the outside goes through one of these (speech answers are audio).
+  const http = outboundHttp({ allowPrivate: config.VT_ALLOW_PRIVATE_HOSTS });
+  const speechHttp = outboundHttp({
+    allowPrivate: config.VT_ALLOW_PRIVATE_HOSTS,
+    totalTimeoutMs: 60_000,
+    maxResponseBytes: 64 * 1024 * 1024,
+  });
   const redis = new Redis(config.VT_REDIS_URL, { maxRetriesPerRequest: null });
   redis.on('error', (e) => log.debug({ err: e.message }, 'redis connection'));
   const [mediaKey, sessionSecret] = await Promise.all([
@@ -123,17 +134,20 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   await keys.ensure();
   const registry = new LtiRegistry(db, tenants);
   const sessions = new LtiSessions(db);
-  const registration = new PlatformRegistration(lti, registry, config.VT_PUBLIC_URL);
+  const registration = new PlatformRegistration(lti, registry, config.VT_PUBLIC_URL, http);
+  const invites = new RegistrationInvites(db, config.VT_PUBLIC_URL);
   const validator = new LaunchValidator(db, registry, {
     skewSec: LTI_CLOCK_SKEW_SEC,
     maxAgeSec: LTI_TOKEN_MAX_AGE_SEC,
     publicUrl: config.VT_PUBLIC_URL,
+    http,
   });
   // Learner progress and the gradebook: heartbeats → progress + outbox → BullMQ → the LMS's AGS.
   const lms = new MoodleAdapter({
-    tokens: new ServiceTokens((claims, o) => keys.sign(claims, o)),
+    tokens: new ServiceTokens((claims, o) => keys.sign(claims, o), http),
     platform: (id) => registry.servicePlatform(id),
     lineItems: new LineItemRepository(db),
+    http,
   });
   const grades = new GradeDelivery({
     connection: redis,
@@ -147,7 +161,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   });
   grades.start();
   // The DingTalk bridge: work notices through their own outbox, completion reported back.
-  const dingtalk = new DingTalkBridge({ config, db, redis, log, urls });
+  const dingtalk = new DingTalkBridge({ config, db, redis, log, urls, http });
   dingtalk.start();
   const ingest = new ProgressIngest(db, {
     flushMs: config.VT_PROGRESS_FLUSH_MS,
@@ -162,7 +176,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   });
   const narration = new NarrationService({
     narrator: new Narrator(
-      await speechEngines(config, log),
+      await speechEngines(config, log, speechHttp),
       new SpeechCache(join(config.VT_MEDIA_DIR, 'speech-cache')),
     ),
     store,
@@ -177,6 +191,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     registry,
     sessions,
     registration,
+    invites,
     validator,
     lessons: new LessonRepository(db),
     languages: new LessonLanguages(db),
@@ -203,12 +218,17 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     dingtalk,
   });
   const heartbeats = new HeartbeatEndpoint({ sessions, grading: new LessonGradingCache(db), ingest, log });
+  let stopPolicy = (): void => {};
   const server: Server = await new Promise((resolve, reject) => {
     const s = createServer(heartbeats.inFrontOf(app));
     // The player sends a heartbeat every 5 s: Node's default 5 s idle limit would close its connection
     // just as the next one is sent. Longer than the 60 s a load balancer in front keeps one idle.
     s.keepAliveTimeout = 65_000;
     s.headersTimeout = 66_000;
+    // No fixed limit on a whole request (Node's 300 s cut large uploads on slow links): bodies must
+    // keep moving instead, and one request's stream errors end that request only.
+    s.requestTimeout = 0;
+    stopPolicy = applyServerPolicy(s, { stallSec: config.VT_UPLOAD_STALL_SEC, log });
     s.listen(config.VT_TOOL_PORT, config.VT_TOOL_HOST, () => resolve(s)).once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
@@ -220,10 +240,12 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     adminUsers,
     reconciler,
     registration,
+    invites,
     registry,
     keys,
     dingtalk,
     async close() {
+      stopPolicy();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       // Redis may be away: give its clients a moment to close cleanly, then cut them.
@@ -231,6 +253,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
         Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
       await atMost(reconciler.stop());
       await atMost(Promise.all([events.close(), queue.close(), grades.close(), dingtalk.close()]));
+      await atMost(Promise.all([http.close(), speechHttp.close()]));
       redis.disconnect();
       stopSweeping();
       await lti.close({ silent: true }).catch(() => {});

@@ -33,7 +33,9 @@ afterAll(async () => {
 describe('LTI in a real browser (Chromium + reference platform simulator)', () => {
   it('dynamic registration: one URL, one click, the platform has our client and we have its deployment', async () => {
     const page = await browser.newPage();
-    await page.goto(platform.dynamicRegistrationUrl(`${tool.url}/lti/register`));
+    // The tool admin's one-time registration URL, pasted into the LMS.
+    const invite = await tool.invites.mint('test', 1);
+    await page.goto(platform.dynamicRegistrationUrl(invite.url));
     await page.getByRole('button', { name: 'Register with this platform' }).click();
     await page.getByRole('status').waitFor();
     expect(await page.getByRole('status').textContent()).toContain('Virtual Tutor is registered');

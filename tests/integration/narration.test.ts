@@ -6,6 +6,7 @@ import { SpeechCache } from '../../lti-tool/src/narration/speech-cache.js';
 import { SpeechError } from '../../lti-tool/src/narration/speech-engine.js';
 import { durationOf } from '../../lti-tool/src/narration/wav.js';
 import { webVtt } from '../../lti-tool/src/narration/webvtt.js';
+import { outboundHttp } from '../../lti-tool/src/net/outbound-http.js';
 import { CloudTtsSimulator } from '../helpers/cloud-tts-simulator.js';
 import { scratchDir } from '../helpers/speech.js';
 
@@ -178,7 +179,15 @@ describe('the cloud engine, against the CLOUD TTS SIMULATOR', () => {
   afterAll(() => sim.close());
   const cloud = (key = sim.key): Narrator =>
     new Narrator(
-      [new CloudSpeechEngine({ url: sim.url, key, backoffMs: 20 })],
+      [
+        new CloudSpeechEngine({
+          url: sim.url,
+          key,
+          backoffMs: 20,
+          // The simulator is on loopback: the tool's client, with private hosts allowed as in tests.
+          http: outboundHttp({ allowPrivate: true, maxResponseBytes: 64 << 20 }),
+        }),
+      ],
       new SpeechCache(scratchDir('vt-speech-')),
     );
 

@@ -1,6 +1,12 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { LtiRegistry } from '../lti/lti-registry.js';
+import { RegistrationError } from '../lti/platform-registration.js';
+import {
+  INVITE_HOURS,
+  type RegistrationInvite,
+  type RegistrationInvites,
+} from '../lti/registration-invites.js';
 import { toolValues, type PlatformRegistration } from '../lti/platform-registration.js';
 import type { ToolKeys } from '../lti/tool-keys.js';
 import { html } from '../web/html.js';
@@ -11,6 +17,7 @@ import { adminNav } from './admin-nav.js';
 export interface PlatformsAdminDeps {
   readonly registration: PlatformRegistration;
   readonly registry: LtiRegistry;
+  readonly invites: RegistrationInvites;
   readonly keys: ToolKeys;
   readonly publicUrl: string;
   readonly keyGraceHours: number;
@@ -75,12 +82,13 @@ export function platformsAdmin(d: PlatformsAdminDeps, signedIn: RequestHandler):
     status = 200,
     error?: string,
     values: ManualFormValues = {},
+    invite?: RegistrationInvite,
   ) => {
     const lang = langOf(req);
     res
       .status(status)
       .type('html')
-      .send(await platformsPage(d, lang, { error, values, notice: noticeOf(req, lang) }));
+      .send(await platformsPage(d, lang, { error, values, invite, notice: noticeOf(req, lang) }));
   };
 
   router.get('/admin/platforms', signedIn, (req, res, next) => void show(req, res).catch(next));
@@ -118,6 +126,17 @@ export function platformsAdmin(d: PlatformsAdminDeps, signedIn: RequestHandler):
         await d.registration.addManually(p);
         res.redirect(303, `/admin/platforms?added=${encodeURIComponent(p.issuer)}`);
       })
+      .catch((e: unknown) =>
+        e instanceof RegistrationError ? show(req, res, 400, e.message, values) : next(e),
+      );
+  });
+
+  // A one-time registration URL, shown on this answer only (it is never stored, only its hash).
+  router.post('/admin/platforms/invites', signedIn, (req, res, next) => {
+    const by = (req.user as { username?: string } | undefined)?.username ?? 'admin';
+    d.invites
+      .mint(by, INVITE_HOURS)
+      .then((invite) => show(req, res, 201, undefined, {}, invite))
       .catch(next);
   });
 
@@ -142,9 +161,13 @@ function noticeOf(req: Request, lang: Lang): string | undefined {
 async function platformsPage(
   d: PlatformsAdminDeps,
   lang: Lang,
-  o: { error?: string; notice?: string; values: ManualFormValues },
+  o: { error?: string; notice?: string; values: ManualFormValues; invite?: RegistrationInvite },
 ): Promise<string> {
-  const [platforms, keys] = await Promise.all([d.registry.list(), d.keys.list()]);
+  const [platforms, keys, invites] = await Promise.all([
+    d.registry.list(),
+    d.keys.list(),
+    d.invites.recent(),
+  ]);
   const heading = t(lang, { en: 'LMS platforms', zh: 'LMS 平台' });
   return page(
     lang,
@@ -193,11 +216,76 @@ async function platformsPage(
           </tbody>
         </table>
 
+        <h2>${t(lang, { en: 'Registration URLs', zh: '注册 URL' })}</h2>
+        <p>
+          ${t(lang, {
+            en: `Moodle 4.1+: create a registration URL, paste it into “Tool URL” (Site administration → Plugins → Activities → External tool → Manage tools) and click “Add LTI Advantage”. Each URL registers one platform, once, within ${INVITE_HOURS} h.`,
+            zh: `Moodle 4.1 及以上：创建一个注册 URL，粘贴到“工具 URL”（网站管理 → 插件 → 活动 → 外部工具 → 管理工具），然后点击“添加 LTI Advantage”。每个 URL 只能在 ${INVITE_HOURS} 小时内注册一个平台一次。`,
+          })}
+        </p>
+        ${
+          o.invite
+            ? html`<p role="status">
+                ${t(lang, {
+                  en: 'New registration URL (shown only now; copy it):',
+                  zh: '新的注册 URL（仅显示这一次，请复制）：',
+                })}
+                <code id="registration-url">${o.invite.url}</code>
+                · ${t(lang, { en: 'expires', zh: '过期时间' })} ${o.invite.expiresAt.toISOString()}
+              </p>`
+            : ''
+        }
+        <form method="post" action="/admin/platforms/invites">
+          <p>
+            <button type="submit">${t(lang, { en: 'Create registration URL', zh: '创建注册 URL' })}</button>
+          </p>
+        </form>
+        ${
+          invites.length
+            ? html`<table>
+                <caption class="visually-hidden">
+                  ${t(lang, { en: 'Recent registration URLs', zh: '最近的注册 URL' })}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">${t(lang, { en: 'Created', zh: '创建时间' })}</th>
+                    <th scope="col">${t(lang, { en: 'By', zh: '创建者' })}</th>
+                    <th scope="col">${t(lang, { en: 'State', zh: '状态' })}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${invites.map(
+                    (i) =>
+                      html`<tr>
+                        <td>${i.createdAt.toISOString()}</td>
+                        <td>${i.createdBy}</td>
+                        <td>
+                          ${
+                            i.usedAt
+                              ? t(lang, {
+                                  en: `used ${i.usedAt.toISOString()}`,
+                                  zh: `已于 ${i.usedAt.toISOString()} 使用`,
+                                })
+                              : i.expiresAt < new Date()
+                                ? t(lang, { en: 'expired', zh: '已过期' })
+                                : t(lang, {
+                                    en: `open until ${i.expiresAt.toISOString()}`,
+                                    zh: `有效期至 ${i.expiresAt.toISOString()}`,
+                                  })
+                          }
+                        </td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`
+            : ''
+        }
+
         <h2>${t(lang, { en: 'Values for the LMS', zh: '在 LMS 中填写的值' })}</h2>
         <p>
           ${t(lang, {
-            en: 'Moodle 4.1+: paste the dynamic registration URL into “Tool URL” and click “Add LTI Advantage”. Otherwise type these in by hand, then register the platform below.',
-            zh: 'Moodle 4.1 及以上：将动态注册 URL 粘贴到“工具 URL”，点击“添加 LTI Advantage”。否则请手动填写以下各值，再在下方注册该平台。',
+            en: 'For an LMS without dynamic registration: type these in by hand, then register the platform below.',
+            zh: '对于不支持动态注册的 LMS：请手动填写以下各值，再在下方注册该平台。',
           })}
         </p>
         <dl>

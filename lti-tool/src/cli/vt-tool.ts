@@ -5,6 +5,7 @@ import { loadToolConfig } from '../config.js';
 import { migrate, openDatabase } from '../db/database.js';
 import { LtiRegistry } from '../lti/lti-registry.js';
 import { toolValues } from '../lti/platform-registration.js';
+import { INVITE_HOURS, RegistrationInvites } from '../lti/registration-invites.js';
 import { ToolKeys } from '../lti/tool-keys.js';
 import { startTool } from '../server.js';
 import { TenantRepository } from '../tenants/tenant-repository.js';
@@ -77,6 +78,23 @@ platform
     for (const [k, v] of Object.entries(toolValues(loadToolConfig().VT_PUBLIC_URL)))
       console.log(`${k.padEnd(28)} ${v}`);
   });
+
+platform
+  .command('invite')
+  .description(
+    'make a one-time registration URL for an LMS admin to paste into Moodle (dynamic registration)',
+  )
+  .option('--hours <n>', 'how long the URL works', String(INVITE_HOURS))
+  .action((o: { hours: string }) =>
+    withDb(async (db) => {
+      const hours = Number(o.hours);
+      if (!(hours > 0 && hours <= 24 * 30))
+        return program.error('--hours is a number of hours, at most 720.');
+      const invite = await new RegistrationInvites(db, loadToolConfig().VT_PUBLIC_URL).mint('cli', hours);
+      console.log(invite.url);
+      console.error(`registers one platform, once, until ${invite.expiresAt.toISOString()}`);
+    }),
+  );
 
 platform
   .command('add')

@@ -1,3 +1,4 @@
+import type { HttpFetch } from '../../../adapters/http-fetch.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AccessTokenCache } from '../../../adapters/dingtalk/access-token-cache.js';
@@ -29,7 +30,14 @@ export class DingTalkBridge {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly o: { config: ToolConfig; db: Db; redis: Redis; log: Logger; urls: MediaUrls },
+    private readonly o: {
+      config: ToolConfig;
+      db: Db;
+      redis: Redis;
+      log: Logger;
+      urls: MediaUrls;
+      http: HttpFetch;
+    },
   ) {
     const { config, db, redis, log } = o;
     this.api = new DingTalkApi(
@@ -39,6 +47,7 @@ export class DingTalkBridge {
         login: config.VT_DINGTALK_LOGIN_URL,
       },
       new AccessTokenCache(redis, config.VT_QUEUE_PREFIX),
+      o.http,
     );
     this.corps = new CorpRepository(db);
     this.people = new DingTalkPeople(db);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -100,15 +100,22 @@ export class GradeDelivery {
         await this.o.lms.publishScore(grade.target, grade.score);
       } catch (e) {
         const err = e instanceof DeliveryError ? e : new DeliveryError((e as Error).message, false);
+        // What the LMS said goes to the log under a reference; the dashboard shows our words and the
+        // reference, never the LMS's body.
+        const reference = randomBytes(5).toString('hex');
+        const reason =
+          err.remoteBody === undefined ? err.message : `${err.message} (log reference ${reference})`;
+        const logged = { event: 'grade', ...job.data, version: grade.version, err: err.message, reference };
         if (err.permanent) {
-          this.o.log.warn({ ...job.data, version: grade.version, err: err.message }, 'score refused');
-          if (await this.o.outbox.refused(grade, err.message)) continue;
+          this.o.log.warn({ ...logged, remoteBody: err.remoteBody }, 'score refused');
+          if (await this.o.outbox.refused(grade, reason)) continue;
           return;
         }
-        await this.o.outbox.postponed(grade, err.message);
+        this.o.log.info({ ...logged, remoteBody: err.remoteBody }, 'score postponed');
+        await this.o.outbox.postponed(grade, reason);
         throw err; // BullMQ retries after the backoff
       }
-      this.o.log.debug({ ...job.data, version: grade.version }, 'score delivered');
+      this.o.log.info({ event: 'grade', ...job.data, version: grade.version }, 'score delivered');
       if (!(await this.o.outbox.delivered(grade))) return;
     }
   }

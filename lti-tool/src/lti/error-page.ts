@@ -12,7 +12,10 @@ export type LtiProblem =
   | 'SESSION_EXPIRED'
   | 'LEARNER_NOT_ALLOWED'
   | 'LESSON_NOT_FOUND'
-  | 'REGISTRATION_FAILED';
+  | 'REGISTRATION_FAILED'
+  | 'REGISTRATION_NEEDS_LINK'
+  | 'REGISTRATION_LINK_INVALID'
+  | 'ID_TOKEN_WRONG_PATH';
 
 const TEXT: Partial<Record<LtiProblem, Bilingual>> = {
   STATE_MISSING: {
@@ -55,6 +58,18 @@ const TEXT: Partial<Record<LtiProblem, Bilingual>> = {
     en: 'Registration with the platform failed. The platform must be able to reach this tool, and the tool the platform: Moodle blocks private addresses and every port but 80 and 443 by default (Site administration → Security → HTTP security: cURL blocked hosts and allowed ports).',
     zh: '与平台的注册失败。平台与本工具必须能相互访问：Moodle 默认阻止私有地址以及 80、443 以外的端口（网站管理 → 安全 → HTTP 安全：cURL 阻止的主机与允许的端口）。',
   },
+  REGISTRATION_NEEDS_LINK: {
+    en: 'Virtual Tutor registers a platform only through a one-time registration URL. Ask the tool administrator for one (Virtual Tutor → Admin → LMS platforms → Create registration URL) and paste it into Moodle as the tool URL.',
+    zh: 'Virtual Tutor 只接受通过一次性注册 URL 进行的平台注册。请向工具管理员索取（Virtual Tutor → 管理 → LMS 平台 → 创建注册 URL），并将其作为工具 URL 粘贴到 Moodle 中。',
+  },
+  REGISTRATION_LINK_INVALID: {
+    en: 'This registration URL is not valid: it was already used, it expired, or it was mistyped. Ask the tool administrator for a new one.',
+    zh: '此注册 URL 无效：它已被使用、已过期或输入有误。请向工具管理员索取新的注册 URL。',
+  },
+  ID_TOKEN_WRONG_PATH: {
+    en: 'A sign-in from the learning platform arrived at the wrong address of this tool. Go back to the course and open the activity again.',
+    zh: '学习平台的登录信息发送到了本工具的错误地址。请返回课程重新打开该活动。',
+  },
   LOGIN_PARAMETERS: {
     en: 'The platform started the sign-in without the parameters LTI 1.3 requires (iss, login_hint, target_link_uri).',
     zh: '平台发起登录时缺少 LTI 1.3 要求的参数（iss、login_hint、target_link_uri）。',
@@ -70,18 +85,28 @@ const STATUS: Partial<Record<LtiProblem, number>> = {
   LESSON_NOT_FOUND: 404,
   LOGIN_PARAMETERS: 400,
   REGISTRATION_FAILED: 502,
+  REGISTRATION_NEEDS_LINK: 403,
+  REGISTRATION_LINK_INVALID: 403,
+  ID_TOKEN_WRONG_PATH: 400,
 };
 
 /**
  * Answers with the bilingual error page for an LTI problem: a plain explanation, the problem code and
- * a reference to find the log line.
+ * a reference to find the log line. `reason` is shown too: our own words only, never a peer's answer.
  */
-export function sendLtiError(req: Request, res: Response, problem: LtiProblem, detail: string): void {
+export function sendLtiError(
+  req: Request,
+  res: Response,
+  problem: LtiProblem,
+  detail: string,
+  reason?: string,
+): void {
   sendProblem(req, res, {
     status: STATUS[problem] ?? 401,
     title: { en: 'This page cannot open', zh: '无法打开此页面' },
     text: TEXT[problem] ?? GENERIC,
     code: problem,
     detail,
+    reason,
   });
 }

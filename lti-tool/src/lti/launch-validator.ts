@@ -1,12 +1,15 @@
 import {
   createRemoteJWKSet,
+  customFetch,
   decodeJwt,
   decodeProtectedHeader,
   errors,
   jwtVerify,
   type JWTPayload,
 } from 'jose';
+import type { HttpFetch } from '../../../adapters/http-fetch.js';
 import type { Db } from '../db/database.js';
+import { OutboundRefused } from '../net/outbound-http.js';
 import { CLAIM } from './lti-claims.js';
 import type { LtiRegistry } from './lti-registry.js';
 
@@ -58,6 +61,8 @@ export interface LaunchValidatorOptions {
   readonly maxAgeSec: number;
   /** target_link_uri must be one of ours. */
   readonly publicUrl: string;
+  /** The tool's guarded outbound client: keysets are fetched through it. */
+  readonly http: HttpFetch;
 }
 
 const MESSAGE_TYPES = ['LtiResourceLinkRequest', 'LtiDeepLinkingRequest'];
@@ -162,6 +167,7 @@ export class LaunchValidator {
         cacheMaxAge: 10 * 60_000,
         cooldownDuration: 30_000,
         timeoutDuration: 5000,
+        [customFetch]: (u, options) => this.o.http(u, options),
       });
       this.keysets.set(url, set);
     }
@@ -175,9 +181,10 @@ function verifyProblem(e: unknown): LaunchError {
   if (e instanceof errors.JWKSNoMatchingKey)
     return new LaunchError('KEY_NOT_FOUND', "The id_token's kid is not in the platform's keyset.");
   if (
+    e instanceof OutboundRefused ||
     e instanceof errors.JWKSTimeout ||
     e instanceof errors.JWKSInvalid ||
-    /fetch|ECONNREFUSED|Expected 200/i.test(message)
+    /fetch|reached|in time|ECONNREFUSED|Expected 200/i.test(message)
   )
     return new LaunchError('KEYSET_UNREACHABLE', "The platform's keyset could not be fetched.");
   if (e instanceof errors.JWSSignatureVerificationFailed)

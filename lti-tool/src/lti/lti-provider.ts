@@ -1,6 +1,38 @@
+import { generateKeyPair, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import ltijs, { type LtijsProvider } from 'ltijs';
 import LtijsDatabase from 'ltijs-sequelize';
 import { Op } from 'sequelize';
+
+/**
+ * ltijs makes a 4096-bit RSA key pair per registered platform with generateKeyPairSync, which holds the
+ * event loop for a second or more: every request of every user waits. The same keys, made on the
+ * thread pool instead (ltijs's own method otherwise, stored the same way). The tool signs with its own
+ * keys (ToolKeys); ltijs keeps these only for its own bookkeeping.
+ */
+interface LtijsAuth {
+  generatePlatformKeyPair(
+    key: string,
+    db: LtijsDatabase,
+    platformUrl: string,
+    clientId: string,
+  ): Promise<string>;
+}
+const Auth = createRequire(import.meta.url)('ltijs/dist/Utils/Auth.js') as LtijsAuth;
+const rsaKeyPair = promisify(generateKeyPair);
+Auth.generatePlatformKeyPair = async (encryptionKey, db, platformUrl, clientId) => {
+  const kid = randomBytes(16).toString('hex');
+  const { publicKey, privateKey } = await rsaKeyPair('rsa', {
+    modulusLength: 4096,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
+  const index = { kid, platformUrl, clientId };
+  await db.Replace(encryptionKey, 'publickey', { platformUrl, clientId }, { key: publicKey, kid }, index);
+  await db.Replace(encryptionKey, 'privatekey', { platformUrl, clientId }, { key: privateKey, kid }, index);
+  return kid;
+};
 
 export interface LtiProviderOptions {
   readonly databaseUrl: string;

@@ -1,9 +1,12 @@
 import type { LtijsProvider } from 'ltijs';
 import { z } from 'zod';
+import type { HttpFetch } from '../../../adapters/http-fetch.js';
+import { sameOrigin } from '../net/origins.js';
 import { CLAIM, SCOPE } from './lti-claims.js';
 import { LTI_ROUTES } from './lti-provider.js';
 import type { LtiRegistry } from './lti-registry.js';
 
+/** A registration refused; `message` is safe to show the LMS admin (no remote body in it). */
 export class RegistrationError extends Error {}
 
 /** The values an LMS administrator types in for a manual registration. */
@@ -14,7 +17,6 @@ export function toolValues(publicUrl: string): Record<string, string> {
     'Redirection URI': `${publicUrl}/lti${LTI_ROUTES.app}`,
     'Public keyset URL': `${publicUrl}/lti${LTI_ROUTES.keyset}`,
     'Deep linking URL': `${publicUrl}/lti${LTI_ROUTES.app}`,
-    'Dynamic registration URL': `${publicUrl}/lti/register`,
   };
 }
 
@@ -46,13 +48,23 @@ export class PlatformRegistration {
     private readonly lti: LtijsProvider,
     private readonly registry: LtiRegistry,
     private readonly publicUrl: string,
+    private readonly http: HttpFetch,
   ) {}
 
+  /**
+   * A platform registered by a tool admin (the admin page or the CLI). Its login, token and keyset
+   * URLs must be on the issuer's origin: the tool sends tokens and trusts keys only there.
+   */
   async addManually(
     p: ManualPlatform,
     via: 'manual' | 'dynamic' = 'manual',
     product?: string,
   ): Promise<string> {
+    const offOrigin = [p.authLoginUrl, p.tokenUrl, p.keysetUrl].find((u) => !sameOrigin(u, p.issuer));
+    if (offOrigin)
+      throw new RegistrationError(
+        `${offOrigin} is not on the platform's origin ${new URL(p.issuer).origin}.`,
+      );
     await this.lti.registerPlatform({
       url: p.issuer,
       name: p.name,
@@ -82,19 +94,27 @@ export class PlatformRegistration {
     configurationUrl: string,
     registrationToken?: string,
   ): Promise<{ platformId: string; issuer: string }> {
-    const config = OpenIdConfiguration.safeParse(await getJson(configurationUrl));
+    const config = OpenIdConfiguration.safeParse(await this.getJson(configurationUrl));
     if (!config.success)
       throw new RegistrationError(
         `The platform's OpenID configuration is incomplete: ${config.error.issues.map((i) => i.path.join('.')).join(', ')}.`,
       );
     const c = config.data;
-    // The configuration must come from the issuer itself (the spec's rule against a foreign config).
-    if (!configurationUrl.startsWith(c.issuer))
+    // The configuration must come from the issuer itself (the spec's rule against a foreign config),
+    // and so must every endpoint it names: origins compared parsed, never as string prefixes.
+    const foreign = [
+      configurationUrl,
+      c.registration_endpoint,
+      c.authorization_endpoint,
+      c.token_endpoint,
+      c.jwks_uri,
+    ].find((u) => !sameOrigin(u, c.issuer));
+    if (foreign)
       throw new RegistrationError(
-        `The configuration URL ${configurationUrl} does not start with the issuer ${c.issuer}.`,
+        `${foreign} is not on the issuer's origin ${new URL(c.issuer).origin}; a platform registers only its own URLs.`,
       );
     const launch = `${this.publicUrl}/lti${LTI_ROUTES.app}`;
-    const response = await fetch(c.registration_endpoint, {
+    const response = await this.http(c.registration_endpoint, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -136,14 +156,17 @@ export class PlatformRegistration {
           ],
         },
       }),
-      signal: AbortSignal.timeout(15_000),
     }).catch((e: Error) => {
-      throw new RegistrationError(`The platform's registration endpoint could not be reached: ${e.message}`);
+      throw new RegistrationError(`The platform's registration endpoint could not be reached: ${e.message}.`);
     });
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    // The platform's own words stay out of the page (its answer could be anything); its status is enough.
     if (!response.ok || typeof body.client_id !== 'string')
+      throw new RegistrationError(`The platform refused the registration (HTTP ${response.status}).`);
+    // A registration never changes a platform already registered: that is for a tool admin alone.
+    if (await this.registry.platformByClient(c.issuer, [body.client_id]))
       throw new RegistrationError(
-        `The platform refused the registration (${response.status}): ${JSON.stringify(body).slice(0, 300)}`,
+        `${c.issuer} with client ID ${body.client_id} is already registered; a tool admin can change it under /admin/platforms.`,
       );
     const deploymentId = (body[CLAIM.toolConfiguration] as { deployment_id?: string } | undefined)
       ?.deployment_id;
@@ -163,22 +186,20 @@ export class PlatformRegistration {
     );
     return { platformId, issuer: c.issuer };
   }
-}
 
-async function getJson(url: string): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      signal: AbortSignal.timeout(10_000),
-      headers: { accept: 'application/json' },
+  private async getJson(url: string): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await this.http(url, { headers: { accept: 'application/json' } });
+    } catch (e) {
+      throw new RegistrationError(
+        `The platform's configuration at ${url} could not be fetched: ${(e as Error).message}.`,
+      );
+    }
+    if (!response.ok)
+      throw new RegistrationError(`The platform's configuration answered HTTP ${response.status}.`);
+    return response.json().catch(() => {
+      throw new RegistrationError('The platform’s configuration is not JSON.');
     });
-  } catch (e) {
-    throw new RegistrationError(
-      `The platform's configuration at ${url} could not be fetched: ${(e as Error).message}`,
-    );
   }
-  if (!response.ok) throw new RegistrationError(`The platform's configuration answered ${response.status}.`);
-  return response.json().catch(() => {
-    throw new RegistrationError('The platform’s configuration is not JSON.');
-  });
 }

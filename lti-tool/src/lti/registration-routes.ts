@@ -1,19 +1,36 @@
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import { sendLtiError } from './error-page.js';
 import { allowPlatform } from './platform-framing.js';
 import { RegistrationError, type PlatformRegistration } from './platform-registration.js';
+import type { RegistrationInvites } from './registration-invites.js';
+
+export interface RegistrationRoutesDeps {
+  readonly registration: PlatformRegistration;
+  readonly invites: RegistrationInvites;
+  /** Registrations per client address (each one costs the tool a key pair and an outbound call). */
+  readonly limit: RequestHandler;
+  readonly log: { info(o: object, msg: string): void };
+}
 
 /**
- * Dynamic registration, as the LMS opens it: GET shows what will be registered and one button; POST
- * registers and tells the LMS window it may close (org.imsglobal.lti.close).
+ * Dynamic registration, as the LMS opens it, through a one-time URL a tool admin minted
+ * (`/lti/register/<token>`): GET shows what will be registered and one button; POST registers and
+ * tells the LMS window it may close (org.imsglobal.lti.close). Without a usable token nothing is
+ * fetched and nothing is registered.
  */
-export function registrationRoutes(registration: PlatformRegistration): Router {
+export function registrationRoutes(d: RegistrationRoutesDeps): Router {
   const router = Router();
-  router.get('/lti/register', (req, res) => {
+  router.all('/lti/register', (req, res) =>
+    sendLtiError(req, res, 'REGISTRATION_NEEDS_LINK', 'registration without a one-time URL'),
+  );
+  router.get('/lti/register/:token', d.limit, async (req, res) => {
     const lang = langOf(req);
+    const token = String(req.params.token);
+    if (!(await d.invites.usable(token)))
+      return sendLtiError(req, res, 'REGISTRATION_LINK_INVALID', 'unknown, used or expired token');
     const config = String(req.query.openid_configuration ?? '');
     if (!/^https?:\/\//.test(config))
       return sendLtiError(req, res, 'REGISTRATION_FAILED', 'no openid_configuration in the query');
@@ -26,7 +43,7 @@ export function registrationRoutes(registration: PlatformRegistration): Router {
         html`<main>
           <h1>${title}</h1>
           <p>${t(lang, { en: 'Platform configuration', zh: '平台配置' })}: <code>${config}</code></p>
-          <form method="post" action="/lti/register">
+          <form method="post" action="/lti/register/${token}">
             <input type="hidden" name="openid_configuration" value="${config}" />
             <input
               type="hidden"
@@ -41,14 +58,33 @@ export function registrationRoutes(registration: PlatformRegistration): Router {
       ),
     );
   });
-  router.post('/lti/register', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
-    const lang = langOf(req);
-    const b = (req.body ?? {}) as Record<string, string>;
-    try {
-      const { issuer } = await registration.register(
-        String(b.openid_configuration),
-        b.registration_token || undefined,
-      );
+  router.post(
+    '/lti/register/:token',
+    d.limit,
+    express.urlencoded({ extended: false, limit: '8kb' }),
+    async (req, res) => {
+      const lang = langOf(req);
+      const token = String(req.params.token);
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      const config = typeof b.openid_configuration === 'string' ? b.openid_configuration : '';
+      if (!/^https?:\/\//.test(config))
+        return sendLtiError(req, res, 'REGISTRATION_FAILED', 'no openid_configuration in the form');
+      if (!(await d.invites.take(token)))
+        return sendLtiError(req, res, 'REGISTRATION_LINK_INVALID', 'unknown, used or expired token');
+      let issuer: string;
+      try {
+        const done = await d.registration.register(
+          config,
+          typeof b.registration_token === 'string' && b.registration_token ? b.registration_token : undefined,
+        );
+        await d.invites.spent(token, done.platformId);
+        issuer = done.issuer;
+        d.log.info({ event: 'registration', platformId: done.platformId, issuer }, 'platform registered');
+      } catch (e) {
+        await d.invites.giveBack(token);
+        if (!(e instanceof RegistrationError)) throw e;
+        return sendLtiError(req, res, 'REGISTRATION_FAILED', e.message, e.message);
+      }
       const title = t(lang, { en: 'Registered', zh: '注册成功' });
       allowPlatform(res, issuer);
       res.type('html').send(
@@ -67,15 +103,7 @@ export function registrationRoutes(registration: PlatformRegistration): Router {
           html`<script src="/static/registered.js"></script>`,
         ),
       );
-    } catch (e) {
-      if (!(e instanceof RegistrationError)) throw e;
-      sendLtiError(
-        req,
-        res,
-        'REGISTRATION_FAILED',
-        `${e.message} (Moodle blocks private addresses and ports other than 80/443 by default: Site administration → Security → HTTP security.)`,
-      );
-    }
-  });
+    },
+  );
   return router;
 }

@@ -1,3 +1,4 @@
+import type { HttpFetch } from '../../../adapters/http-fetch.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpeechError, type SpeechEngine, type Voice } from './speech-engine.js';
 import { readWav, type Pcm } from './wav.js';
@@ -6,6 +7,8 @@ export interface CloudSpeechOptions {
   /** The service's base URL, e.g. https://<region>.tts.speech.microsoft.com */
   readonly url: string;
   readonly key: string;
+  /** The tool's guarded outbound client (with room for audio answers). */
+  readonly http: HttpFetch;
   /** Attempts for answers worth retrying (429, 5xx, no answer), with backoff. */
   readonly attempts?: number;
   readonly backoffMs?: number;
@@ -74,7 +77,7 @@ export class CloudSpeechEngine implements SpeechEngine {
       let retryAfterMs: number | undefined;
       let problem: string;
       try {
-        const res = await fetch(new URL('/cognitiveservices/v1', this.o.url), {
+        const res = await this.o.http(new URL('/cognitiveservices/v1', this.o.url), {
           method: 'POST',
           headers: {
             'ocp-apim-subscription-key': this.o.key,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { HttpFetch } from '../../../adapters/http-fetch.js';
 import type { ToolConfig } from '../config.js';
 import { CloudSpeechEngine } from './cloud-speech-engine.js';
 import { EspeakEngine } from './espeak-engine.js';
@@ -9,7 +10,11 @@ import type { SpeechEngine } from './speech-engine.js';
  * service when VT_TTS_CLOUD_URL and VT_TTS_CLOUD_KEY are set. The tool runs without either; the studio
  * then offers recordings only.
  */
-export async function speechEngines(config: ToolConfig, log: Logger): Promise<SpeechEngine[]> {
+export async function speechEngines(
+  config: ToolConfig,
+  log: Logger,
+  http: HttpFetch,
+): Promise<SpeechEngine[]> {
   const engines: SpeechEngine[] = [];
   try {
     engines.push(await EspeakEngine.open());
@@ -17,6 +22,6 @@ export async function speechEngines(config: ToolConfig, log: Logger): Promise<Sp
     log.warn({ err: (e as Error).message }, 'no offline speech engine; scripts need the cloud engine');
   }
   if (config.VT_TTS_CLOUD_URL && config.VT_TTS_CLOUD_KEY)
-    engines.push(new CloudSpeechEngine({ url: config.VT_TTS_CLOUD_URL, key: config.VT_TTS_CLOUD_KEY }));
+    engines.push(new CloudSpeechEngine({ url: config.VT_TTS_CLOUD_URL, key: config.VT_TTS_CLOUD_KEY, http }));
   return engines;
 }

@@ -14,6 +14,8 @@ export interface Problem {
   readonly code: string;
   /** For the log only, never shown. */
   readonly detail?: string;
+  /** Shown under the text: the specific cause in our own words (never a remote peer's answer). */
+  readonly reason?: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export function sendProblem(req: Request, res: Response, p: Problem): void {
           <h1>${title}</h1>
           <p class="error" role="alert">${t(lang, p.text)}</p>
           ${lang === 'en' ? html`<p lang="zh-CN">${p.text.zh}</p>` : html`<p lang="en">${p.text.en}</p>`}
+          ${p.reason ? html`<p data-reason><code>${p.reason}</code></p>` : ''}
           <p>
             <small
               >${t(lang, { en: 'Problem', zh: '问题代码' })}: <code>${p.code}</code> ·
