@@ -80,7 +80,7 @@ async function encoderOnly(dir: string, audio: string, sample: Buffer[], frames:
     width: W,
     height: H,
     fps: FPS,
-    audioPath: audio,
+    audio: { path: audio, demuxer: 'wav' }, // sox's WAV, made above
     workDir,
     hlsSegmentSeconds: 4,
     preset: config.VT_X264_PRESET,

@@ -236,9 +236,8 @@ await Promise.all(
       intervals: [[0, 0.2]],
       event: 'tick',
     });
-    await sql.query(`UPDATE watch_progress SET started_at = now() - interval '1 minute' WHERE user_id = $1`, [
-      `F${i}`,
-    ]);
+    // A minute of playing to the learner's credit (the tool credits only a playing player's clock).
+    await sql.query(`UPDATE watch_progress SET credit_sec = 120 WHERE user_id = $1`, [`F${i}`]);
     await heartbeat({
       session,
       lessonId: shortLesson,

@@ -12,11 +12,13 @@ CREATE TABLE lti_registration_invites (
 );
 
 -- Watch time is credited only between two heartbeats of one playing launch: the learner's last
--- heartbeat (its launch session, when, and whether the player was playing).
+-- heartbeat (its launch session, when, and whether the player was playing), and the seconds of new
+-- ground that may still be credited (10 to start with: the ingest's SLACK_SEC).
 ALTER TABLE watch_progress
   ADD COLUMN last_session_sha256 text,
   ADD COLUMN last_heartbeat_at   timestamptz,
-  ADD COLUMN last_playing        boolean NOT NULL DEFAULT false;
+  ADD COLUMN last_playing        boolean NOT NULL DEFAULT false,
+  ADD COLUMN credit_sec          real NOT NULL DEFAULT 10;
 
 -- DingTalk event callbacks already handled, by the organisation's event id: a replayed callback does
 -- nothing. Kept a day, well past the 5 minutes a signature is accepted.
@@ -35,5 +37,5 @@ ALTER TABLE renders ADD COLUMN stalled_since timestamptz;
 ALTER TABLE renders DROP COLUMN stalled_since;
 DROP TABLE dingtalk_callback_events;
 ALTER TABLE watch_progress DROP COLUMN last_session_sha256, DROP COLUMN last_heartbeat_at,
-  DROP COLUMN last_playing;
+  DROP COLUMN last_playing, DROP COLUMN credit_sec;
 DROP TABLE lti_registration_invites;

@@ -20,32 +20,61 @@ export function sizesFollowEngine(engine, size) {
  * token in a header), filling `bar` and `text`; resolves with the finished render.
  */
 export async function followRender(id, bar, text) {
-  const res = await api(`/api/renders/${id}/events`);
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let cut;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const chunk = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const event = /^event: (\w+)$/m.exec(chunk)?.[1];
-      const data = /^data: (.*)$/m.exec(chunk)?.[1];
-      if (!event || !data) continue;
-      const body = JSON.parse(data);
-      if (event === 'progress') {
-        bar.value = body.percent;
-        text.textContent = `${body.stage} · ${Math.round(body.percent)} %${body.etaSec ? ` · ${say('about', '约')} ${Math.ceil(body.etaSec)} s` : ''}`;
-      } else if (event === 'state') {
-        text.textContent = body.message || body.state;
-      } else if (event === 'end') {
-        if (body.state === 'done') bar.value = 100;
-        return body;
+  let lastEventId = '';
+  // The stream can end before the render does (the tool or its database restarted): say so, and
+  // follow again from where it was; the tool answers with the current state first.
+  for (let attempt = 0; ; attempt++) {
+    if (attempt) {
+      text.textContent = say('Reconnecting…', '正在重新连接…');
+      document.body.dataset.stream = 'reconnecting';
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * attempt)));
+    }
+    let res;
+    try {
+      res = await api(`/api/renders/${id}/events`, {
+        headers: lastEventId ? { 'last-event-id': lastEventId } : {},
+      });
+    } catch {
+      continue;
+    }
+    if (res.status === 404) return { state: 'failed', error: say('The render is gone.', '渲染已不存在。') };
+    if (!res.ok || !res.body) continue;
+    document.body.dataset.stream = 'open';
+    try {
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let cut;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const chunk = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          lastEventId = /^id: (.*)$/m.exec(chunk)?.[1] ?? lastEventId;
+          const event = /^event: (\w+)$/m.exec(chunk)?.[1];
+          const data = /^data: (.*)$/m.exec(chunk)?.[1];
+          if (!event || !data) continue;
+          const body = JSON.parse(data);
+          if (event === 'render' && body.stalled)
+            text.textContent = `${say('Stalled, waiting for a render node', '已停滞，正在等待渲染节点')} (${say('since', '自')} ${new Date(body.stalled.since).toLocaleTimeString()})`;
+          else if (event === 'render' && body.progress) showProgress(bar, text, body.progress);
+          else if (event === 'render') text.textContent = body.state;
+          else if (event === 'progress') showProgress(bar, text, body);
+          else if (event === 'state') text.textContent = body.message || body.state;
+          else if (event === 'end') {
+            if (body.state === 'done') bar.value = 100;
+            return body;
+          }
+        }
       }
+    } catch {
+      // the connection broke mid-stream: reconnect
     }
   }
-  // The stream ended early (the tool restarted): the render's state says where it is.
-  return (await api(`/api/renders/${id}`)).json();
+}
+
+function showProgress(bar, text, p) {
+  bar.value = p.percent;
+  text.textContent = `${p.stage} · ${Math.round(p.percent)} %${p.etaSec ? ` · ${say('about', '约')} ${Math.ceil(p.etaSec)} s` : ''}`;
 }

@@ -37,9 +37,11 @@ export function trackWatching(video, status, token, timeline) {
     if (from !== null && at > from) played.push([map.toLesson(from), map.toLesson(at)]);
     from = null;
   };
+  // The tool credits watching only from a heartbeat sent while playing to the next one: say so at once.
   video.addEventListener('playing', () => {
     from = video.currentTime;
     last = from;
+    send('play');
   });
   video.addEventListener('timeupdate', () => {
     if (from === null || video.seeking) return;
@@ -92,6 +94,7 @@ export function trackWatching(video, status, token, timeline) {
       position: map.toLesson(video.currentTime),
       intervals,
       event,
+      playing: !video.paused && !video.ended,
     });
     if (beacon && navigator.sendBeacon(`/lti/progress`, body)) return;
     fetch('/lti/progress', {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { adminRoutes } from './admin/admin-routes.js';
 import type { AdminUsers } from './admin/admin-users.js';
+import { LoginGuard } from './admin/login-guard.js';
 import { apiAuth } from './api/api-auth.js';
 import { assetsRoutes } from './api/assets-routes.js';
 import { rendersRoutes } from './api/renders-routes.js';
@@ -169,6 +170,7 @@ export function createApp(d: AppDeps): express.Express {
       api: d.dingtalk.api,
       corps: d.dingtalk.corps,
       people: d.dingtalk.people,
+      callbackEvents: d.dingtalk.callbackEvents,
       assignments: d.dingtalk.assignments,
       sessions: d.sessions,
       lessons: d.lessons,
@@ -215,6 +217,8 @@ export function createApp(d: AppDeps): express.Express {
       sessionStore: d.adminSessions,
       publicUrl: d.config.VT_PUBLIC_URL,
       secureCookies: d.config.VT_SECURE_COOKIES,
+      loginGuard: new LoginGuard(d.redis, d.config.VT_QUEUE_PREFIX),
+      log: d.log,
       platforms: {
         registration: d.registration,
         registry: d.registry,

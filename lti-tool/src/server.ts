@@ -18,6 +18,7 @@ import { followFarmEvents } from './renders/farm-events.js';
 import { RenderBus } from './renders/render-bus.js';
 import { RenderQueue } from './renders/render-queue.js';
 import { RenderReconciler } from './renders/render-reconciler.js';
+import { listRenderNodes } from './ops/render-nodes.js';
 import { RenderRepository } from './renders/render-repository.js';
 import { RenderService } from './renders/render-service.js';
 import { TenantRepository } from './tenants/tenant-repository.js';
@@ -121,7 +122,17 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     service,
     log,
   });
-  const reconciler = new RenderReconciler({ renders, queue, service, log }, config.VT_RECONCILE_SEC);
+  const reconciler = new RenderReconciler(
+    {
+      renders,
+      queue,
+      service,
+      bus,
+      log,
+      liveNodes: async () => (await listRenderNodes(redis, config.VT_QUEUE_PREFIX)).map((n) => n.nodeId),
+    },
+    config.VT_RECONCILE_SEC,
+  );
   reconciler.start();
 
   const lti = await createLtiProvider({

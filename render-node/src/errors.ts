@@ -6,6 +6,7 @@ export type RenderErrorCode =
   | 'INPUT_NOT_FOUND'
   | 'NOT_AN_IMAGE'
   | 'IMAGE_CORRUPT'
+  | 'IMAGE_TOO_LARGE'
   | 'NO_FACE'
   | 'FACE_TOO_SMALL'
   | 'NOT_AUDIO'

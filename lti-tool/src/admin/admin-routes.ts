@@ -2,7 +2,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import connectPgSimple from 'connect-pg-simple';
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from 'pino';
 import session, { type Store } from 'express-session';
 import type { Redis } from 'ioredis';
 import passport from 'passport';
@@ -15,7 +16,8 @@ import { langOf, t } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import { adminNav } from './admin-nav.js';
 import { platformsAdmin, type PlatformsAdminDeps } from './platforms-admin.js';
-import type { AdminUsers } from './admin-users.js';
+import { HashingBusy, type AdminUsers } from './admin-users.js';
+import type { LoginGuard } from './login-guard.js';
 
 import { progressAdmin } from '../progress/dashboard-routes.js';
 import {
@@ -39,6 +41,8 @@ export interface AdminRoutesDeps {
   readonly sessionStore: Store;
   readonly publicUrl: string;
   readonly secureCookies: boolean;
+  readonly loginGuard: LoginGuard;
+  readonly log: Logger;
   readonly platforms: Omit<PlatformsAdminDeps, 'publicUrl'>;
   readonly dingtalk: Omit<DingTalkAdminDeps, 'publicUrl' | 'secureCookies'>;
 }
@@ -93,49 +97,108 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
     sameOriginWrites(d.publicUrl),
   );
 
-  router.get('/admin/login', (req, res) => {
+  const sendLogin = (req: Request, res: Response, status = 200, alert?: string): void => {
     const lang = langOf(req);
     // "Sign in with DingTalk" is a form whose answer redirects to DingTalk's sign-in page.
     allowOrigin(res, 'form-action', d.dingtalk.api.endpoints.login);
-    const failed = req.query.failed !== undefined;
-    res.type('html').send(
-      page(
-        lang,
-        t(lang, { en: 'Sign in', zh: '登录' }),
-        html`<main>
-          <h1>${t(lang, { en: 'Virtual Tutor administration', zh: 'Virtual Tutor 管理' })}</h1>
-          ${failed ? html`<p class="error" role="alert">${t(lang, { en: 'Wrong user name or password.', zh: '用户名或密码错误。' })}</p>` : ''}
-          <form method="get" action="/admin/dingtalk/login">
-            <label for="corp"
-              >${t(lang, { en: 'DingTalk organisation (CorpId)', zh: '钉钉组织（CorpId）' })}</label
-            >
-            <input
-              id="corp"
-              name="corp"
-              value="${typeof req.query.corp === 'string' ? req.query.corp : ''}"
-              required
-            />
-            <p>
-              <button type="submit">${t(lang, { en: 'Sign in with DingTalk', zh: '使用钉钉登录' })}</button>
-            </p>
-          </form>
-          <h2>${t(lang, { en: 'Tool administrators', zh: '工具管理员' })}</h2>
-          <form method="post" action="/admin/login">
-            <label for="username">${t(lang, { en: 'User name', zh: '用户名' })}</label>
-            <input id="username" name="username" autocomplete="username" required />
-            <label for="password">${t(lang, { en: 'Password', zh: '密码' })}</label>
-            <input id="password" name="password" type="password" autocomplete="current-password" required />
-            <p><button type="submit">${t(lang, { en: 'Sign in', zh: '登录' })}</button></p>
-          </form>
-        </main>`,
-      ),
-    );
-  });
-  router.post(
-    '/admin/login',
-    express.urlencoded({ extended: false, limit: '4kb' }),
-    auth.authenticate('local', { successRedirect: '/admin', failureRedirect: '/admin/login?failed' }),
+    res
+      .status(status)
+      .type('html')
+      .send(
+        page(
+          lang,
+          t(lang, { en: 'Sign in', zh: '登录' }),
+          html`<main>
+            <h1>${t(lang, { en: 'Virtual Tutor administration', zh: 'Virtual Tutor 管理' })}</h1>
+            ${alert ? html`<p class="error" role="alert">${alert}</p>` : ''}
+            <form method="get" action="/admin/dingtalk/login">
+              <label for="corp"
+                >${t(lang, { en: 'DingTalk organisation (CorpId)', zh: '钉钉组织（CorpId）' })}</label
+              >
+              <input
+                id="corp"
+                name="corp"
+                value="${typeof req.query.corp === 'string' ? req.query.corp : ''}"
+                required
+              />
+              <p>
+                <button type="submit">${t(lang, { en: 'Sign in with DingTalk', zh: '使用钉钉登录' })}</button>
+              </p>
+            </form>
+            <h2>${t(lang, { en: 'Tool administrators', zh: '工具管理员' })}</h2>
+            <form method="post" action="/admin/login">
+              <label for="username">${t(lang, { en: 'User name', zh: '用户名' })}</label>
+              <input id="username" name="username" autocomplete="username" required />
+              <label for="password">${t(lang, { en: 'Password', zh: '密码' })}</label>
+              <input id="password" name="password" type="password" autocomplete="current-password" required />
+              <p><button type="submit">${t(lang, { en: 'Sign in', zh: '登录' })}</button></p>
+            </form>
+          </main>`,
+        ),
+      );
+  };
+  router.get('/admin/login', (req, res) =>
+    sendLogin(
+      req,
+      res,
+      200,
+      req.query.failed !== undefined
+        ? t(langOf(req), { en: 'Wrong user name or password.', zh: '用户名或密码错误。' })
+        : undefined,
+    ),
   );
+  // Guesses are counted per address and failures per account (LoginGuard); a locked account or a
+  // busy address gets the login page back with how long to wait, before any password is hashed.
+  router.post('/admin/login', express.urlencoded({ extended: false, limit: '4kb' }), (req, res, next) => {
+    const lang = langOf(req);
+    const username = String((req.body as { username?: unknown } | undefined)?.username ?? '');
+    void d.loginGuard
+      .attempt(username, req.ip ?? 'unknown')
+      .then((locked) => {
+        if (locked) {
+          const minutes = Math.ceil(locked.waitSec / 60);
+          d.log.warn({ event: 'admin-login', username, why: locked.why }, 'sign-in refused: locked out');
+          res.setHeader('retry-after', String(locked.waitSec));
+          return sendLogin(
+            req,
+            res,
+            429,
+            locked.why === 'account'
+              ? t(lang, {
+                  en: `Too many failed sign-ins: this account is locked for ${minutes} more minutes.`,
+                  zh: `登录失败次数过多：此账户将锁定 ${minutes} 分钟。`,
+                })
+              : t(lang, {
+                  en: `Too many sign-in attempts from this address: try again in ${minutes} minutes.`,
+                  zh: `此地址的登录尝试次数过多：请在 ${minutes} 分钟后重试。`,
+                }),
+          );
+        }
+        auth.authenticate('local', (err: unknown, user: AdminUser | false) => {
+          if (err instanceof HashingBusy) {
+            res.setHeader('retry-after', '5');
+            return sendLogin(
+              req,
+              res,
+              503,
+              t(lang, {
+                en: 'The sign-in is busy; try again in a few seconds.',
+                zh: '登录繁忙，请几秒后重试。',
+              }),
+            );
+          }
+          if (err) return next(err);
+          if (!user) {
+            d.log.info({ event: 'admin-login', username, ok: false }, 'sign-in failed');
+            return void d.loginGuard.failed(username).then(() => res.redirect(303, '/admin/login?failed'));
+          }
+          d.log.info({ event: 'admin-login', username, ok: true }, 'signed in');
+          void d.loginGuard.succeeded(username);
+          req.logIn(user, (e) => (e ? next(e) : res.redirect(303, '/admin')));
+        })(req, res, next);
+      })
+      .catch(next);
+  });
   router.post('/admin/logout', (req, res, next) =>
     req.logout((e) => (e ? next(e) : req.session.destroy(() => res.redirect(303, '/admin/login')))),
   );

@@ -10,9 +10,41 @@ const scryptAsync = promisify(scrypt) as (
 ) => Promise<Buffer>;
 const PARAMS = { N: 16384, r: 8, p: 1 };
 
+/**
+ * scrypt runs on libuv's thread pool, which file reads (media serving) share: at most this many hash
+ * at once, so guesses can never take every thread; at most QUEUE wait, and past that a sign-in is
+ * refused as busy rather than queued without end.
+ */
+const HASHING = 2;
+const QUEUE = 32;
+
+export class HashingBusy extends Error {
+  constructor() {
+    super('Too many sign-ins are being checked right now.');
+    this.name = 'HashingBusy';
+  }
+}
+
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function limited<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= HASHING) {
+    if (waiting.length >= QUEUE) throw new HashingBusy();
+    await new Promise<void>((r) => waiting.push(r));
+  } else running++;
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, 32, PARAMS);
+  const hash = await limited(() => scryptAsync(password, salt, 32, PARAMS));
   return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
@@ -20,11 +52,13 @@ async function verifyPassword(password: string, stored: string): Promise<boolean
   const [scheme, N, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(N),
-    r: Number(r),
-    p: Number(p),
-  });
+  const actual = await limited(() =>
+    scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, {
+      N: Number(N),
+      r: Number(r),
+      p: Number(p),
+    }),
+  );
   return timingSafeEqual(actual, expected);
 }
 

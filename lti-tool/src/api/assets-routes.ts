@@ -1,16 +1,20 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { fileTypeFromFile } from 'file-type';
 import multer from 'multer';
 import type { AssetKind, AssetRepository } from '../assets/asset-repository.js';
 import type { MediaStore } from '../media/media-store.js';
+import { checkImageSize } from '../../../render-node/src/media/image-limits.js';
+import { isRenderError } from '../../../render-node/src/errors.js';
+import { audioDemuxer } from '../../../render-node/src/media/ffmpeg.js';
 import { callerOf } from './api-auth.js';
 
 const ACCEPTED: Record<AssetKind, (mime: string) => boolean> = {
   portrait: (m) => ['image/jpeg', 'image/png', 'image/webp'].includes(m),
-  audio: (m) => m.startsWith('audio/'),
+  // Only the audio types ffmpeg is told to read by their own demuxer (render-node/src/media/ffmpeg.ts).
+  audio: (m) => audioDemuxer(m) !== undefined,
 };
 
 /** A file name as the author knows it, for display only: no path, no control characters, bounded. */
@@ -37,43 +41,49 @@ export function assetsRoutes(d: {
   });
   const router = Router();
   router.post('/api/assets', (req, res, next) => {
-    upload.single('file')(req, res, async (err: unknown) => {
-      const file = req.file;
-      try {
-        if (err instanceof multer.MulterError) {
-          const status = err.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
-          return void res.status(status).json({ error: `Upload refused: ${err.message}.` });
-        }
-        // Anything else the multipart parser throws is a malformed request, not our failure.
-        if (err) return void res.status(400).json({ error: 'The upload could not be read as a form.' });
-        const kind = req.body?.kind as AssetKind;
-        if (!(kind in ACCEPTED))
-          return void res.status(400).json({ error: 'kind must be portrait or audio.' });
-        if (!file) return void res.status(400).json({ error: 'No file was sent (field "file").' });
-        const sniffed = await fileTypeFromFile(file.path);
-        if (!sniffed || !ACCEPTED[kind](sniffed.mime))
-          return void res.status(415).json({
-            error:
-              `This file is not a supported ${kind === 'portrait' ? 'image (JPEG, PNG, WebP)' : 'audio file'}` +
-              (sniffed ? `: it is ${sniffed.mime}.` : '.'),
-          });
-        const stored = await d.store.ingest(createReadStream(file.path), { maxBytes: d.maxUploadBytes });
-        const asset = {
-          sha256: stored.sha256,
-          kind,
-          contentType: sniffed.mime,
-          bytes: stored.bytes,
-          originalName: displayName(file.originalname),
-        };
-        await d.assets.put(callerOf(req.user).tenantId, asset);
-        res.status(201).json(asset);
-      } catch (e) {
-        next(e);
-      } finally {
-        if (file) await rm(file.path, { force: true });
-      }
-    });
+    // The handler's promise is always settled into next(): a failure in it, even in its cleanup, is
+    // one request's error, never an unhandled rejection.
+    upload.single('file')(req, res, (err: unknown) => void take(req, res, err).catch(next));
   });
+  const take = async (req: Request, res: Response, err: unknown): Promise<void> => {
+    const file = req.file;
+    try {
+      if (err instanceof multer.MulterError) {
+        const status = err.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
+        return void res.status(status).json({ error: `Upload refused: ${err.message}.` });
+      }
+      // Anything else the multipart parser throws is a malformed request, not our failure.
+      if (err) return void res.status(400).json({ error: 'The upload could not be read as a form.' });
+      const kind = req.body?.kind as AssetKind;
+      if (!(kind in ACCEPTED)) return void res.status(400).json({ error: 'kind must be portrait or audio.' });
+      if (!file) return void res.status(400).json({ error: 'No file was sent (field "file").' });
+      const sniffed = await fileTypeFromFile(file.path);
+      if (!sniffed || !ACCEPTED[kind](sniffed.mime))
+        return void res.status(415).json({
+          error:
+            `This file is not a supported ${kind === 'portrait' ? 'image (JPEG, PNG, WebP)' : 'audio file'}` +
+            (sniffed ? `: it is ${sniffed.mime}.` : '.'),
+        });
+      // A portrait's size is read from its header before anything decodes it (the face check would).
+      if (kind === 'portrait') {
+        const size = await checkImageSize(file.path).catch((e: unknown) => e as Error);
+        if (isRenderError(size)) return void res.status(422).json({ error: size.message, code: size.code });
+      }
+      const stored = await d.store.ingest(createReadStream(file.path), { maxBytes: d.maxUploadBytes });
+      const asset = {
+        sha256: stored.sha256,
+        kind,
+        contentType: sniffed.mime,
+        bytes: stored.bytes,
+        originalName: displayName(file.originalname),
+      };
+      await d.assets.put(callerOf(req.user).tenantId, asset);
+      res.status(201).json(asset);
+    } finally {
+      // multer may hand over a file it already removed (a refused second part): no path then.
+      if (file?.path) await rm(file.path, { force: true }).catch(() => {});
+    }
+  };
 
   // An asset of the caller's tenant, back (the studio plays a spoken script before rendering it).
   // Another tenant's asset is "not found", like one that does not exist.

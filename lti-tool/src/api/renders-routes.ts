@@ -11,6 +11,7 @@ import {
   type RenderRepository,
 } from '../renders/render-repository.js';
 import { RenderInputError, type RenderService } from '../renders/render-service.js';
+import { STALLED_MESSAGE } from '../renders/render-reconciler.js';
 import type { NarrationService } from '../narration/narration-service.js';
 import { callerOf } from './api-auth.js';
 import { invalidRequest } from './invalid-request.js';
@@ -74,6 +75,8 @@ async function renderView(render: Render, renders: RenderRepository, urls: Media
       etaSec: render.progress.etaSec,
     },
     nodeId: render.nodeId,
+    // Its node went away and no other has taken it yet (the reconciler noticed at `since`).
+    stalled: render.stalledSince && { since: render.stalledSince, message: STALLED_MESSAGE },
     error: render.error,
     notes: render.result?.notes ?? [],
     createdAt: render.createdAt,
@@ -176,7 +179,9 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
   });
 
   // Server-Sent Events: the current state at once, then every progress report and state change,
-  // until the render finishes. A browser's EventSource reconnects by itself after a network blip.
+  // until the render finishes. Every event has an id; a client that lost the stream (the tool or its
+  // database restarted) asks again with Last-Event-ID and gets the current state first, which holds
+  // everything it missed. A database outage while streaming ends nothing: polls that fail are retried.
   router.get('/api/renders/:id/events', async (req, res) => {
     const render = await load(req, res);
     if (!render) return;
@@ -186,16 +191,25 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
       'x-accel-buffering': 'no',
       connection: 'keep-alive',
     });
+    let seq = 0;
+    const streamId = Date.now().toString(36);
     const send = (event: string, data: unknown): void =>
-      void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      void res.write(`id: ${streamId}-${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     let closed = false;
-    const finish = async (): Promise<void> => {
-      if (closed) return;
+    const stop = (): void => {
       closed = true;
       unsubscribe();
       clearInterval(timer);
-      const final = await d.renders.get(render.id);
-      if (final) send('end', await renderView(final, d.renders, d.urls));
+    };
+    const finish = async (): Promise<void> => {
+      if (closed) return;
+      stop();
+      const final = await d.renders.get(render.id).catch(() => undefined);
+      if (final)
+        send(
+          'end',
+          await renderView(final, d.renders, d.urls).catch(() => ({ id: final.id, state: final.state })),
+        );
       res.end();
     };
     const onUpdate = (u: RenderUpdate): void => {
@@ -209,15 +223,15 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
     // A render another tool instance finished is seen here through the database.
     const timer = setInterval(() => {
       res.write(': keep-alive\n\n');
-      void d.renders.get(render.id).then(async (r) => {
-        if (r && !OPEN_STATES.includes(r.state)) await finish();
-      });
+      d.renders.get(render.id).then(
+        async (r) => {
+          if (r && !OPEN_STATES.includes(r.state)) await finish();
+        },
+        () => {}, // the database is away: the next poll asks again
+      );
     }, 2000);
-    req.on('close', () => {
-      closed = true;
-      unsubscribe();
-      clearInterval(timer);
-    });
+    req.on('close', stop);
+    res.write('retry: 2000\n\n');
     send('render', await renderView(render, d.renders, d.urls));
     if (!OPEN_STATES.includes(render.state)) await finish();
   });

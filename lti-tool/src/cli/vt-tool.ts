@@ -7,7 +7,8 @@ import { LtiRegistry } from '../lti/lti-registry.js';
 import { toolValues } from '../lti/platform-registration.js';
 import { INVITE_HOURS, RegistrationInvites } from '../lti/registration-invites.js';
 import { ToolKeys } from '../lti/tool-keys.js';
-import { startTool } from '../server.js';
+import { installProcessPolicy } from '../process-policy.js';
+import { startTool, toolLogger } from '../server.js';
 import { TenantRepository } from '../tenants/tenant-repository.js';
 
 const program = new Command()
@@ -18,7 +19,10 @@ program
   .command('start')
   .description('run the tool (HTTP, queue events, reconciler); SIGTERM stops it cleanly')
   .action(async () => {
-    const tool = await startTool(loadToolConfig());
+    const config = loadToolConfig();
+    const log = toolLogger(config);
+    installProcessPolicy(log);
+    const tool = await startTool(config, log);
     console.log(`vt-tool listening on ${tool.url}`);
     const stop = (): void => void tool.close().then(() => process.exit(0));
     process.once('SIGTERM', stop);

@@ -10,6 +10,7 @@ import type { MediaUrls } from '../media/media-urls.js';
 import { Assignments } from './assignments.js';
 import { CompletionReports } from './completion-reports.js';
 import { CorpRepository } from './corp-repository.js';
+import { CallbackEvents } from './callback-events.js';
 import { DingTalkPeople } from './dingtalk-people.js';
 import { NoticeDelivery } from './notice-delivery.js';
 import { NoticeOutbox } from './notice-outbox.js';
@@ -24,6 +25,7 @@ export class DingTalkBridge {
   readonly api: DingTalkApi;
   readonly corps: CorpRepository;
   readonly people: DingTalkPeople;
+  readonly callbackEvents: CallbackEvents;
   readonly assignments: Assignments;
   readonly reports: CompletionReports;
   readonly delivery: NoticeDelivery;
@@ -51,6 +53,7 @@ export class DingTalkBridge {
     );
     this.corps = new CorpRepository(db);
     this.people = new DingTalkPeople(db);
+    this.callbackEvents = new CallbackEvents(db);
     const outbox = new NoticeOutbox(db);
     const notifier = new DingTalkAdapter(this.api, (id) => this.corps.get(id));
     this.delivery = new NoticeDelivery({
@@ -83,6 +86,7 @@ export class DingTalkBridge {
       void (async () => {
         await this.reports.report();
         await this.reports.summarize(this.reports.yesterday());
+        await this.callbackEvents.prune();
       })().catch((e: Error) => this.o.log.warn({ err: e.message }, 'DingTalk completion sweep'));
     sweep();
     this.timer = setInterval(sweep, this.o.config.VT_GRADE_RELAY_SEC * 1000);

@@ -18,12 +18,14 @@ import type { Assignments } from './assignments.js';
 import type { CorpRepository } from './corp-repository.js';
 import { allowOrigin, freeLoginPage, sendDingTalkError } from './dingtalk-page.js';
 import type { DingTalkPeople } from './dingtalk-people.js';
+import { CallbackEvents } from './callback-events.js';
 import { signInWithDingTalk } from './dingtalk-sign-in.js';
 
 export interface DingTalkRoutesDeps {
   readonly api: DingTalkApi;
   readonly corps: CorpRepository;
   readonly people: DingTalkPeople;
+  readonly callbackEvents: CallbackEvents;
   readonly assignments: Assignments;
   readonly sessions: LtiSessions;
   readonly lessons: LessonRepository;
@@ -128,14 +130,15 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
     const corp = await d.corps.get(req.params.corpId);
     if (!corp?.callback) return void res.status(404).json({ error: 'No event subscription here.' });
     const q = req.query as Record<string, unknown>;
-    let event: { EventType?: string; UserId?: string[] };
+    let event: { EventType?: string; UserId?: string[]; eventId?: string };
     let owner: string;
+    const sealed = String((req.body as { encrypt?: unknown } | undefined)?.encrypt ?? '');
     try {
       const opened = openCallback(corp.callback, {
         signature: String(q.msg_signature ?? q.signature ?? ''),
         timestamp: String(q.timestamp ?? q.timeStamp ?? ''),
         nonce: String(q.nonce ?? ''),
-        encrypt: String((req.body as { encrypt?: unknown } | undefined)?.encrypt ?? ''),
+        encrypt: sealed,
       });
       owner = opened.owner;
       event = JSON.parse(opened.message) as typeof event;
@@ -143,6 +146,11 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
       const why = e instanceof CallbackRejected ? e.message : 'not JSON';
       d.log.warn({ corpId: corp.corpId, why }, 'DingTalk callback refused');
       return void res.status(403).json({ error: `Callback refused: ${why}.` });
+    }
+    // A replayed callback (genuine, captured, sent again) is answered as DingTalk expects and ignored.
+    if (!(await d.callbackEvents.firstTime(corp.corpId, CallbackEvents.keyOf(event, sealed)))) {
+      d.log.info({ corpId: corp.corpId, event: event.EventType }, 'DingTalk event already handled');
+      return void res.json(sealReply(corp.callback, owner, 'success'));
     }
     // Who left loses access now; a change of people or departments may reach people assigned by department.
     if (event.EventType === 'user_leave_org') await d.people.left(corp.corpId, event.UserId ?? []);

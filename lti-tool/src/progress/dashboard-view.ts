@@ -158,12 +158,21 @@ function completionChart(lang: Lang, days: readonly { day: string; count: number
   </figure>`;
 }
 
-/** CSV (RFC 4180) of the rows; cells that a spreadsheet would run as a formula are quoted inert. */
+/**
+ * A cell a spreadsheet could run as a formula: a formula lead (= + - @, or a tab or return) at its
+ * start or just after any character a spreadsheet may split a line on (a comma, a semicolon in many
+ * European and Chinese locales, a tab, a pipe), spaces between allowed. Such a cell gets a leading
+ * apostrophe and is quoted, so it stays text under every separator.
+ */
+const FORMULA = /(^|[,;\t|])\s*[=+\-@\t\r]/;
+
+/** CSV (RFC 4180) of the rows; cells that a spreadsheet would run as a formula are made inert text. */
 export function dashboardCsv(rows: readonly LearnerProgress[]): string {
   const cell = (v: unknown): string => {
+    if (typeof v === 'number') return String(v);
     let s = String(v ?? '');
-    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    if (FORMULA.test(s)) s = `'${s}`;
+    return /[",;\t|\r\n']/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const head = [
     'lesson_id',

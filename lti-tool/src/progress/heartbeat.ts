@@ -16,9 +16,15 @@ export const HeartbeatSchema = z.object({
   seq: z.number().int().min(0).max(1_000_000),
   position: seconds,
   intervals: z.array(z.tuple([seconds, seconds])).max(100),
-  event: z.enum(['tick', 'pause', 'seeked', 'ended', 'hidden']),
+  event: z.enum(['play', 'tick', 'pause', 'seeked', 'ended', 'hidden']),
+  /** Whether the video plays as this is sent (older players omit it: then play and tick are playing). */
+  playing: z.boolean().optional(),
 });
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+
+/** Whether the player was playing when it sent `hb`: time until its next heartbeat may be credited. */
+export const isPlaying = (hb: Heartbeat): boolean =>
+  hb.playing ?? (hb.event === 'play' || hb.event === 'tick');
 
 /** What the player is told back: the learner's standing on the lesson. */
 export interface WatchStanding {

@@ -4,7 +4,7 @@ import { inTransaction, type Db } from '../db/database.js';
 import type { LtiSession } from '../lti/lti-sessions.js';
 import { coverageOf, coveredSec, creditable, mergeIntervals, type Interval } from './coverage.js';
 import { scoreFor } from './grade-policy.js';
-import type { Heartbeat, WatchStanding } from './heartbeat.js';
+import { isPlaying, type Heartbeat, type WatchStanding } from './heartbeat.js';
 import type { LessonGrading } from './lesson-grading.js';
 
 /** A heartbeat with who sent it (from its launch session) and the lesson's rule. */
@@ -33,9 +33,17 @@ export interface IngestOptions {
   readonly onCompleted?: (keys: GradeKey[]) => void;
 }
 
-/** Playback counts at most this many times real time (plus slack): no lesson is "watched" at once. */
+/**
+ * Watching is credited against the clock, and only the clock of a playing player: the time between a
+ * heartbeat sent while playing and the next heartbeat of the same launch earns MAX_RATE times itself
+ * (fast playback), at most MAX_GAP_SEC of it (a playing player reports every 5 s; a longer silence is
+ * idling, not watching). New ground is granted only while that credit lasts; a learner starts with
+ * SLACK_SEC (the seconds before a player's first report) and banks at most CREDIT_CAP_SEC.
+ */
 const MAX_RATE = 2;
-const SLACK_SEC = 10;
+const MAX_GAP_SEC = 15;
+export const SLACK_SEC = 10;
+const CREDIT_CAP_SEC = 60;
 
 interface Waiting {
   readonly hb: SessionHeartbeat;
@@ -51,7 +59,11 @@ interface ProgressRow {
   position_sec: number;
   completed: boolean;
   scored_percent: number;
-  elapsed_sec: number;
+  last_session_sha256: string | null;
+  last_heartbeat_at: number | null;
+  last_playing: boolean;
+  credit_sec: number;
+  now: number;
 }
 
 /**
@@ -139,8 +151,9 @@ export class ProgressIngest {
              context_id text, platform_id text, user_name text, duration real)
            ON CONFLICT (lesson_id, user_id) DO UPDATE SET last_watched_at = now()
            RETURNING lesson_id, user_id, intervals, coverage, position_sec,
-             completed_at IS NOT NULL AS completed, scored_percent,
-             extract(epoch FROM now() - started_at)::float AS elapsed_sec
+             completed_at IS NOT NULL AS completed, scored_percent, last_session_sha256,
+             extract(epoch FROM last_heartbeat_at)::float AS last_heartbeat_at, last_playing, credit_sec,
+             extract(epoch FROM now())::float AS now
          )
          SELECT (SELECT coalesce(json_agg(json_build_array(session_sha256, seq)), '[]') FROM fresh) AS fresh,
                 (SELECT coalesce(json_agg(learners), '[]') FROM learners) AS learners`,
@@ -175,11 +188,11 @@ export class ProgressIngest {
       const row = rowOf.get(k)!;
       const duration = lesson.durationSec;
       const previous = mergeIntervals(row.intervals, duration);
-      const played = group
-        .filter((w) => isFresh.has(`${w.hb.sessionSha} ${w.hb.heartbeat.seq}`))
-        .flatMap((w) => w.hb.heartbeat.intervals);
-      const allowed = MAX_RATE * row.elapsed_sec + SLACK_SEC - coveredSec(previous);
-      const merged = creditable(previous, mergeIntervals([...previous, ...played], duration), allowed);
+      const fresh = group.filter((w) => isFresh.has(`${w.hb.sessionSha} ${w.hb.heartbeat.seq}`));
+      const clock = creditClock(row, fresh);
+      const played = fresh.flatMap((w) => w.hb.heartbeat.intervals);
+      const merged = creditable(previous, mergeIntervals([...previous, ...played], duration), clock.credit);
+      const credit = Math.max(0, clock.credit - (coveredSec(merged) - coveredSec(previous)));
       const coverage = coverageOf(merged, duration);
       const completed = row.completed || (duration > 0 && coverage >= lesson.completionThreshold);
       if (completed && !row.completed)
@@ -204,6 +217,10 @@ export class ProgressIngest {
         duration,
         completed,
         scored_percent: score ? Math.floor(coverage * 100) : row.scored_percent,
+        credit,
+        last_session_sha256: clock.session,
+        last_heartbeat_at: clock.at,
+        last_playing: clock.playing,
       });
       if (score)
         outbox.push({
@@ -223,9 +240,12 @@ export class ProgressIngest {
            UPDATE watch_progress w SET intervals = x.intervals, coverage = x.coverage,
              position_sec = x.position, duration_sec = x.duration, last_watched_at = now(),
              scored_percent = x.scored_percent,
-             completed_at = CASE WHEN x.completed THEN COALESCE(w.completed_at, now()) END
+             completed_at = CASE WHEN x.completed THEN COALESCE(w.completed_at, now()) END,
+             credit_sec = x.credit, last_session_sha256 = x.last_session_sha256,
+             last_heartbeat_at = to_timestamp(x.last_heartbeat_at), last_playing = x.last_playing
            FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, intervals jsonb,
-             coverage real, position real, duration real, completed boolean, scored_percent int)
+             coverage real, position real, duration real, completed boolean, scored_percent int,
+             credit real, last_session_sha256 text, last_heartbeat_at float8, last_playing boolean)
            WHERE w.lesson_id = x.lesson_id AND w.user_id = x.user_id
          )
          INSERT INTO grade_outbox (lesson_id, user_id, tenant_id, platform_id, score, target, status)
@@ -242,6 +262,31 @@ export class ProgressIngest {
       completed: completedNow,
     };
   }
+}
+
+/**
+ * The learner's credit after this batch's fresh heartbeats, in the order they came: each heartbeat
+ * earns the time since the one before it, when that one came from the same launch while playing.
+ * The heartbeats of one batch share the transaction's clock (`now`), so only the first can earn.
+ */
+function creditClock(
+  row: ProgressRow,
+  fresh: readonly Waiting[],
+): { credit: number; session: string | null; at: number | null; playing: boolean } {
+  let {
+    credit_sec: credit,
+    last_session_sha256: session,
+    last_heartbeat_at: at,
+    last_playing: playing,
+  } = row;
+  for (const w of fresh) {
+    if (playing && at !== null && w.hb.sessionSha === session && credit < CREDIT_CAP_SEC)
+      credit = Math.min(CREDIT_CAP_SEC, credit + MAX_RATE * Math.min(MAX_GAP_SEC, Math.max(0, row.now - at)));
+    session = w.hb.sessionSha;
+    at = row.now;
+    playing = isPlaying(w.hb.heartbeat);
+  }
+  return { credit, session, at, playing };
 }
 
 /** The gradebook column of the launch's resource link (AGS endpoint claim). */

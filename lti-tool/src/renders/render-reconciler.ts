@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { RenderBus } from './render-bus.js';
 import type { RenderQueue } from './render-queue.js';
 import type { RenderRepository } from './render-repository.js';
 import type { RenderService } from './render-service.js';
@@ -7,7 +8,11 @@ import type { RenderService } from './render-service.js';
  * Makes PostgreSQL and the queue agree, so nothing acknowledged is lost and nothing is done twice:
  * renders still only in PostgreSQL are enqueued; renders whose job finished while no tool listened
  * are finalized from the job; a job Redis lost is added again (the same id: never twice at once).
+ * An active render whose node went away (no presence) is marked stalled, so the author sees it waits
+ * for a render node instead of an "active" bar that never moves.
  */
+export const STALLED_MESSAGE = 'stalled, waiting for a render node';
+
 export class RenderReconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -17,6 +22,9 @@ export class RenderReconciler {
       renders: RenderRepository;
       queue: RenderQueue;
       service: RenderService;
+      bus: RenderBus;
+      /** The ids of the render nodes whose presence is current. */
+      liveNodes: () => Promise<string[]>;
       log: Logger;
     },
     private readonly everySec: number,
@@ -41,6 +49,10 @@ export class RenderReconciler {
   }
 
   private async pass(): Promise<void> {
+    for (const id of await this.d.renders.markStalled(await this.d.liveNodes())) {
+      this.d.log.warn({ event: 'render', renderId: id }, 'render stalled: its node went away');
+      this.d.bus.publish(id, { type: 'state', state: 'active', message: STALLED_MESSAGE });
+    }
     // Renders touched in the last seconds are left to the request or event handling them now.
     for (const render of await this.d.renders.listOpen(2)) {
       if (render.state === 'submitted') {

@@ -40,6 +40,8 @@ export interface Render {
   readonly createdAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
+  /** An active render whose node went away: since when it waits for another node to take it. */
+  readonly stalledSince: Date | null;
 }
 
 export interface RenderEvent {
@@ -75,7 +77,7 @@ export interface NewRender {
 }
 
 const RENDER_COLUMNS = `r.id, r.tenant_id, r.lesson_id, r.version_id, r.engine, r.state, r.progress, r.node_id,
-  r.error, r.result, v.portrait_sha256, v.audio_sha256, v.settings, v.narration, r.created_at, r.started_at, r.finished_at`;
+  r.error, r.result, v.portrait_sha256, v.audio_sha256, v.settings, v.narration, r.created_at, r.started_at, r.finished_at, r.stalled_since`;
 
 interface RenderRow {
   id: string;
@@ -95,6 +97,7 @@ interface RenderRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  stalled_since: Date | null;
 }
 
 const toRender = (r: RenderRow): Render => ({
@@ -115,6 +118,7 @@ const toRender = (r: RenderRow): Render => ({
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  stalledSince: r.stalled_since,
 });
 
 export class UnknownLessonError extends Error {
@@ -239,12 +243,37 @@ export class RenderRepository {
     const { rows } = await this.db.query<{ previous: string | null }>(
       `WITH old AS (SELECT node_id AS previous FROM renders WHERE id = $1 FOR UPDATE)
        UPDATE renders r SET progress = $2, node_id = $3, state = 'active', updated_at = now(),
-         started_at = COALESCE(r.started_at, now())
+         started_at = COALESCE(r.started_at, now()), stalled_since = NULL
        FROM old WHERE r.id = $1 AND r.state IN ('queued', 'active')
        RETURNING old.previous`,
       [id, p, p.nodeId],
     );
     return rows[0] && { previousNode: rows[0].previous };
+  }
+
+  /**
+   * Active renders whose node is not among `liveNodes`: marked stalled (once, with a history entry)
+   * until a node takes them again (recordProgress clears it). Returns the ones newly marked.
+   */
+  async markStalled(liveNodes: readonly string[]): Promise<string[]> {
+    return inTransaction(this.db, async (c) => {
+      const { rows } = await c.query<{ id: string; node_id: string | null }>(
+        `UPDATE renders SET stalled_since = now()
+          WHERE state = 'active' AND stalled_since IS NULL AND node_id IS NOT NULL
+            AND NOT (node_id = ANY($1::text[]))
+          RETURNING id, node_id`,
+        [liveNodes],
+      );
+      for (const r of rows)
+        await addEvent(
+          c,
+          r.id,
+          'stalled',
+          r.node_id,
+          `render node ${r.node_id} stopped reporting; stalled, waiting for a render node to take it over`,
+        );
+      return rows.map((r) => r.id);
+    });
   }
 
   async addEvent(id: string, kind: string, nodeId: string | null, message: string): Promise<void> {

@@ -7,7 +7,59 @@ import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve as absolute } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { fileTypeFromFile } from 'file-type';
 import ffmpeg from 'fluent-ffmpeg';
+
+/**
+ * Files we did not make are read only by the demuxer of the type their bytes were sniffed as, and
+ * with the file protocol only. Left to itself ffmpeg probes for the best-scoring demuxer, and some
+ * (HLS and DASH manifests, concat lists) open other files or URLs named inside: an upload that a
+ * sniffer takes for audio could make the tool or a node read another tenant's recording.
+ */
+const AUDIO_DEMUXERS: Readonly<Record<string, string>> = {
+  'audio/wav': 'wav',
+  'audio/mpeg': 'mp3',
+  'audio/mp4': 'mov',
+  'audio/x-m4a': 'mov',
+  'video/mp4': 'mov',
+  'audio/ogg': 'ogg',
+  'audio/opus': 'ogg',
+  'audio/flac': 'flac',
+  'audio/aac': 'aac',
+  'audio/webm': 'matroska',
+  'video/webm': 'matroska',
+  'audio/x-matroska': 'matroska',
+  'video/x-matroska': 'matroska',
+};
+const FILE_ONLY = ['-protocol_whitelist', 'file,pipe'] as const;
+
+/** The demuxer for a sniffed MIME type, if it is an audio type we read. */
+export const audioDemuxer = (mime: string | undefined): string | undefined =>
+  mime === undefined ? undefined : AUDIO_DEMUXERS[mime];
+
+/** A user's audio file with the demuxer its bytes call for. */
+export interface AudioInput {
+  readonly path: string;
+  readonly demuxer: string;
+}
+
+/** The file as an AudioInput, or undefined when its bytes are not an audio type we read. */
+export async function sniffAudio(path: string): Promise<AudioInput | undefined> {
+  const demuxer = audioDemuxer((await fileTypeFromFile(path))?.mime);
+  return demuxer ? { path, demuxer } : undefined;
+}
+
+async function audioOrThrow(path: string): Promise<AudioInput> {
+  const input = await sniffAudio(path);
+  if (!input) throw new Error(`${path} is not an audio file of a type we read`);
+  return input;
+}
+
+/** Adds `input` to `command`, read by its demuxer and from files only. */
+function addAudioInput(command: ffmpeg.FfmpegCommand, input: AudioInput): void {
+  command.input(absolute(input.path));
+  addOptions(command, 'input', [['-f', input.demuxer], FILE_ONLY]);
+}
 
 export interface ProbedStream {
   readonly codec: string;
@@ -52,11 +104,20 @@ export function warmUp(): Promise<void> {
 
 /**
  * ffprobe a file; rejects when ffprobe cannot read it as media at all. `countFrames` decodes the
- * whole video to count its frames exactly (slow; for checking outputs).
+ * whole video to count its frames exactly (slow; for checking outputs). `demuxer`: read it as that
+ * format only (a user's file, with the demuxer its sniffed type calls for).
  */
-export function probe(path: string, options: { countFrames?: boolean } = {}): Promise<ProbeResult> {
+export function probe(
+  path: string,
+  options: { countFrames?: boolean; demuxer?: string } = {},
+): Promise<ProbeResult> {
+  const args = [
+    ...FILE_ONLY,
+    ...(options.demuxer ? ['-f', options.demuxer] : []),
+    ...(options.countFrames ? ['-count_frames'] : []),
+  ];
   return new Promise((resolve, reject) => {
-    ffmpeg.ffprobe(absolute(path), options.countFrames ? ['-count_frames'] : [], (err, data) => {
+    ffmpeg.ffprobe(absolute(path), args, (err, data) => {
       if (err) return reject(err instanceof Error ? err : new Error(String(err)));
       const a = data.streams.find((s) => s.codec_type === 'audio');
       const v = data.streams.find((s) => s.codec_type === 'video');
@@ -92,7 +153,9 @@ export async function* decodeAudio(
   sampleRate: number,
 ): AsyncGenerator<Float32Array<ArrayBuffer>> {
   let failure: Error | undefined;
-  const command = ffmpeg(absolute(path))
+  const command = ffmpeg();
+  addAudioInput(command, await audioOrThrow(path));
+  command
     .noVideo()
     .audioChannels(1)
     .audioFrequency(sampleRate)
@@ -135,7 +198,7 @@ export interface EncoderSettings {
   readonly height: number;
   readonly fps: number;
   /** Audio muxed beside the video, re-encoded to AAC; without it the output is video only (a chunk). */
-  readonly audioPath?: string;
+  readonly audio?: AudioInput;
   /** Name of the MP4 inside workDir (default ENCODED_MP4); a fixed, plain name chosen by our code. */
   readonly mp4Name?: string;
   /**
@@ -179,10 +242,10 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
     pairs(['-pix_fmt', 'yuv420p', '-video_size', `${s.width}x${s.height}`, '-framerate', String(s.fps)]),
   );
   // Absolute paths: a relative name such as "concat:…" or "-x" could read as a protocol or a flag.
-  if (s.audioPath) command.input(absolute(s.audioPath));
+  if (s.audio) addAudioInput(command, s.audio);
   addOptions(command, 'output', [
     ['-map', '0:v:0'],
-    ...(s.audioPath
+    ...(s.audio
       ? // AAC at 48 kHz, keeping the voice's channels (mono stays mono: half the audio work, same sound).
         pairs(['-map', '1:a:0', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000'])
       : [['-an'] as Option]),
@@ -279,8 +342,14 @@ function runCommand(command: ffmpeg.FfmpegCommand, what: string): Promise<void> 
 }
 
 /** Cuts [startSec, endSec) of an audio file to 16-bit WAV (sample-exact; WAV has no encoder delay). */
-export function cutAudio(source: string, startSec: number, endSec: number, target: string): Promise<void> {
-  const command = ffmpeg(absolute(source));
+export async function cutAudio(
+  source: string,
+  startSec: number,
+  endSec: number,
+  target: string,
+): Promise<void> {
+  const command = ffmpeg();
+  addAudioInput(command, await audioOrThrow(source));
   addOptions(command, 'input', pairs(['-ss', startSec.toFixed(3), '-to', endSec.toFixed(3)]));
   addOptions(command, 'output', pairs(['-map', '0:a:0', '-c:a', 'pcm_s16le', '-f', 'wav']));
   return runCommand(command.output(absolute(target)), 'Cutting the audio');
@@ -298,7 +367,7 @@ export async function concatVideos(
   // The concat list quotes paths with single quotes; a quote inside is written '\''.
   await writeFile(listFile, parts.map((p) => `file '${absolute(p).replace(/'/g, "'\\''")}'\n`).join(''));
   const command = ffmpeg().input(absolute(listFile));
-  addOptions(command, 'input', pairs(['-f', 'concat', '-safe', '0']));
+  addOptions(command, 'input', [...pairs(['-f', 'concat', '-safe', '0']), FILE_ONLY]);
   addOptions(command, 'output', [['-map', '0:v:0'], ['-c:v', 'copy'], ['-an'], ['-f', 'mp4']]);
   return runCommand(command.output(absolute(target)), 'Joining the parts');
 }
@@ -307,7 +376,7 @@ export async function concatVideos(
  * Makes a finished lesson from a rendered video and the original audio, as the preview engine's
  * outputs: MP4 (faststart) and HLS in `workDir` under the usual names, the video copied, not re-encoded.
  */
-export function muxLesson(s: {
+export async function muxLesson(s: {
   video: string;
   audioPath: string;
   workDir: string;
@@ -316,7 +385,9 @@ export function muxLesson(s: {
 }): Promise<void> {
   mkdirSync(join(s.workDir, ENCODED_HLS_DIR), { recursive: true });
   const metadata = Object.entries(s.metadata ?? {}).map(([k, v]): Option => ['-metadata', `${k}=${v}`]);
-  const command = ffmpeg({ cwd: s.workDir }).input(absolute(s.video)).input(absolute(s.audioPath));
+  const command = ffmpeg({ cwd: s.workDir }).input(absolute(s.video));
+  addOptions(command, 'input', [['-f', 'mov'], FILE_ONLY]); // our own MP4
+  addAudioInput(command, await audioOrThrow(s.audioPath));
   addOptions(command, 'output', [
     ...pairs(['-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy']),
     ...pairs(['-c:a', 'aac', '-b:a', '128k', '-ar', '48000']),

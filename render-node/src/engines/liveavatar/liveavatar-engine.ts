@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { audioInput } from '../../media/input-checks.js';
 import { RenderError } from '../../errors.js';
 import { sha256File } from '../../media/file-hash.js';
 import {
@@ -109,7 +110,9 @@ export async function renderLiveAvatar(
   req: LiveAvatarRequest,
   o: LiveAvatarOptions,
 ): Promise<LiveAvatarResult> {
-  const audioSec = (await probe(req.audioPath)).durationSec ?? 0;
+  // Read as the type its bytes are, by that type's demuxer only (as every user file is).
+  const audioSec =
+    (await probe(req.audioPath, { demuxer: (await audioInput(req.audioPath)).demuxer })).durationSec ?? 0;
   if (audioSec <= 0) throw new RenderError('AUDIO_EMPTY', 'The audio holds no sound.');
   const batches = planClipBatches(audioSec, o.maxClipsPerBatch ?? 100);
   // Keyed by content, not paths: a node that downloaded the same inputs elsewhere may resume.

@@ -123,6 +123,7 @@ export async function renderPreview(
   const portraitTask = o.face ? Promise.resolve(o.face) : analysePortrait(req.imagePath);
   const audioTask = checkAudio(req.audioPath, o.maxAudioSeconds).then((p) => {
     expectedSec = p.audio?.durationSec ?? p.durationSec;
+    return p.input;
   });
   const voiceTask = warmUp().then(() =>
     analyseVoice(
@@ -152,6 +153,7 @@ export async function renderPreview(
     throw portrait.status === 'rejected' ? portrait.reason : (audio as PromiseRejectedResult).reason;
   }
   const face = portrait.value;
+  const audioIn = audio.value;
 
   const encoderSettings = {
     width: req.size.width,
@@ -169,7 +171,7 @@ export async function renderPreview(
   };
   // One pass straight to MP4 + live HLS; or, for the farm, video-only chunks joined and muxed at the end.
   const onePass = (): FrameEncoder =>
-    startEncoder({ ...encoderSettings, audioPath: req.audioPath, hlsSegmentSeconds, metadata });
+    startEncoder({ ...encoderSettings, audio: audioIn, hlsSegmentSeconds, metadata });
   let encoder: FrameEncoder | undefined = o.chunks ? undefined : onePass();
   try {
     const [voice, picture] = await Promise.all([voiceTask, pictureTask]);

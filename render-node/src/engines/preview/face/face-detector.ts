@@ -1,3 +1,4 @@
+import { checkImageSize, SHARP_INPUT_LIMITS } from '../../../media/image-limits.js';
 import sharp from 'sharp';
 import { RenderError } from '../../../errors.js';
 import { uprightRgb } from '../../../media/portrait-image.js';
@@ -26,7 +27,8 @@ const MODELS: ReadonlyArray<{ name: ModelName; size: number }> = [
  * close-ups), merges their answers and picks the largest face. Coordinates are image pixels.
  */
 export async function detectFace(image: Buffer | string): Promise<FaceAnalysis> {
-  const meta = await sharp(image).rotate().metadata();
+  await checkImageSize(image);
+  const meta = await sharp(image, SHARP_INPUT_LIMITS).rotate().metadata();
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;
   if (!width || !height) throw new RenderError('IMAGE_CORRUPT', 'The portrait could not be decoded.');
