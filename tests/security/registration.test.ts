@@ -1,3 +1,4 @@
+import type * as NodeCrypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ToolConfig } from '../../lti-tool/src/config.js';
 import type { RunningTool } from '../../lti-tool/src/server.js';
@@ -191,7 +192,7 @@ describe('a registration cannot claim or change someone else’s platform', () =
 
 describe('registration is cheap for the tool', () => {
   it('makes its key pair off the event loop (no generateKeyPairSync)', async () => {
-    const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+    const crypto = createRequire(import.meta.url)('node:crypto') as typeof NodeCrypto;
     const original = crypto.generateKeyPairSync;
     let syncCalls = 0;
     crypto.generateKeyPairSync = ((...args: Parameters<typeof original>) => {
