@@ -102,6 +102,8 @@ export class ReferencePlatform {
   scoreOutage: number | undefined;
   /** Score posts refused by `scoreOutage`. */
   refusedScores = 0;
+  /** How often a tool fetched the platform's keyset. */
+  jwksFetches = 0;
   /** Every deep-linking response that verified, with its content items. */
   readonly deepLinkResponses: JWTPayload[] = [];
   /** Deep-linking responses refused, with the reason (for tests). */
@@ -321,7 +323,10 @@ export class ReferencePlatform {
         },
       });
     });
-    app.get('/jwks', (_req, res) => void res.json({ keys: [this.jwk] }));
+    app.get('/jwks', (_req, res) => {
+      this.jwksFetches++;
+      res.json({ keys: [this.jwk] });
+    });
 
     // Dynamic registration: the tool POSTs its client registration with our registration token.
     app.post('/register', (req, res) => {
