@@ -105,6 +105,8 @@ export interface LaunchOptions {
   readonly dropStateCookie?: boolean;
   /** Reuse an id_token signed before (replay). */
   readonly idToken?: string;
+  /** Post the id_token to this path of the tool instead of the redirect_uri (an attacker's choice). */
+  readonly postTo?: string;
 }
 
 /**
@@ -129,7 +131,7 @@ export async function launch(
   const state = auth.searchParams.get('state')!;
   const claims = (o.claims ?? ((c) => c))(platform.claimsFor(intent, nonce));
   const idToken = o.idToken ?? (await platform.sign(claims, o.sign));
-  const post = await fetch(auth.searchParams.get('redirect_uri')!, {
+  const post = await fetch(o.postTo ? `${tool.url}${o.postTo}` : auth.searchParams.get('redirect_uri')!, {
     method: 'POST',
     redirect: 'manual',
     headers: {
