@@ -268,7 +268,7 @@ export class RenderRepository {
         await addEvent(
           c,
           r.id,
-          'stalled',
+          'node-lost',
           r.node_id,
           `render node ${r.node_id} stopped reporting; stalled, waiting for a render node to take it over`,
         );
