@@ -39,7 +39,7 @@ import type { LtiSessions } from './lti/lti-sessions.js';
 import type { PlatformRegistration } from './lti/platform-registration.js';
 import { registrationRoutes } from './lti/registration-routes.js';
 import type { RegistrationInvites } from './lti/registration-invites.js';
-import { onlyLaunchTakesIdTokens } from './lti/id-token-path.js';
+import { guardLtijs } from './lti/ltijs-guard.js';
 import { perAddress, sharedLimit } from './web/rate-limit.js';
 import { studioRoutes } from './lti/studio-routes.js';
 import type { ToolKeys } from './lti/tool-keys.js';
@@ -203,7 +203,7 @@ export function createApp(d: AppDeps): express.Express {
       res.set('Cache-Control', 'public, max-age=300').json(jwks);
     }, next);
   });
-  app.use('/lti', ...onlyLaunchTakesIdTokens(), d.lti.app);
+  app.use('/lti', ...guardLtijs(), d.lti.app);
 
   app.use(
     adminRoutes({
