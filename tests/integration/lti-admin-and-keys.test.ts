@@ -42,7 +42,13 @@ const sign = () =>
 
 async function vtTool(...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(process.execPath, [VT_TOOL_CLI, ...args], {
-    env: { ...process.env, VT_DATABASE_URL: db.url, VT_REDIS_URL: config.VT_REDIS_URL, VT_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      VT_DATABASE_URL: db.url,
+      VT_REDIS_URL: config.VT_REDIS_URL,
+      VT_PUBLIC_URL: config.VT_PUBLIC_URL,
+      VT_LOG_LEVEL: 'warn',
+    },
   });
   return stdout;
 }
@@ -108,6 +114,18 @@ describe('the tool signing keys', () => {
     expect(kid).toBeDefined();
     expect(out).toContain(`retired ${active}: still published for 24 h`);
     expect((await published()).map((k) => k.kid).slice(0, 2)).toEqual([kid, active]);
+  });
+});
+
+describe('one-time registration URLs from the command line', () => {
+  it('vt-tool platform invite prints a URL that registers once', async () => {
+    const url = (await vtTool('platform', 'invite', '--hours', '2')).trim();
+    expect(url).toMatch(new RegExp(`^${tool.url}/lti/register/[A-Za-z0-9_-]{43}$`));
+    const token = url.split('/').pop()!;
+    expect(await tool.invites.usable(token)).toBe(true);
+    expect(await tool.invites.take(token)).toBe(true);
+    expect(await tool.invites.usable(token)).toBe(false);
+    await expect(vtTool('platform', 'invite', '--hours', '0')).rejects.toThrow(/--hours/);
   });
 });
 

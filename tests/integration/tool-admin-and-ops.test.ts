@@ -84,8 +84,9 @@ describe('operations: health, metrics, admin views', () => {
     expect(text).toMatch(/^vt_queue_latency_seconds_count\{engine="preview"\} 1$/m);
     expect(text).toMatch(/^vt_renders_finished_total\{engine="preview",outcome="done"\} 1$/m);
     expect(text).toMatch(/^vt_render_nodes\{engine="preview"\} 1$/m);
+    // Recorded, and a real figure (how fast depends on the machine and its load, so no bound on it).
     const sum = Number(/^vt_render_realtime_factor_sum\{engine="preview"\} (\S+)$/m.exec(text)![1]);
-    expect(sum).toBeGreaterThan(0.5);
+    expect(sum).toBeGreaterThan(0);
   });
 
   it('keeps the admin pages behind a login: wrong password refused, then nodes and queues for the right one', async () => {

@@ -63,8 +63,7 @@ describe('a render whose node died', () => {
     const events = await api.fetch(`/api/renders/${r.id}/events`);
     const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
     let first = '';
-    while (!first.includes('\n\n', first.indexOf('event: render')))
-      first += (await reader.read()).value ?? '';
+    while (!/event: render\ndata: [^\n]*\n\n/.test(first)) first += (await reader.read()).value ?? '';
     await reader.cancel();
     expect(first).toContain('"stalled":{"since"');
 
