@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ToolConfig } from '../lti-tool/src/config.js';
 import { REPO_ROOT } from '../render-node/src/config.js';
+import { toolProcessEnv } from '../tests/helpers/tool-process.js';
 
 /**
  * Runs a tool process for a benchmark (by default the real one, `vt-tool start`) on `config`, so
@@ -21,17 +22,7 @@ export async function startToolProcess(
     {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        VT_DATABASE_URL: config.VT_DATABASE_URL,
-        VT_TOOL_PORT: String(config.VT_TOOL_PORT),
-        VT_PUBLIC_URL: config.VT_PUBLIC_URL,
-        VT_REDIS_URL: config.VT_REDIS_URL,
-        VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX,
-        VT_MEDIA_DIR: config.VT_MEDIA_DIR,
-        VT_ALLOW_PRIVATE_HOSTS: String(config.VT_ALLOW_PRIVATE_HOSTS),
-        VT_LOG_LEVEL: 'warn',
-      },
+      env: { ...process.env, ...toolProcessEnv(config), VT_LOG_LEVEL: 'warn' },
     },
   );
   for (let ready = false; !ready; await sleep(200))

@@ -1,7 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ToolConfig } from '../../lti-tool/src/config.js';
+import { openDatabase, type Db } from '../../lti-tool/src/db/database.js';
+import { TenantRepository } from '../../lti-tool/src/tenants/tenant-repository.js';
+import { ApiClient, createTestDatabase, toolConfig } from './farm.js';
 import { REPO } from './paths.js';
+
+/** The environment a tool process runs `config` with (tests and benchmarks alike). */
+export const toolProcessEnv = (config: ToolConfig): Record<string, string> => ({
+  VT_DATABASE_URL: config.VT_DATABASE_URL,
+  VT_TOOL_PORT: String(config.VT_TOOL_PORT),
+  VT_PUBLIC_URL: config.VT_PUBLIC_URL,
+  VT_REDIS_URL: config.VT_REDIS_URL,
+  VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX,
+  VT_MEDIA_DIR: config.VT_MEDIA_DIR,
+  VT_ALLOW_PRIVATE_HOSTS: String(config.VT_ALLOW_PRIVATE_HOSTS),
+});
 
 export interface ToolProcess {
   readonly url: string;
@@ -22,18 +36,7 @@ export async function startToolProcess(
   env: Record<string, string> = {},
 ): Promise<ToolProcess> {
   const child = spawn(process.execPath, [join(REPO, 'dist/lti-tool/src/cli/vt-tool.js'), 'start'], {
-    env: {
-      ...process.env,
-      VT_DATABASE_URL: config.VT_DATABASE_URL,
-      VT_TOOL_PORT: String(config.VT_TOOL_PORT),
-      VT_PUBLIC_URL: config.VT_PUBLIC_URL,
-      VT_REDIS_URL: config.VT_REDIS_URL,
-      VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX,
-      VT_MEDIA_DIR: config.VT_MEDIA_DIR,
-      VT_ALLOW_PRIVATE_HOSTS: String(config.VT_ALLOW_PRIVATE_HOSTS),
-      VT_LOG_LEVEL: 'info',
-      ...env,
-    },
+    env: { ...process.env, ...toolProcessEnv(config), VT_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -62,6 +65,41 @@ export async function startToolProcess(
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+/** A tool process on a database of its own, with one tenant and its API client; `stop` undoes it all. */
+export interface ToolProcessStack {
+  readonly tool: ToolProcess;
+  readonly config: ToolConfig;
+  /** The tool's database, for setting up and checking. */
+  readonly pool: Db;
+  readonly dbUrl: string;
+  readonly api: ApiClient;
+  readonly apiKey: string;
+  stop(): Promise<void>;
+}
+
+export async function startToolProcessStack(tenantId = 't1'): Promise<ToolProcessStack> {
+  const db = await createTestDatabase();
+  const config = await toolConfig({ VT_DATABASE_URL: db.url });
+  const tool = await startToolProcess(config);
+  const pool = openDatabase(db.url);
+  const tenants = new TenantRepository(pool);
+  await tenants.ensureTenant(tenantId, tenantId);
+  const apiKey = (await tenants.createApiKey(tenantId, 'tests')).secret;
+  return {
+    tool,
+    config,
+    pool,
+    dbUrl: db.url,
+    api: new ApiClient(tool.url, apiKey),
+    apiKey,
+    async stop() {
+      await tool.stop();
+      await pool.end();
+      await db.drop();
     },
   };
 }

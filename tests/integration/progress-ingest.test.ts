@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { migrate, openDatabase, type Db } from '../../lti-tool/src/db/database.js';
-import type { LtiSession } from '../../lti-tool/src/lti/lti-sessions.js';
 import type { Heartbeat } from '../../lti-tool/src/progress/heartbeat.js';
-import { LessonGradingCache, type LessonGrading } from '../../lti-tool/src/progress/lesson-grading.js';
+import { LessonGradingCache } from '../../lti-tool/src/progress/lesson-grading.js';
 import { ProgressIngest, type GradeKey } from '../../lti-tool/src/progress/progress-ingest.js';
 import { createTestDatabase } from '../helpers/farm.js';
+import { gradedLesson, learnerSession, seedLesson } from '../helpers/progress.js';
 
 /**
  * The heartbeat ingest on real PostgreSQL with several transactions under way at once, as the tool
@@ -16,34 +16,14 @@ let db: Db;
 const LEARNERS = 12;
 const SECONDS = 60;
 const BATCH = 7;
-const lesson: LessonGrading = {
-  lessonId: randomUUID(),
-  title: 'Fire safety',
-  durationSec: SECONDS,
-  scoreMaximum: 100,
-  completionThreshold: 0.9,
-};
-const session = (userId: string): LtiSession => ({
-  tenantId: 't1',
-  platformId: 'p1',
-  deploymentId: 'd1',
-  contextId: '101',
-  userId,
-  role: 'learner',
-  messageType: 'LtiResourceLinkRequest',
-  lessonId: lesson.lessonId,
-  launch: { issuer: 'https://lms.test', clientId: 'c1', ags: { lineitem: 'https://lms.test/li/1' } },
-});
+const lesson = gradedLesson(SECONDS);
+const session = (userId: string) => learnerSession(lesson.lessonId, userId, 'https://lms.test/li/1');
 
 beforeAll(async () => {
   test = await createTestDatabase();
   db = openDatabase(test.url);
   await migrate(db);
-  await db.query(`INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant')`);
-  await db.query(
-    `INSERT INTO lessons (id, tenant_id, context_id, title) VALUES ($1, 't1', '101', 'Fire safety')`,
-    [lesson.lessonId],
-  );
+  await seedLesson(db, lesson);
   // The learners have an hour of playing to their credit, so the whole lesson may count as watched.
   for (let i = 0; i < LEARNERS; i++)
     await db.query(

@@ -1,9 +1,5 @@
 import fc from 'fast-check';
-import type { ToolConfig } from '../../lti-tool/src/config.js';
-import { openDatabase, type Db } from '../../lti-tool/src/db/database.js';
-import { TenantRepository } from '../../lti-tool/src/tenants/tenant-repository.js';
-import { createTestDatabase, toolConfig } from '../helpers/farm.js';
-import { startToolProcess, type ToolProcess } from '../helpers/tool-process.js';
+import { startToolProcessStack, type ToolProcess, type ToolProcessStack } from '../helpers/tool-process.js';
 
 /**
  * A bounded fuzz pass (fast-check) over the tool's JSON and form endpoints, against the real process:
@@ -12,27 +8,16 @@ import { startToolProcess, type ToolProcess } from '../helpers/tool-process.js';
  */
 const SEED = Number(process.env.VT_FUZZ_SEED ?? 20261201);
 const RUNS = Number(process.env.VT_FUZZ_RUNS ?? 40);
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let config: ToolConfig;
+let stack: ToolProcessStack;
 let tool: ToolProcess;
-let pool: Db;
 let key: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  config = await toolConfig({ VT_DATABASE_URL: db.url });
-  tool = await startToolProcess(config);
-  pool = openDatabase(db.url);
-  const tenants = new TenantRepository(pool);
-  await tenants.ensureTenant('t1', 'Fuzzed tenant');
-  key = (await tenants.createApiKey('t1', 'fuzz')).secret;
+  stack = await startToolProcessStack();
+  ({ tool, apiKey: key } = stack);
 });
 
-afterAll(async () => {
-  await tool?.stop();
-  await pool?.end();
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 /** Values a hostile client sends where a field is expected. */
 const field = fc.oneof(

@@ -1,43 +1,32 @@
 import pg from 'pg';
-import type { ToolConfig } from '../../lti-tool/src/config.js';
-import { openDatabase, type Db } from '../../lti-tool/src/db/database.js';
-import { TenantRepository } from '../../lti-tool/src/tenants/tenant-repository.js';
-import { ApiClient, createTestDatabase, toolConfig } from '../helpers/farm.js';
+import type { Db } from '../../lti-tool/src/db/database.js';
+import type { ApiClient } from '../helpers/farm.js';
 import { PORTRAIT } from '../helpers/paths.js';
 import { makeSpeech } from '../helpers/speech.js';
-import { startToolProcess, type ToolProcess } from '../helpers/tool-process.js';
+import { startToolProcessStack, type ToolProcess, type ToolProcessStack } from '../helpers/tool-process.js';
 
 /**
  * Attacks on the process itself, against the real `vt-tool start` in a process of its own: before,
  * one upload with two file parts killed it (an unhandled error after its 400), and so did a
  * PostgreSQL outage while anyone watched a render's progress (an unhandled rejection in the stream).
  */
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let config: ToolConfig;
+let stack: ToolProcessStack;
 let tool: ToolProcess;
 let pool: Db;
 let api: ApiClient;
-const dbName = (): string => new URL(db.url).pathname.slice(1);
+const dbName = (): string => new URL(stack.dbUrl).pathname.slice(1);
+const adminUrl = (): string => stack.dbUrl.replace(/\/[^/]*$/, '/postgres');
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  config = await toolConfig({ VT_DATABASE_URL: db.url });
-  tool = await startToolProcess(config);
-  pool = openDatabase(db.url);
-  const tenants = new TenantRepository(pool);
-  await tenants.ensureTenant('t1', 'Tenant one');
-  api = new ApiClient(tool.url, (await tenants.createApiKey('t1', 'security test')).secret);
+  stack = await startToolProcessStack();
+  ({ tool, pool, api } = stack);
 });
 
-afterAll(async () => {
-  await tool?.stop();
-  await pool?.end();
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 /** The tool's database refuses every connection, its open ones cut: an outage, for this database only. */
 async function databaseDown(): Promise<void> {
-  const admin = new pg.Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
+  const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   await admin.query(`ALTER DATABASE ${dbName()} ALLOW_CONNECTIONS false`);
   await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [dbName()]);
@@ -45,7 +34,7 @@ async function databaseDown(): Promise<void> {
 }
 
 async function databaseUp(): Promise<void> {
-  const admin = new pg.Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
+  const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   await admin.query(`ALTER DATABASE ${dbName()} ALLOW_CONNECTIONS true`);
   await admin.end();

@@ -7,7 +7,7 @@ import type { RunningTool } from '../../lti-tool/src/server.js';
 import { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
 import { HostileServer, json } from '../helpers/hostile-server.js';
-import { addToolTo, launch } from '../helpers/lti.js';
+import { launch, registerManually } from '../helpers/lti.js';
 
 /**
  * Attack: server-side request forgery. Before, anyone could make the tool GET any URL (the OpenID
@@ -71,17 +71,8 @@ describe('the tool never calls a private address unless allowed', () => {
   it('fetches a platform’s keyset through the guard too: a launch cannot make it call inward', async () => {
     const platform = await new ReferencePlatform().start();
     try {
-      const reg = addToolTo(platform, tool.url);
       // Registered by a tool admin (allowed), but the tool may not reach its loopback keyset.
-      await tool.registration.addManually({
-        issuer: platform.issuer,
-        clientId: reg.clientId,
-        name: 'Loopback LMS',
-        authLoginUrl: `${platform.url}/auth`,
-        tokenUrl: `${platform.url}/token`,
-        keysetUrl: `${platform.url}/jwks`,
-        deploymentIds: [reg.deploymentId],
-      });
+      const reg = await registerManually(tool, platform);
       const before = platform.jwksFetches;
       const l = await launch(tool, platform, {
         clientId: reg.clientId,

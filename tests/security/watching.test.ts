@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { migrate, openDatabase, type Db } from '../../lti-tool/src/db/database.js';
-import type { LtiSession } from '../../lti-tool/src/lti/lti-sessions.js';
 import type { Heartbeat } from '../../lti-tool/src/progress/heartbeat.js';
-import type { LessonGrading } from '../../lti-tool/src/progress/lesson-grading.js';
 import { ProgressIngest } from '../../lti-tool/src/progress/progress-ingest.js';
 import { createTestDatabase } from '../helpers/farm.js';
+import { gradedLesson, learnerSession, seedLesson } from '../helpers/progress.js';
 
 /**
  * Attack: completing a lesson without playing it. Before, watch time was credited at twice the time
@@ -17,33 +15,13 @@ let test: { url: string; drop(): Promise<void> };
 let db: Db;
 let ingest: ProgressIngest;
 const LESSON_SEC = 600;
-const lesson: LessonGrading = {
-  lessonId: randomUUID(),
-  title: 'Data protection',
-  durationSec: LESSON_SEC,
-  scoreMaximum: 100,
-  completionThreshold: 0.9,
-};
-const session = (userId: string): LtiSession => ({
-  tenantId: 't1',
-  platformId: 'p1',
-  deploymentId: 'd1',
-  contextId: '101',
-  userId,
-  role: 'learner',
-  messageType: 'LtiResourceLinkRequest',
-  lessonId: lesson.lessonId,
-  launch: { issuer: 'https://lms.test', clientId: 'c1' },
-});
+const lesson = gradedLesson(LESSON_SEC, 'Data protection');
 
 beforeAll(async () => {
   test = await createTestDatabase();
   db = openDatabase(test.url);
   await migrate(db);
-  await db.query(`INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant')`);
-  await db.query(`INSERT INTO lessons (id, tenant_id, context_id, title) VALUES ($1, 't1', '101', 'x')`, [
-    lesson.lessonId,
-  ]);
+  await seedLesson(db, lesson);
   ingest = new ProgressIngest(db, { flushMs: 0, maxBatch: 50, maxInFlight: 1, onScored: () => {} });
 });
 
@@ -55,7 +33,7 @@ afterAll(async () => {
 const send = (userId: string, launchSha: string, hb: Omit<Heartbeat, 'session' | 'lessonId'>) =>
   ingest.submit({
     sessionSha: launchSha,
-    session: session(userId),
+    session: learnerSession(lesson.lessonId, userId),
     lesson,
     heartbeat: { session: 'x', lessonId: lesson.lessonId, ...hb },
   });
