@@ -199,6 +199,36 @@ describe('fuzzing the JSON and form endpoints finds no 500 and no crash', () => 
       expect(await tool.alive()).toBe(true);
     });
 
+  it('POST /api/assets (multipart)', async () => {
+    const part = fc.record({
+      name: fc.constantFrom('kind', 'file', 'extra', '__proto__'),
+      value: fc.oneof(
+        fc.constantFrom('portrait', 'audio', '__proto__', 'toString', 'constructor', ''),
+        fc.string({ maxLength: 30 }),
+      ),
+      file: fc.option(fc.uint8Array({ maxLength: 2048 }), { nil: undefined }),
+      filename: fc.string({ maxLength: 40 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(part, { maxLength: 5 }), async (parts) => {
+        const form = new FormData();
+        for (const p of parts)
+          if (p.file) form.append(p.name, new Blob([p.file]), p.filename);
+          else form.append(p.name, p.value);
+        const res = await fetch(`${tool.url}/api/assets`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}` },
+          body: form,
+          signal: AbortSignal.timeout(15_000),
+        });
+        await res.arrayBuffer();
+        expect(res.status === 500 || res.status > 503).toBe(false);
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+    expect(await tool.alive()).toBe(true);
+  });
+
   it('left nothing uncaught, and no error of ours, in the process', () => {
     // Error-level lines are failures on our side (uncaught errors, 500s); refusals log at warn.
     const errors = tool

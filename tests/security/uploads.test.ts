@@ -9,6 +9,7 @@ import { detectFace } from '../../render-node/src/engines/preview/face/face-dete
 import { decodeAudio } from '../../render-node/src/media/ffmpeg.js';
 import { checkAudio, checkPortrait } from '../../render-node/src/media/input-checks.js';
 import { ApiClient, createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
+import { PORTRAIT } from '../helpers/paths.js';
 import { convertAudio, makeSpeech, scratchDir } from '../helpers/speech.js';
 
 /**
@@ -97,6 +98,19 @@ describe('a portrait that declares too many pixels is refused before anything de
     await expect(detectFace(bomb)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
     const tall = await pngDeclaring(100, 9000, join(dir, 'tall.png'));
     await expect(checkPortrait(tall)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+  });
+});
+
+describe('an upload names its kind from a fixed list', () => {
+  it('refuses kinds that are names of Object.prototype (they once reached a lookup by `in`)', async () => {
+    for (const kind of ['__proto__', 'toString', 'constructor', 'hasOwnProperty']) {
+      const form = new FormData();
+      form.set('kind', kind);
+      form.set('file', new Blob([readFileSync(PORTRAIT)]), 'portrait.jpg');
+      const res = await api.fetch('/api/assets', { method: 'POST', body: form });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toBe('kind must be portrait or audio.');
+    }
   });
 });
 

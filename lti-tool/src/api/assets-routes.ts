@@ -55,7 +55,8 @@ export function assetsRoutes(d: {
       // Anything else the multipart parser throws is a malformed request, not our failure.
       if (err) return void res.status(400).json({ error: 'The upload could not be read as a form.' });
       const kind = req.body?.kind as AssetKind;
-      if (!(kind in ACCEPTED)) return void res.status(400).json({ error: 'kind must be portrait or audio.' });
+      if (!Object.hasOwn(ACCEPTED, kind))
+        return void res.status(400).json({ error: 'kind must be portrait or audio.' });
       if (!file) return void res.status(400).json({ error: 'No file was sent (field "file").' });
       const sniffed = await fileTypeFromFile(file.path);
       if (!sniffed || !ACCEPTED[kind](sniffed.mime))
