@@ -41,6 +41,7 @@ import { registrationRoutes } from './lti/registration-routes.js';
 import type { RegistrationInvites } from './lti/registration-invites.js';
 import { guardLtijs } from './lti/ltijs-guard.js';
 import { perAddress, sharedLimit } from './web/rate-limit.js';
+import { redactRequest } from './web/log-redaction.js';
 import { studioRoutes } from './lti/studio-routes.js';
 import type { ToolKeys } from './lti/tool-keys.js';
 import { LTI_ROUTES } from './lti/lti-provider.js';
@@ -90,7 +91,13 @@ export function createApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(pinoHttp({ logger: d.log, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(
+    pinoHttp({
+      logger: d.log,
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      serializers: { req: redactRequest },
+    }),
+  );
   // Bull Board's UI brings its own scripts and styles; everything else gets a strict policy. Over
   // plain http (development) nothing may be upgraded to https, or the pages' own requests would fail.
   const tls = d.config.VT_SECURE_COOKIES;
@@ -110,6 +117,8 @@ export function createApp(d: AppDeps): express.Express {
           (_req, res) => (res as express.Response).locals.frameAncestors ?? "'self'",
         ],
         'media-src': ["'self'", 'blob:'],
+        // The studio previews the chosen portrait from a blob: URL before uploading it.
+        'img-src': ["'self'", 'data:', 'blob:'],
         'upgrade-insecure-requests': tls ? [] : null,
       },
     },
@@ -123,7 +132,17 @@ export function createApp(d: AppDeps): express.Express {
   const maxUploadBytes = d.config.VT_MAX_UPLOAD_MB * 1024 * 1024;
   app.use(mediaRoutes({ signer: d.signer, store: d.store, renders: d.renders, maxUploadBytes, log: d.log }));
 
-  app.use('/static', express.static(join(REPO_ROOT, 'lti-tool/public'), { maxAge: '1h', index: false }));
+  // Images are shown by the LMS on its own pages (the logo on the tool card, course tool list, activity
+  // header, grader report): those may be loaded cross-origin. Scripts and styles stay same-origin.
+  app.use(
+    '/static',
+    (req, res, next) => {
+      if (/\.(svg|png|jpe?g|ico)$/i.test(req.path))
+        res.setHeader('cross-origin-resource-policy', 'cross-origin');
+      next();
+    },
+    express.static(join(REPO_ROOT, 'lti-tool/public'), { maxAge: '1h', index: false }),
+  );
 
   app.use('/api', apiAuth(d.tenants, d.sessions), express.json({ limit: '64kb' }));
   app.use(assetsRoutes({ assets: d.assets, store: d.store, maxUploadBytes }));

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { adminSessionStore } from './admin/admin-routes.js';
 import { AdminUsers } from './admin/admin-users.js';
 import { createApp } from './app.js';
@@ -68,12 +68,20 @@ export interface RunningTool {
 const LTI_TOKEN_MAX_AGE_SEC = 60;
 const LTI_CLOCK_SKEW_SEC = 5;
 
-/** The tool's logger: credentials never reach the log. */
-export const toolLogger = (config: ToolConfig): Logger =>
-  pino({
-    level: config.VT_LOG_LEVEL,
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-  });
+/** The tool's logger: credentials never reach the log (URLs lose theirs in the request serializer). */
+export const toolLogger = (config: ToolConfig, destination?: DestinationStream): Logger =>
+  pino(
+    {
+      level: config.VT_LOG_LEVEL,
+      redact: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        'res.headers.location',
+      ],
+    },
+    destination,
+  );
 
 /**
  * Starts one tool instance: schema migrated, secrets loaded (made on first start), queues and their

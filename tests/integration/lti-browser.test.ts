@@ -62,9 +62,17 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
     await page.goto(`${platform.url}/launch?kind=deeplink&user=3&context=101`);
     await page.getByRole('heading', { name: 'Generate avatar lesson' }).waitFor();
     await page.getByLabel('Title').fill('Stacking pallets');
+    // No portrait yet: no empty preview box ([hidden] wins over the box's own display).
+    expect(await page.locator('.face-preview').isVisible()).toBe(false);
     await page.getByLabel('Portrait (photo of the presenter)').setInputFiles(PORTRAIT);
     await page.waitForSelector('#face-status[data-face="found"]');
     expect(await page.locator('#face-box').isVisible()).toBe(true);
+    // The preview is the chosen file itself (a blob: URL the page's CSP allows), not a broken image.
+    expect(
+      await page
+        .locator('#portrait-img')
+        .evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBeGreaterThan(0);
     await page.getByLabel('Voice recording').setInputFiles(speech.path);
     await page.getByLabel('Scene prompt').fill('A trainer in a warehouse');
     await page.getByLabel('Size').selectOption('384*256');
@@ -86,6 +94,8 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
     await learner.goto(`${platform.url}/launch?activity=${activity.id}&user=4&context=101`);
     await learner.getByRole('heading', { name: 'Stacking pallets' }).waitFor();
     await learner.waitForSelector('body[data-player="ready"]');
+    // A recording has no chapters: no empty "Chapters" heading.
+    expect(await learner.locator('nav.chapters').isVisible()).toBe(false);
     await learner.locator('#player').evaluate((v) => (v as unknown as { play(): Promise<void> }).play());
     await learner.waitForSelector('body[data-player="playing"]');
     const player = (): Promise<number> =>

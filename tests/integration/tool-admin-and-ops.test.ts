@@ -77,6 +77,16 @@ describe('operations: health, metrics, admin views', () => {
     const audio = (await api.upload('audio', (await makeSpeech([{ say: 'Metrics.' }])).path)).sha256;
     const r = await api.submit({ portrait, audio, size: '256*384' });
     expect((await api.waitFor(r.id, ['done', 'failed'])).state).toBe('done');
+    // The node logged the job's start and end, one JSON line each.
+    const jobLines = node
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"event":"render-job"') && l.includes(r.id))
+      .map((l) => JSON.parse(l) as { state: string; nodeId: string });
+    expect(jobLines.map((l) => [l.state, l.nodeId])).toEqual([
+      ['started', 'ops-node'],
+      ['done', 'ops-node'],
+    ]);
     const text = await (await fetch(`${tool.url}/metrics`)).text();
     expect(text).toMatch(/^vt_render_jobs\{engine="preview",state="completed"\} 1$/m);
     expect(text).toMatch(/^vt_render_seconds_count\{engine="preview"\} 1$/m);

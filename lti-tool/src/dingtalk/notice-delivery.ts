@@ -146,7 +146,7 @@ export class NoticeDelivery {
       const err = e instanceof DeliveryError ? e : new DeliveryError((e as Error).message, false);
       if (err.permanent) {
         this.o.log.warn(
-          { corpId: d.corpId, recipients: batch.ids.length, err: err.message },
+          { event: 'notice', corpId: d.corpId, recipients: batch.ids.length, err: err.message },
           'notice refused',
         );
         return this.o.outbox.refused(batch, err.message);
@@ -160,6 +160,10 @@ export class NoticeDelivery {
       throw err;
     }
     await this.o.outbox.sent(batch, taskId);
+    this.o.log.info(
+      { event: 'notice', corpId: d.corpId, taskId, recipients: batch.ids.length },
+      'work notice sent',
+    );
     const check = this.checkJob(d.corpId, taskId, this.o.checkAfterMs);
     await this.queue.add(check.name, check.data, check.opts);
   }

@@ -115,6 +115,19 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
       },
     };
     const sessionToken = await d.sessions.create(session);
+    req.log?.info(
+      {
+        event: 'launch',
+        role,
+        messageType: session.messageType,
+        tenantId: session.tenantId,
+        platformId: session.platformId,
+        contextId,
+        lessonId: session.lessonId,
+        userId: token.user,
+      },
+      'launch',
+    );
     // The LMS may frame these pages; nobody else may.
     allowPlatform(res, token.iss);
     const lang = (ctx.launchPresentation?.locale ?? '').startsWith('zh') ? 'zh' : langOf(req);

@@ -55,6 +55,7 @@ export class RenderService {
       if (asset.kind !== kind) throw new RenderInputError(`Asset ${sha} is a ${asset.kind}, not a ${kind}.`);
     }
     const render = await this.d.renders.create(n);
+    this.event(render, 'submitted');
     // Acknowledged from here on: it is in PostgreSQL. If Redis does not take the job promptly, the
     // caller still gets its answer and the reconciler (or this very add, once Redis is back) queues it.
     const enqueued = this.enqueue(render).catch((e: Error) =>
@@ -129,6 +130,7 @@ export class RenderService {
         ? ['handed-over', `handed over from node ${seen.previousNode} to node ${p.nodeId}`]
         : ['started', `started on node ${p.nodeId}`];
       await this.d.renders.addEvent(renderId, kind, p.nodeId, message);
+      this.d.log.info({ event: 'render', renderId, state: kind, nodeId: p.nodeId }, `render ${kind}`);
       this.d.bus.publish(renderId, { type: 'state', state: 'active', message });
     }
     if (p.message) await this.d.renders.addEvent(renderId, 'note', p.nodeId, p.message);
@@ -186,6 +188,7 @@ export class RenderService {
     )
       return;
     this.observe(render.engine, 'done', job, result.durationSec);
+    this.event(render, 'done', { nodeId: result.nodeId, videoSec: result.durationSec, renderSec });
     this.d.bus.publish(renderId, { type: 'state', state: 'done', message });
   }
 
@@ -204,6 +207,7 @@ export class RenderService {
     )
       return;
     this.observe(render.engine, 'failed', job);
+    this.event(render, 'failed', { nodeId: render.nodeId, error: message });
     this.d.bus.publish(renderId, { type: 'state', state: 'failed', message });
   }
 
@@ -219,6 +223,22 @@ export class RenderService {
         problems.push(`${f.name} is missing from the media store`);
     }
     return problems;
+  }
+
+  /** The render's business event: one log line per submission and outcome, with its ids. */
+  private event(render: Render, state: string, extra: Record<string, unknown> = {}): void {
+    this.d.log.info(
+      {
+        event: 'render',
+        state,
+        renderId: render.id,
+        tenantId: render.tenantId,
+        lessonId: render.lessonId,
+        engine: render.engine,
+        ...extra,
+      },
+      `render ${state}`,
+    );
   }
 
   private observe(engine: EngineName, outcome: 'done' | 'failed', job?: Job, videoSec?: number): void {

@@ -11,6 +11,10 @@ export function page(lang: Lang, title: string, body: SafeHtml, head: SafeHtml =
         <title>${title} · Virtual Tutor</title>
         ${head}
         <style>
+          /* hidden always hides, whatever display a class gives the element */
+          [hidden] {
+            display: none !important;
+          }
           body {
             font:
               16px/1.5 system-ui,

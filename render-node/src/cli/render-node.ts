@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { pino } from 'pino';
 import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
@@ -53,6 +54,7 @@ program
       config,
       prefix: config.VT_QUEUE_PREFIX,
       liveavatar: rig,
+      log: pino({ base: { node: presence.identity.nodeId } }),
     });
     const health = config.VT_NODE_HEALTH_PORT
       ? await startHealthServer(

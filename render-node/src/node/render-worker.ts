@@ -1,5 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { RenderNodeConfig } from '../config.js';
 import {
   cancelChannel,
@@ -24,6 +25,8 @@ export interface RenderWorkerOptions {
   readonly prefix: string;
   /** How this node runs Live Avatar, when it offers the engine. */
   readonly liveavatar?: LiveAvatarRig;
+  /** One line per job started and ended (the node's business events). */
+  readonly log: Logger;
 }
 
 /** The node's BullMQ side: one worker per engine, the cancel subscription, and how it stops. */
@@ -118,14 +121,29 @@ async function processRenderJob(
       .catch(() => {}); // progress is best effort: a Redis blip must not fail the render
 
   o.presence.jobStarted(spec.jobId);
+  const ids = { event: 'render-job', jobId: spec.jobId, engine, nodeId, attempt: job.attemptsMade + 1 };
+  const started = performance.now();
+  const took = (): number => Math.round(performance.now() - started) / 1000;
+  o.log.info({ ...ids, state: 'started' }, 'job started');
   try {
-    return await runRenderJob(spec, { config: o.config, nodeId, signal, report, liveavatar: o.liveavatar });
+    const result = await runRenderJob(spec, {
+      config: o.config,
+      nodeId,
+      signal,
+      report,
+      liveavatar: o.liveavatar,
+    });
+    o.log.info({ ...ids, state: 'done', sec: took(), videoSec: result.durationSec }, 'job done');
+    return result;
   } catch (e) {
     if (handingBack.aborted && token) {
+      o.log.info({ ...ids, state: 'handed-back', sec: took() }, 'job handed back to the queue');
       // Back to the queue at once, without using up an attempt.
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
+    const code = isRenderError(e) ? e.code : undefined;
+    o.log.info({ ...ids, state: 'failed', sec: took(), code, err: (e as Error).message }, 'job failed');
     // The author's message for bad input; BullMQ must not retry what will fail the same way.
     if (isRenderError(e) && e.permanent) throw new UnrecoverableError(`${e.message} [${e.code}]`);
     throw e;
