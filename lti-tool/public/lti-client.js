@@ -74,7 +74,17 @@ export async function followRender(id, bar, text) {
   }
 }
 
+/** The render contract's stages (RENDER_STAGES), as an author reads them. */
+const STAGES = {
+  fetch: ['Fetching the inputs', '正在获取素材'],
+  analyse: ['Analysing the voice and the face', '正在分析语音和人脸'],
+  render: ['Rendering', '正在渲染'],
+  encode: ['Encoding the video', '正在编码视频'],
+  upload: ['Uploading', '正在上传'],
+};
+
 function showProgress(bar, text, p) {
   bar.value = p.percent;
-  text.textContent = `${p.stage} · ${Math.round(p.percent)} %${p.etaSec ? ` · ${say('about', '约')} ${Math.ceil(p.etaSec)} s` : ''}`;
+  const stage = STAGES[p.stage] ? say(...STAGES[p.stage]) : p.stage;
+  text.textContent = `${stage} · ${Math.round(p.percent)} %${p.etaSec ? ` · ${say('about', '约')} ${Math.ceil(p.etaSec)} s` : ''}`;
 }

@@ -175,6 +175,30 @@ describe('LTI 1.3 launches (reference platform simulator)', () => {
     expect(r.html).toContain('New window');
   });
 
+  it('a stale or replayed launch without its cookie says what is wrong with it, not the cookie advice', async () => {
+    const used = await launch(tool, platform, deepLink());
+    expect(used.status).toBe(200);
+    const replayed = await launch(tool, platform, deepLink(), {
+      idToken: used.idToken,
+      dropStateCookie: true,
+    });
+    expectRefused(replayed, 'NONCE_REUSED');
+    expect(replayed.html).not.toContain('New window');
+    const expired = await launch(tool, platform, deepLink(), {
+      dropStateCookie: true,
+      claims: (c) => ({
+        ...c,
+        iat: Math.floor(Date.now() / 1000) - 600,
+        exp: Math.floor(Date.now() / 1000) - 300,
+      }),
+    });
+    expectRefused(expired, 'TOKEN_EXPIRED');
+    // A fresh token checked this way is not spent: with its cookie it still launches.
+    const fresh = await launch(tool, platform, deepLink(), { dropStateCookie: true });
+    expectRefused(fresh, 'STATE_MISSING');
+    expect((await launch(tool, platform, deepLink(), { idToken: fresh.idToken })).status).toBe(200);
+  });
+
   it('inside an iframe whose cookies are blocked, the login offers the same launch in a new window', async () => {
     const params = platform.loginParams(deepLink());
     const framed = { 'sec-fetch-dest': 'iframe' };

@@ -90,6 +90,14 @@ describe('dynamic registration needs a one-time URL from a tool admin', () => {
     }
   });
 
+  it('a minted URL opened in a browser says to paste it into the LMS', async () => {
+    const invite = await tool.invites.mint('ops', 1);
+    const page = await fetch(invite.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Paste this page’s URL into your LMS');
+    expect(await tool.invites.usable(invite.url.split('/').pop()!)).toBe(true); // not used up
+  });
+
   it('a minted URL registers one platform once; used or expired, it registers nothing', async () => {
     const invite = await tool.invites.mint('ops', 1);
     expect(invite.url).toMatch(new RegExp(`^${tool.url}/lti/register/[A-Za-z0-9_-]{43}$`));

@@ -69,9 +69,37 @@ describe('the studio’s progress survives the tool going away', () => {
     tool = await startTestTool(config);
     await page.waitForSelector('body[data-stream="open"]', { timeout: 30_000 });
 
+    // Every text the progress line shows from here on, to check how stages are named.
+    await page.evaluate(() => {
+      const w = globalThis as unknown as {
+        shown: string[];
+        document: { getElementById(id: string): unknown };
+      };
+      w.shown = [];
+      const line = w.document.getElementById('progress-text') as { textContent: string };
+      new (
+        globalThis as unknown as {
+          MutationObserver: new (cb: () => void) => { observe(n: unknown, o: object): void };
+        }
+      ).MutationObserver(() => w.shown.push(line.textContent)).observe(line, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
     node = await startNode('reconnect-node', { VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX });
     await page.waitForSelector('body[data-render-state="done"]', { timeout: 120_000 });
     expect(await page.locator('#progress').getAttribute('value')).toBe('100');
+    // Stages are named for the author, not by the contract's ids.
+    const shown = await page.evaluate(() => (globalThis as unknown as { shown: string[] }).shown);
+    expect(
+      shown.some((t) =>
+        /^(Fetching the inputs|Analysing the voice and the face|Rendering|Encoding the video|Uploading) · \d+ %/.test(
+          t,
+        ),
+      ),
+    ).toBe(true);
+    expect(shown.filter((t) => /^(fetch|analyse|render|encode|upload) ·/.test(t))).toEqual([]);
     await page.close();
   });
 });

@@ -97,10 +97,14 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
     sameOriginWrites(d.publicUrl),
   );
 
-  const sendLogin = (req: Request, res: Response, status = 200, alert?: string): void => {
+  // Tool administrators first; "Sign in with DingTalk" only where an organisation is connected (or a
+  // DingTalk admin's link names one).
+  const sendLogin = async (req: Request, res: Response, status = 200, alert?: string): Promise<void> => {
     const lang = langOf(req);
+    const corp = typeof req.query.corp === 'string' ? req.query.corp : '';
+    const dingtalk = corp !== '' || (await d.dingtalk.corps.list()).length > 0;
     // "Sign in with DingTalk" is a form whose answer redirects to DingTalk's sign-in page.
-    allowOrigin(res, 'form-action', d.dingtalk.api.endpoints.login);
+    if (dingtalk) allowOrigin(res, 'form-action', d.dingtalk.api.endpoints.login);
     res
       .status(status)
       .type('html')
@@ -111,20 +115,6 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
           html`<main>
             <h1>${t(lang, { en: 'Virtual Tutor administration', zh: 'Virtual Tutor 管理' })}</h1>
             ${alert ? html`<p class="error" role="alert">${alert}</p>` : ''}
-            <form method="get" action="/admin/dingtalk/login">
-              <label for="corp"
-                >${t(lang, { en: 'DingTalk organisation (CorpId)', zh: '钉钉组织（CorpId）' })}</label
-              >
-              <input
-                id="corp"
-                name="corp"
-                value="${typeof req.query.corp === 'string' ? req.query.corp : ''}"
-                required
-              />
-              <p>
-                <button type="submit">${t(lang, { en: 'Sign in with DingTalk', zh: '使用钉钉登录' })}</button>
-              </p>
-            </form>
             <h2>${t(lang, { en: 'Tool administrators', zh: '工具管理员' })}</h2>
             <form method="post" action="/admin/login">
               <label for="username">${t(lang, { en: 'User name', zh: '用户名' })}</label>
@@ -133,19 +123,37 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
               <input id="password" name="password" type="password" autocomplete="current-password" required />
               <p><button type="submit">${t(lang, { en: 'Sign in', zh: '登录' })}</button></p>
             </form>
+            ${
+              dingtalk
+                ? html`<h2>${t(lang, { en: 'DingTalk organisations', zh: '钉钉组织' })}</h2>
+                    <form method="get" action="/admin/dingtalk/login">
+                      <label for="corp"
+                        >${t(lang, { en: 'DingTalk organisation (CorpId)', zh: '钉钉组织（CorpId）' })}</label
+                      >
+                      <input id="corp" name="corp" value="${corp}" required />
+                      <p>
+                        <button type="submit">
+                          ${t(lang, { en: 'Sign in with DingTalk', zh: '使用钉钉登录' })}
+                        </button>
+                      </p>
+                    </form>`
+                : ''
+            }
           </main>`,
         ),
       );
   };
-  router.get('/admin/login', (req, res) =>
-    sendLogin(
-      req,
-      res,
-      200,
-      req.query.failed !== undefined
-        ? t(langOf(req), { en: 'Wrong user name or password.', zh: '用户名或密码错误。' })
-        : undefined,
-    ),
+  router.get(
+    '/admin/login',
+    (req, res, next) =>
+      void sendLogin(
+        req,
+        res,
+        200,
+        req.query.failed !== undefined
+          ? t(langOf(req), { en: 'Wrong user name or password.', zh: '用户名或密码错误。' })
+          : undefined,
+      ).catch(next),
   );
   // Guesses are counted per address and failures per account (LoginGuard); a locked account or a
   // busy address gets the login page back with how long to wait, before any password is hashed.
@@ -177,7 +185,7 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
         auth.authenticate('local', (err: unknown, user: AdminUser | false) => {
           if (err instanceof HashingBusy) {
             res.setHeader('retry-after', '5');
-            return sendLogin(
+            return void sendLogin(
               req,
               res,
               503,
@@ -185,7 +193,7 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
                 en: 'The sign-in is busy; try again in a few seconds.',
                 zh: '登录繁忙，请几秒后重试。',
               }),
-            );
+            ).catch(next);
           }
           if (err) return next(err);
           if (!user) {

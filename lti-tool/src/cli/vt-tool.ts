@@ -8,6 +8,7 @@ import { toolValues } from '../lti/platform-registration.js';
 import { INVITE_HOURS, RegistrationInvites } from '../lti/registration-invites.js';
 import { ToolKeys } from '../lti/tool-keys.js';
 import { installProcessPolicy } from '../process-policy.js';
+import { startupProblem } from './startup-problems.js';
 import { startTool, toolLogger } from '../server.js';
 import { TenantRepository } from '../tenants/tenant-repository.js';
 
@@ -22,7 +23,12 @@ program
     const config = loadToolConfig();
     const log = toolLogger(config);
     installProcessPolicy(log);
-    const tool = await startTool(config, log);
+    const tool = await startTool(config, log).catch((e: unknown) => {
+      const problem = startupProblem(e, config);
+      if (!problem) throw e;
+      console.error(`vt-tool: ${problem}`);
+      process.exit(1);
+    });
     console.log(`vt-tool listening on ${tool.url}`);
     const stop = (): void => void tool.close().then(() => process.exit(0));
     process.once('SIGTERM', stop);

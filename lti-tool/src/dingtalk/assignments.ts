@@ -48,6 +48,9 @@ interface Target {
   readonly members: readonly string[];
 }
 
+/** How long address-book events may keep arriving before the department assignments are resolved. */
+const REFRESH_SETTLE_MS = 500;
+
 /**
  * Lessons assigned to DingTalk departments and people. Departments are resolved to people when
  * assigned (with their sub-departments), and each person gets one work notice per lesson however
@@ -79,6 +82,9 @@ export class Assignments {
     this.refreshes.set(corp.corpId, state);
     void (async () => {
       do {
+        // Events come in bursts (an HR import sends one per person): let the burst settle first, so
+        // one re-resolution covers it, whatever each event's own handling takes.
+        await new Promise((r) => setTimeout(r, REFRESH_SETTLE_MS));
         state.again = false;
         await this.refresh(corp);
       } while (state.again);

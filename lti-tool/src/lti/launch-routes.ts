@@ -67,8 +67,16 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
   router.post('/lti/launch', form, async (req, res, next) => {
     const body = (req.body ?? {}) as Record<string, string>;
     if (!body.id_token) return next(); // ltijs answers a request without one
-    if (!body.state || !hasCookie(req, `state${body.state}`))
+    if (!body.state || !hasCookie(req, `state${body.state}`)) {
+      // A stale or replayed token says so first; the cookie advice is for a fresh, unused one.
+      try {
+        await d.validator.validate(body.id_token, { spendNonce: false });
+      } catch (e) {
+        if (e instanceof LaunchError) return sendLtiError(req, res, e.problem, e.message);
+        throw e;
+      }
       return sendLtiError(req, res, 'STATE_MISSING', 'no state, or its cookie did not come back');
+    }
     try {
       await d.validator.validate(body.id_token);
     } catch (e) {

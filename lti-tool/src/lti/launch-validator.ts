@@ -82,7 +82,11 @@ export class LaunchValidator {
     private readonly o: LaunchValidatorOptions,
   ) {}
 
-  async validate(idToken: string): Promise<ValidLaunch> {
+  /**
+   * Every check, then the nonce is spent. With `spendNonce: false` nothing is written: a nonce
+   * already spent is still refused (NONCE_REUSED), a fresh one stays usable.
+   */
+  async validate(idToken: string, o: { spendNonce?: boolean } = {}): Promise<ValidLaunch> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     let unverified: JWTPayload;
     try {
@@ -151,6 +155,14 @@ export class LaunchValidator {
     // Last, once everything else holds: a nonce is used up only by a launch that would succeed.
     if (typeof claims.nonce !== 'string' || !claims.nonce)
       throw new LaunchError('NONCE_MISSING', 'No nonce.');
+    if (o.spendNonce === false) {
+      const spent = await this.db.query('SELECT 1 FROM lti_nonces WHERE issuer = $1 AND nonce = $2', [
+        platform.issuer,
+        claims.nonce,
+      ]);
+      if (spent.rowCount) throw new LaunchError('NONCE_REUSED', 'This id_token was used before.');
+      return { claims, platformId: platform.id, tenantId: deployment.tenantId, clientId: platform.clientId };
+    }
     const { rowCount } = await this.db.query(
       `INSERT INTO lti_nonces (issuer, nonce, expires_at)
        VALUES ($1, $2, to_timestamp($3) + make_interval(secs => $4)) ON CONFLICT DO NOTHING`,

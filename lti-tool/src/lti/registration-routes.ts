@@ -32,8 +32,25 @@ export function registrationRoutes(d: RegistrationRoutesDeps): Router {
     if (!(await d.invites.usable(token)))
       return sendLtiError(req, res, 'REGISTRATION_LINK_INVALID', 'unknown, used or expired token');
     const config = String(req.query.openid_configuration ?? '');
-    if (!/^https?:\/\//.test(config))
-      return sendLtiError(req, res, 'REGISTRATION_FAILED', 'no openid_configuration in the query');
+    // Opened in a browser rather than by the LMS: say where the URL goes.
+    if (!/^https?:\/\//.test(config)) {
+      const heading = t(lang, { en: 'A registration URL for your LMS', zh: '用于 LMS 的注册 URL' });
+      return void res.type('html').send(
+        page(
+          lang,
+          heading,
+          html`<main>
+            <h1>${heading}</h1>
+            <p role="status">
+              ${t(lang, {
+                en: 'Paste this page’s URL into your LMS, not into a browser. Moodle: Site administration → Plugins → Activity modules → External tool → Manage tools → “Tool URL”, then “Add LTI Advantage”. It registers one platform, once.',
+                zh: '请将本页的 URL 粘贴到 LMS 中，而不是浏览器里。Moodle：网站管理 → 插件 → 活动模块 → 外部工具 → 管理工具 →“工具 URL”，然后点击“添加 LTI Advantage”。该 URL 只能注册一个平台一次。',
+              })}
+            </p>
+          </main>`,
+        ),
+      );
+    }
     const title = t(lang, { en: 'Register Virtual Tutor', zh: '注册 Virtual Tutor' });
     allowPlatform(res, config);
     res.type('html').send(
