@@ -107,7 +107,10 @@ describe('dynamic registration needs a one-time URL from a tool admin', () => {
       platform.registrationToken(),
     );
     expect(first.status).toBe(200);
-    expect(await first.text()).toContain('Virtual Tutor is registered');
+    const done = await first.text();
+    expect(done).toContain('Virtual Tutor is registered');
+    // The one Moodle setting dynamic registration cannot make is named on the page.
+    expect(done).toContain('Show in activity chooser and as a preconfigured tool');
     const again = await registerWith(
       invite.url,
       platform.openidConfigurationUrl,

@@ -116,6 +116,12 @@ export function registrationRoutes(d: RegistrationRoutesDeps): Router {
                 zh: 'Virtual Tutor 已注册。请在 Moodle 中激活该工具（管理工具 → 激活），然后将其添加到课程。',
               })}
             </p>
+            <p>
+              ${t(lang, {
+                en: 'One setting registration cannot make: on the tool’s cog in Manage tools, set “Tool configuration usage” to “Show in activity chooser and as a preconfigured tool”, or teachers will not find “Generate avatar lesson”.',
+                zh: '注册无法设置的一项：在“管理工具”中点击该工具的齿轮图标，将“工具配置用途”设为“在活动选择器中显示并作为预配置工具”，否则教师找不到“生成数字人课程”。',
+              })}
+            </p>
           </main>`,
           html`<script src="/static/registered.js"></script>`,
         ),

@@ -13,6 +13,11 @@ const STATE_LABEL: Record<LearnerState, { en: string; zh: string }> = {
   'in-progress': { en: 'In progress', zh: '学习中' },
   completed: { en: 'Completed', zh: '已完成' },
 };
+/** Moodle keeps no grade for a Pending score (it shows one only from FullyGraded, at completion). */
+const SENT_NOT_GRADED = {
+  en: 'Sent (Moodle shows a grade once completed)',
+  zh: '已发送（完成后 Moodle 才显示成绩）',
+};
 const SYNC_LABEL: Record<SyncState, { en: string; zh: string }> = {
   delivered: { en: 'Delivered', zh: '已同步' },
   pending: { en: 'Pending', zh: '待同步' },
@@ -107,7 +112,7 @@ export function dashboardView(
               <td>${r.completedAt?.toISOString().replace('T', ' ').slice(0, 16) ?? '—'}</td>
               <td>${r.lastWatchedAt?.toISOString().replace('T', ' ').slice(0, 16) ?? '—'}</td>
               <td>
-                ${t(lang, SYNC_LABEL[r.sync])}${r.syncError ? html` <small class="error">${r.syncError}</small>` : ''}
+                ${t(lang, r.sync === 'delivered' && r.state !== 'completed' ? SENT_NOT_GRADED : SYNC_LABEL[r.sync])}${r.syncError ? html` <small class="error">${r.syncError}</small>` : ''}
               </td>
             </tr>`,
         )}
