@@ -8,6 +8,7 @@ import {
   type ScoreTarget,
 } from '../lms-adapter.js';
 import type { HttpFetch } from '../http-fetch.js';
+import { sameOrigin } from '../origins.js';
 import type { ServicePlatform, ServiceTokens } from './service-tokens.js';
 
 export const AGS_SCOPE = {
@@ -153,14 +154,6 @@ export class MoodleAdapter implements LmsAdapter {
     }
   }
 }
-
-const sameOrigin = (a: string, b: string): boolean => {
-  try {
-    return new URL(a).origin === new URL(b).origin;
-  } catch {
-    return false;
-  }
-};
 
 /** AGS: the scores endpoint is the line item URL with /scores appended to its path (query kept). */
 export function scoresUrl(lineitem: string): string {

@@ -5,6 +5,7 @@ import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { RenderRepository } from '../renders/render-repository.js';
 import { PROBE_COOKIE, probeState, sendNewWindowPage, sendProbe } from './cookie-probe.js';
 import { sendLtiError } from './error-page.js';
+import { parsedForLtijs } from './ltijs-guard.js';
 import { allowPlatform } from './platform-framing.js';
 import { LaunchError, type LaunchValidator } from './launch-validator.js';
 import { roleOf } from './launch-roles.js';
@@ -39,13 +40,7 @@ const hasCookie = (req: Request, name: string): boolean =>
  */
 export function launchRoutes(d: LaunchRoutesDeps): Router {
   const router = Router();
-  const parse = express.urlencoded({ extended: false, limit: '64kb' });
-  // ltijs parses bodies again with its own body-parser 1, which skips a request marked as parsed.
-  const form: express.RequestHandler = (req, res, next) =>
-    parse(req, res, (e?: unknown) => {
-      (req as { _body?: boolean })._body = true;
-      next(e);
-    });
+  const form = parsedForLtijs(express.urlencoded({ extended: false, limit: '64kb' }));
 
   router.all('/lti/login', form, async (req, res, next) => {
     const p = {

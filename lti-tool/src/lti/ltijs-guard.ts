@@ -2,8 +2,11 @@ import express, { type RequestHandler } from 'express';
 import { sendLtiError } from './error-page.js';
 import { LTI_ROUTES } from './lti-provider.js';
 
-/** Parses a body as ltijs would, and marks it parsed so ltijs's own body-parser 1 leaves it. */
-const parsed =
+/**
+ * Parses a body as ltijs would, and marks it parsed: ltijs parses bodies again with its own
+ * body-parser 1, which skips a request marked as parsed.
+ */
+export const parsedForLtijs =
   (parser: RequestHandler): RequestHandler =>
   (req, res, next) =>
     parser(req, res, (e?: unknown) => {
@@ -25,8 +28,8 @@ const STATE = /^[A-Za-z0-9_-]{1,200}$/;
  */
 export function guardLtijs(): RequestHandler[] {
   return [
-    parsed(express.urlencoded({ extended: false, limit: '64kb' })),
-    parsed(express.json({ limit: '64kb' })),
+    parsedForLtijs(express.urlencoded({ extended: false, limit: '64kb' })),
+    parsedForLtijs(express.json({ limit: '64kb' })),
     (req, res, next) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const carries = 'id_token' in body || 'id_token' in (req.query as object);

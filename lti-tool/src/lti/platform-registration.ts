@@ -1,7 +1,7 @@
 import type { LtijsProvider } from 'ltijs';
 import { z } from 'zod';
 import type { HttpFetch } from '../../../adapters/http-fetch.js';
-import { sameOrigin } from '../net/origins.js';
+import { sameOrigin } from '../../../adapters/origins.js';
 import { CLAIM, SCOPE } from './lti-claims.js';
 import { LTI_ROUTES } from './lti-provider.js';
 import type { LtiRegistry } from './lti-registry.js';

@@ -43,16 +43,11 @@ export interface AudioInput {
   readonly demuxer: string;
 }
 
-/** The file as an AudioInput, or undefined when its bytes are not an audio type we read. */
-export async function sniffAudio(path: string): Promise<AudioInput | undefined> {
-  const demuxer = audioDemuxer((await fileTypeFromFile(path))?.mime);
-  return demuxer ? { path, demuxer } : undefined;
-}
-
+/** The file as an AudioInput; an error when its bytes are not an audio type we read. */
 async function audioOrThrow(path: string): Promise<AudioInput> {
-  const input = await sniffAudio(path);
-  if (!input) throw new Error(`${path} is not an audio file of a type we read`);
-  return input;
+  const demuxer = audioDemuxer((await fileTypeFromFile(path))?.mime);
+  if (!demuxer) throw new Error(`${path} is not an audio file of a type we read`);
+  return { path, demuxer };
 }
 
 /** Adds `input` to `command`, read by its demuxer and from files only. */
