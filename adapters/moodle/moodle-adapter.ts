@@ -28,6 +28,8 @@ const MEDIA = {
 export interface LineItemStore {
   find(platformId: string, lineitems: string, resourceLinkId: string): Promise<string | undefined>;
   save(platformId: string, lineitems: string, resourceLinkId: string, lineitem: string): Promise<void>;
+  /** The platform no longer has it (deleted with its gradebook column): the next score makes another. */
+  forget(platformId: string, lineitems: string, resourceLinkId: string): Promise<void>;
 }
 
 export interface MoodleAdapterDeps {
@@ -49,11 +51,18 @@ export class MoodleAdapter implements LmsAdapter {
   async publishScore(target: ScoreTarget, score: Score): Promise<void> {
     const platform = await this.platformOf(target.platformId);
     const lineitem = target.lineitem ?? (await this.ensureLineItem(platform, target, score.scoreMaximum));
-    await this.call(platform, [AGS_SCOPE.score], scoresUrl(lineitem), {
-      method: 'POST',
-      headers: { 'content-type': MEDIA.score },
-      body: JSON.stringify(score),
-    });
+    try {
+      await this.call(platform, [AGS_SCOPE.score], scoresUrl(lineitem), {
+        method: 'POST',
+        headers: { 'content-type': MEDIA.score },
+        body: JSON.stringify(score),
+      });
+    } catch (e) {
+      // A line item we made is gone: forget it, so that a resend makes the activity a new one.
+      if (e instanceof DeliveryError && e.status === 404 && !target.lineitem)
+        await this.d.lineItems.forget(platform.id, target.lineitems!, target.resourceLinkId!);
+      throw e;
+    }
   }
 
   async fetchRoster(target: RosterTarget): Promise<Member[]> {
@@ -145,7 +154,7 @@ export class MoodleAdapter implements LmsAdapter {
       if (res.ok) return res;
       const text = (await res.text().catch(() => '')).slice(0, 500);
       throw new DeliveryError(
-        `${init.method ?? 'GET'} ${new URL(url).pathname} answered ${res.status}`,
+        `${init.method ?? 'GET'} ${new URL(url).pathname} answered ${res.status}${serviceHint(res.status, url)}`,
         isPermanentStatus(res.status),
         res.status,
         undefined,
@@ -160,4 +169,18 @@ export function scoresUrl(lineitem: string): string {
   const u = new URL(lineitem);
   u.pathname = `${u.pathname.replace(/\/$/, '')}/scores`;
   return u.toString();
+}
+
+/** What a service's refusal most likely means, for the admin reading the reason. */
+function serviceHint(status: number, url: string): string {
+  const scores = new URL(url).pathname.endsWith('/scores');
+  if (status === 404 && scores)
+    return ': the activity’s grade item is gone from the LMS (deleted, or the activity was removed); resending makes a new one where the tool made it';
+  if (status === 404)
+    return ': the LMS does not know this service address (the activity or course was removed?)';
+  if (status === 403)
+    return ': the LMS did not grant this service: in the tool’s settings, enable “IMS LTI Assignment and Grade Services” (grade sync and column management) and “Names and Role Provisioning”';
+  if (status === 401)
+    return ': the LMS refused our service token twice (check the tool’s client ID and keyset URL there)';
+  return '';
 }

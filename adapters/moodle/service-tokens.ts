@@ -90,7 +90,7 @@ export class ServiceTokens {
     }
     if (!res.ok || !json.access_token)
       throw new DeliveryError(
-        `token endpoint ${new URL(platform.tokenUrl).pathname} answered ${res.status}${tokenHint(res.status)}`,
+        `token endpoint ${new URL(platform.tokenUrl).pathname} answered ${res.status}${tokenHint(res.status, text)}`,
         isPermanentStatus(res.status),
         res.status,
         undefined,
@@ -102,10 +102,15 @@ export class ServiceTokens {
 }
 
 /** What a token endpoint's refusal most likely means, for the admin reading the reason. */
-function tokenHint(status: number): string {
-  if (status === 404) return " (is the platform's token URL right? Moodle: /mod/lti/token.php)";
+function tokenHint(status: number, body: string): string {
+  // Moodle answers 404 here when it cannot fetch our keyset to verify the assertion: most often its
+  // HTTP security settings block the tool's host or port (shared/docs/lti.md).
+  if (status === 404)
+    return ': the platform could not verify our signed request. Most likely it cannot fetch the tool’s keyset: in Moodle, Site administration → General → Security → HTTP security, take the tool’s host out of “cURL blocked hosts list” and add its port to “cURL allowed ports list”, then purge caches. Otherwise check the token URL (Moodle: /mod/lti/token.php)';
+  if (/invalid_scope/.test(body))
+    return ': the platform grants none of the services asked for: enable grade sync and roster access in the tool’s settings there';
   if (status === 400 || status === 401)
-    return ' (the platform does not accept our client assertion: check the client ID and that the platform has our keyset URL)';
+    return ': the platform does not accept our signed request: check the client ID there and that its keyset URL for the tool is ours';
   return '';
 }
 

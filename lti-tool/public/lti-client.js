@@ -15,11 +15,57 @@ export function sizesFollowEngine(engine, size) {
   });
 }
 
+/** Why a render does not move, as the author reads it (the API says it in English). */
+const WAITING = {
+  liveavatar: [
+    'Waiting for a GPU render node (none online). Cancel, or wait until one starts.',
+    '正在等待 GPU 渲染节点（当前没有在线节点）。可以取消，或等待节点启动。',
+  ],
+  preview: [
+    'Waiting for a render node (none online). Cancel, or wait until one starts.',
+    '正在等待渲染节点（当前没有在线节点）。可以取消，或等待节点启动。',
+  ],
+};
+
+/** What the author reads when a render ended without a video. */
+export const endedText = (render) =>
+  render.state === 'cancelled'
+    ? say('The render was cancelled.', '渲染已取消。')
+    : `${say('The render failed:', '渲染失败：')} ${render.error || render.state}`;
+
 /**
  * Follows a render through its Server-Sent Events (read with fetch: EventSource cannot send the
- * token in a header), filling `bar` and `text`; resolves with the finished render.
+ * token in a header), filling `bar` and `text`; resolves with the finished render. While it runs the
+ * Cancel button (#cancel-render) cancels it.
  */
 export async function followRender(id, bar, text) {
+  let engine = 'preview';
+  const cancel = $('cancel-render');
+  const waiting = (w) => {
+    if (w && w.reason) {
+      text.textContent = say(...(WAITING[engine] || WAITING.preview));
+      document.body.dataset.waiting = w.reason;
+    } else delete document.body.dataset.waiting;
+  };
+  if (cancel) {
+    cancel.hidden = false;
+    cancel.disabled = false;
+    cancel.onclick = async () => {
+      cancel.disabled = true;
+      const res = await api(`/api/renders/${id}/cancel`, { method: 'POST' }).catch(() => undefined);
+      if (!res || !res.ok) cancel.disabled = false;
+    };
+  }
+  try {
+    return await stream(id, bar, text, (e) => (engine = e), waiting);
+  } finally {
+    if (cancel) cancel.hidden = true;
+    delete document.body.dataset.waiting;
+  }
+}
+
+/** The render's event stream, followed again after a break; resolves with the finished render. */
+async function stream(id, bar, text, setEngine, waiting) {
   let lastEventId = '';
   // The stream can end before the render does (the tool or its database restarted): say so, and
   // follow again from where it was; the tool answers with the current state first.
@@ -56,12 +102,17 @@ export async function followRender(id, bar, text) {
           const data = /^data: (.*)$/m.exec(chunk)?.[1];
           if (!event || !data) continue;
           const body = JSON.parse(data);
-          if (event === 'render' && body.stalled)
+          if (event === 'render') setEngine(body.engine);
+          if (event === 'render' && body.waiting) waiting(body.waiting);
+          else if (event === 'waiting') waiting(body);
+          else if (event === 'render' && body.stalled)
             text.textContent = `${say('Stalled, waiting for a render node', '已停滞，正在等待渲染节点')} (${say('since', '自')} ${new Date(body.stalled.since).toLocaleTimeString()})`;
           else if (event === 'render' && body.progress) showProgress(bar, text, body.progress);
           else if (event === 'render') text.textContent = body.state;
-          else if (event === 'progress') showProgress(bar, text, body);
-          else if (event === 'state') text.textContent = body.message || body.state;
+          else if (event === 'progress') {
+            waiting(undefined);
+            showProgress(bar, text, body);
+          } else if (event === 'state') text.textContent = body.message || body.state;
           else if (event === 'end') {
             if (body.state === 'done') bar.value = 100;
             return body;

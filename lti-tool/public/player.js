@@ -3,7 +3,7 @@
 // each version's time map onto the lesson) and brings that language's captions and chapters.
 // Instructors also get "Edit and re-render" and "Language versions": a new version rendered, followed
 // live, previewed, then published to learners.
-import { $, api, followRender, say, sizesFollowEngine, token } from './lti-client.js';
+import { $, api, endedText, followRender, say, sizesFollowEngine, token } from './lti-client.js';
 import { scriptFields } from './script-fields.js';
 import { timeline } from './time-map.js';
 import { trackWatching } from './watch-tracker.js';
@@ -110,7 +110,7 @@ async function follow(res, error, submit, title, language) {
   const done = await followRender(render.id, $('progress'), $('progress-text'));
   submit.disabled = false;
   if (done.state !== 'done') {
-    $('progress-text').textContent = `${say('The render failed:', '渲染失败：')} ${done.error || done.state}`;
+    $('progress-text').textContent = endedText(done);
     return;
   }
   version = { id: done.id, title, media: done.media, language };

@@ -1,7 +1,7 @@
 // The author's studio: upload, see the detected face, give the voice (a recording, or a script spoken and
 // previewed here), render with a live progress bar, preview, publish.
 // Every call carries the launch's session token (held by the page, never a cookie).
-import { $, api, followRender, say, sizesFollowEngine } from './lti-client.js';
+import { $, api, endedText, followRender, say, sizesFollowEngine } from './lti-client.js';
 import { scriptFields } from './script-fields.js';
 
 const uploads = {};
@@ -124,7 +124,7 @@ $('studio').addEventListener('submit', async (e) => {
 function finished(render, title) {
   const text = $('progress-text');
   if (render.state !== 'done') {
-    text.textContent = `${say('The render failed:', '渲染失败：')} ${render.error || render.state}`;
+    text.textContent = endedText(render);
     $('studio').querySelector('button[type=submit]').disabled = false;
     return;
   }

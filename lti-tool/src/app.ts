@@ -36,6 +36,10 @@ import { launchRoutes } from './lti/launch-routes.js';
 import type { LaunchValidator } from './lti/launch-validator.js';
 import type { LtiRegistry } from './lti/lti-registry.js';
 import type { LtiSessions } from './lti/lti-sessions.js';
+import type { CourseContexts } from './lti/course-contexts.js';
+import type { PlatformCheck } from './lti/platform-check.js';
+import type { EnginePresence } from './renders/engine-presence.js';
+import type { GradeResender } from './grades/grade-delivery.js';
 import type { PlatformRegistration } from './lti/platform-registration.js';
 import { registrationRoutes } from './lti/registration-routes.js';
 import type { RegistrationInvites } from './lti/registration-invites.js';
@@ -75,6 +79,12 @@ export interface AppDeps {
   readonly keys: ToolKeys;
   readonly registry: LtiRegistry;
   readonly sessions: LtiSessions;
+  readonly contexts: CourseContexts;
+  /** Which engines an online render node offers. */
+  readonly engines: EnginePresence;
+  readonly platformCheck: PlatformCheck;
+  /** Sends refused scores again (per learner, lesson, course, tenant or platform). */
+  readonly grades: GradeResender;
   readonly registration: PlatformRegistration;
   readonly invites: RegistrationInvites;
   readonly validator: LaunchValidator;
@@ -154,6 +164,7 @@ export function createApp(d: AppDeps): express.Express {
       urls: d.urls,
       bus: d.bus,
       narration: d.narration,
+      engines: d.engines,
     }),
   );
 
@@ -163,6 +174,8 @@ export function createApp(d: AppDeps): express.Express {
       registration: d.registration,
       invites: d.invites,
       log: d.log,
+      // Checked at once, so the admin's platform list says what still blocks grades and publishing.
+      onRegistered: (platformId) => d.platformCheck.runSoon(platformId, 'registration'),
       // Each registration costs a key pair and calls to the platform: a handful an hour per address.
       limit: perAddress(
         sharedLimit(d.redis, `${d.config.VT_QUEUE_PREFIX}:limit:register`, { points: 20, durationSec: 3600 }),
@@ -177,6 +190,8 @@ export function createApp(d: AppDeps): express.Express {
       validator: d.validator,
       registry: d.registry,
       sessions: d.sessions,
+      contexts: d.contexts,
+      engines: d.engines,
       lessons: d.lessons,
       renders: d.renders,
       progress: d.progress,
@@ -214,7 +229,13 @@ export function createApp(d: AppDeps): express.Express {
   );
   app.use(lessonLanguagesRoutes({ lessons: d.lessons, languages: d.languages }));
   app.use(
-    dashboardRoutes({ sessions: d.sessions, progress: d.progress, roster: d.roster, lessons: d.lessons }),
+    dashboardRoutes({
+      sessions: d.sessions,
+      progress: d.progress,
+      roster: d.roster,
+      lessons: d.lessons,
+      grades: d.grades,
+    }),
   );
   // Our keyset, not ltijs's per-platform keys: we sign deep-linking responses and service tokens.
   app.get(`/lti${LTI_ROUTES.keyset}`, (_req, res, next) => {
@@ -243,6 +264,8 @@ export function createApp(d: AppDeps): express.Express {
         registry: d.registry,
         invites: d.invites,
         keys: d.keys,
+        check: d.platformCheck,
+        grades: d.grades,
         keyGraceHours: d.config.VT_KEY_GRACE_HOURS,
       },
       dingtalk: {

@@ -19,6 +19,7 @@ import { RenderBus } from './renders/render-bus.js';
 import { RenderQueue } from './renders/render-queue.js';
 import { RenderReconciler } from './renders/render-reconciler.js';
 import { listRenderNodes } from './ops/render-nodes.js';
+import { EnginePresence } from './renders/engine-presence.js';
 import { RenderRepository } from './renders/render-repository.js';
 import { RenderService } from './renders/render-service.js';
 import { TenantRepository } from './tenants/tenant-repository.js';
@@ -27,6 +28,8 @@ import { LessonRepository } from './lessons/lesson-repository.js';
 import { LaunchValidator } from './lti/launch-validator.js';
 import { createLtiProvider } from './lti/lti-provider.js';
 import { LtiRegistry } from './lti/lti-registry.js';
+import { CourseContexts } from './lti/course-contexts.js';
+import { PlatformCheck } from './lti/platform-check.js';
 import { LtiSessions } from './lti/lti-sessions.js';
 import { PlatformRegistration } from './lti/platform-registration.js';
 import { ToolKeys } from './lti/tool-keys.js';
@@ -130,6 +133,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     service,
     log,
   });
+  const engines = new EnginePresence(() => listRenderNodes(redis, config.VT_QUEUE_PREFIX));
   const reconciler = new RenderReconciler(
     {
       renders,
@@ -153,6 +157,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   await keys.ensure();
   const registry = new LtiRegistry(db, tenants);
   const sessions = new LtiSessions(db);
+  const contexts = new CourseContexts(db);
   const registration = new PlatformRegistration(lti, registry, config.VT_PUBLIC_URL, http);
   const invites = new RegistrationInvites(db, config.VT_PUBLIC_URL);
   const validator = new LaunchValidator(db, registry, {
@@ -162,8 +167,9 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     http,
   });
   // Learner progress and the gradebook: heartbeats → progress + outbox → BullMQ → the LMS's AGS.
+  const tokens = new ServiceTokens((claims, o) => keys.sign(claims, o), http);
   const lms = new MoodleAdapter({
-    tokens: new ServiceTokens((claims, o) => keys.sign(claims, o), http),
+    tokens,
     platform: (id) => registry.servicePlatform(id),
     lineItems: new LineItemRepository(db),
     http,
@@ -179,6 +185,17 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     relaySec: config.VT_GRADE_RELAY_SEC,
   });
   grades.start();
+  const platformCheck = new PlatformCheck({
+    db,
+    registry,
+    contexts,
+    tokens,
+    lms,
+    http,
+    resend: (platformId, by) => grades.resend({ platformId }, by),
+    publicUrl: config.VT_PUBLIC_URL,
+    log,
+  });
   // The DingTalk bridge: work notices through their own outbox, completion reported back.
   const dingtalk = new DingTalkBridge({ config, db, redis, log, urls, http });
   dingtalk.start();
@@ -209,6 +226,10 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     keys,
     registry,
     sessions,
+    contexts,
+    engines,
+    platformCheck,
+    grades,
     registration,
     invites,
     validator,

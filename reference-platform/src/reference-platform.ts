@@ -22,6 +22,10 @@ import {
 } from 'jose';
 import { CLAIM, ROLE, SCOPE } from '../../lti-tool/src/lti/lti-claims.js';
 import { escapeHtml } from '../../lti-tool/src/web/html.js';
+import { moodleBlocks, type MoodleHttpSecurity } from './moodle-http-security.js';
+
+/** Moodle's cURL security refused to fetch the tool's keyset. */
+class KeysetBlocked extends Error {}
 
 export interface ToolRegistration {
   readonly clientId: string;
@@ -104,6 +108,19 @@ export class ReferencePlatform {
   refusedScores = 0;
   /** How often a tool fetched the platform's keyset. */
   jwksFetches = 0;
+  /**
+   * Moodle's HTTP security settings, applied to the platform's own requests (the tool's keyset). Off
+   * here by default, as on a Moodle whose admin allowed the tool's host and port; MOODLE_DEFAULT_HTTP_SECURITY
+   * is what a fresh Moodle has.
+   */
+  httpSecurity: MoodleHttpSecurity | undefined;
+  /**
+   * The tool's "IMS LTI Names and Role Provisioning" setting: off, the token endpoint grants no roster
+   * scope (Moodle grants only the services the tool is set to use), so roster calls are unauthorised.
+   */
+  nrpsEnabled = true;
+  /** Requests the platform did not make because of `httpSecurity`, with the reason. */
+  readonly blockedFetches: string[] = [];
   /** Every deep-linking response that verified, with its content items. */
   readonly deepLinkResponses: JWTPayload[] = [];
   /** Deep-linking responses refused, with the reason (for tests). */
@@ -170,6 +187,21 @@ export class ReferencePlatform {
     };
     this.tools.set(reg.clientId, reg);
     return reg;
+  }
+
+  /** Every service token given so far stops working (they expire on a real platform). */
+  revokeAccessTokens(): void {
+    this.accessTokens.clear();
+  }
+
+  /** The tool's keyset, as Moodle fetches it through its cURL security. */
+  private async toolKeyset(tool: ToolRegistration): Promise<ReturnType<typeof createRemoteJWKSet>> {
+    const blocked = await moodleBlocks(this.httpSecurity, tool.jwksUrl);
+    if (blocked) {
+      this.blockedFetches.push(`${tool.jwksUrl}: ${blocked}`);
+      throw new KeysetBlocked(blocked);
+    }
+    return createRemoteJWKSet(new URL(tool.jwksUrl));
   }
 
   /** The platform's signing key, to sign tokens in tests (good or deliberately bad ones). */
@@ -432,7 +464,7 @@ export class ReferencePlatform {
         const tool = this.tools.get(String(unverified.iss));
         if (!tool) throw new Error(`unknown tool ${unverified.iss}`);
         if (!header.kid) throw new Error('no kid in the header');
-        const { payload } = await jwtVerify(jwt, createRemoteJWKSet(new URL(tool.jwksUrl)), {
+        const { payload } = await jwtVerify(jwt, await this.toolKeyset(tool), {
           issuer: tool.clientId,
           audience: this.issuer,
           algorithms: ['RS256'],
@@ -477,6 +509,14 @@ export class ReferencePlatform {
           );
       } catch (e) {
         this.refusedResponses.push((e as Error).message);
+        // What Moodle 5.0 shows the teacher at Publish when it could not fetch the keyset.
+        if (e instanceof KeysetBlocked)
+          return void res
+            .status(500)
+            .type('text')
+            .send(
+              'Exception - jwks_helper::fix_jwks_alg(): Argument #1 ($jwks) must be of type array, null given',
+            );
         res
           .status(400)
           .type('text')
@@ -496,7 +536,7 @@ export class ReferencePlatform {
         ) as JWTPayload;
         const tool = this.tools.get(String(unverified.iss));
         if (!tool) throw new Error('invalid_client');
-        await jwtVerify(b.client_assertion!, createRemoteJWKSet(new URL(tool.jwksUrl)), {
+        await jwtVerify(b.client_assertion!, await this.toolKeyset(tool), {
           issuer: tool.clientId,
           subject: tool.clientId,
           audience: `${this.url}/token`,
@@ -504,11 +544,14 @@ export class ReferencePlatform {
         });
         const scopes = String(b.scope ?? '')
           .split(' ')
-          .filter((s) => (Object.values(SCOPE) as string[]).includes(s));
+          .filter((s) => (Object.values(SCOPE) as string[]).includes(s))
+          .filter((s) => this.nrpsEnabled || s !== SCOPE.memberships);
         const token = randomBytes(16).toString('hex');
         this.accessTokens.set(token, { clientId: tool.clientId, scopes, exp: Date.now() + 3600_000 });
         res.json({ access_token: token, token_type: 'Bearer', expires_in: 3600, scope: scopes.join(' ') });
       } catch (e) {
+        // Moodle 5.0 answers 404 when it could not fetch the tool's keyset (shared/docs/lti.md).
+        if (e instanceof KeysetBlocked) return void res.status(404).json({});
         res.status(400).json({
           error: (e as Error).message.startsWith('invalid') ? (e as Error).message : 'invalid_client',
         });

@@ -8,6 +8,7 @@ import type { RunningTool } from '../../lti-tool/src/server.js';
 import { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
 import { addToolTo, launch } from '../helpers/lti.js';
+import { adminSignIn, postAdminForm } from '../helpers/admin.js';
 
 /**
  * The tool's signing keys (made once, kept, published, rotated with a grace period) and the admin's
@@ -53,23 +54,9 @@ async function vtTool(...args: string[]): Promise<string> {
   return stdout;
 }
 
-async function signIn(): Promise<string> {
-  const res = await fetch(`${tool.url}/admin/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tool.url },
-    body: new URLSearchParams({ username: 'ops', password: PASSWORD }),
-  });
-  return res.headers.get('set-cookie')!.split(';')[0]!;
-}
-
+const signIn = (): Promise<string> => adminSignIn(tool.url, 'ops', PASSWORD);
 const postForm = (path: string, cookie: string, form: Record<string, string>, origin = tool.url) =>
-  fetch(`${tool.url}${path}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin, cookie },
-    body: new URLSearchParams(form),
-  });
+  postAdminForm(tool.url, path, cookie, form, origin);
 
 describe('the tool signing keys', () => {
   it('are made on first start, kept across a restart, and published without their private part', async () => {

@@ -17,6 +17,8 @@ import { launch, registerManually } from '../helpers/lti.js';
 import { PORTRAIT } from '../helpers/paths.js';
 import { makeSpeech } from '../helpers/speech.js';
 import { GRADE_QUEUE } from '../../lti-tool/src/grades/grade-delivery.js';
+import { MOODLE_DEFAULT_HTTP_SECURITY } from '../../reference-platform/src/moodle-http-security.js';
+import { adminPage, adminSignIn, postAdminForm } from '../helpers/admin.js';
 
 /**
  * Learner progress to the gradebook with the REFERENCE PLATFORM SIMULATOR as the AGS and NRPS peer,
@@ -431,8 +433,11 @@ describe('the completion dashboard', () => {
       /attachment; filename="?completion-\d{4}-\d{2}-\d{2}\.csv"?/,
     );
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toContain('lesson_id,lesson,course,user_id,name,coverage_percent,state');
-    expect(lines.find((x) => x.includes(',7,Omar Haddad,'))).toMatch(/,100,completed,/);
+    // The course as Moodle names it (from the launch's context claim), then its id.
+    expect(lines[0]).toContain('lesson_id,lesson,course,course_id,user_id,name,coverage_percent,state');
+    expect(lines.find((x) => x.includes(',7,Omar Haddad,'))).toMatch(
+      /,Warehouse safety,101,7,Omar Haddad,100,completed,/,
+    );
   });
 
   it('is not for learners, nor without a session', async () => {
@@ -441,5 +446,77 @@ describe('the completion dashboard', () => {
     expect(res.status).toBe(403);
     expect(await res.text()).not.toContain('data-user=');
     expect((await dashboard({ session: 'vt_lti_nope' })).status).toBe(401);
+  });
+
+  it('a grade refused while Moodle could not verify us is resent: by row from the dashboard, then all after the platform check passes', async () => {
+    const outboxOf = async (user: string) =>
+      (
+        await sql.query<{ status: string; attempts: number; last_error: string | null }>(
+          `SELECT status, attempts, last_error FROM grade_outbox WHERE user_id = $1`,
+          [user],
+        )
+      ).rows[0]!;
+    // Moodle's HTTP security as a fresh Moodle has it: it cannot fetch our keyset any more, and the
+    // token it gave us expired.
+    platform.httpSecurity = MOODLE_DEFAULT_HTTP_SECURITY;
+    platform.revokeAccessTokens();
+    const before = scoresOf('7').length;
+    await sql.query(`UPDATE watch_progress SET scored_percent = -1 WHERE user_id = '7'`);
+    const seven = await learnerSession('7');
+    await heartbeat({ session: seven, lessonId, seq: 1, position: 1, intervals: [[0, 1]], event: 'tick' });
+    await until('the refusal kept', async () => (await outboxOf('7')).status === 'failed');
+    // The reason points at the cause (Moodle answers 404 when it cannot fetch our keyset).
+    expect((await outboxOf('7')).last_error).toContain('cURL blocked hosts list');
+
+    const l = await launch(tool, platform, intent('3', 'resource', activityId));
+    const page = await (await dashboard({ session: l.session! })).text();
+    const row = /<tr data-user="7"[\s\S]*?<\/tr>/.exec(page)![0];
+    expect(row).toContain('data-sync="failed"');
+    expect(row).toContain('HTTP security');
+    expect(row).toMatch(/<button type="submit">\s*Resend\s*<\/button>/);
+    expect(page).toContain('Resend all refused grades');
+
+    // Resent while Moodle still cannot reach us: it goes out, and is refused again.
+    const { attempts } = await outboxOf('7');
+    const resent = await dashboard({
+      session: l.session!,
+      resend: 'one',
+      resend_lesson: lessonId,
+      resend_user: '7',
+    });
+    expect(await resent.text()).toContain('1 refused grade(s) sent again');
+    await until('refused again', async () => {
+      const r = await outboxOf('7');
+      return r.status === 'failed' && r.attempts > attempts;
+    });
+    expect(scoresOf('7')).toHaveLength(before);
+    // A resend names its learner and lesson in this course only: anything else resends nothing.
+    const stray = await dashboard({
+      session: l.session!,
+      resend: 'one',
+      resend_lesson: lessonId,
+      resend_user: '999',
+    });
+    expect(await stray.text()).toContain('No refused grades to send.');
+
+    // The Moodle admin fixes HTTP security; the tool admin checks the connection: it passes, and
+    // every refused grade of the platform goes out again, delivered this time.
+    platform.httpSecurity = undefined;
+    await tool.adminUsers.set('ops', 'correct horse battery staple');
+    const cookie = await adminSignIn(tool.url, 'ops', 'correct horse battery staple');
+    const platformId = (await tool.registry.list())[0]!.id;
+    const failedBefore = /data-refused="(\d+)"/.exec(
+      await adminPage(tool.url, '/admin/platforms', cookie),
+    )?.[1];
+    expect(Number(failedBefore)).toBeGreaterThanOrEqual(1);
+    // The admin's completion page offers the same resend, per row and for the tenant.
+    expect(await adminPage(tool.url, '/admin/progress', cookie)).toContain('action="/admin/progress/resend"');
+    const checked = await postAdminForm(tool.url, `/admin/platforms/${platformId}/check`, cookie, {});
+    expect(checked.headers.get('location')).toMatch(/^\/admin\/platforms\?checked=passed&resent=[1-9]/);
+    await until('the resent score delivered', async () => (await outboxOf('7')).status === 'delivered');
+    expect(scoresOf('7').length).toBe(before + 1);
+    // Lin's score was refused because its line item was deleted: resent, it gets a new one.
+    await until('the lost line item replaced', async () => (await outboxOf('5')).status === 'delivered');
+    expect(await adminPage(tool.url, '/admin/platforms', cookie)).not.toContain('data-refused=');
   });
 });

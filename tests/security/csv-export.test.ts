@@ -10,6 +10,7 @@ const row = (name: string): LearnerProgress => ({
   lessonId: 'l1',
   lessonTitle: 'Fire safety',
   contextId: '101',
+  course: 'Warehouse safety',
   userId: 'u1',
   name,
   coverage: 0.5,

@@ -9,6 +9,7 @@ const row = (userId: string, state: LearnerProgress['state']): LearnerProgress =
   lessonId: 'l1',
   lessonTitle: 'Fire safety',
   contextId: '101',
+  course: 'Warehouse safety',
   userId,
   name: `Learner ${userId}`,
   coverage: state === 'completed' ? 1 : 0.3,

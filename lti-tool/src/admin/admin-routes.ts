@@ -281,7 +281,9 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
   });
 
   router.use(platformsAdmin({ ...d.platforms, publicUrl: d.publicUrl }, toolAdmin));
-  router.use(progressAdmin({ progress: d.progress, corps: d.dingtalk.corps }, signedIn));
+  router.use(
+    progressAdmin({ progress: d.progress, corps: d.dingtalk.corps, grades: d.platforms.grades }, signedIn),
+  );
   router.use(
     dingtalkAdmin(
       { ...d.dingtalk, publicUrl: d.publicUrl, secureCookies: d.secureCookies },

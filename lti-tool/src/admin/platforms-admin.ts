@@ -13,6 +13,9 @@ import { html } from '../web/html.js';
 import { langOf, t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import { adminNav } from './admin-nav.js';
+import type { PlatformCheck } from '../lti/platform-check.js';
+import type { GradeResender } from '../grades/grade-delivery.js';
+import { platformCheckCell, refusedGradesCell } from './platform-check-view.js';
 
 export interface PlatformsAdminDeps {
   readonly registration: PlatformRegistration;
@@ -21,6 +24,8 @@ export interface PlatformsAdminDeps {
   readonly keys: ToolKeys;
   readonly publicUrl: string;
   readonly keyGraceHours: number;
+  readonly check: PlatformCheck;
+  readonly grades: GradeResender;
 }
 
 const ManualForm = z.object({
@@ -123,7 +128,10 @@ export function platformsAdmin(d: PlatformsAdminDeps, signedIn: RequestHandler):
             }),
             values,
           );
-        await d.registration.addManually(p);
+        const platformId = await d.registration.addManually(p);
+        // The LMS was set up first (it gave the client ID): check the connection now, in the
+        // background (an unreachable LMS takes its timeouts); the list shows the result.
+        d.check.runSoon(platformId, adminOf(req));
         res.redirect(303, `/admin/platforms?added=${encodeURIComponent(p.issuer)}`);
       })
       .catch((e: unknown) =>
@@ -140,15 +148,54 @@ export function platformsAdmin(d: PlatformsAdminDeps, signedIn: RequestHandler):
       .catch(next);
   });
 
+  router.post('/admin/platforms/:id/check', signedIn, (req, res, next) => {
+    d.check.run(String(req.params.id), adminOf(req)).then((result) => {
+      if (!result) return void res.status(404).type('text').send('No such platform.');
+      res.redirect(
+        303,
+        `/admin/platforms?checked=${result.passed ? 'passed' : 'failed'}${result.resent ? `&resent=${result.resent}` : ''}`,
+      );
+    }, next);
+  });
+
+  router.post('/admin/platforms/:id/resend', signedIn, (req, res, next) => {
+    d.grades
+      .resend({ platformId: String(req.params.id) }, adminOf(req))
+      .then((n) => res.redirect(303, `/admin/platforms?resent=${n}`), next);
+  });
+
   router.post('/admin/keys/rotate', signedIn, (_req, res, next) => {
     d.keys.rotate().then((r) => res.redirect(303, `/admin/platforms?rotated=${r.kid}`), next);
   });
   return router;
 }
 
+const adminOf = (req: Request): string =>
+  (req.user as { username?: string } | undefined)?.username ?? 'admin';
+
 function noticeOf(req: Request, lang: Lang): string | undefined {
+  const resent = Number(req.query.resent ?? 0);
+  const again = resent
+    ? t(lang, {
+        en: ` ${resent} refused grade(s) sent again.`,
+        zh: ` 已重新发送 ${resent} 条被拒绝的成绩。`,
+      })
+    : '';
+  if (req.query.checked === 'passed')
+    return t(lang, { en: 'The connection check passed.', zh: '连接检查通过。' }) + again;
+  if (req.query.checked === 'failed')
+    return t(lang, {
+      en: 'The connection check found a problem: see the platform’s steps below.',
+      zh: '连接检查发现问题：请查看下方该平台的各步骤。',
+    });
+  if (req.query.resent !== undefined)
+    return again.trim() || t(lang, { en: 'No refused grades to send.', zh: '没有被拒绝的成绩需要发送。' });
   const added = req.query.added;
-  if (typeof added === 'string') return t(lang, { en: `Registered ${added}.`, zh: `已注册 ${added}。` });
+  if (typeof added === 'string')
+    return t(lang, {
+      en: `Registered ${added}. Its connection is being checked: reload this page in a moment to see the result.`,
+      zh: `已注册 ${added}。正在检查其连接：稍后刷新本页查看结果。`,
+    });
   const rotated = req.query.rotated;
   if (typeof rotated === 'string')
     return t(lang, {
@@ -163,10 +210,12 @@ async function platformsPage(
   lang: Lang,
   o: { error?: string; notice?: string; values: ManualFormValues; invite?: RegistrationInvite },
 ): Promise<string> {
-  const [platforms, keys, invites] = await Promise.all([
+  const [platforms, keys, invites, checks, refused] = await Promise.all([
     d.registry.list(),
     d.keys.list(),
     d.invites.recent(),
+    d.check.latest(),
+    d.grades.failedByPlatform(),
   ]);
   const heading = t(lang, { en: 'LMS platforms', zh: 'LMS 平台' });
   return page(
@@ -188,6 +237,8 @@ async function platformsPage(
               <th scope="col">${t(lang, { en: 'Client ID', zh: '客户端 ID' })}</th>
               <th scope="col">${t(lang, { en: 'Registered', zh: '注册方式' })}</th>
               <th scope="col">${t(lang, { en: 'Deployments', zh: '部署' })}</th>
+              <th scope="col">${t(lang, { en: 'Connection', zh: '连接' })}</th>
+              <th scope="col">${t(lang, { en: 'Refused grades', zh: '被拒绝的成绩' })}</th>
             </tr>
           </thead>
           <tbody>
@@ -195,7 +246,7 @@ async function platformsPage(
               platforms.length
                 ? platforms.map(
                     (p) =>
-                      html`<tr>
+                      html`<tr data-platform="${p.id}">
                         <td>${p.name}</td>
                         <td>${p.issuer}</td>
                         <td>${p.clientId}</td>
@@ -207,10 +258,12 @@ async function platformsPage(
                           }
                         </td>
                         <td>${p.deploymentIds.join(', ') || '—'}</td>
+                        <td>${platformCheckCell(lang, p.id, checks.get(p.id))}</td>
+                        <td>${refusedGradesCell(lang, p.id, refused.get(p.id) ?? 0)}</td>
                       </tr>`,
                   )
                 : html`<tr>
-                    <td colspan="5">${t(lang, { en: 'None yet.', zh: '暂无。' })}</td>
+                    <td colspan="7">${t(lang, { en: 'None yet.', zh: '暂无。' })}</td>
                   </tr>`
             }
           </tbody>

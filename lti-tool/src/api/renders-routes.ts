@@ -12,6 +12,7 @@ import {
 } from '../renders/render-repository.js';
 import { RenderInputError, type RenderService } from '../renders/render-service.js';
 import { STALLED_MESSAGE } from '../renders/render-reconciler.js';
+import type { EnginePresence } from '../renders/engine-presence.js';
 import type { NarrationService } from '../narration/narration-service.js';
 import { callerOf } from './api-auth.js';
 import { invalidRequest } from './invalid-request.js';
@@ -58,7 +59,12 @@ const SubmitSchema = z
   );
 
 /** What the API shows of a render. Media links are signed for the caller and expire. */
-async function renderView(render: Render, renders: RenderRepository, urls: MediaUrls): Promise<object> {
+async function renderView(
+  render: Render,
+  renders: RenderRepository,
+  urls: MediaUrls,
+  engines: EnginePresence,
+): Promise<object> {
   const base = render.state === 'done' ? urls.playerBase(render.id) : undefined;
   return {
     id: render.id,
@@ -77,6 +83,8 @@ async function renderView(render: Render, renders: RenderRepository, urls: Media
     nodeId: render.nodeId,
     // Its node went away and no other has taken it yet (the reconciler noticed at `since`).
     stalled: render.stalledSince && { since: render.stalledSince, message: STALLED_MESSAGE },
+    // Queued for an engine no online node offers (say, Live Avatar with no GPU node): it waits.
+    waiting: await engines.waiting(render.engine, render.state),
     error: render.error,
     notes: render.result?.notes ?? [],
     createdAt: render.createdAt,
@@ -107,6 +115,7 @@ export interface RendersRoutesDeps {
   readonly urls: MediaUrls;
   readonly bus: RenderBus;
   readonly narration: NarrationService;
+  readonly engines: EnginePresence;
 }
 
 /**
@@ -157,7 +166,7 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
       res
         .status(202)
         .location(`/api/renders/${render.id}`)
-        .json(await renderView(render, d.renders, d.urls));
+        .json(await renderView(render, d.renders, d.urls, d.engines));
     } catch (e) {
       if (e instanceof RenderInputError || e instanceof UnknownLessonError)
         return void res.status(422).json({ error: e.message });
@@ -167,7 +176,7 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
 
   router.get('/api/renders/:id', async (req, res) => {
     const render = await load(req, res);
-    if (render) res.json(await renderView(render, d.renders, d.urls));
+    if (render) res.json(await renderView(render, d.renders, d.urls, d.engines));
   });
 
   router.post('/api/renders/:id/cancel', async (req, res) => {
@@ -175,7 +184,7 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
     if (!render) return;
     if (!(await d.service.cancel(render)))
       return void res.status(409).json({ error: `The render is already ${render.state}.` });
-    res.status(202).json(await renderView((await d.renders.get(render.id))!, d.renders, d.urls));
+    res.status(202).json(await renderView((await d.renders.get(render.id))!, d.renders, d.urls, d.engines));
   });
 
   // Server-Sent Events: the current state at once, then every progress report and state change,
@@ -208,7 +217,10 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
       if (final)
         send(
           'end',
-          await renderView(final, d.renders, d.urls).catch(() => ({ id: final.id, state: final.state })),
+          await renderView(final, d.renders, d.urls, d.engines).catch(() => ({
+            id: final.id,
+            state: final.state,
+          })),
         );
       res.end();
     };
@@ -221,18 +233,29 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
     };
     const unsubscribe = d.bus.subscribe(render.id, onUpdate);
     // A render another tool instance finished is seen here through the database.
+    // Whether it waits for a node nobody runs, as last told: a change (a node came or went) is sent.
+    let waitingFor = '';
     const timer = setInterval(() => {
       res.write(': keep-alive\n\n');
       d.renders.get(render.id).then(
         async (r) => {
-          if (r && !OPEN_STATES.includes(r.state)) await finish();
+          if (r && !OPEN_STATES.includes(r.state)) return finish();
+          const waiting = r && (await d.engines.waiting(r.engine, r.state));
+          if (!closed && (waiting?.message ?? '') !== waitingFor) {
+            waitingFor = waiting?.message ?? '';
+            send('waiting', waiting ?? { reason: null });
+          }
         },
         () => {}, // the database is away: the next poll asks again
       );
     }, 2000);
     req.on('close', stop);
     res.write('retry: 2000\n\n');
-    send('render', await renderView(render, d.renders, d.urls));
+    const first = (await renderView(render, d.renders, d.urls, d.engines)) as {
+      waiting?: { message: string };
+    };
+    waitingFor = first.waiting?.message ?? '';
+    send('render', first);
     if (!OPEN_STATES.includes(render.state)) await finish();
   });
 

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DeliveryError, type LmsAdapter } from '../../../adapters/lms-adapter.js';
 import type { GradeKey } from '../progress/progress-ingest.js';
-import type { GradeOutbox } from './grade-outbox.js';
+import type { GradeOutbox, ResendScope } from './grade-outbox.js';
 import { retryBackoff } from './retry-backoff.js';
 
 export const GRADE_QUEUE = 'grades';
@@ -23,6 +23,12 @@ export interface GradeDeliveryOptions {
   readonly concurrency?: number;
 }
 
+/** What the dashboards and admin pages may do with refused scores. */
+export interface GradeResender {
+  resend(scope: ResendScope, by: string): Promise<number>;
+  failedByPlatform(): Promise<Map<string, number>>;
+}
+
 /** One job per learner and lesson at a time: its id, whatever characters the LMS's user ids hold. */
 const jobIdOf = (k: GradeKey): string =>
   `grade-${createHash('sha256').update(`${k.lessonId}\n${k.userId}`).digest('hex').slice(0, 32)}`;
@@ -34,7 +40,7 @@ const jobIdOf = (k: GradeKey): string =>
  * attempts; a relay re-enqueues pending rows whose job was lost, so nothing in the outbox is
  * forgotten across Redis or tool restarts.
  */
-export class GradeDelivery {
+export class GradeDelivery implements GradeResender {
   private readonly queue: Queue<GradeKey>;
   private readonly worker: Worker<GradeKey>;
   private readonly workerRedis: Redis;
@@ -90,6 +96,18 @@ export class GradeDelivery {
         },
       })),
     );
+  }
+
+  /** Sends the refused scores in `scope` again; answers how many went back on the queue. */
+  async resend(scope: ResendScope, by: string): Promise<number> {
+    const keys = await this.o.outbox.reopen(scope);
+    await this.enqueue(keys);
+    this.o.log.info({ event: 'grade', ...scope, count: keys.length, by }, 'refused scores resent');
+    return keys.length;
+  }
+
+  failedByPlatform(): Promise<Map<string, number>> {
+    return this.o.outbox.failedByPlatform();
   }
 
   private async deliver(job: Job<GradeKey>): Promise<void> {

@@ -2,6 +2,15 @@ import type { Score, ScoreTarget } from '../../../adapters/lms-adapter.js';
 import type { Db } from '../db/database.js';
 import type { GradeKey } from '../progress/progress-ingest.js';
 
+/** Which refused scores to send again: a platform's, a tenant's or course's, a lesson's or one learner's. */
+export interface ResendScope {
+  readonly platformId?: string;
+  readonly tenantId?: string;
+  readonly contextId?: string;
+  readonly lessonId?: string;
+  readonly userId?: string;
+}
+
 /** A score taken for delivery: the newest version at the time it was claimed. */
 export interface ClaimedGrade extends GradeKey {
   readonly version: number;
@@ -66,6 +75,39 @@ export class GradeOutbox {
       `UPDATE grade_outbox SET last_error = $3, lease_until = NULL WHERE lesson_id = $1 AND user_id = $2`,
       [g.lessonId, g.userId, reason.slice(0, 500)],
     );
+  }
+
+  /**
+   * Refused scores in `scope` become pending again (the LMS or its settings were fixed): their newest
+   * version goes out next. Answers the learners to queue. A scope must name a platform or a tenant.
+   */
+  async reopen(scope: ResendScope): Promise<GradeKey[]> {
+    if (!scope.platformId && !scope.tenantId) throw new Error('a resend names a platform or a tenant');
+    const { rows } = await this.db.query<{ lesson_id: string; user_id: string }>(
+      `UPDATE grade_outbox g SET status = 'pending', lease_until = NULL, updated_at = now()
+       WHERE g.status = 'failed'
+         AND ($1::text IS NULL OR g.platform_id = $1) AND ($2::text IS NULL OR g.tenant_id = $2)
+         AND ($3::text IS NULL OR EXISTS
+               (SELECT 1 FROM lessons l WHERE l.id = g.lesson_id AND l.context_id = $3))
+         AND ($4::text IS NULL OR g.lesson_id = $4) AND ($5::text IS NULL OR g.user_id = $5)
+       RETURNING lesson_id, user_id`,
+      [
+        scope.platformId ?? null,
+        scope.tenantId ?? null,
+        scope.contextId ?? null,
+        scope.lessonId ?? null,
+        scope.userId ?? null,
+      ],
+    );
+    return rows.map((r) => ({ lessonId: r.lesson_id, userId: r.user_id }));
+  }
+
+  /** How many refused scores each platform has (for the admin's platform list). */
+  async failedByPlatform(): Promise<Map<string, number>> {
+    const { rows } = await this.db.query<{ platform_id: string; n: string }>(
+      `SELECT platform_id, count(*) AS n FROM grade_outbox WHERE status = 'failed' GROUP BY platform_id`,
+    );
+    return new Map(rows.map((r) => [r.platform_id, Number(r.n)]));
   }
 
   /** Whether a score of this learner's is waiting and nobody holds it. */

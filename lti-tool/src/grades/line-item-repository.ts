@@ -21,4 +21,11 @@ export class LineItemRepository implements LineItemStore {
       [platformId, lineitems, resourceLinkId, lineitem],
     );
   }
+
+  async forget(platformId: string, lineitems: string, resourceLinkId: string): Promise<void> {
+    await this.db.query(
+      `DELETE FROM ags_line_items WHERE platform_id = $1 AND lineitems_url = $2 AND resource_link_id = $3`,
+      [platformId, lineitems, resourceLinkId],
+    );
+  }
 }

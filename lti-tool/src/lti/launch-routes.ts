@@ -11,6 +11,8 @@ import { LaunchError, type LaunchValidator } from './launch-validator.js';
 import { roleOf } from './launch-roles.js';
 import type { LtiRegistry } from './lti-registry.js';
 import type { LtiSessions } from './lti-sessions.js';
+import type { CourseContexts } from './course-contexts.js';
+import type { EnginePresence } from '../renders/engine-presence.js';
 import { playerPage } from './player-page.js';
 import { studioPage } from './studio-page.js';
 import { langOf } from '../web/i18n.js';
@@ -22,6 +24,8 @@ export interface LaunchRoutesDeps {
   readonly validator: LaunchValidator;
   readonly registry: LtiRegistry;
   readonly sessions: LtiSessions;
+  readonly contexts: CourseContexts;
+  readonly engines: EnginePresence;
   readonly lessons: LessonRepository;
   readonly renders: RenderRepository;
   readonly progress: ProgressRepository;
@@ -118,6 +122,16 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
       },
     };
     const sessionToken = await d.sessions.create(session);
+    if (ctx.context?.id)
+      await d.contexts.seen({
+        tenantId: deployment.tenantId,
+        contextId,
+        platformId: deployment.platformId,
+        title: ctx.context.title,
+        label: ctx.context.label,
+        membershipsUrl: (ctx.namesRoles as { context_memberships_url?: string } | undefined)
+          ?.context_memberships_url,
+      });
     req.log?.info(
       {
         event: 'launch',
@@ -136,9 +150,14 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
     const lang = (ctx.launchPresentation?.locale ?? '').startsWith('zh') ? 'zh' : langOf(req);
     if (deepLinking) {
       const lessons = await d.lessons.listForContext(deployment.tenantId, contextId);
-      return void res
-        .type('html')
-        .send(studioPage(lang, { token: sessionToken, context: ctx.context, lessons }));
+      return void res.type('html').send(
+        studioPage(lang, {
+          token: sessionToken,
+          context: ctx.context,
+          lessons,
+          online: await d.engines.online(),
+        }),
+      );
     }
     const renderId =
       lesson!.publishedRenderId ?? (role === 'instructor' ? lesson!.latestDoneRenderId : undefined);
@@ -166,6 +185,7 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
           prompt: base.settings.prompt ?? '',
           engine: base.engine,
           size: base.settings.size,
+          online: await d.engines.online(),
         },
       }),
     );

@@ -13,18 +13,35 @@ export const head = (token: string, script: string, lang: Lang): SafeHtml =>
     <link rel="stylesheet" href="/static/lti.css" />
     <script type="module" src="/static/${script}"></script>`;
 
-/** The engine and size choices (sizes per engine in data attributes; lti-client.js keeps them in step). */
-export function engineAndSize(lang: Lang, o: { engine?: string; size?: string }): SafeHtml {
-  const engine = o.engine === 'liveavatar' ? 'liveavatar' : 'preview';
+/**
+ * The engine and size choices (sizes per engine in data attributes; lti-client.js keeps them in step).
+ * An engine no online node offers is named so and, unless it is the preview engine (any machine runs
+ * one), cannot be chosen: a Live Avatar render with no GPU node would only wait.
+ */
+export function engineAndSize(
+  lang: Lang,
+  o: { engine?: string; size?: string; online?: ReadonlySet<string> },
+): SafeHtml {
+  const online = (e: string): boolean => !o.online || o.online.has(e);
+  const engine = o.engine === 'liveavatar' && online('liveavatar') ? 'liveavatar' : 'preview';
   const sizes: readonly string[] = engine === 'preview' ? SUPPORTED_SIZES : LIVEAVATAR.sizes;
   const size = o.size && sizes.includes(o.size) ? o.size : '688*368';
+  const offline = (e: 'preview' | 'liveavatar'): SafeHtml =>
+    online(e)
+      ? html``
+      : html` —
+        ${t(lang, e === 'liveavatar' ? { en: 'no GPU render node online', zh: '没有在线的 GPU 渲染节点' } : { en: 'no render node online', zh: '没有在线的渲染节点' })}`;
   return html`<label for="engine">${t(lang, { en: 'Engine', zh: '渲染引擎' })}</label>
     <select id="engine" name="engine">
       <option value="preview" ${engine === 'preview' ? 'selected' : ''}>
-        ${t(lang, { en: 'Preview (fast, any machine)', zh: '预览（快速，任意机器）' })}
+        ${t(lang, { en: 'Preview (fast, any machine)', zh: '预览（快速，任意机器）' })}${offline('preview')}
       </option>
-      <option value="liveavatar" ${engine === 'liveavatar' ? 'selected' : ''}>
-        ${t(lang, { en: 'Live Avatar (photoreal, GPU)', zh: 'Live Avatar（写实，需 GPU）' })}
+      <option
+        value="liveavatar"
+        ${engine === 'liveavatar' ? 'selected' : ''}
+        ${online('liveavatar') ? '' : 'disabled'}
+      >
+        ${t(lang, { en: 'Live Avatar (photoreal, GPU)', zh: 'Live Avatar（写实，需 GPU）' })}${offline('liveavatar')}
       </option>
     </select>
     <label for="size">${t(lang, { en: 'Size', zh: '尺寸' })}</label>
@@ -44,6 +61,11 @@ export function progressSection(lang: Lang): SafeHtml {
     <h2 id="progress-h">${t(lang, { en: 'Rendering', zh: '渲染中' })}</h2>
     <progress id="progress" max="100" value="0" aria-labelledby="progress-h"></progress>
     <p id="progress-text" role="status" aria-live="polite"></p>
+    <p>
+      <button type="button" id="cancel-render" hidden>
+        ${t(lang, { en: 'Cancel render', zh: '取消渲染' })}
+      </button>
+    </p>
   </section>`;
 }
 

@@ -14,6 +14,8 @@ export interface LessonEdit {
   readonly prompt: string;
   readonly engine: string;
   readonly size: string;
+  /** The engines some online render node offers now. */
+  readonly online?: ReadonlySet<string>;
 }
 
 /** The instructor's edit of a published lesson: new title, prompt, engine or size; same presenter and voice. */

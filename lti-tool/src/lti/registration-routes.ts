@@ -13,6 +13,8 @@ export interface RegistrationRoutesDeps {
   /** Registrations per client address (each one costs the tool a key pair and an outbound call). */
   readonly limit: RequestHandler;
   readonly log: { info(o: object, msg: string): void };
+  /** Called once the LMS has the answer to a successful registration. */
+  readonly onRegistered?: (platformId: string) => void;
 }
 
 /**
@@ -97,6 +99,8 @@ export function registrationRoutes(d: RegistrationRoutesDeps): Router {
         await d.invites.spent(token, done.platformId);
         issuer = done.issuer;
         d.log.info({ event: 'registration', platformId: done.platformId, issuer }, 'platform registered');
+        // Once the LMS has our answer (it registers the tool then), check the connection both ways.
+        res.once('finish', () => d.onRegistered?.(done.platformId));
       } catch (e) {
         await d.invites.giveBack(token);
         if (!(e instanceof RegistrationError)) throw e;
@@ -114,6 +118,12 @@ export function registrationRoutes(d: RegistrationRoutesDeps): Router {
               ${t(lang, {
                 en: 'Virtual Tutor is registered. In Moodle, activate the tool (Manage tools → Activate), then add it to a course.',
                 zh: 'Virtual Tutor 已注册。请在 Moodle 中激活该工具（管理工具 → 激活），然后将其添加到课程。',
+              })}
+            </p>
+            <p>
+              ${t(lang, {
+                en: 'The tool now checks the connection both ways (Moodle must be able to fetch the tool’s keyset, which its HTTP security blocks by default for private addresses and ports other than 80 and 443); the tool administrator sees the result on the platforms page.',
+                zh: '工具现在会双向检查连接（Moodle 必须能获取工具的公钥集，而其 HTTP 安全设置默认阻止内网地址以及 80、443 以外的端口）；工具管理员可在平台页面查看结果。',
               })}
             </p>
             <p>

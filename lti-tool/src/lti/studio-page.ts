@@ -45,7 +45,13 @@ function voiceFields(lang: Lang): SafeHtml {
 /** The author's studio, opened by a deep-linking launch. */
 export function studioPage(
   lang: Lang,
-  o: { token: string; context?: { title?: string; label?: string }; lessons: readonly LessonSummary[] },
+  o: {
+    token: string;
+    context?: { title?: string; label?: string };
+    lessons: readonly LessonSummary[];
+    /** The engines some online render node offers now. */
+    online?: ReadonlySet<string>;
+  },
 ): string {
   const title = t(lang, { en: 'Generate avatar lesson', zh: '生成数字人课程' });
   const ready = o.lessons.filter((l) => l.publishedRenderId ?? l.latestDoneRenderId);
@@ -92,7 +98,7 @@ export function studioPage(
         ${voiceFields(lang)}
         <label for="prompt">${t(lang, { en: 'Scene prompt', zh: '场景描述' })}</label>
         <textarea id="prompt" name="prompt" rows="3" maxlength="4000"></textarea>
-        ${engineAndSize(lang, {})}
+        ${engineAndSize(lang, { online: o.online })}
         <p><button type="submit">${t(lang, { en: 'Render lesson', zh: '开始渲染' })}</button></p>
         <p id="studio-status" role="status" aria-live="polite"></p>
         <p id="studio-error" class="error" role="alert"></p>

@@ -16,3 +16,16 @@ export const filterOf = (q: unknown) => {
     csv: f.format === 'csv',
   };
 };
+
+/** "Resend" from a dashboard: all refused grades in view, or one learner's on one lesson. */
+const ResendSchema = z.discriminatedUnion('resend', [
+  z.object({ resend: z.literal('all') }),
+  z.object({ resend: z.literal('one'), resend_lesson: z.uuid(), resend_user: z.string().min(1).max(255) }),
+]);
+
+/** What a dashboard's resend form asks for; undefined when it asks for nothing valid. */
+export function resendOf(body: unknown): { lessonId?: string; userId?: string } | undefined {
+  const r = ResendSchema.safeParse(body ?? {});
+  if (!r.success) return undefined;
+  return r.data.resend === 'all' ? {} : { lessonId: r.data.resend_lesson, userId: r.data.resend_user };
+}

@@ -5,9 +5,10 @@ import type { LtiSessions } from '../lti/lti-sessions.js';
 import { allowPlatform } from '../lti/platform-framing.js';
 import { adminNav } from '../admin/admin-nav.js';
 import { html } from '../web/html.js';
-import { langOf, t } from '../web/i18n.js';
+import { langOf, t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
-import { filterOf } from './dashboard-filter.js';
+import { filterOf, resendOf } from './dashboard-filter.js';
+import type { GradeResender } from '../grades/grade-delivery.js';
 import { dashboardCsv, dashboardView } from './dashboard-view.js';
 import type { LearnerProgress, ProgressRepository } from './progress-repository.js';
 import type { RosterService } from './roster-service.js';
@@ -19,7 +20,16 @@ export interface DashboardRoutesDeps {
   readonly progress: ProgressRepository;
   readonly roster: RosterService;
   readonly lessons: LessonRepository;
+  readonly grades: GradeResender;
 }
+
+const resentNotice = (lang: Lang, n: number): string =>
+  n
+    ? t(lang, {
+        en: `${n} refused grade(s) sent again; the Gradebook column shows how the LMS answers.`,
+        zh: `已重新发送 ${n} 条被拒绝的成绩；“成绩同步”一栏会显示 LMS 的答复。`,
+      })
+    : t(lang, { en: 'No refused grades to send.', zh: '没有被拒绝的成绩需要发送。' });
 
 const sendCsv = (res: Response, name: string, rows: readonly LearnerProgress[]): void =>
   void res
@@ -42,13 +52,27 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
     const lang = (session.launch.locale ?? '').startsWith('zh') ? 'zh' : langOf(req);
     const { filter, csv } = filterOf(body);
     let notice: string | undefined;
+    // "Resend": this course's refused grades, or one learner's, go back on the queue.
+    const resend = resendOf(body);
+    if (resend) {
+      const n = await d.grades.resend(
+        { tenantId: session.tenantId, contextId: session.contextId, ...resend },
+        `instructor ${session.userId}`,
+      );
+      notice = resentNotice(lang, n);
+    }
     try {
       await d.roster.refresh(session);
     } catch (e) {
-      notice = t(lang, {
-        en: `The course roster could not be fetched from the LMS (${(e as Error).message}); learners who have not started may be missing.`,
-        zh: `无法从 LMS 获取课程名单（${(e as Error).message}）；未开始的学员可能未列出。`,
-      });
+      notice = [
+        notice,
+        t(lang, {
+          en: `The course roster could not be fetched from the LMS (${(e as Error).message}); learners who have not started may be missing.`,
+          zh: `无法从 LMS 获取课程名单（${(e as Error).message}）；未开始的学员可能未列出。`,
+        }),
+      ]
+        .filter(Boolean)
+        .join(' ');
     }
     const rows = await d.progress.list({
       ...filter,
@@ -69,6 +93,7 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
             filter,
             notice,
             form: { action: '/lti/dashboard', method: 'post', hidden: { session: String(body.session) } },
+            resend: { action: '/lti/dashboard', hidden: { session: String(body.session) } },
           })}
         </main>`,
       ),
@@ -82,7 +107,7 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
  * DingTalk) sees their organisation's tenant only.
  */
 export function progressAdmin(
-  d: { progress: ProgressRepository; corps: CorpRepository },
+  d: { progress: ProgressRepository; corps: CorpRepository; grades: GradeResender },
   signedIn: RequestHandler,
 ): Router {
   const router = Router();
@@ -96,6 +121,7 @@ export function progressAdmin(
     const tenant = tenants.find((x) => x.id === tenantId);
     const { filter, csv } = filterOf(req.query);
     const rows = tenant ? await d.progress.list({ ...filter, tenantId: tenant.id }) : [];
+    const resent = Number(req.query.resent);
     if (csv) return sendCsv(res, 'completion', rows);
     const lessons = tenant ? await d.progress.lessons(tenant.id) : [];
     const heading = t(lang, { en: 'Completion', zh: '完成情况' });
@@ -121,6 +147,8 @@ export function progressAdmin(
                     lessons,
                     filter,
                     form: { action: '/admin/progress', method: 'get', hidden: { tenant: tenant.id } },
+                    resend: { action: '/admin/progress/resend', hidden: { tenant: tenant.id } },
+                    notice: Number.isInteger(resent) && resent >= 0 ? resentNotice(lang, resent) : undefined,
                   })
                 : html`<p>${t(lang, { en: 'No lessons yet.', zh: '尚无课程。' })}</p>`
             }
@@ -128,5 +156,22 @@ export function progressAdmin(
       ),
     );
   });
+  // Resend from the admin's dashboard: the tenant's refused grades, or one learner's.
+  router.post(
+    '/admin/progress/resend',
+    signedIn,
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, string>;
+      const { corpId, username } = req.user as AdminUser;
+      const scope = corpId ? (await d.corps.get(corpId))?.tenantId : undefined;
+      const tenantId = String(body.tenant ?? '');
+      const resend = resendOf(body);
+      if (!tenantId || (corpId && tenantId !== scope) || !resend)
+        return void res.status(400).type('text').send('Name a tenant of yours and what to resend.');
+      const n = await d.grades.resend({ tenantId, ...resend }, username);
+      res.redirect(303, `/admin/progress?tenant=${encodeURIComponent(tenantId)}&resent=${n}`);
+    },
+  );
   return router;
 }

@@ -25,6 +25,12 @@ const SYNC_LABEL: Record<SyncState, { en: string; zh: string }> = {
   none: { en: '—', zh: '—' },
 };
 
+/** Where "Resend" posts (always POST), with the fields that say who is asking. */
+export interface ResendForm {
+  readonly action: string;
+  readonly hidden: Readonly<Record<string, string>>;
+}
+
 export interface DashboardForm {
   /** Where the filter form and the CSV export post (or get, for admins) to. */
   readonly action: string;
@@ -41,6 +47,8 @@ export function dashboardView(
     lessons: readonly { id: string; title: string }[];
     filter: Omit<ProgressFilter, 'tenantId'>;
     form: DashboardForm;
+    /** Where refused grades are sent again; absent: no resend buttons. */
+    resend?: ResendForm;
     notice?: string;
   },
 ): SafeHtml {
@@ -48,6 +56,16 @@ export function dashboardView(
     ([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`,
   );
   const completed = o.rows.filter((r) => r.state === 'completed').length;
+  const refused = o.rows.filter(resendable).length;
+  const resendButton = (label: string, fields: Record<string, string>): SafeHtml =>
+    o.resend
+      ? html`<form method="post" action="${o.resend.action}" class="resend">
+          ${Object.entries({ ...o.resend.hidden, ...fields }).map(
+            ([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`,
+          )}
+          <button type="submit">${label}</button>
+        </form>`
+      : html``;
   return html`<h1>${t(lang, { en: 'Completion', zh: '完成情况' })}</h1>
     ${o.notice ? html`<p role="status" class="notice">${o.notice}</p>` : ''}
     <form
@@ -82,6 +100,23 @@ export function dashboardView(
     <p id="summary">
       ${t(lang, { en: `${completed} of ${o.rows.length} completed.`, zh: `${o.rows.length} 人中 ${completed} 人已完成。` })}
     </p>
+    ${
+      refused && o.resend
+        ? html`<div
+            class="refused"
+            role="region"
+            aria-label="${t(lang, { en: 'Refused grades', zh: '被拒绝的成绩' })}"
+          >
+            <p>
+              ${t(lang, {
+                en: `The LMS refused ${refused} grade(s); each row says why. Once the cause is fixed, send them again.`,
+                zh: `LMS 拒绝了 ${refused} 条成绩，每行注明了原因。原因解决后请重新发送。`,
+              })}
+            </p>
+            ${resendButton(t(lang, { en: 'Resend all refused grades', zh: '重新发送全部被拒绝的成绩' }), { resend: 'all' })}
+          </div>`
+        : ''
+    }
     ${completionChart(lang, ProgressRepository.completionsByDay(o.rows))}
     <table id="learners">
       <caption class="visually-hidden">
@@ -113,12 +148,16 @@ export function dashboardView(
               <td>${r.lastWatchedAt?.toISOString().replace('T', ' ').slice(0, 16) ?? '—'}</td>
               <td>
                 ${t(lang, r.sync === 'delivered' && r.state !== 'completed' ? SENT_NOT_GRADED : SYNC_LABEL[r.sync])}${r.syncError ? html` <small class="error">${r.syncError}</small>` : ''}
+                ${resendable(r) ? resendButton(t(lang, { en: 'Resend', zh: '重新发送' }), { resend: 'one', resend_lesson: r.lessonId, resend_user: r.userId }) : ''}
               </td>
             </tr>`,
         )}
       </tbody>
     </table>`;
 }
+
+/** A grade the LMS refused can be sent again (a DingTalk notice has its own retries). */
+const resendable = (r: LearnerProgress): boolean => r.sync === 'failed' && r.syncVia === 'grade';
 
 /** Cumulative completions per day as an SVG line, with the same figures as a table for screen readers. */
 function completionChart(lang: Lang, days: readonly { day: string; count: number }[]): SafeHtml {
@@ -183,6 +222,7 @@ export function dashboardCsv(rows: readonly LearnerProgress[]): string {
     'lesson_id',
     'lesson',
     'course',
+    'course_id',
     'user_id',
     'name',
     'coverage_percent',
@@ -196,6 +236,7 @@ export function dashboardCsv(rows: readonly LearnerProgress[]): string {
     [
       r.lessonId,
       r.lessonTitle,
+      r.course,
       r.contextId,
       r.userId,
       r.name,

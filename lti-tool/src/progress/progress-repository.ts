@@ -8,6 +8,8 @@ export interface LearnerProgress {
   readonly lessonId: string;
   readonly lessonTitle: string;
   readonly contextId: string;
+  /** The course's name in its LMS (the context id until a launch from it named it). */
+  readonly course: string;
   readonly userId: string;
   readonly name: string;
   readonly coverage: number;
@@ -17,6 +19,8 @@ export interface LearnerProgress {
   readonly sync: SyncState;
   readonly syncError?: string;
   readonly syncAttempts: number;
+  /** What `sync` is about: a score for the LMS's gradebook, or a DingTalk completion notice. */
+  readonly syncVia?: 'grade' | 'notice';
 }
 
 export interface ProgressFilter {
@@ -49,15 +53,19 @@ export class ProgressRepository {
       status: SyncState | null;
       last_error: string | null;
       attempts: number | null;
+      course: string | null;
+      via: 'grade' | 'notice' | null;
     }>(
       `WITH scoped AS (
-         SELECT * FROM lessons l WHERE l.tenant_id = $1 AND ($2::text IS NULL OR l.context_id = $2)
-           AND ($3::text IS NULL OR l.id = $3))
+         SELECT l.*, c.title AS course FROM lessons l
+         LEFT JOIN lti_contexts c ON c.tenant_id = l.tenant_id AND c.context_id = l.context_id
+         WHERE l.tenant_id = $1 AND ($2::text IS NULL OR l.context_id = $2) AND ($3::text IS NULL OR l.id = $3))
        SELECT l.id AS lesson_id, l.title, l.context_id, w.user_id, COALESCE(m.name, w.user_name) AS name,
               w.coverage, w.completed_at, w.last_watched_at,
               COALESCE(g.status, CASE WHEN d.status IN ('pending', 'sent') THEN 'pending' ELSE d.status END)
                 AS status,
-              COALESCE(g.last_error, d.last_error) AS last_error, COALESCE(g.attempts, d.attempts) AS attempts
+              COALESCE(g.last_error, d.last_error) AS last_error, COALESCE(g.attempts, d.attempts) AS attempts,
+              l.course, CASE WHEN g.status IS NOT NULL THEN 'grade' WHEN d.status IS NOT NULL THEN 'notice' END AS via
        FROM scoped l JOIN watch_progress w ON w.lesson_id = l.id
        LEFT JOIN grade_outbox g ON g.lesson_id = w.lesson_id AND g.user_id = w.user_id
        LEFT JOIN course_members m ON m.tenant_id = l.tenant_id AND m.context_id = l.context_id
@@ -67,13 +75,14 @@ export class ProgressRepository {
          AND d.user_key = w.user_id
        UNION ALL
        SELECT l.id, l.title, l.context_id, a.user_key, COALESCE(u.name, a.userid), NULL, NULL, NULL, NULL,
-              NULL, NULL
+              NULL, NULL, l.course, NULL
        FROM scoped l JOIN dingtalk_assignees a ON a.lesson_id = l.id
        LEFT JOIN dingtalk_users u ON u.user_key = a.user_key
        WHERE u.left_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM watch_progress w WHERE w.lesson_id = l.id AND w.user_id = a.user_key)
        UNION ALL
-       SELECT l.id, l.title, l.context_id, m.user_id, m.name, NULL, NULL, NULL, NULL, NULL, NULL
+       SELECT l.id, l.title, l.context_id, m.user_id, m.name, NULL, NULL, NULL, NULL, NULL, NULL, l.course,
+              NULL
        FROM scoped l JOIN course_members m ON m.tenant_id = l.tenant_id AND m.context_id = l.context_id
        WHERE l.published_render_id IS NOT NULL AND m.status = 'Active'
          AND EXISTS (SELECT 1 FROM unnest(m.roles) r WHERE r ~ '${LEARNER_ROLE}')
@@ -87,6 +96,7 @@ export class ProgressRepository {
         lessonId: r.lesson_id,
         lessonTitle: r.title,
         contextId: r.context_id,
+        course: r.course ?? r.context_id,
         userId: r.user_id,
         name: r.name ?? r.user_id,
         coverage: r.coverage ?? 0,
@@ -96,6 +106,7 @@ export class ProgressRepository {
         sync: r.status ?? 'none',
         syncError: r.last_error ?? undefined,
         syncAttempts: r.attempts ?? 0,
+        syncVia: r.via ?? undefined,
       }))
       .filter(
         (p) =>
