@@ -199,8 +199,8 @@ export class PlatformCheck {
         name: 'token',
         outcome: 'failed',
         detail: both(
-          `The token endpoint refused: ${(e as Error).message.split(':')[0]}.`,
-          `访问令牌端点拒绝：${(e as Error).message.split(':')[0]}。`,
+          `The ${(e as Error).message.split(':')[0]}.`,
+          `访问令牌请求失败（${(e as Error).message.split(':')[0]}）。`,
         ),
         fix: this.tokenFix(status, (e as Error).message),
       };
