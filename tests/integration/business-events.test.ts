@@ -7,8 +7,8 @@ import { launch, publishLesson } from '../helpers/lti.js';
 import { makeSpeech } from '../helpers/speech.js';
 
 /**
- * One structured log line per business event, with ids and no secrets: a platform registered, a
- * launch, a render submitted, started and done (and the node's job started and done), a score
+ * One structured log line per business event, with ids and no secrets: a platform registered and
+ * checked, a launch, a render submitted, started and done (and the node's job started and done), a score
  * delivered. The tool logs into this test (pino, JSON lines); the render node to its own output.
  */
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -56,6 +56,20 @@ describe('business events in the log', () => {
     expect(registered.status).toBe(200);
     expect(events('registration')).toEqual([
       expect.objectContaining({ issuer: platform.issuer, platformId: expect.any(String) }),
+    ]);
+    // The connection check that follows a registration logs its outcome, step by step.
+    const checked = Date.now() + 30_000;
+    while (!events('platform-check').length) {
+      if (Date.now() > checked) throw new Error('no platform-check event');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(events('platform-check')).toEqual([
+      expect.objectContaining({
+        platformId: events('registration')[0]!.platformId,
+        by: 'registration',
+        passed: true,
+        steps: { keyset: 'passed', token: 'passed', roster: 'skipped' },
+      }),
     ]);
     const reg = [...platform.tools.values()].at(-1)!;
     reg.active = true;

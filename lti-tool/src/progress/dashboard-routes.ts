@@ -147,6 +147,7 @@ export function progressAdmin(
                     lessons,
                     filter,
                     form: { action: '/admin/progress', method: 'get', hidden: { tenant: tenant.id } },
+                    byCourse: true,
                     resend: { action: '/admin/progress/resend', hidden: { tenant: tenant.id } },
                     notice: Number.isInteger(resent) && resent >= 0 ? resentNotice(lang, resent) : undefined,
                   })

@@ -47,6 +47,8 @@ export function dashboardView(
     lessons: readonly { id: string; title: string }[];
     filter: Omit<ProgressFilter, 'tenantId'>;
     form: DashboardForm;
+    /** Rows span courses (the admin's tenant-wide view): a Course column names each. */
+    byCourse?: boolean;
     /** Where refused grades are sent again; absent: no resend buttons. */
     resend?: ResendForm;
     notice?: string;
@@ -124,6 +126,7 @@ export function dashboardView(
       </caption>
       <thead>
         <tr>
+          ${o.byCourse ? html`<th scope="col">${t(lang, { en: 'Course', zh: '所属课程' })}</th>` : ''}
           <th scope="col">${t(lang, { en: 'Lesson', zh: '课程' })}</th>
           <th scope="col">${t(lang, { en: 'Learner', zh: '学员' })}</th>
           <th scope="col">${t(lang, { en: 'Watched', zh: '观看进度' })}</th>
@@ -137,6 +140,7 @@ export function dashboardView(
         ${o.rows.map(
           (r) =>
             html`<tr data-user="${r.userId}" data-state="${r.state}" data-sync="${r.sync}">
+              ${o.byCourse ? html`<td>${r.course}</td>` : ''}
               <td>${r.lessonTitle}</td>
               <td>${r.name}</td>
               <td>

@@ -44,6 +44,16 @@ export function page(lang: Lang, title: string, body: SafeHtml, head: SafeHtml =
           .error {
             color: #a40e26;
           }
+          .ok {
+            color: #1b5e20;
+          }
+          .check-steps {
+            padding-left: 1.2rem;
+          }
+          .check-steps .fix {
+            display: inline-block;
+            margin-top: 0.2rem;
+          }
           label {
             display: block;
             margin: 0.6rem 0 0.2rem;
