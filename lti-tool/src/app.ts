@@ -24,6 +24,7 @@ import type { FarmMetrics } from './ops/farm-metrics.js';
 import { opsRoutes } from './ops/ops-routes.js';
 import type { RenderBus } from './renders/render-bus.js';
 import type { RenderQueue } from './renders/render-queue.js';
+import type { JobRegistry } from './jobs/job-registry.js';
 import type { RenderRepository } from './renders/render-repository.js';
 import type { RenderService } from './renders/render-service.js';
 import type { TenantRepository } from './tenants/tenant-repository.js';
@@ -69,6 +70,8 @@ export interface AppDeps {
   readonly assets: AssetRepository;
   readonly renders: RenderRepository;
   readonly queue: RenderQueue;
+  /** Every queue of the product (jobs/queues.ts). */
+  readonly jobs: JobRegistry;
   readonly service: RenderService;
   readonly bus: RenderBus;
   readonly metrics: FarmMetrics;
@@ -250,7 +253,7 @@ export function createApp(d: AppDeps): express.Express {
       db: d.db,
       progress: d.progress,
       users: d.adminUsers,
-      queue: d.queue,
+      jobs: d.jobs,
       redis: d.redis,
       prefix: d.config.VT_QUEUE_PREFIX,
       sessionSecret: d.sessionSecret,

@@ -20,6 +20,7 @@ import { RenderQueue } from './renders/render-queue.js';
 import { RenderReconciler } from './renders/render-reconciler.js';
 import { listRenderNodes } from './ops/render-nodes.js';
 import { EnginePresence } from './renders/engine-presence.js';
+import { JobRegistry } from './jobs/job-registry.js';
 import { RenderRepository } from './renders/render-repository.js';
 import { RenderService } from './renders/render-service.js';
 import { TenantRepository } from './tenants/tenant-repository.js';
@@ -116,14 +117,15 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   const tenants = new TenantRepository(db);
   const assets = new AssetRepository(db);
   const renders = new RenderRepository(db);
+  // Every queue of the product (jobs/queues.ts); the tool refuses to start with one unhandled.
+  const jobs = new JobRegistry(redis, config.VT_QUEUE_PREFIX, log);
   const queue = new RenderQueue({
-    connection: redis,
-    prefix: config.VT_QUEUE_PREFIX,
+    registry: jobs,
     attempts: config.VT_RENDER_ATTEMPTS,
     backoffMs: config.VT_RENDER_BACKOFF_MS,
   });
   const bus = new RenderBus();
-  const metrics = new FarmMetrics(queue, redis, config.VT_QUEUE_PREFIX);
+  const metrics = new FarmMetrics(queue, jobs, redis, config.VT_QUEUE_PREFIX);
   const service = new RenderService({ renders, assets, queue, urls, store, bus, metrics, log });
   const adminUsers = new AdminUsers(db);
   const events = await followFarmEvents({
@@ -175,8 +177,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     http,
   });
   const grades = new GradeDelivery({
-    connection: redis,
-    prefix: config.VT_QUEUE_PREFIX,
+    registry: jobs,
     outbox: new GradeOutbox(db),
     lms,
     log,
@@ -197,7 +198,8 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     log,
   });
   // The DingTalk bridge: work notices through their own outbox, completion reported back.
-  const dingtalk = new DingTalkBridge({ config, db, redis, log, urls, http });
+  const dingtalk = new DingTalkBridge({ config, db, redis, log, urls, http, jobs });
+  jobs.assertComplete();
   dingtalk.start();
   const ingest = new ProgressIngest(db, {
     flushMs: config.VT_PROGRESS_FLUSH_MS,
@@ -227,6 +229,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     registry,
     sessions,
     contexts,
+    jobs,
     engines,
     platformCheck,
     grades,
@@ -292,7 +295,8 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
       const atMost = (p: Promise<unknown>): Promise<unknown> =>
         Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
       await atMost(reconciler.stop());
-      await atMost(Promise.all([events.close(), queue.close(), grades.close(), dingtalk.close()]));
+      await atMost(Promise.all([events.close(), grades.close(), dingtalk.close()]));
+      await atMost(jobs.close());
       await atMost(Promise.all([http.close(), speechHttp.close()]));
       redis.disconnect();
       stopSweeping();

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import type { ToolConfig } from '../../lti-tool/src/config.js';
 import type { Corp } from '../../lti-tool/src/dingtalk/corp-repository.js';
-import { NOTICE_QUEUE } from '../../lti-tool/src/dingtalk/notice-delivery.js';
+
 import type { RunningTool } from '../../lti-tool/src/server.js';
 import { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
 import { launchChromium } from '../helpers/browser.js';
@@ -13,6 +13,8 @@ import { DingTalkSimulator } from '../../dingtalk-simulator/src/dingtalk-simulat
 import { createTestDatabase, REDIS_URL, startTestTool, toolConfig } from '../helpers/farm.js';
 import { publishLesson, registerManually } from '../helpers/lti.js';
 import { makeSpeech } from '../helpers/speech.js';
+
+import type { QueueName } from '../../lti-tool/src/jobs/queues.js';
 
 /**
  * The DingTalk bridge against the DINGTALK API SIMULATOR (token, free-login codes, directory, work
@@ -446,7 +448,10 @@ describe('work notices', () => {
         sim.calls.slice(failures).some((c) => c.path.includes('asyncsend') && c.errcode === 502),
       );
       // Redis loses the queue (flushed, failed over): every notice job is gone.
-      const queue = new Queue(NOTICE_QUEUE, { connection: redis, prefix: config.VT_QUEUE_PREFIX });
+      const queue = new Queue('dingtalk-notices' satisfies QueueName, {
+        connection: redis,
+        prefix: config.VT_QUEUE_PREFIX,
+      });
       await queue.obliterate({ force: true });
       await queue.close();
       expect(await noticesOf('assignment', 'pending')).toBe(1);

@@ -16,9 +16,11 @@ import {
 import { launch, registerManually } from '../helpers/lti.js';
 import { PORTRAIT } from '../helpers/paths.js';
 import { makeSpeech } from '../helpers/speech.js';
-import { GRADE_QUEUE } from '../../lti-tool/src/grades/grade-delivery.js';
+
 import { MOODLE_DEFAULT_HTTP_SECURITY } from '../../reference-platform/src/moodle-http-security.js';
 import { adminPage, adminSignIn, postAdminForm } from '../helpers/admin.js';
+
+import type { QueueName } from '../../lti-tool/src/jobs/queues.js';
 
 /**
  * Learner progress to the gradebook with the REFERENCE PLATFORM SIMULATOR as the AGS and NRPS peer,
@@ -258,7 +260,7 @@ describe('coverage and scores through the outbox', () => {
 
     // Once delivered, the learner's job is gone for good: no job re-queues itself for nothing.
     const redis = new Redis(config.VT_REDIS_URL);
-    const events = `${config.VT_QUEUE_PREFIX}:${GRADE_QUEUE}:events`;
+    const events = `${config.VT_QUEUE_PREFIX}:${'grades' satisfies QueueName}:events`;
     await new Promise((r) => setTimeout(r, 300));
     const [last] = await redis.xrevrange(events, '+', '-', 'COUNT', 1);
     await new Promise((r) => setTimeout(r, 1000));
@@ -353,7 +355,10 @@ describe('coverage and scores through the outbox', () => {
     await tool.close();
     // Redis lost the delivery job (a flushed or replaced Redis): only the outbox in PostgreSQL remains.
     const redis = new Redis(config.VT_REDIS_URL, { maxRetriesPerRequest: null });
-    const queue = new Queue(GRADE_QUEUE, { connection: redis, prefix: config.VT_QUEUE_PREFIX });
+    const queue = new Queue('grades' satisfies QueueName, {
+      connection: redis,
+      prefix: config.VT_QUEUE_PREFIX,
+    });
     await queue.obliterate({ force: true });
     await queue.close();
     redis.disconnect();

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { migrate, openDatabase, type Db } from '../../lti-tool/src/db/database.js';
 import type { Heartbeat } from '../../lti-tool/src/progress/heartbeat.js';
 import { LessonGradingCache } from '../../lti-tool/src/progress/lesson-grading.js';
-import { ProgressIngest, type GradeKey } from '../../lti-tool/src/progress/progress-ingest.js';
+import { ProgressIngest } from '../../lti-tool/src/progress/progress-ingest.js';
+import type { GradeKey } from '../../lti-tool/src/grades/grade-key.js';
 import { createTestDatabase } from '../helpers/farm.js';
 import { gradedLesson, learnerSession, seedLesson } from '../helpers/progress.js';
 

@@ -41,6 +41,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
+import { QUEUE_NAMES } from '../../lti-tool/src/jobs/queues.js';
+
 /** Signs in through the login form; returns the session cookie. */
 async function signIn(
   password: string,
@@ -127,7 +129,25 @@ describe('operations: health, metrics, admin views', () => {
     });
     expect(queues.status).toBe(200);
     const board = (await queues.json()) as { queues: Array<{ name: string }> };
-    expect(board.queues.map((q) => q.name).sort()).toEqual(['render-liveavatar', 'render-preview']);
+    // Every queue of the product is there, not only the renders (jobs/queues.ts).
+    expect(board.queues.map((q) => q.name).sort()).toEqual([...QUEUE_NAMES].sort());
+
+    // One page says what runs in the background: each queue's jobs by state, and its outbox.
+    const background = await (
+      await fetch(`${tool.url}/admin/background`, { headers: { cookie: ok.cookie! } })
+    ).text();
+    for (const name of QUEUE_NAMES) expect(background).toContain(`<tr data-queue="${name}">`);
+    expect(background).toMatch(
+      /<tr data-queue="render-preview">[\s\S]*?data-state="completed"[^>]*>\s*1\s*</,
+    );
+    expect(background).toMatch(/<tr data-queue="grades">[\s\S]*?data-backlog="pending">pending: 0/);
+    expect(background).toMatch(/<tr data-queue="dingtalk-notices">[\s\S]*?data-backlog="failed">failed: 0/);
+    // And /metrics has the same.
+    const metrics = await (await fetch(`${tool.url}/metrics`)).text();
+    expect(metrics).toMatch(/^vt_queue_jobs\{queue="render-preview",state="completed"\} 1$/m);
+    expect(metrics).toMatch(/^vt_queue_jobs\{queue="grades",state="failed"\} 0$/m);
+    expect(metrics).toMatch(/^vt_outbox_rows\{queue="grades",status="pending"\} 0$/m);
+    expect(metrics).toMatch(/^vt_outbox_rows\{queue="dingtalk-notices",status="sent"\} 0$/m);
   });
 
   it('refuses cross-site writes to the admin (CSRF), even with a valid session cookie', async () => {

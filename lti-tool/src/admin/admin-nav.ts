@@ -6,7 +6,7 @@ const PAGES = [
   { href: '/admin/progress', label: { en: 'Completion', zh: '完成情况' }, scoped: true },
   { href: '/admin/platforms', label: { en: 'LMS platforms', zh: 'LMS 平台' }, scoped: false },
   { href: '/admin/dingtalk', label: { en: 'DingTalk', zh: '钉钉' }, scoped: true },
-  { href: '/admin/queues/', label: { en: 'Queues', zh: '队列' }, scoped: false },
+  { href: '/admin/background', label: { en: 'Background work', zh: '后台任务' }, scoped: false },
 ] as const;
 
 /**

@@ -10,7 +10,8 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Db } from '../db/database.js';
 import { listRenderNodes } from '../ops/render-nodes.js';
-import type { RenderQueue } from '../renders/render-queue.js';
+import type { JobRegistry } from '../jobs/job-registry.js';
+import { backgroundAdmin } from './background-admin.js';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
 import { page } from '../web/page.js';
@@ -33,7 +34,7 @@ export interface AdminRoutesDeps {
   readonly progress: ProgressRepository;
   readonly db: Db;
   readonly users: AdminUsers;
-  readonly queue: RenderQueue;
+  readonly jobs: JobRegistry;
   readonly redis: Redis;
   readonly prefix: string;
   readonly sessionSecret: Buffer;
@@ -293,11 +294,12 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
     ),
   );
 
+  router.use(backgroundAdmin({ jobs: d.jobs }, toolAdmin));
   const board = new ExpressAdapter().setBasePath('/admin/queues');
   createBullBoard({
-    queues: d.queue.all().map((q) => new BullMQAdapter(q)),
+    queues: d.jobs.all().map((q) => new BullMQAdapter(q)),
     serverAdapter: board,
-    options: { uiConfig: { boardTitle: 'Virtual Tutor renders' } },
+    options: { uiConfig: { boardTitle: 'Virtual Tutor queues' } },
   });
   router.use('/admin/queues', toolAdmin, board.getRouter() as RequestHandler);
   return router;

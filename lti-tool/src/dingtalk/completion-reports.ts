@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import type { GradeKey } from '../progress/progress-ingest.js';
+import type { GradeKey } from '../grades/grade-key.js';
 import type { NoticeDelivery } from './notice-delivery.js';
 import { completionNotice, lessonPageUrl, summaryNotice } from './notice-messages.js';
 import type { DueNotice, NoticeOutbox } from './notice-outbox.js';

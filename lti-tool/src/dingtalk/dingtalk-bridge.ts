@@ -13,6 +13,7 @@ import { CorpRepository } from './corp-repository.js';
 import { CallbackEvents } from './callback-events.js';
 import { DingTalkPeople } from './dingtalk-people.js';
 import { NoticeDelivery } from './notice-delivery.js';
+import type { JobRegistry } from '../jobs/job-registry.js';
 import { NoticeOutbox } from './notice-outbox.js';
 import { RecipientBudget } from './recipient-budget.js';
 
@@ -39,6 +40,7 @@ export class DingTalkBridge {
       log: Logger;
       urls: MediaUrls;
       http: HttpFetch;
+      jobs: JobRegistry;
     },
   ) {
     const { config, db, redis, log } = o;
@@ -57,8 +59,7 @@ export class DingTalkBridge {
     const outbox = new NoticeOutbox(db);
     const notifier = new DingTalkAdapter(this.api, (id) => this.corps.get(id));
     this.delivery = new NoticeDelivery({
-      connection: redis,
-      prefix: config.VT_QUEUE_PREFIX,
+      registry: o.jobs,
       outbox,
       notifier,
       // 5 % under DingTalk's figure: its minute is counted on its clock, after the sends' transit.

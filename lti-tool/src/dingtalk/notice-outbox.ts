@@ -119,6 +119,19 @@ export class NoticeOutbox {
   }
 
   /** Whether some of the group wait, unclaimed. */
+  /** Notices by status, delivered ones aside: the background page's backlog. */
+  async backlog(): Promise<Record<string, number>> {
+    const { rows } = await this.db.query<{ status: string; n: string }>(
+      `SELECT status, count(*) AS n FROM dingtalk_notices WHERE status <> 'delivered' GROUP BY status`,
+    );
+    return {
+      pending: 0,
+      sent: 0,
+      failed: 0,
+      ...Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
+    };
+  }
+
   async waiting(g: NoticeGroup): Promise<boolean> {
     const { rowCount } = await this.db.query(
       `SELECT 1 FROM dingtalk_notices WHERE corp_id = $1 AND message_key = $2 AND status = 'pending'

@@ -1,6 +1,6 @@
 import type { Score, ScoreTarget } from '../../../adapters/lms-adapter.js';
 import type { Db } from '../db/database.js';
-import type { GradeKey } from '../progress/progress-ingest.js';
+import type { GradeKey } from './grade-key.js';
 
 /** Which refused scores to send again: a platform's, a tenant's or course's, a lesson's or one learner's. */
 export interface ResendScope {
@@ -100,6 +100,14 @@ export class GradeOutbox {
       ],
     );
     return rows.map((r) => ({ lessonId: r.lesson_id, userId: r.user_id }));
+  }
+
+  /** Rows by status: the background page's backlog. */
+  async backlog(): Promise<Record<string, number>> {
+    const { rows } = await this.db.query<{ status: string; n: string }>(
+      `SELECT status, count(*) AS n FROM grade_outbox WHERE status <> 'delivered' GROUP BY status`,
+    );
+    return { pending: 0, failed: 0, ...Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) };
   }
 
   /** How many refused scores each platform has (for the admin's platform list). */

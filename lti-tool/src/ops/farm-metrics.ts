@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ENGINES } from '../../../render-node/src/contract/render-job.js';
 import type { RenderQueue } from '../renders/render-queue.js';
+import type { JobRegistry, QueueDepth } from '../jobs/job-registry.js';
 import { listRenderNodes } from './render-nodes.js';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'] as const;
@@ -18,7 +19,7 @@ export class FarmMetrics {
   readonly queueLatency: Histogram<'engine'>;
   readonly finished: Counter<'engine' | 'outcome'>;
 
-  constructor(queue: RenderQueue, redis: Redis, prefix: string) {
+  constructor(queue: RenderQueue, jobs: JobRegistry, redis: Redis, prefix: string) {
     collectDefaultMetrics({ register: this.registry, prefix: 'vt_tool_' });
     const registers = [this.registry];
     new Gauge({
@@ -31,6 +32,28 @@ export class FarmMetrics {
           const counts = await queue.queue(engine).getJobCounts(...JOB_STATES);
           for (const state of JOB_STATES) this.set({ engine, state }, counts[state] ?? 0);
         }
+      },
+    });
+    // Every queue of the product, and the outbox rows behind the ones that have an outbox.
+    const depths = (): Promise<QueueDepth[]> => jobs.depths();
+    new Gauge({
+      name: 'vt_queue_jobs',
+      help: 'Jobs of every queue (jobs/queues.ts), by queue and state',
+      labelNames: ['queue', 'state'],
+      registers,
+      async collect() {
+        for (const q of await depths())
+          for (const [state, n] of Object.entries(q.jobs)) this.set({ queue: q.name, state }, n);
+      },
+    });
+    new Gauge({
+      name: 'vt_outbox_rows',
+      help: 'Outbox rows not yet delivered, by queue and status (pending, sent, failed)',
+      labelNames: ['queue', 'status'],
+      registers,
+      async collect() {
+        for (const q of await depths())
+          for (const [status, n] of Object.entries(q.backlog ?? {})) this.set({ queue: q.name, status }, n);
       },
     });
     new Gauge({

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { Score, ScoreTarget } from '../../../adapters/lms-adapter.js';
 import { inTransaction, type Db } from '../db/database.js';
+import type { GradeKey } from '../grades/grade-key.js';
 import type { LtiSession } from '../lti/lti-sessions.js';
 import { coverageOf, coveredSec, creditable, mergeIntervals, type Interval } from './coverage.js';
 import { scoreFor } from './grade-policy.js';
@@ -13,12 +14,6 @@ export interface SessionHeartbeat {
   readonly session: LtiSession;
   readonly lesson: LessonGrading;
   readonly heartbeat: Heartbeat;
-}
-
-/** A learner and lesson whose score is waiting in the outbox. */
-export interface GradeKey {
-  readonly lessonId: string;
-  readonly userId: string;
 }
 
 export interface IngestOptions {

@@ -1,16 +1,14 @@
-import { Queue, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Job, JobsOptions, Queue } from 'bullmq';
 import {
   cancelChannel,
   ENGINES,
-  renderQueueName,
   type EngineName,
   type RenderJob,
 } from '../../../render-node/src/contract/render-job.js';
+import type { JobRegistry } from '../jobs/job-registry.js';
 
 export interface RenderQueueOptions {
-  readonly connection: Redis;
-  readonly prefix: string;
+  readonly registry: JobRegistry;
   readonly attempts: number;
   readonly backoffMs: number;
 }
@@ -25,11 +23,7 @@ export class RenderQueue {
   private readonly jobOptions: JobsOptions;
 
   constructor(private readonly o: RenderQueueOptions) {
-    for (const engine of ENGINES)
-      this.queues.set(
-        engine,
-        new Queue(renderQueueName(engine), { connection: o.connection, prefix: o.prefix }),
-      );
+    for (const engine of ENGINES) this.queues.set(engine, o.registry.queue(`render-${engine}`) as Queue);
     this.jobOptions = {
       attempts: o.attempts,
       backoff: { type: 'exponential', delay: o.backoffMs },
@@ -64,11 +58,7 @@ export class RenderQueue {
     try {
       await job.remove();
     } catch {
-      await this.o.connection.publish(cancelChannel(this.o.prefix), id);
+      await this.o.registry.redis.publish(cancelChannel(this.o.registry.prefix), id);
     }
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.all().map((q) => q.close()));
   }
 }

@@ -1,0 +1,85 @@
+import { Router, type RequestHandler } from 'express';
+import type { JobRegistry, QueueDepth } from '../jobs/job-registry.js';
+import { JOB_STATES } from '../jobs/job-registry.js';
+import { QUEUES } from '../jobs/queues.js';
+import { html } from '../web/html.js';
+import { langOf, t } from '../web/i18n.js';
+import { page } from '../web/page.js';
+import { adminNav } from './admin-nav.js';
+
+const STATE_LABEL: Record<(typeof JOB_STATES)[number], { en: string; zh: string }> = {
+  waiting: { en: 'Waiting', zh: '等待中' },
+  active: { en: 'Active', zh: '进行中' },
+  delayed: { en: 'Delayed', zh: '延后' },
+  failed: { en: 'Failed', zh: '失败' },
+  completed: { en: 'Completed (kept)', zh: '已完成（保留）' },
+};
+
+/**
+ * /admin/background: what runs in the background and where it fails, in one place: every queue of
+ * jobs/queues.ts with its jobs by state, and the outbox rows behind it (work PostgreSQL holds that a
+ * lost queue would not show). Bull Board (/admin/queues) has the jobs themselves.
+ */
+export function backgroundAdmin(d: { jobs: JobRegistry }, toolAdmin: RequestHandler): Router {
+  const router = Router();
+  router.get('/admin/background', toolAdmin, async (req, res) => {
+    const lang = langOf(req);
+    const depths: QueueDepth[] = await d.jobs.depths();
+    const heading = t(lang, { en: 'Background work', zh: '后台任务' });
+    res.type('html').send(
+      page(
+        lang,
+        heading,
+        html`${adminNav(lang, '/admin/background')}
+          <main>
+            <h1>${heading}</h1>
+            <p>
+              ${t(lang, {
+                en: 'Every queue, its jobs by state, and the outbox rows behind it. The jobs themselves are in',
+                zh: '所有队列、各状态的任务数，以及其背后的发件箱记录。任务详情见',
+              })}
+              <a href="/admin/queues/">Bull Board</a>.
+            </p>
+            <table id="queues">
+              <caption class="visually-hidden">
+                ${heading}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">${t(lang, { en: 'Queue', zh: '队列' })}</th>
+                  ${JOB_STATES.map((s) => html`<th scope="col">${t(lang, STATE_LABEL[s])}</th>`)}
+                  <th scope="col">${t(lang, { en: 'Outbox', zh: '发件箱' })}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${depths.map(
+                  (q) =>
+                    html`<tr data-queue="${q.name}">
+                      <th scope="row">
+                        <code>${q.name}</code><br /><small>${t(lang, QUEUES[q.name].about)}</small>
+                      </th>
+                      ${JOB_STATES.map(
+                        (s) =>
+                          html`<td data-state="${s}" class="${s === 'failed' && q.jobs[s] ? 'error' : ''}">
+                            ${q.jobs[s]}
+                          </td>`,
+                      )}
+                      <td>
+                        ${
+                          q.backlog
+                            ? Object.entries(q.backlog).map(
+                                ([status, n]) => html`<span data-backlog="${status}">${status}: ${n}</span> `,
+                              )
+                            : '—'
+                        }
+                      </td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </main>`,
+      ),
+    );
+  });
+  return router;
+}
