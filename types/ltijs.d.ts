@@ -76,6 +76,8 @@ declare module 'ltijs' {
 declare module 'ltijs-sequelize' {
   export default class Database {
     constructor(database: string, user: string, pass: string | undefined, options: Record<string, unknown>);
+    /** Connects, syncs its tables and runs its migrations (ltijs calls it at deploy). */
+    setup(): Promise<boolean>;
     Insert(key: string | false, table: string, item: object, index?: object): Promise<boolean>;
     Replace(key: string | false, table: string, info: object, item: object, index?: object): Promise<boolean>;
     Delete(table: string, info: object): Promise<boolean>;

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import express, { type ErrorRequestHandler } from 'express';
+import express from 'express';
 import type { Store } from 'express-session';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
@@ -25,6 +24,8 @@ import { opsRoutes } from './ops/ops-routes.js';
 import type { RenderBus } from './renders/render-bus.js';
 import type { RenderQueue } from './renders/render-queue.js';
 import type { JobRegistry } from './jobs/job-registry.js';
+import { ApiError } from './web/api-error.js';
+import { errorHandler } from './web/error-handler.js';
 import type { RenderRepository } from './renders/render-repository.js';
 import type { RenderService } from './renders/render-service.js';
 import type { TenantRepository } from './tenants/tenant-repository.js';
@@ -281,18 +282,8 @@ export function createApp(d: AppDeps): express.Express {
     }),
   );
 
-  app.use((_req, res) => void res.status(404).json({ error: 'Not found.' }));
+  app.use((_req, _res, next) => next(ApiError.of('NOT_FOUND', 'Not found.')));
   // Errors get a reference the operator can find in the log; the caller never sees a stack trace.
-  const onError: ErrorRequestHandler = (err: Error & { status?: number; type?: string }, req, res, _next) => {
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    const reference = randomBytes(5).toString('hex');
-    (status === 500 ? req.log.error : req.log.warn).call(req.log, { err, reference }, 'request failed');
-    if (res.headersSent) return void res.end();
-    res.status(status).json({
-      error: status === 500 ? 'Something went wrong on our side.' : err.message,
-      reference,
-    });
-  };
-  app.use(onError);
+  app.use(errorHandler());
   return app;
 }

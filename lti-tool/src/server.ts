@@ -21,6 +21,7 @@ import { RenderReconciler } from './renders/render-reconciler.js';
 import { listRenderNodes } from './ops/render-nodes.js';
 import { EnginePresence } from './renders/engine-presence.js';
 import { JobRegistry } from './jobs/job-registry.js';
+import { routeTable, type RouteEntry } from './web/route-table.js';
 import { RenderRepository } from './renders/render-repository.js';
 import { RenderService } from './renders/render-service.js';
 import { TenantRepository } from './tenants/tenant-repository.js';
@@ -65,6 +66,8 @@ export interface RunningTool {
   readonly registry: LtiRegistry;
   readonly keys: ToolKeys;
   readonly dingtalk: DingTalkBridge;
+  /** Every route the app answers (web/route-table.ts). */
+  readonly routes: readonly RouteEntry[];
   close(): Promise<void>;
 }
 
@@ -287,6 +290,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     registry,
     keys,
     dingtalk,
+    routes: routeTable(app),
     async close() {
       stopPolicy();
       server.closeAllConnections();

@@ -14,7 +14,11 @@ export interface CliResult {
 /** Runs the built `vt` command as a user would, with a clean environment for its settings. */
 export function runVt(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    onSpawn?: (pid: number) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [VT_CLI, ...args], {

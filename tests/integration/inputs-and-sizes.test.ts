@@ -161,14 +161,17 @@ describe('while rendering', () => {
   it('stops on cancel and leaves no output behind', async () => {
     const out = join(scratchDir(), 'cancelled.mp4');
     const long = await makeSpeech(
-      [{ say: 'A lesson that will be cancelled half way through. '.repeat(40) }], // ~2 min: far from done at 1.5 s
+      [{ say: 'A lesson that will be cancelled half way through. '.repeat(40) }], // ~2 min: far from done when it starts
       scratchDir(),
     );
     let pid = 0;
     const running = runVt(['render', '--image', PORTRAIT, '--audio', long.path, '--out', out], {
       onSpawn: (p) => (pid = p),
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Cancelled once it renders (its work appears beside the output), however slow the machine.
+    const deadline = Date.now() + 120_000;
+    while (readdirSync(join(out, '..')).length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     process.kill(pid, 'SIGTERM');
     const cli = await running;
     expect(cli.code).toBe(2);

@@ -73,11 +73,12 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
         .locator('#portrait-img')
         .evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
     ).toBeGreaterThan(0);
+    // The audio upload runs on change; the studio has it once the upload is answered.
+    const uploaded = page.waitForResponse((r) => r.url().endsWith('/api/assets') && r.status() === 201);
     await page.getByLabel('Voice recording').setInputFiles(speech.path);
+    await uploaded;
     await page.getByLabel('Scene prompt').fill('A trainer in a warehouse');
     await page.getByLabel('Size').selectOption('384*256');
-    // The audio upload runs on change; wait until the studio has it before submitting.
-    await page.waitForTimeout(500);
     await page.getByRole('button', { name: 'Render lesson' }).click();
     await page.locator('#progress-section').waitFor();
     await page.waitForSelector('body[data-render-state="done"]', { timeout: 120_000 });
@@ -117,7 +118,7 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
     expect(await learner.locator('#watch-status').textContent()).toMatch(/Watched 100 % · Completed/);
     const sent = (): Record<string, unknown>[] =>
       platform.scores.filter((x) => x.body.userId === '4').map((x) => x.body);
-    for (let wait = Date.now() + 10_000; !sent().some((x) => x.activityProgress === 'Completed');) {
+    for (let wait = Date.now() + 60_000; !sent().some((x) => x.activityProgress === 'Completed');) {
       if (Date.now() > wait) throw new Error(`no Completed score: ${JSON.stringify(sent())}`);
       await learner.waitForTimeout(100);
     }
@@ -219,7 +220,7 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
         const track = Array.from((v as unknown as Tracks).textTracks).find((t) => t.kind === 'captions')!;
         return { mode: track.mode, texts: Array.from(track.cues ?? []).map((c) => c.text) };
       });
-    for (const until = Date.now() + 10_000; (await cues()).texts.length === 0 && Date.now() < until;)
+    for (const until = Date.now() + 60_000; (await cues()).texts.length === 0 && Date.now() < until;)
       await learner.waitForTimeout(100);
     expect(await cues()).toEqual({
       mode: 'showing',
@@ -310,7 +311,7 @@ describe('LTI in a real browser (Chromium + reference platform simulator)', () =
           },
         };
       });
-    for (const until = Date.now() + 10_000; !(await state()).captions?.texts.length && Date.now() < until;)
+    for (const until = Date.now() + 60_000; !(await state()).captions?.texts.length && Date.now() < until;)
       await learner.waitForTimeout(100);
     const zh = await state();
     expect(zh.captions).toEqual({

@@ -261,7 +261,17 @@ describe('coverage and scores through the outbox', () => {
     // Once delivered, the learner's job is gone for good: no job re-queues itself for nothing.
     const redis = new Redis(config.VT_REDIS_URL);
     const events = `${config.VT_QUEUE_PREFIX}:${'grades' satisfies QueueName}:events`;
-    await new Promise((r) => setTimeout(r, 300));
+    const grades = new Queue('grades' satisfies QueueName, {
+      connection: redis,
+      prefix: config.VT_QUEUE_PREFIX,
+    });
+    const idle = Date.now() + 60_000;
+    for (;;) {
+      const c = await grades.getJobCounts('waiting', 'active', 'delayed');
+      if ((c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0 || Date.now() > idle) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await grades.close();
     const [last] = await redis.xrevrange(events, '+', '-', 'COUNT', 1);
     await new Promise((r) => setTimeout(r, 1000));
     const since = await redis.xrange(events, last ? `(${last[0]}` : '-', '+');

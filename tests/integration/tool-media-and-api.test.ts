@@ -196,7 +196,7 @@ describe('the media store over signed URLs', () => {
     expired.searchParams.set('sig', (await signer()).sign(`node-asset:${portrait.sha256}`, past));
     const res = await fetch(expired);
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: 'This link has expired.' });
+    expect(await res.json()).toMatchObject({ status: 403, code: 'LINK_EXPIRED' });
   });
 
   it('refuses expired upload URLs, forged ones, sha256 mismatches and names that are not outputs', async () => {
@@ -220,7 +220,7 @@ describe('the media store over signed URLs', () => {
     );
     const expiredRes = await put(at('poster.jpg', expired), body);
     expect(expiredRes.status).toBe(403);
-    expect(await expiredRes.json()).toEqual({ error: 'This link has expired.' });
+    expect(await expiredRes.json()).toMatchObject({ status: 403, code: 'LINK_EXPIRED' });
     // The URL of another render does not take uploads for this one.
     const { job: otherJob } = await queuedJob();
     const crossed = otherJob.outputs.uploadUrl.replace(otherJob.jobId, id);

@@ -29,6 +29,7 @@ import {
 } from '../dingtalk/dingtalk-admin.js';
 import { allowOrigin } from '../dingtalk/dingtalk-page.js';
 import type { ProgressRepository } from '../progress/progress-repository.js';
+import { ApiError } from '../web/api-error.js';
 
 export interface AdminRoutesDeps {
   readonly progress: ProgressRepository;
@@ -215,16 +216,17 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
   const signedIn: RequestHandler = (req, res, next) => {
     if (req.isAuthenticated()) return next();
     if (req.accepts(['html', 'json']) === 'json')
-      return void res.status(401).json({ error: 'Sign in first.' });
+      return next(ApiError.of('UNAUTHENTICATED', 'Sign in first.'));
     const corp =
       typeof req.query.corp === 'string' ? `?${new URLSearchParams({ corp: req.query.corp })}` : '';
     res.redirect(303, `/admin/login${corp}`);
   };
   // The farm, the LMS platforms and the queues are the tool admins' alone, not an organisation's.
   const toolAdmin: RequestHandler = (req, res, next) =>
-    signedIn(req, res, () => {
+    signedIn(req, res, (err?: unknown) => {
+      if (err) return next(err);
       if ((req.user as AdminUser).corpId === undefined) return next();
-      res.status(403).json({ error: 'This page is for the tool’s administrators.' });
+      next(ApiError.of('FORBIDDEN', 'This page is for the tool’s administrators.'));
     });
 
   router.get('/admin', toolAdmin, async (req, res) => {
@@ -315,11 +317,11 @@ function sameOriginWrites(publicUrl: string): RequestHandler {
     if (site)
       return site === 'same-origin'
         ? next()
-        : void res.status(403).json({ error: 'Cross-site request refused.' });
+        : next(new ApiError(403, 'CROSS_SITE', 'Cross-site request refused.'));
     const from = req.get('origin') ?? (req.get('referer') && new URL(req.get('referer')!).origin);
     const host = `${req.protocol}://${req.get('host')}`;
     if (from && (from === ours || from === host)) return next();
-    res.status(403).json({ error: 'Cross-site request refused.' });
+    next(new ApiError(403, 'CROSS_SITE', 'Cross-site request refused.'));
   };
 }
 

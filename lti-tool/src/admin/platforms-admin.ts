@@ -13,6 +13,7 @@ import { html } from '../web/html.js';
 import { langOf, t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import { adminNav } from './admin-nav.js';
+import { ApiError } from '../web/api-error.js';
 import type { PlatformCheck } from '../lti/platform-check.js';
 import type { GradeResender } from '../grades/grade-delivery.js';
 import { platformCheckCell, refusedGradesCell } from './platform-check-view.js';
@@ -150,7 +151,7 @@ export function platformsAdmin(d: PlatformsAdminDeps, signedIn: RequestHandler):
 
   router.post('/admin/platforms/:id/check', signedIn, (req, res, next) => {
     d.check.run(String(req.params.id), adminOf(req)).then((result) => {
-      if (!result) return void res.status(404).type('text').send('No such platform.');
+      if (!result) return next(ApiError.of('NOT_FOUND', 'No such platform.'));
       res.redirect(
         303,
         `/admin/platforms?checked=${result.passed ? 'passed' : 'failed'}${result.resent ? `&resent=${result.resent}` : ''}`,

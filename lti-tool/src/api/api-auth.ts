@@ -3,6 +3,7 @@ import passport from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { LtiSessions, type LtiSession } from '../lti/lti-sessions.js';
 import type { TenantRepository } from '../tenants/tenant-repository.js';
+import { ApiError } from '../web/api-error.js';
 
 /**
  * Who calls the API: a tenant, as proven by one of its API keys; or an LTI launch's pages (an
@@ -36,7 +37,24 @@ export function apiAuth(tenants: TenantRepository, sessions: LtiSessions): Reque
   });
   const instance = new passport.Passport();
   instance.use('api-key', strategy);
-  return instance.authenticate('api-key', { session: false, failWithError: false });
+  const authenticate = instance.authenticate('api-key', {
+    session: false,
+    failWithError: true,
+  }) as RequestHandler;
+  // A refusal is the API's problem+json (passport has set WWW-Authenticate: Bearer already).
+  return (req, res, next) =>
+    authenticate(req, res, (err?: unknown) =>
+      next(
+        err
+          ? (err as { status?: number }).status === 401
+            ? ApiError.of(
+                'UNAUTHENTICATED',
+                'An API key or a launch session is required (Authorization: Bearer …).',
+              )
+            : err
+          : undefined,
+      ),
+    );
 }
 
 export const callerOf = (user: unknown): ApiCaller => user as ApiCaller;

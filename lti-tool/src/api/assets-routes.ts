@@ -9,6 +9,7 @@ import type { MediaStore } from '../media/media-store.js';
 import { checkImageSize } from '../../../render-node/src/media/image-limits.js';
 import { isRenderError } from '../../../render-node/src/errors.js';
 import { audioDemuxer } from '../../../render-node/src/media/ffmpeg.js';
+import { ApiError } from '../web/api-error.js';
 import { callerOf } from './api-auth.js';
 
 const ACCEPTED: Record<AssetKind, (mime: string) => boolean> = {
@@ -49,26 +50,27 @@ export function assetsRoutes(d: {
     const file = req.file;
     try {
       if (err instanceof multer.MulterError) {
-        const status = err.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
-        return void res.status(status).json({ error: `Upload refused: ${err.message}.` });
+        throw err.code === 'LIMIT_FILE_SIZE'
+          ? ApiError.of('PAYLOAD_TOO_LARGE', `Upload refused: ${err.message}.`)
+          : ApiError.of('INVALID_REQUEST', `Upload refused: ${err.message}.`);
       }
       // Anything else the multipart parser throws is a malformed request, not our failure.
-      if (err) return void res.status(400).json({ error: 'The upload could not be read as a form.' });
+      if (err) throw ApiError.of('INVALID_REQUEST', 'The upload could not be read as a form.');
       const kind = req.body?.kind as AssetKind;
       if (!Object.hasOwn(ACCEPTED, kind))
-        return void res.status(400).json({ error: 'kind must be portrait or audio.' });
-      if (!file) return void res.status(400).json({ error: 'No file was sent (field "file").' });
+        throw ApiError.of('INVALID_REQUEST', 'kind must be portrait or audio.');
+      if (!file) throw ApiError.of('INVALID_REQUEST', 'No file was sent (field "file").');
       const sniffed = await fileTypeFromFile(file.path);
       if (!sniffed || !ACCEPTED[kind](sniffed.mime))
-        return void res.status(415).json({
-          error:
-            `This file is not a supported ${kind === 'portrait' ? 'image (JPEG, PNG, WebP)' : 'audio file'}` +
+        throw ApiError.of(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `This file is not a supported ${kind === 'portrait' ? 'image (JPEG, PNG, WebP)' : 'audio file'}` +
             (sniffed ? `: it is ${sniffed.mime}.` : '.'),
-        });
+        );
       // A portrait's size is read from its header before anything decodes it (the face check would).
       if (kind === 'portrait') {
         const size = await checkImageSize(file.path).catch((e: unknown) => e as Error);
-        if (isRenderError(size)) return void res.status(422).json({ error: size.message, code: size.code });
+        if (isRenderError(size)) throw size; // IMAGE_TOO_LARGE, with its code
       }
       const stored = await d.store.ingest(createReadStream(file.path), { maxBytes: d.maxUploadBytes });
       const asset = {
@@ -90,7 +92,7 @@ export function assetsRoutes(d: {
   // Another tenant's asset is "not found", like one that does not exist.
   router.get('/api/assets/:sha', async (req, res) => {
     const asset = await d.assets.get(callerOf(req.user).tenantId, String(req.params.sha));
-    if (!asset) return void res.status(404).json({ error: 'No such asset.' });
+    if (!asset) throw ApiError.of('NOT_FOUND', 'No such asset.');
     res.type(asset.contentType);
     res.sendFile(d.store.path(asset.sha256), { headers: { 'cache-control': 'private, max-age=3600' } });
   });

@@ -1,23 +1,19 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { LIVEAVATAR } from '../../../render-node/src/engines/liveavatar/cli-flags.js';
 import { SUPPORTED_SIZES } from '../../../render-node/src/render-size.js';
 import type { MediaUrls } from '../media/media-urls.js';
 import type { RenderBus, RenderUpdate } from '../renders/render-bus.js';
-import {
-  OPEN_STATES,
-  UnknownLessonError,
-  type Render,
-  type RenderRepository,
-} from '../renders/render-repository.js';
-import { RenderInputError, type RenderService } from '../renders/render-service.js';
+import { OPEN_STATES, type Render, type RenderRepository } from '../renders/render-repository.js';
+import type { RenderService } from '../renders/render-service.js';
 import { STALLED_MESSAGE } from '../renders/render-reconciler.js';
 import type { EnginePresence } from '../renders/engine-presence.js';
 import type { NarrationService } from '../narration/narration-service.js';
 import { callerOf } from './api-auth.js';
-import { invalidRequest } from './invalid-request.js';
 import { captionsName } from '../narration/narration-tracks.js';
-import { answerNarrationError, NarrationInputSchema } from './speech-routes.js';
+import { NarrationInputSchema } from './speech-routes.js';
+import { ApiError } from '../web/api-error.js';
+import { validate, validOf } from '../web/validate.js';
 import { ScriptLanguageSchema } from '../narration/languages.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 from POST /api/assets');
@@ -125,19 +121,18 @@ export interface RendersRoutesDeps {
 export function rendersRoutes(d: RendersRoutesDeps): Router {
   const router = Router();
 
-  const load = async (req: Request, res: Response): Promise<Render | undefined> => {
+  const load = async (req: Request): Promise<Render> => {
     const caller = callerOf(req.user);
     const render = await d.renders.get(String(req.params.id), caller.tenantId, caller.contextId);
-    if (!render) res.status(404).json({ error: 'No such render.' });
+    if (!render) throw ApiError.of('NOT_FOUND', 'No such render.');
     return render;
   };
 
-  router.post('/api/renders', async (req, res) => {
-    const parsed = SubmitSchema.safeParse(req.body ?? {});
-    if (!parsed.success)
-      return void res.status(400).json(invalidRequest('The render request is not valid.', parsed.error));
-    const b = parsed.data;
-    try {
+  router.post(
+    '/api/renders',
+    validate({ body: SubmitSchema }, 'The render request is not valid.'),
+    async (req, res) => {
+      const b = validOf<z.output<typeof SubmitSchema>>(res).body;
       // A script is spoken (and its captions stored) first: a version never exists without its voice.
       const tenantId = callerOf(req.user).tenantId;
       const narrated = b.narration && (await d.narration.prepare(tenantId, b.narration));
@@ -167,23 +162,17 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
         .status(202)
         .location(`/api/renders/${render.id}`)
         .json(await renderView(render, d.renders, d.urls, d.engines));
-    } catch (e) {
-      if (e instanceof RenderInputError || e instanceof UnknownLessonError)
-        return void res.status(422).json({ error: e.message });
-      if (!answerNarrationError(res, e)) throw e;
-    }
-  });
+    },
+  );
 
   router.get('/api/renders/:id', async (req, res) => {
-    const render = await load(req, res);
-    if (render) res.json(await renderView(render, d.renders, d.urls, d.engines));
+    res.json(await renderView(await load(req), d.renders, d.urls, d.engines));
   });
 
   router.post('/api/renders/:id/cancel', async (req, res) => {
-    const render = await load(req, res);
-    if (!render) return;
+    const render = await load(req);
     if (!(await d.service.cancel(render)))
-      return void res.status(409).json({ error: `The render is already ${render.state}.` });
+      throw ApiError.of('CONFLICT', `The render is already ${render.state}.`);
     res.status(202).json(await renderView((await d.renders.get(render.id))!, d.renders, d.urls, d.engines));
   });
 
@@ -192,8 +181,7 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
   // database restarted) asks again with Last-Event-ID and gets the current state first, which holds
   // everything it missed. A database outage while streaming ends nothing: polls that fail are retried.
   router.get('/api/renders/:id/events', async (req, res) => {
-    const render = await load(req, res);
-    if (!render) return;
+    const render = await load(req);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',

@@ -1,11 +1,9 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { ScriptLanguageSchema } from '../narration/languages.js';
 import type { NarrationService } from '../narration/narration-service.js';
-import { ScriptError } from '../narration/script.js';
-import { SpeechError } from '../narration/speech-engine.js';
+import { validate, validOf } from '../web/validate.js';
 import { callerOf } from './api-auth.js';
-import { invalidRequest } from './invalid-request.js';
 
 /** A script to speak, as the studio sends it (its length is checked against VT_SCRIPT_MAX_CHARS). */
 export const NarrationInputSchema = z
@@ -15,24 +13,7 @@ export const NarrationInputSchema = z
     voice: z.string().min(1).max(100),
   })
   .strict();
-
-/**
- * Answers a failed narration, or returns false for errors that are not its own: a script or voice
- * the author can fix is 422 (with the problem, for the studio to say in the author's language), a
- * speech engine that may work again later is 503. Nothing was stored either way.
- */
-export function answerNarrationError(res: Response, e: unknown): boolean {
-  if (e instanceof ScriptError) res.status(422).json({ error: e.message, problem: e.problem });
-  else if (e instanceof SpeechError && e.permanent)
-    res.status(422).json({ error: e.message, problem: 'speech' });
-  else if (e instanceof SpeechError)
-    res.status(503).json({
-      error: `Speech synthesis failed just now (${e.message}); nothing was saved. Try again shortly.`,
-      problem: 'speech-unavailable',
-    });
-  else return false;
-  return true;
-}
+export type NarrationInput = z.infer<typeof NarrationInputSchema>;
 
 /** Voices, and speaking a script for the author to hear before anything is rendered. */
 export function speechRoutes(d: { narration: NarrationService; maxScriptChars: number }): Router {
@@ -42,12 +23,11 @@ export function speechRoutes(d: { narration: NarrationService; maxScriptChars: n
     res.json({ voices: d.narration.voices(), maxScriptChars: d.maxScriptChars });
   });
 
-  router.post('/api/speech/preview', async (req, res, next) => {
-    const parsed = NarrationInputSchema.safeParse(req.body ?? {});
-    if (!parsed.success)
-      return void res.status(400).json(invalidRequest('The script request is not valid.', parsed.error));
-    try {
-      const n = await d.narration.prepare(callerOf(req.user).tenantId, parsed.data);
+  router.post(
+    '/api/speech/preview',
+    validate({ body: NarrationInputSchema }, 'The script request is not valid.'),
+    async (req, res) => {
+      const n = await d.narration.prepare(callerOf(req.user).tenantId, validOf<NarrationInput>(res).body);
       res.json({
         audio: n.audio.sha256,
         durationSec: n.record.durationSec,
@@ -56,9 +36,7 @@ export function speechRoutes(d: { narration: NarrationService; maxScriptChars: n
         captions: n.captions,
         chapters: n.record.chapterList,
       });
-    } catch (e) {
-      if (!answerNarrationError(res, e)) next(e);
-    }
-  });
+    },
+  );
   return router;
 }

@@ -35,6 +35,9 @@ export function signInRefusedPage(lang: Lang, why: string): string {
         })}
         (${why})
       </p>
+      <p>
+        <small>${t(lang, { en: 'Problem', zh: '问题代码' })}: <code>SIGN_IN_REFUSED</code></small>
+      </p>
       <p><a href="/admin/login">${t(lang, { en: 'Back to sign-in', zh: '返回登录' })}</a></p>
     </main>`,
   );

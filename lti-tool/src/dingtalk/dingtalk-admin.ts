@@ -11,6 +11,7 @@ import { AssignError, type Assignments } from './assignments.js';
 import { corpPage, corpsPage, signedInPage, signInRefusedPage } from './dingtalk-admin-pages.js';
 import type { Corp, CorpRepository } from './corp-repository.js';
 import { signInWithDingTalk } from './dingtalk-sign-in.js';
+import { ApiError } from '../web/api-error.js';
 
 export interface DingTalkAdminDeps {
   readonly api: DingTalkApi;
@@ -157,12 +158,12 @@ export function dingtalkAdmin(
     res.redirect(303, '/admin/dingtalk');
   });
 
-  const corpFor = async (req: Request, res: Response): Promise<Corp | undefined> => {
+  const corpFor = async (req: Request): Promise<Corp> => {
     const user = req.user as AdminUser;
     const corpId = String(req.params.corpId);
     // A DingTalk admin sees their own organisation only; asking for another is "not found".
     const corp = !user.corpId || user.corpId === corpId ? await d.corps.get(corpId) : undefined;
-    if (!corp) res.status(404).json({ error: 'No such DingTalk organisation.' });
+    if (!corp) throw ApiError.of('NOT_FOUND', 'No such DingTalk organisation.');
     return corp;
   };
 
@@ -179,13 +180,11 @@ export function dingtalkAdmin(
   };
 
   router.get('/admin/dingtalk/corps/:corpId', signedIn, async (req, res) => {
-    const corp = await corpFor(req, res);
-    if (corp) await sendCorpPage(req, res, corp);
+    await sendCorpPage(req, res, await corpFor(req));
   });
 
   router.post('/admin/dingtalk/corps/:corpId/assignments', signedIn, form, async (req, res) => {
-    const corp = await corpFor(req, res);
-    if (!corp) return;
+    const corp = await corpFor(req);
     const lang = langOf(req);
     const parsed = AssignForm.safeParse(req.body);
     if (!parsed.success)

@@ -20,6 +20,7 @@ import { allowOrigin, freeLoginPage, sendDingTalkError } from './dingtalk-page.j
 import type { DingTalkPeople } from './dingtalk-people.js';
 import { CallbackEvents } from './callback-events.js';
 import { signInWithDingTalk } from './dingtalk-sign-in.js';
+import { ApiError } from '../web/api-error.js';
 
 export interface DingTalkRoutesDeps {
   readonly api: DingTalkApi;
@@ -128,7 +129,7 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
   // DingTalk's event callbacks (event subscription over HTTP): signed, encrypted, answered sealed.
   router.post('/dingtalk/events/:corpId', express.json({ limit: '64kb' }), async (req, res) => {
     const corp = await d.corps.get(req.params.corpId);
-    if (!corp?.callback) return void res.status(404).json({ error: 'No event subscription here.' });
+    if (!corp?.callback) throw ApiError.of('NOT_FOUND', 'No event subscription here.');
     const q = req.query as Record<string, unknown>;
     let event: { EventType?: string; UserId?: string[]; eventId?: string };
     let owner: string;
@@ -145,7 +146,7 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
     } catch (e) {
       const why = e instanceof CallbackRejected ? e.message : 'not JSON';
       d.log.warn({ corpId: corp.corpId, why }, 'DingTalk callback refused');
-      return void res.status(403).json({ error: `Callback refused: ${why}.` });
+      throw ApiError.of('FORBIDDEN', `Callback refused: ${why}.`);
     }
     // A replayed callback (genuine, captured, sent again) is answered as DingTalk expects and ignored.
     if (!(await d.callbackEvents.firstTime(corp.corpId, CallbackEvents.keyOf(event, sealed)))) {

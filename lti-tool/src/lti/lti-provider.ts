@@ -49,6 +49,25 @@ export interface LtiProviderOptions {
  * redirect, which then fails. For those tables: insert first, then delete only the older rows.
  */
 class LaunchSafeDatabase extends LtijsDatabase {
+  /**
+   * ltijs-sequelize runs its migrations at every start through Umzug, which it hands the console: its
+   * "migrating"/"migrated" objects would land on stdout of every tool start (and every test). Only
+   * those are dropped, while setup runs; anything else written to console.info passes.
+   */
+  override async setup(): Promise<boolean> {
+    const info = console.info;
+    console.info = (...args: unknown[]) => {
+      const event = (args[0] as { event?: unknown } | undefined)?.event;
+      if (args.length === 1 && typeof event === 'string' && /^(migrat|revert)/.test(event)) return;
+      info(...args);
+    };
+    try {
+      return await super.setup();
+    } finally {
+      console.info = info;
+    }
+  }
+
   override async Replace(
     key: string | false,
     table: string,

@@ -3,6 +3,7 @@ import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import { sendLtiError } from './error-page.js';
+import { ApiError } from '../web/api-error.js';
 import { allowPlatform } from './platform-framing.js';
 import { RegistrationError, type PlatformRegistration } from './platform-registration.js';
 import type { RegistrationInvites } from './registration-invites.js';
@@ -86,8 +87,9 @@ export function registrationRoutes(d: RegistrationRoutesDeps): Router {
       const token = String(req.params.token);
       const b = (req.body ?? {}) as Record<string, unknown>;
       const config = typeof b.openid_configuration === 'string' ? b.openid_configuration : '';
+      // A form without the LMS's configuration URL is a bad request, and spends no token.
       if (!/^https?:\/\//.test(config))
-        return sendLtiError(req, res, 'REGISTRATION_FAILED', 'no openid_configuration in the form');
+        throw ApiError.invalid('The LMS did not send its configuration (openid_configuration).');
       if (!(await d.invites.take(token)))
         return sendLtiError(req, res, 'REGISTRATION_LINK_INVALID', 'unknown, used or expired token');
       let issuer: string;

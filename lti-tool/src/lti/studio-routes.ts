@@ -15,6 +15,7 @@ import { allowPlatform } from './platform-framing.js';
 import type { LtiSessions } from './lti-sessions.js';
 import { signDeepLinkingResponse, type ResourceLinkItem } from './deep-linking-response.js';
 import type { ToolKeys } from './tool-keys.js';
+import { ApiError } from '../web/api-error.js';
 
 export interface StudioRoutesDeps {
   readonly keys: ToolKeys;
@@ -55,7 +56,7 @@ export function studioRoutes(d: StudioRoutesDeps): Router {
   router.get('/api/studio/faces/:sha', async (req, res) => {
     const caller = req.user as ApiCaller;
     const asset = await d.assets.get(caller.tenantId, String(req.params.sha));
-    if (!asset || asset.kind !== 'portrait') return void res.status(404).json({ error: 'No such portrait.' });
+    if (!asset || asset.kind !== 'portrait') throw ApiError.of('NOT_FOUND', 'No such portrait.');
     try {
       const a = await detectFace(d.store.path(asset.sha256));
       res.json({
@@ -66,7 +67,7 @@ export function studioRoutes(d: StudioRoutesDeps): Router {
         warnings: a.warnings,
       });
     } catch (e) {
-      if (isRenderError(e)) return void res.status(422).json({ error: e.message, code: e.code });
+      if (isRenderError(e)) throw e; // with its code (NO_FACE, IMAGE_TOO_LARGE…)
       throw e;
     }
   });
@@ -75,11 +76,10 @@ export function studioRoutes(d: StudioRoutesDeps): Router {
   router.post('/api/lessons/:id/published', async (req, res) => {
     const caller = req.user as ApiCaller;
     const parsed = PublishVersionSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return void res.status(400).json({ error: 'Give renderId and title.' });
-    if (!z.uuid().safeParse(req.params.id).success)
-      return void res.status(404).json({ error: 'No such lesson.' });
+    if (!parsed.success) throw ApiError.of('INVALID_REQUEST', 'Give renderId and title.');
+    if (!z.uuid().safeParse(req.params.id).success) throw ApiError.of('NOT_FOUND', 'No such lesson.');
     if (!caller.contextId)
-      return void res.status(403).json({ error: 'Lessons are published from their course (an LTI launch).' });
+      throw ApiError.of('FORBIDDEN', 'Lessons are published from their course (an LTI launch).');
     const ok = await d.lessons.publish(
       caller.tenantId,
       caller.contextId,
@@ -87,8 +87,7 @@ export function studioRoutes(d: StudioRoutesDeps): Router {
       parsed.data.renderId,
       parsed.data.title,
     );
-    if (!ok)
-      return void res.status(404).json({ error: 'No such lesson, or that render of it is not finished.' });
+    if (!ok) throw ApiError.of('NOT_FOUND', 'No such lesson, or that render of it is not finished.');
     res.json({ lessonId: req.params.id, publishedRenderId: parsed.data.renderId, title: parsed.data.title });
   });
 
@@ -97,7 +96,7 @@ export function studioRoutes(d: StudioRoutesDeps): Router {
     express.urlencoded({ extended: false, limit: '16kb' }),
     async (req, res) => {
       const parsed = PublishSchema.safeParse(req.body ?? {});
-      if (!parsed.success) return void res.status(400).type('text').send('The publish form is not valid.');
+      if (!parsed.success) throw ApiError.invalid('The publish form is not valid.', parsed.error);
       const b = parsed.data;
       const session = await d.sessions.get(b.session);
       if (!session) return sendLtiError(req, res, 'SESSION_EXPIRED', 'publish without a live session');

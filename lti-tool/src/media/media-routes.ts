@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import type { Logger } from 'pino';
 import { outputType } from '../../../render-node/src/contract/output-manifest.js';
 import { narrationTrack } from '../narration/narration-tracks.js';
@@ -6,6 +6,7 @@ import type { RenderRepository } from '../renders/render-repository.js';
 import { IngestError, type MediaStore } from './media-store.js';
 import { scopes } from './media-urls.js';
 import type { UrlSigner } from './url-signer.js';
+import { ApiError } from '../web/api-error.js';
 
 export interface MediaRoutesDeps {
   readonly signer: UrlSigner;
@@ -37,41 +38,40 @@ const PROBLEM_STATUS: Record<IngestError['problem'], number> = {
 export function mediaRoutes(d: MediaRoutesDeps): Router {
   const router = Router();
 
-  const signed = (req: Request, res: Response, scope: string, exp: string, sig: string): boolean => {
+  /** A URL's signature for `scope`, checked: an expired or forged link is refused (403). */
+  const signed = (req: Request, scope: string, exp: string, sig: string): void => {
     const check = d.signer.check(scope, exp, sig);
-    if (check === 'ok') return true;
+    if (check === 'ok') return;
     d.log.warn({ path: req.path, check }, 'refused a media request');
-    res
-      .status(403)
-      .json({ error: check === 'expired' ? 'This link has expired.' : 'This link is not valid.' });
-    return false;
+    throw check === 'expired'
+      ? new ApiError(403, 'LINK_EXPIRED', 'This link has expired.')
+      : ApiError.of('BAD_SIGNATURE', 'This link is not valid.');
   };
   const fileName = (req: Request): string => ([] as string[]).concat(req.params.name ?? []).join('/');
 
   router.get('/media/node/assets/:sha', async (req, res) => {
     const sha = req.params.sha;
-    if (!SHA256.test(sha)) return void res.status(404).json({ error: 'No such asset.' });
-    if (!signed(req, res, scopes.nodeAsset(sha), String(req.query.exp), String(req.query.sig))) return;
-    if (!(await d.store.has(sha))) return void res.status(404).json({ error: 'No such asset.' });
+    if (!SHA256.test(sha)) throw ApiError.of('NOT_FOUND', 'No such asset.');
+    signed(req, scopes.nodeAsset(sha), String(req.query.exp), String(req.query.sig));
+    if (!(await d.store.has(sha))) throw ApiError.of('NOT_FOUND', 'No such asset.');
     res.type('application/octet-stream').setHeader('x-content-sha256', sha);
     res.sendFile(d.store.path(sha), { cacheControl: false });
   });
 
   router.put('/media/node/renders/:id/:exp/:sig/*name', async (req, res) => {
     const { id, exp, sig } = req.params;
-    if (!signed(req, res, scopes.nodeFiles(id), exp, sig)) return;
+    signed(req, scopes.nodeFiles(id), exp, sig);
     const name = fileName(req);
-    if (!UPLOAD_NAME.test(name))
-      return void res.status(400).json({ error: `${name} is not a render output.` });
+    if (!UPLOAD_NAME.test(name)) throw ApiError.of('INVALID_REQUEST', `${name} is not a render output.`);
     const announced = String(req.headers['x-content-sha256'] ?? '');
-    if (!SHA256.test(announced)) return void res.status(400).json({ error: 'x-content-sha256 is required.' });
+    if (!SHA256.test(announced)) throw ApiError.of('INVALID_REQUEST', 'x-content-sha256 is required.');
     const length = Number(req.headers['content-length']);
     if (!Number.isSafeInteger(length))
-      return void res.status(411).json({ error: 'Content-Length is required.' });
+      throw new ApiError(411, 'LENGTH_REQUIRED', 'Content-Length is required.');
     const render = await d.renders.get(id);
-    if (!render) return void res.status(404).json({ error: 'No such render.' });
+    if (!render) throw ApiError.of('NOT_FOUND', 'No such render.');
     if (!['queued', 'active'].includes(render.state))
-      return void res.status(409).json({ error: `The render is ${render.state}; it takes no more files.` });
+      throw ApiError.of('CONFLICT', `The render is ${render.state}; it takes no more files.`);
     try {
       const stored = await d.store.ingest(req, {
         maxBytes: d.maxUploadBytes,
@@ -88,28 +88,32 @@ export function mediaRoutes(d: MediaRoutesDeps): Router {
     } catch (e) {
       if (!(e instanceof IngestError)) throw e;
       d.log.warn({ renderId: id, name, problem: e.problem }, 'refused an upload');
-      res.status(PROBLEM_STATUS[e.problem]).json({ error: `Refused ${name}: ${e.message}.` });
+      throw new ApiError(
+        PROBLEM_STATUS[e.problem],
+        `UPLOAD_${e.problem.toUpperCase().replace(/-/g, '_')}`,
+        `Refused ${name}: ${e.message}.`,
+      );
     }
   });
 
   router.get('/media/node/renders/:id/:exp/:sig/*name', async (req, res) => {
     const { id, exp, sig } = req.params;
-    if (!signed(req, res, scopes.nodeFiles(id), exp, sig)) return;
+    signed(req, scopes.nodeFiles(id), exp, sig);
     const name = fileName(req);
     const file =
       (await d.renders.file(id, name)) ??
       (SHARED_PART.test(name) ? await d.renders.tenantFile(id, name) : undefined);
-    if (!file) return void res.status(404).json({ error: 'No such file.' });
+    if (!file) throw ApiError.of('NOT_FOUND', 'No such file.');
     res.type(file.contentType).setHeader('x-content-sha256', file.sha256);
     res.sendFile(d.store.path(file.sha256), { cacheControl: false });
   });
 
   router.get('/media/renders/:id/:exp/:sig/*name', async (req, res) => {
     const { id, exp, sig } = req.params;
-    if (!signed(req, res, scopes.playerFiles(id), exp, sig)) return;
+    signed(req, scopes.playerFiles(id), exp, sig);
     const name = fileName(req);
     const render = await d.renders.get(id);
-    if (render?.state !== 'done') return void res.status(404).json({ error: 'No such file.' });
+    if (render?.state !== 'done') throw ApiError.of('NOT_FOUND', 'No such file.');
     // A finished render's own outputs (never chunks), and the captions and chapters of its script.
     const track = narrationTrack(render.narration, name);
     const listed = render.result?.files.some((f) => f.name === name);
@@ -118,7 +122,7 @@ export function mediaRoutes(d: MediaRoutesDeps): Router {
       : listed
         ? await d.renders.file(id, name)
         : undefined;
-    if (!file) return void res.status(404).json({ error: 'No such file.' });
+    if (!file) throw ApiError.of('NOT_FOUND', 'No such file.');
     res.type(file.contentType);
     res.sendFile(d.store.path(file.sha256), {
       cacheControl: false,
@@ -128,10 +132,10 @@ export function mediaRoutes(d: MediaRoutesDeps): Router {
 
   router.get('/media/posters/:id/:exp/:sig/poster.jpg', async (req, res) => {
     const { id, exp, sig } = req.params;
-    if (!signed(req, res, scopes.poster(id), exp, sig)) return;
+    signed(req, scopes.poster(id), exp, sig);
     const render = await d.renders.get(id);
     const file = render?.state === 'done' ? await d.renders.file(id, 'poster.jpg') : undefined;
-    if (!file) return void res.status(404).json({ error: 'No such file.' });
+    if (!file) throw ApiError.of('NOT_FOUND', 'No such file.');
     res.type(file.contentType);
     // Shown by another party (DingTalk's card), so other origins may embed this one image.
     res.sendFile(d.store.path(file.sha256), {

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/database.js';
 import type { FarmMetrics } from './farm-metrics.js';
+import { ApiError } from '../web/api-error.js';
 
 /**
  * GET /healthz: the process answers (liveness). GET /readyz: PostgreSQL and Redis answer too
@@ -39,7 +40,7 @@ export function opsRoutes(d: { db: Db; redis: Redis; metrics: FarmMetrics; metri
       const given = Buffer.from(req.get('authorization') ?? '');
       const wanted = Buffer.from(`Bearer ${d.metricsToken}`);
       if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
-        return void res.status(401).json({ error: 'A metrics token is required.' });
+        throw ApiError.of('UNAUTHENTICATED', 'A metrics token is required.');
     }
     res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
   });

@@ -9,6 +9,7 @@ import { langOf, t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import { filterOf, resendOf } from './dashboard-filter.js';
 import type { GradeResender } from '../grades/grade-delivery.js';
+import { ApiError } from '../web/api-error.js';
 import { dashboardCsv, dashboardView } from './dashboard-view.js';
 import type { LearnerProgress, ProgressRepository } from './progress-repository.js';
 import type { RosterService } from './roster-service.js';
@@ -169,7 +170,7 @@ export function progressAdmin(
       const tenantId = String(body.tenant ?? '');
       const resend = resendOf(body);
       if (!tenantId || (corpId && tenantId !== scope) || !resend)
-        return void res.status(400).type('text').send('Name a tenant of yours and what to resend.');
+        throw ApiError.invalid('Name a tenant of yours and what to resend.');
       const n = await d.grades.resend({ tenantId, ...resend }, username);
       res.redirect(303, `/admin/progress?tenant=${encodeURIComponent(tenantId)}&resent=${n}`);
     },

@@ -22,15 +22,17 @@ export class LessonGradingCache {
   constructor(
     private readonly db: Db,
     private readonly ttlMs = 10_000,
+    /** The clock (tests move their own). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   get(tenantId: string, lessonId: string): Promise<LessonGrading | undefined> {
     const key = `${tenantId} ${lessonId}`;
     const hit = this.cache.get(key);
-    if (hit && hit.until > Date.now()) return hit.value;
+    if (hit && hit.until > this.now()) return hit.value;
     const fresh = this.load(tenantId, lessonId);
     if (this.cache.size > 10_000) this.cache.clear();
-    const entry = { value: fresh, until: Date.now() + this.ttlMs };
+    const entry = { value: fresh, until: this.now() + this.ttlMs };
     this.cache.set(key, entry);
     // A failed load is not kept: the next heartbeat tries again.
     fresh.catch(() => {

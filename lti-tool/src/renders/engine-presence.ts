@@ -24,15 +24,22 @@ export class EnginePresence {
   constructor(
     private readonly nodes: () => Promise<readonly LiveRenderNode[]>,
     private readonly maxAgeMs = 2000,
+    private readonly answerWithinMs = 1000,
   ) {}
 
   online(): Promise<ReadonlySet<EngineName>> {
     const now = Date.now();
     if (!this.cached || now - this.cached.at > this.maxAgeMs) {
-      const engines = this.nodes().then(
-        (nodes) => new Set(nodes.flatMap((n) => n.engines).filter((e) => ENGINES.includes(e))),
-      );
-      // Redis away: say nothing rather than something wrong, and ask again next time.
+      // Redis away: its client queues the read until it is back, and no answer may wait for that
+      // (a render is acknowledged from PostgreSQL alone). Past a moment, presence is unknown.
+      let timer: NodeJS.Timeout | undefined;
+      const unknown = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('render node presence unknown')), this.answerWithinMs);
+      });
+      const engines = Promise.race([this.nodes(), unknown])
+        .finally(() => clearTimeout(timer))
+        .then((nodes) => new Set(nodes.flatMap((n) => n.engines).filter((e) => ENGINES.includes(e))));
+      // Unknown: say nothing rather than something wrong, and ask again next time.
       engines.catch(() => (this.cached = undefined));
       this.cached = { at: now, engines };
     }

@@ -22,9 +22,10 @@ export interface Problem {
  * A refusal as a page: the explanation in the reader's language and the other one, the problem code
  * and a reference that finds the log line. Never a stack trace.
  */
-export function sendProblem(req: Request, res: Response, p: Problem): void {
-  const reference = randomBytes(5).toString('hex');
-  req.log?.warn({ problem: p.code, detail: p.detail, reference }, 'request refused');
+export function sendProblem(req: Request, res: Response, p: Problem, logged?: string): void {
+  // `logged`: the error handler logged the refusal already, under this reference.
+  const reference = logged ?? randomBytes(5).toString('hex');
+  if (!logged) req.log?.warn({ problem: p.code, detail: p.detail, reference }, 'request refused');
   const lang = langOf(req);
   const title = t(lang, p.title);
   res

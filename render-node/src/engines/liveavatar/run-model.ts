@@ -29,6 +29,8 @@ const BAR_DONE = /100%\|[^|]*\|\s*4\/4\b/;
  * torchrun rank is killed together: on out-of-memory text, on silence, on timeout or on cancel.
  */
 export function runModel(launch: Launch, o: RunOptions): Promise<RunOutcome> {
+  // Cancelled while the inputs were prepared: nothing to start (an abort before it is no event).
+  if (o.signal?.aborted) return Promise.resolve({ kind: 'cancelled' });
   return new Promise((resolve) => {
     const child = spawn(launch.file, [...launch.args], {
       cwd: launch.cwd,

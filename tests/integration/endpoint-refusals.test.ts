@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { RunningTool } from '../../lti-tool/src/server.js';
+import { adminSignIn } from '../helpers/admin.js';
+import {
+  createTestDatabase,
+  startTestTool,
+  tenantClient,
+  toolConfig,
+  type ApiClient,
+} from '../helpers/farm.js';
+
+/**
+ * Every endpoint's refusals, from the app's own route table (web/route-table.ts): each route has its
+ * negative cases here, and a route added without them fails this test. The API answers problem+json
+ * with a stable code; pages answer with their problem page. Codes are matched, never sentences.
+ */
+const PASSWORD = 'correct horse battery staple';
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let tool: RunningTool;
+let api: ApiClient;
+let cookie: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  tool = await startTestTool(await toolConfig({ VT_DATABASE_URL: db.url }));
+  api = await tenantClient(tool);
+  await tool.adminUsers.set('ops', PASSWORD);
+  cookie = await adminSignIn(tool.url, 'ops', PASSWORD);
+});
+
+afterAll(async () => {
+  await tool?.close();
+  await db?.drop();
+});
+
+const SHA = 'a'.repeat(64);
+/** A value for each route parameter: well-formed, and naming nothing that exists. */
+const fill = (path: string): string =>
+  path
+    .replace(':sha', SHA)
+    .replace(':language', 'fr')
+    .replace(':exp', String(Math.floor(Date.now() / 1000) + 600))
+    .replace(':sig', 'f'.repeat(64))
+    .replace('*name', 'lesson.mp4')
+    .replace(/:\w+/g, () => randomUUID());
+
+interface Refusal {
+  /** Who asks: nobody, a tenant's API key, a signed-in tool admin, or an admin's cookie from another site. */
+  readonly as: 'anonymous' | 'api-key' | 'admin' | 'forged-admin';
+  readonly body?: Record<string, unknown>;
+  readonly status: number;
+  /** The problem code (problem+json `code`, or the problem page's code). */
+  readonly code: string;
+}
+
+/** A form page shown again with what to correct (role="alert"), not a problem page. */
+const FORM = 'FORM';
+const anonymousApi: Refusal = { as: 'anonymous', status: 401, code: 'UNAUTHENTICATED' };
+const anonymousAdmin: Refusal = { as: 'anonymous', status: 401, code: 'UNAUTHENTICATED' };
+const forgedAdmin: Refusal = { as: 'forged-admin', status: 403, code: 'CROSS_SITE' };
+const badLink: Refusal = { as: 'anonymous', status: 403, code: 'BAD_SIGNATURE' };
+
+/** Each route's negative cases; `public` routes refuse nobody (health, metrics without a token). */
+const CASES: Record<string, readonly Refusal[] | 'public'> = {
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  'GET /metrics': 'public',
+  'GET /lti/keys': 'public',
+  'GET /admin/login': 'public',
+  'GET /media/node/assets/:sha': [badLink],
+  'PUT /media/node/renders/:id/:exp/:sig/*name': [badLink],
+  'GET /media/node/renders/:id/:exp/:sig/*name': [badLink],
+  'GET /media/renders/:id/:exp/:sig/*name': [badLink],
+  'GET /media/posters/:id/:exp/:sig/poster.jpg': [badLink],
+  'POST /api/assets': [anonymousApi, { as: 'api-key', status: 400, code: 'INVALID_REQUEST' }],
+  'GET /api/assets/:sha': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }],
+  'GET /api/speech/voices': [anonymousApi],
+  'POST /api/speech/preview': [
+    anonymousApi,
+    { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' },
+  ],
+  'POST /api/renders': [anonymousApi, { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' }],
+  'GET /api/renders/:id': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }],
+  'POST /api/renders/:id/cancel': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }],
+  'GET /api/renders/:id/events': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }],
+  'GET /api/lessons/:id/languages': [anonymousApi, { as: 'api-key', status: 403, code: 'FORBIDDEN' }],
+  'POST /api/lessons/:id/languages': [
+    anonymousApi,
+    { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' },
+    { as: 'api-key', body: { renderId: randomUUID() }, status: 403, code: 'FORBIDDEN' },
+  ],
+  'DELETE /api/lessons/:id/languages/:language': [
+    anonymousApi,
+    { as: 'api-key', status: 403, code: 'FORBIDDEN' },
+  ],
+  'GET /api/studio/faces/:sha': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }],
+  'POST /api/lessons/:id/published': [
+    anonymousApi,
+    { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' },
+  ],
+  'ALL /lti/register': [{ as: 'anonymous', status: 403, code: 'REGISTRATION_NEEDS_LINK' }],
+  'GET /lti/register/:token': [{ as: 'anonymous', status: 403, code: 'REGISTRATION_LINK_INVALID' }],
+  'POST /lti/register/:token': [
+    { as: 'anonymous', body: {}, status: 400, code: 'INVALID_REQUEST' },
+    {
+      as: 'anonymous',
+      body: { openid_configuration: 'https://lms.example/.well-known/openid-configuration' },
+      status: 403,
+      code: 'REGISTRATION_LINK_INVALID',
+    },
+  ],
+  'ALL /lti/login': [{ as: 'anonymous', status: 400, code: 'LOGIN_PARAMETERS' }],
+  'POST /lti/launch': [{ as: 'anonymous', body: { id_token: 'x.y.z' }, status: 401, code: 'NOT_A_JWT' }],
+  'POST /lti/dashboard': [{ as: 'anonymous', body: {}, status: 401, code: 'SESSION_EXPIRED' }],
+  'POST /lti/studio/publish': [{ as: 'anonymous', body: {}, status: 400, code: 'INVALID_REQUEST' }],
+  'GET /dingtalk/lessons/:lessonId': [{ as: 'anonymous', status: 404, code: 'UNKNOWN_CORP' }],
+  'POST /dingtalk/lessons/:lessonId/open': [
+    { as: 'anonymous', body: {}, status: 403, code: 'STATE_MISSING' },
+  ],
+  'POST /dingtalk/events/:corpId': [{ as: 'anonymous', body: {}, status: 404, code: 'NOT_FOUND' }],
+  'POST /admin/login': [{ as: 'forged-admin', body: {}, status: 403, code: 'CROSS_SITE' }],
+  'POST /admin/logout': [forgedAdmin],
+  'GET /admin/dingtalk/login': [{ as: 'anonymous', status: 403, code: 'SIGN_IN_REFUSED' }],
+  'GET /admin/dingtalk/callback': [{ as: 'anonymous', status: 403, code: 'SIGN_IN_REFUSED' }],
+  'GET /admin': [anonymousAdmin],
+  'GET /admin/background': [anonymousAdmin],
+  'GET /admin/progress': [anonymousAdmin],
+  'POST /admin/progress/resend': [
+    anonymousAdmin,
+    forgedAdmin,
+    { as: 'admin', body: {}, status: 400, code: 'INVALID_REQUEST' },
+  ],
+  'GET /admin/platforms': [anonymousAdmin],
+  'POST /admin/platforms': [anonymousAdmin, forgedAdmin, { as: 'admin', body: {}, status: 400, code: FORM }],
+  'POST /admin/platforms/invites': [anonymousAdmin, forgedAdmin],
+  'POST /admin/platforms/:id/check': [
+    anonymousAdmin,
+    forgedAdmin,
+    { as: 'admin', status: 404, code: 'NOT_FOUND' },
+  ],
+  'POST /admin/platforms/:id/resend': [anonymousAdmin, forgedAdmin],
+  'POST /admin/keys/rotate': [anonymousAdmin, forgedAdmin],
+  'GET /admin/dingtalk': [anonymousAdmin],
+  'POST /admin/dingtalk/corps': [
+    anonymousAdmin,
+    forgedAdmin,
+    { as: 'admin', body: {}, status: 400, code: FORM },
+  ],
+  'GET /admin/dingtalk/corps/:corpId': [anonymousAdmin, { as: 'admin', status: 404, code: 'NOT_FOUND' }],
+  'POST /admin/dingtalk/corps/:corpId/assignments': [
+    anonymousAdmin,
+    forgedAdmin,
+    { as: 'admin', body: {}, status: 404, code: 'NOT_FOUND' },
+  ],
+  'POST /admin/dingtalk/corps/:corpId/disconnect': [
+    anonymousAdmin,
+    forgedAdmin,
+    { as: 'admin', status: 400, code: FORM },
+  ],
+};
+
+const keyOf = (r: { method: string; path: string }): string => `${r.method} ${r.path}`;
+
+describe('every endpoint refuses what it must, with a stable code', () => {
+  it('has negative cases for every route in the app, and none for a route that is gone', () => {
+    const routes = tool.routes.map(keyOf);
+    expect(routes.filter((r) => !(r in CASES))).toEqual([]);
+    expect(Object.keys(CASES).filter((k) => !routes.includes(k))).toEqual([]);
+  });
+
+  it('answers each negative case with its status and code', async () => {
+    const wrong: string[] = [];
+    for (const route of tool.routes) {
+      const cases = CASES[keyOf(route)];
+      if (!cases || cases === 'public') continue;
+      for (const c of cases) {
+        const method = route.method === 'ALL' ? 'POST' : route.method;
+        const json = c.as === 'api-key' || c.as === 'anonymous';
+        const headers: Record<string, string> = {
+          accept:
+            route.path.startsWith('/admin') || route.path.startsWith('/api')
+              ? 'application/json'
+              : 'text/html',
+          ...(c.as === 'api-key' && {
+            authorization: `Bearer ${api['key' as keyof ApiClient] as unknown as string}`,
+          }),
+          // A browser sends its page's origin with a form; an anonymous one is same-site, signed out.
+          ...(c.as === 'anonymous' && route.path.startsWith('/admin') && { origin: tool.url }),
+          ...((c.as === 'admin' || c.as === 'forged-admin') && {
+            cookie,
+            origin: c.as === 'admin' ? tool.url : 'https://evil.example',
+          }),
+          ...(method !== 'GET' &&
+            method !== 'DELETE' && {
+              'content-type':
+                json && !route.path.startsWith('/lti') && !route.path.startsWith('/admin')
+                  ? 'application/json'
+                  : 'application/x-www-form-urlencoded',
+            }),
+        };
+        const body =
+          method === 'GET' || method === 'DELETE'
+            ? undefined
+            : headers['content-type'] === 'application/json'
+              ? JSON.stringify(c.body ?? {})
+              : new URLSearchParams(
+                  Object.entries(c.body ?? {}).map(([k, v]): [string, string] => [k, String(v)]),
+                ).toString();
+        const res = await fetch(`${tool.url}${fill(route.path)}`, {
+          method,
+          headers,
+          body,
+          redirect: 'manual',
+        });
+        const text = await res.text();
+        const code = res.headers.get('content-type')?.includes('json')
+          ? (JSON.parse(text) as { code?: string }).code
+          : /<code>([A-Z_]+)<\/code>/.exec(text)?.[1];
+        const form = c.code === FORM && /role="alert"/.test(text);
+        if (res.status !== c.status || (code !== c.code && !form))
+          wrong.push(
+            `${keyOf(route)} as ${c.as}: ${res.status} ${code ?? text.slice(0, 80)} (wanted ${c.status} ${c.code})`,
+          );
+        if (
+          route.path.startsWith('/api/') &&
+          !res.headers.get('content-type')?.startsWith('application/problem+json')
+        )
+          wrong.push(`${keyOf(route)} as ${c.as}: not problem+json`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
