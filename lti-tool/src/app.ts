@@ -41,6 +41,7 @@ import type { LtiSessions } from './lti/lti-sessions.js';
 import type { CourseContexts } from './lti/course-contexts.js';
 import type { PlatformCheck } from './lti/platform-check.js';
 import type { EnginePresence } from './renders/engine-presence.js';
+import type { FaceFinder } from './media/media-tools.js';
 import type { GradeResender } from './grades/grade-delivery.js';
 import type { PlatformRegistration } from './lti/platform-registration.js';
 import { registrationRoutes } from './lti/registration-routes.js';
@@ -48,7 +49,9 @@ import type { RegistrationInvites } from './lti/registration-invites.js';
 import { guardLtijs } from './lti/ltijs-guard.js';
 import { perAddress, sharedLimit } from './web/rate-limit.js';
 import { redactRequest } from './web/log-redaction.js';
-import { studioRoutes } from './lti/studio-routes.js';
+import { deepLinkingRoutes } from './lti/deep-linking-routes.js';
+import { studioFacesRoutes } from './api/studio-faces-routes.js';
+import { lessonPublishingRoutes } from './api/lesson-publishing-routes.js';
 import type { ToolKeys } from './lti/tool-keys.js';
 import { LTI_ROUTES } from './lti/lti-provider.js';
 import type { ProgressRepository } from './progress/progress-repository.js';
@@ -84,6 +87,8 @@ export interface AppDeps {
   readonly registry: LtiRegistry;
   readonly sessions: LtiSessions;
   readonly contexts: CourseContexts;
+  /** The render node's face detector, for the studio's portrait check. */
+  readonly findFace: FaceFinder;
   /** Which engines an online render node offers. */
   readonly engines: EnginePresence;
   readonly platformCheck: PlatformCheck;
@@ -221,16 +226,16 @@ export function createApp(d: AppDeps): express.Express {
     }),
   );
   app.use(
-    studioRoutes({
+    deepLinkingRoutes({
       keys: d.keys,
       sessions: d.sessions,
       lessons: d.lessons,
       renders: d.renders,
-      assets: d.assets,
-      store: d.store,
       publicUrl: d.config.VT_PUBLIC_URL,
     }),
   );
+  app.use(studioFacesRoutes({ assets: d.assets, store: d.store, findFace: d.findFace }));
+  app.use(lessonPublishingRoutes({ lessons: d.lessons }));
   app.use(lessonLanguagesRoutes({ lessons: d.lessons, languages: d.languages }));
   app.use(
     dashboardRoutes({

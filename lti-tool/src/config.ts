@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { parseEnv, REPO_ROOT } from '../../render-node/src/config.js';
+import { parseEnv, REPO_ROOT } from '../../common/env.js';
 import { DINGTALK_ENDPOINTS } from '../../adapters/dingtalk/dingtalk-api.js';
 
 export { REPO_ROOT };

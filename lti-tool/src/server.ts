@@ -20,6 +20,9 @@ import { RenderQueue } from './renders/render-queue.js';
 import { RenderReconciler } from './renders/render-reconciler.js';
 import { listRenderNodes } from './ops/render-nodes.js';
 import { EnginePresence } from './renders/engine-presence.js';
+// The render node's media code, handed to the web tool through interfaces (media/media-tools.ts).
+import { detectFace } from '../../render-node/src/engines/preview/face/face-detector.js';
+import { decodeAudio } from '../../render-node/src/media/ffmpeg.js';
 import { JobRegistry } from './jobs/job-registry.js';
 import { routeTable, type RouteEntry } from './web/route-table.js';
 import { RenderRepository } from './renders/render-repository.js';
@@ -223,6 +226,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     store,
     assets,
     maxScriptChars: config.VT_SCRIPT_MAX_CHARS,
+    decodeAudio,
   });
   const adminSessions = adminSessionStore(db);
   const stopSweeping = startSweeping(db, 10 * 60_000, log);
@@ -232,6 +236,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     registry,
     sessions,
     contexts,
+    findFace: detectFace,
     jobs,
     engines,
     platformCheck,

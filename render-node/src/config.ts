@@ -1,12 +1,8 @@
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { parseEnv, REPO_ROOT } from '../../common/env.js';
 
-/** Repository root, found from this file whether it runs from source or from dist/. */
-export const REPO_ROOT = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..',
-);
+export { parseEnv, REPO_ROOT };
 
 const schema = z.object({
   VT_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
@@ -49,14 +45,4 @@ export type RenderNodeConfig = z.infer<typeof schema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RenderNodeConfig {
   return parseEnv(schema, env, 'render-node');
-}
-
-/** Reads a service's settings from the environment, naming every bad value at once. */
-export function parseEnv<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv, service: string): T {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid ${service} configuration: ${detail}`);
-  }
-  return parsed.data;
 }

@@ -1,11 +1,8 @@
+import { PREVIEW_SIZES } from './contract/render-sizes.js';
 import { RenderError } from './errors.js';
 
-/**
- * Output sizes, written as Live Avatar writes them ("width*height"). The two landscape sizes are the
- * ones its documentation names (688*368 standard, 384*256 preview); the portrait ones are the same
- * frames turned for phones and DingTalk. Every dimension is even, as yuv420p requires.
- */
-export const SUPPORTED_SIZES = ['688*368', '384*256', '368*688', '256*384', '1280*720', '720*1280'] as const;
+/** The preview engine's sizes (contract/render-sizes.ts). */
+export const SUPPORTED_SIZES = PREVIEW_SIZES;
 export type SizeString = (typeof SUPPORTED_SIZES)[number];
 
 export interface FrameSize {

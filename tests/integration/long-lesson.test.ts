@@ -46,8 +46,5 @@ describe('a lesson of several minutes', () => {
     const s = longRun.rssSamplesMb;
     const third = Math.floor(s.length / 3);
     expect(Math.max(...s.slice(2 * third))).toBeLessThan(Math.max(...s.slice(third, 2 * third)) + 25);
-    console.log(
-      `peak RSS: ${shortRun.peakRssMb.toFixed(0)} MB (short), ${longRun.peakRssMb.toFixed(0)} MB (3+ min)`,
-    );
   });
 });

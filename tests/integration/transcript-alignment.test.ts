@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { speechSpans } from '../../lti-tool/src/narration/speech-spans.js';
+import { decodeAudio } from '../../render-node/src/media/ffmpeg.js';
 import { alignTranscript } from '../../lti-tool/src/narration/transcript-alignment.js';
 import { readWav } from '../../lti-tool/src/narration/wav.js';
 import { makeSpeech, type SpeechPart } from '../helpers/speech.js';
@@ -62,7 +63,7 @@ it('times English sentences to the recording, within a tenth of a second, throug
     texts.map((say) => ({ say })),
     [0.2, 0.9, 0.15, 0.6, 1.3],
   );
-  const spans = await speechSpans(speech.path, 600);
+  const spans = await speechSpans(speech.path, 600, decodeAudio);
   expect(spans.durationSec).toBeCloseTo(speech.durationSec, 1);
   const aligned = alignTranscript(texts, spans);
   expect(aligned).toHaveLength(texts.length);
@@ -81,7 +82,7 @@ it('times Mandarin sentences too', async () => {
     texts.map((say) => ({ say, voice: 'cmn' as const })),
     [0.7, 0.2, 1.1],
   );
-  const aligned = alignTranscript(texts, await speechSpans(speech.path, 600));
+  const aligned = alignTranscript(texts, await speechSpans(speech.path, 600, decodeAudio));
   expect(worst(aligned, truth)).toBeLessThan(0.1);
 });
 
@@ -89,7 +90,7 @@ it('places sentences where the speaker does not pause in proportion, in order, i
   // Two sentences run together with no pause, then a long pause before the third.
   const texts = ['One two three four five six.', 'Seven eight nine ten.', 'The end of the lesson.'];
   const { speech, truth } = await recording([{ say: `${texts[0]} ${texts[1]}` }, { say: texts[2]! }], [1.0]);
-  const spans = await speechSpans(speech.path, 600);
+  const spans = await speechSpans(speech.path, 600, decodeAudio);
   const aligned = alignTranscript(texts, spans);
   expect(aligned).toHaveLength(3);
   expect(aligned[0]![1]).toBeLessThanOrEqual(aligned[1]![0]);
@@ -101,7 +102,7 @@ it('places sentences where the speaker does not pause in proportion, in order, i
 
 it('finds no speech in silence', async () => {
   const silence = await makeSpeech([{ silence: 2 }]);
-  const spans = await speechSpans(silence.path, 600);
+  const spans = await speechSpans(silence.path, 600, decodeAudio);
   expect(spans.spans).toEqual([]);
   expect(alignTranscript(['Anything.'], spans)).toEqual([]);
 });

@@ -1,7 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { LIVEAVATAR } from '../../../render-node/src/engines/liveavatar/cli-flags.js';
-import { SUPPORTED_SIZES } from '../../../render-node/src/render-size.js';
+import { LIVEAVATAR_SIZES, PREVIEW_SIZES } from '../../../render-node/src/contract/render-sizes.js';
 import type { MediaUrls } from '../media/media-urls.js';
 import type { RenderBus, RenderUpdate } from '../renders/render-bus.js';
 import { OPEN_STATES, type Render, type RenderRepository } from '../renders/render-repository.js';
@@ -50,7 +49,7 @@ const SubmitSchema = z
   })
   .refine(
     (b) =>
-      (b.engine === 'preview' ? (SUPPORTED_SIZES as readonly string[]) : LIVEAVATAR.sizes).includes(b.size),
+      (b.engine === 'preview' ? (PREVIEW_SIZES as readonly string[]) : LIVEAVATAR_SIZES).includes(b.size),
     { message: 'this engine does not render that size', path: ['size'] },
   );
 

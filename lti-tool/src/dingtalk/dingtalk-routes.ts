@@ -10,7 +10,7 @@ import { StateCookie } from '../../../adapters/dingtalk/state-cookie.js';
 import type { LanguageVersions } from '../lessons/language-versions.js';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { LtiSessions } from '../lti/lti-sessions.js';
-import { playerPage } from '../lti/player-page.js';
+import { playerPage } from '../lesson-pages/player-page.js';
 import type { ProgressRepository } from '../progress/progress-repository.js';
 import type { RenderRepository } from '../renders/render-repository.js';
 import { langOf } from '../web/i18n.js';

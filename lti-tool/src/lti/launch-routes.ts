@@ -13,8 +13,8 @@ import type { LtiRegistry } from './lti-registry.js';
 import type { LtiSessions } from './lti-sessions.js';
 import type { CourseContexts } from './course-contexts.js';
 import type { EnginePresence } from '../renders/engine-presence.js';
-import { playerPage } from './player-page.js';
-import { studioPage } from './studio-page.js';
+import { playerPage } from '../lesson-pages/player-page.js';
+import { studioPage } from '../lesson-pages/studio-page.js';
 import { langOf } from '../web/i18n.js';
 
 import type { ProgressRepository } from '../progress/progress-repository.js';

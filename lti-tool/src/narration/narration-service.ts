@@ -6,6 +6,7 @@ import type { Narrator } from './narrator.js';
 import { ScriptLanguageSchema, type ScriptLanguage } from './languages.js';
 import { parseScript, ScriptError, sentencesIn } from './script.js';
 import { speechSpans } from './speech-spans.js';
+import type { AudioDecoder } from '../media/media-tools.js';
 import { alignTranscript } from './transcript-alignment.js';
 import { durationOf, writeWav } from './wav.js';
 import { chapterCues, sentenceCues, webVtt, type Cue } from './webvtt.js';
@@ -50,6 +51,8 @@ export class NarrationService {
       store: MediaStore;
       assets: AssetRepository;
       maxScriptChars: number;
+      /** Recordings are read through it to time a transcript. */
+      decodeAudio: AudioDecoder;
       /** Recordings longer than this are not aligned (the render refuses them anyway). */
       maxAudioSeconds?: number;
     },
@@ -111,6 +114,7 @@ export class NarrationService {
     const speech = await speechSpans(
       this.d.store.path(audio.sha256),
       this.d.maxAudioSeconds ?? 4 * 3600,
+      this.d.decodeAudio,
     ).catch((e: Error) => {
       throw new ScriptError(
         'no-speech',

@@ -1,4 +1,4 @@
-import { decodeAudio } from '../../../render-node/src/media/ffmpeg.js';
+import type { AudioDecoder } from '../media/media-tools.js';
 
 /** Where a recording is speaking: its spans of speech, in order, seconds. */
 export interface SpeechSpans {
@@ -15,9 +15,14 @@ const MIN_SPEECH_SEC = 0.05;
 /**
  * Finds speech by loudness, relative to the recording's own range: a frame is speech when it is well
  * above the quiet floor and not far below the loud peak, so a noisy room and a studio both work.
- * Streams the audio through ffmpeg: memory is one number per 10 ms.
+ * Streams the audio through the decoder (ffmpeg, in the render node's media code): memory is one
+ * number per 10 ms.
  */
-export async function speechSpans(audioPath: string, maxSeconds: number): Promise<SpeechSpans> {
+export async function speechSpans(
+  audioPath: string,
+  maxSeconds: number,
+  decodeAudio: AudioDecoder,
+): Promise<SpeechSpans> {
   const db: number[] = [];
   let sum = 0;
   let n = 0;

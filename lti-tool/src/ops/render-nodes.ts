@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { NODE_KEY_PREFIX, type NodeIdentity } from '../../../render-node/src/node/node-presence.js';
+import { NODE_KEY_PREFIX, type NodeIdentity } from '../../../render-node/src/contract/node-presence.js';
 
 export interface LiveRenderNode extends NodeIdentity {
   readonly currentJobs: readonly string[];

@@ -1,22 +1,12 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { EngineName } from '../contract/render-job.js';
-import type { Gpu } from '../engines/liveavatar/gpu-detect.js';
+import { NODE_KEY_PREFIX, type NodeIdentity } from '../contract/node-presence.js';
 
-export const NODE_KEY_PREFIX = 'vt:render-nodes:';
+export { NODE_KEY_PREFIX, type NodeIdentity };
+
 const HEARTBEAT_MS = 5000;
 const TTL_SEC = 15;
-
-export interface NodeIdentity {
-  readonly nodeId: string;
-  readonly hostname: string;
-  readonly version: string;
-  readonly engines: readonly EngineName[];
-  readonly gpus: readonly Gpu[];
-  readonly concurrency: number;
-  readonly startedAt: string;
-}
 
 export const newNodeId = (): string =>
   `${hostname().replace(/[^\w.-]/g, '-')}-${randomBytes(3).toString('hex')}`;

@@ -3,6 +3,7 @@
  * change here. Source: the model's repository (Alibaba-Quark/LiveAvatar, read 2026-11-24; see
  * shared/docs/liveavatar.md, which says where the repository overrides the product brief).
  */
+import { LIVEAVATAR_SIZES } from '../../contract/render-sizes.js';
 export const LIVEAVATAR = {
   /** Run from the repository root: every path it uses is relative. */
   entry: 'minimal_inference/s2v_streaming_interact.py',
@@ -55,8 +56,8 @@ export const LIVEAVATAR = {
     /** Where peer-to-peer copies between the GPUs fail. */
     noP2p: { NCCL_P2P_DISABLE: '1' },
   },
-  /** The sizes whose area fits the pipelines' fixed conditioning cache (largest first). */
-  sizes: ['720*400', '704*384', '688*368', '384*256'],
+  /** The sizes whose area fits the pipelines' fixed conditioning cache (contract/render-sizes.ts). */
+  sizes: LIVEAVATAR_SIZES,
   /** A clip is 48 frames at 25 fps; the first clip drops 3 frames. */
   clipSeconds: 1.92,
   fps: 25,

@@ -1,5 +1,4 @@
-import { LIVEAVATAR } from '../../../render-node/src/engines/liveavatar/cli-flags.js';
-import { SUPPORTED_SIZES } from '../../../render-node/src/render-size.js';
+import { LIVEAVATAR_SIZES, PREVIEW_SIZES } from '../../../render-node/src/contract/render-sizes.js';
 import { LANGUAGE_NAMES, type ScriptLanguage } from '../narration/languages.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
@@ -24,7 +23,7 @@ export function engineAndSize(
 ): SafeHtml {
   const online = (e: string): boolean => !o.online || o.online.has(e);
   const engine = o.engine === 'liveavatar' && online('liveavatar') ? 'liveavatar' : 'preview';
-  const sizes: readonly string[] = engine === 'preview' ? SUPPORTED_SIZES : LIVEAVATAR.sizes;
+  const sizes: readonly string[] = engine === 'preview' ? PREVIEW_SIZES : LIVEAVATAR_SIZES;
   const size = o.size && sizes.includes(o.size) ? o.size : '688*368';
   const offline = (e: 'preview' | 'liveavatar'): SafeHtml =>
     online(e)
@@ -48,8 +47,8 @@ export function engineAndSize(
     <select
       id="size"
       name="size"
-      data-preview="${SUPPORTED_SIZES.join(',')}"
-      data-liveavatar="${LIVEAVATAR.sizes.join(',')}"
+      data-preview="${PREVIEW_SIZES.join(',')}"
+      data-liveavatar="${LIVEAVATAR_SIZES.join(',')}"
     >
       ${sizes.map((s) => html`<option ${s === size ? 'selected' : ''}>${s}</option>`)}
     </select>`;

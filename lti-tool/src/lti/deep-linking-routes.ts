@@ -1,11 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { detectFace } from '../../../render-node/src/engines/preview/face/face-detector.js';
-import { isRenderError } from '../../../render-node/src/errors.js';
-import type { ApiCaller } from '../api/api-auth.js';
-import type { AssetRepository } from '../assets/asset-repository.js';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
-import type { MediaStore } from '../media/media-store.js';
 import type { RenderRepository } from '../renders/render-repository.js';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
@@ -17,13 +12,11 @@ import { signDeepLinkingResponse, type ResourceLinkItem } from './deep-linking-r
 import type { ToolKeys } from './tool-keys.js';
 import { ApiError } from '../web/api-error.js';
 
-export interface StudioRoutesDeps {
+export interface DeepLinkingRoutesDeps {
   readonly keys: ToolKeys;
   readonly sessions: LtiSessions;
   readonly lessons: LessonRepository;
   readonly renders: RenderRepository;
-  readonly assets: AssetRepository;
-  readonly store: MediaStore;
   readonly publicUrl: string;
 }
 
@@ -38,58 +31,13 @@ const PublishSchema = z.object({
   completion: z.coerce.number().int().min(1).max(100).default(90),
 });
 
-const PublishVersionSchema = z.object({
-  renderId: z.uuid(),
-  title: z.string().trim().min(1).max(200),
-});
-
 /**
- * The studio's own endpoints (the rest is the tenant API, called with the launch's session token):
- * the detected face of an uploaded portrait, and publishing, which answers the platform with a signed
- * LtiDeepLinkingResponse. The session token travels in the form, never in a cookie, so another site
+ * Publishing from the studio: it answers the platform with a signed LtiDeepLinkingResponse (the
+ * studio's other calls are the tenant API, with the launch's session token). The session token travels in the form, never in a cookie, so another site
  * cannot make a browser publish (no ambient credential: this is the CSRF defence).
  */
-export function studioRoutes(d: StudioRoutesDeps): Router {
+export function deepLinkingRoutes(d: DeepLinkingRoutesDeps): Router {
   const router = Router();
-
-  // Behind the API's bearer auth (mounted under /api by the app): instructors of a launch only.
-  router.get('/api/studio/faces/:sha', async (req, res) => {
-    const caller = req.user as ApiCaller;
-    const asset = await d.assets.get(caller.tenantId, String(req.params.sha));
-    if (!asset || asset.kind !== 'portrait') throw ApiError.of('NOT_FOUND', 'No such portrait.');
-    try {
-      const a = await detectFace(d.store.path(asset.sha256));
-      res.json({
-        imageWidth: a.imageWidth,
-        imageHeight: a.imageHeight,
-        face: { x1: a.face.x1, y1: a.face.y1, x2: a.face.x2, y2: a.face.y2, score: a.face.score },
-        faceCount: a.faceCount,
-        warnings: a.warnings,
-      });
-    } catch (e) {
-      if (isRenderError(e)) throw e; // with its code (NO_FACE, IMAGE_TOO_LARGE…)
-      throw e;
-    }
-  });
-
-  // An instructor's new version of a published lesson: learners see it from their next launch.
-  router.post('/api/lessons/:id/published', async (req, res) => {
-    const caller = req.user as ApiCaller;
-    const parsed = PublishVersionSchema.safeParse(req.body ?? {});
-    if (!parsed.success) throw ApiError.of('INVALID_REQUEST', 'Give renderId and title.');
-    if (!z.uuid().safeParse(req.params.id).success) throw ApiError.of('NOT_FOUND', 'No such lesson.');
-    if (!caller.contextId)
-      throw ApiError.of('FORBIDDEN', 'Lessons are published from their course (an LTI launch).');
-    const ok = await d.lessons.publish(
-      caller.tenantId,
-      caller.contextId,
-      String(req.params.id),
-      parsed.data.renderId,
-      parsed.data.title,
-    );
-    if (!ok) throw ApiError.of('NOT_FOUND', 'No such lesson, or that render of it is not finished.');
-    res.json({ lessonId: req.params.id, publishedRenderId: parsed.data.renderId, title: parsed.data.title });
-  });
 
   router.post(
     '/lti/studio/publish',

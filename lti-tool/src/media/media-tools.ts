@@ -1,0 +1,25 @@
+/**
+ * What the web tool asks of the render node's media code, as interfaces: the composition root
+ * (server.ts) hands in the render node's implementations, so no route or service loads an engine.
+ */
+
+/** A portrait's face, for the studio to draw over the preview (image pixels). */
+export interface PortraitFace {
+  readonly imageWidth: number;
+  readonly imageHeight: number;
+  readonly face: {
+    readonly x1: number;
+    readonly y1: number;
+    readonly x2: number;
+    readonly y2: number;
+    readonly score: number;
+  };
+  readonly faceCount: number;
+  readonly warnings: readonly string[];
+}
+
+/** Finds the face in the portrait at `path`; throws a RenderError (NO_FACE, IMAGE_TOO_LARGE…) if none fits. */
+export type FaceFinder = (path: string) => Promise<PortraitFace>;
+
+/** Decodes a recording to mono float PCM at `sampleRate`, chunk by chunk (never whole in memory). */
+export type AudioDecoder = (path: string, sampleRate: number) => AsyncIterable<Float32Array>;
