@@ -41,7 +41,7 @@ import type { LtiSessions } from './lti/lti-sessions.js';
 import type { CourseContexts } from './lti/course-contexts.js';
 import type { PlatformCheck } from './lti/platform-check.js';
 import type { EnginePresence } from './renders/engine-presence.js';
-import type { FaceFinder } from './media/media-tools.js';
+import type { FaceFinder, InputChecks } from './media/media-tools.js';
 import type { GradeResender } from './grades/grade-delivery.js';
 import type { PlatformRegistration } from './lti/platform-registration.js';
 import { registrationRoutes } from './lti/registration-routes.js';
@@ -89,6 +89,8 @@ export interface AppDeps {
   readonly contexts: CourseContexts;
   /** The render node's face detector, for the studio's portrait check. */
   readonly findFace: FaceFinder;
+  /** The render node's input rules, for uploads. */
+  readonly inputChecks: InputChecks;
   /** Which engines an online render node offers. */
   readonly engines: EnginePresence;
   readonly platformCheck: PlatformCheck;
@@ -164,7 +166,7 @@ export function createApp(d: AppDeps): express.Express {
   );
 
   app.use('/api', apiAuth(d.tenants, d.sessions), express.json({ limit: '64kb' }));
-  app.use(assetsRoutes({ assets: d.assets, store: d.store, maxUploadBytes }));
+  app.use(assetsRoutes({ assets: d.assets, store: d.store, maxUploadBytes, checks: d.inputChecks }));
   app.use(speechRoutes({ narration: d.narration, maxScriptChars: d.config.VT_SCRIPT_MAX_CHARS }));
   app.use(
     rendersRoutes({

@@ -22,7 +22,8 @@ import { listRenderNodes } from './ops/render-nodes.js';
 import { EnginePresence } from './renders/engine-presence.js';
 // The render node's media code, handed to the web tool through interfaces (media/media-tools.ts).
 import { detectFace } from '../../render-node/src/engines/preview/face/face-detector.js';
-import { decodeAudio } from '../../render-node/src/media/ffmpeg.js';
+import { audioDemuxer, decodeAudio } from '../../render-node/src/media/ffmpeg.js';
+import { checkImageSize } from '../../render-node/src/media/image-limits.js';
 import { JobRegistry } from './jobs/job-registry.js';
 import { routeTable, type RouteEntry } from './web/route-table.js';
 import { RenderRepository } from './renders/render-repository.js';
@@ -237,6 +238,10 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     sessions,
     contexts,
     findFace: detectFace,
+    inputChecks: {
+      acceptsAudio: (mime) => audioDemuxer(mime) !== undefined,
+      checkPortraitSize: (path) => checkImageSize(path),
+    },
     jobs,
     engines,
     platformCheck,

@@ -1,5 +1,5 @@
 import { PREVIEW_SIZES } from './contract/render-sizes.js';
-import { RenderError } from './errors.js';
+import { RenderError } from './contract/render-errors.js';
 
 /** The preview engine's sizes (contract/render-sizes.ts). */
 export const SUPPORTED_SIZES = PREVIEW_SIZES;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { detectFace } from '../../render-node/src/engines/preview/face/face-detector.js';
-import { RenderError } from '../../render-node/src/errors.js';
+import { RenderError } from '../../render-node/src/contract/render-errors.js';
 import { PORTRAIT } from '../helpers/paths.js';
 import { scratchDir } from '../helpers/speech.js';
 

@@ -8,7 +8,7 @@ import {
   renderLiveAvatar,
   type LiveAvatarOptions,
 } from '../../render-node/src/engines/liveavatar/liveavatar-engine.js';
-import type { RenderError } from '../../render-node/src/errors.js';
+import type { RenderError } from '../../render-node/src/contract/render-errors.js';
 import { PORTRAIT, REPO, SHARED } from '../helpers/paths.js';
 import { makeSpeech, scratchDir, type Speech } from '../helpers/speech.js';
 import { ffprobe } from '../helpers/video.js';

@@ -1,4 +1,4 @@
-import { RenderError } from '../../render-node/src/errors.js';
+import { RenderError } from '../../render-node/src/contract/render-errors.js';
 import { parseFps, parseSize, SUPPORTED_SIZES } from '../../render-node/src/render-size.js';
 
 describe('render sizes', () => {

@@ -6,17 +6,10 @@ import { fileTypeFromFile } from 'file-type';
 import multer from 'multer';
 import type { AssetKind, AssetRepository } from '../assets/asset-repository.js';
 import type { MediaStore } from '../media/media-store.js';
-import { checkImageSize } from '../../../render-node/src/media/image-limits.js';
-import { isRenderError } from '../../../render-node/src/errors.js';
-import { audioDemuxer } from '../../../render-node/src/media/ffmpeg.js';
+import { isRenderError } from '../../../render-node/src/contract/render-errors.js';
+import type { InputChecks } from '../media/media-tools.js';
 import { ApiError } from '../web/api-error.js';
 import { callerOf } from './api-auth.js';
-
-const ACCEPTED: Record<AssetKind, (mime: string) => boolean> = {
-  portrait: (m) => ['image/jpeg', 'image/png', 'image/webp'].includes(m),
-  // Only the audio types ffmpeg is told to read by their own demuxer (render-node/src/media/ffmpeg.ts).
-  audio: (m) => audioDemuxer(m) !== undefined,
-};
 
 /** A file name as the author knows it, for display only: no path, no control characters, bounded. */
 export const displayName = (name: string): string =>
@@ -35,7 +28,14 @@ export function assetsRoutes(d: {
   assets: AssetRepository;
   store: MediaStore;
   maxUploadBytes: number;
+  /** The render node's input rules (media/media-tools.ts), handed in by the composition root. */
+  checks: InputChecks;
 }): Router {
+  const accepted: Record<AssetKind, (mime: string) => boolean> = {
+    portrait: (m) => ['image/jpeg', 'image/png', 'image/webp'].includes(m),
+    // Only the audio types ffmpeg is told to read by their own demuxer.
+    audio: (m) => d.checks.acceptsAudio(m),
+  };
   const upload = multer({
     dest: tmpdir(),
     limits: { fileSize: d.maxUploadBytes, files: 1, fields: 4, fieldSize: 1024 },
@@ -57,11 +57,11 @@ export function assetsRoutes(d: {
       // Anything else the multipart parser throws is a malformed request, not our failure.
       if (err) throw ApiError.of('INVALID_REQUEST', 'The upload could not be read as a form.');
       const kind = req.body?.kind as AssetKind;
-      if (!Object.hasOwn(ACCEPTED, kind))
+      if (!Object.hasOwn(accepted, kind))
         throw ApiError.of('INVALID_REQUEST', 'kind must be portrait or audio.');
       if (!file) throw ApiError.of('INVALID_REQUEST', 'No file was sent (field "file").');
       const sniffed = await fileTypeFromFile(file.path);
-      if (!sniffed || !ACCEPTED[kind](sniffed.mime))
+      if (!sniffed || !accepted[kind](sniffed.mime))
         throw ApiError.of(
           'UNSUPPORTED_MEDIA_TYPE',
           `This file is not a supported ${kind === 'portrait' ? 'image (JPEG, PNG, WebP)' : 'audio file'}` +
@@ -69,7 +69,7 @@ export function assetsRoutes(d: {
         );
       // A portrait's size is read from its header before anything decodes it (the face check would).
       if (kind === 'portrait') {
-        const size = await checkImageSize(file.path).catch((e: unknown) => e as Error);
+        const size = await d.checks.checkPortraitSize(file.path).catch((e: unknown) => e as Error);
         if (isRenderError(size)) throw size; // IMAGE_TOO_LARGE, with its code
       }
       const stored = await d.store.ingest(createReadStream(file.path), { maxBytes: d.maxUploadBytes });

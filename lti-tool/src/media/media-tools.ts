@@ -23,3 +23,11 @@ export type FaceFinder = (path: string) => Promise<PortraitFace>;
 
 /** Decodes a recording to mono float PCM at `sampleRate`, chunk by chunk (never whole in memory). */
 export type AudioDecoder = (path: string, sampleRate: number) => AsyncIterable<Float32Array>;
+
+/** What the render node accepts as inputs, checked at upload so a render never starts on a bad one. */
+export interface InputChecks {
+  /** Whether ffmpeg reads audio of this (sniffed) type by its own demuxer. */
+  acceptsAudio(mime: string): boolean;
+  /** Reads an image's size from its header; throws IMAGE_TOO_LARGE past the render node's limits. */
+  checkPortraitSize(path: string): Promise<unknown>;
+}

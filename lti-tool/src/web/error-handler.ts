@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request } from 'express';
-import { isRenderError } from '../../../render-node/src/errors.js';
+import { isRenderError } from '../../../render-node/src/contract/render-errors.js';
 import { ScriptError } from '../narration/script.js';
 import { SpeechError } from '../narration/speech-engine.js';
 import { UnknownLessonError } from '../renders/render-repository.js';

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, parse, resolve } from 'node:path';
 import type { RenderNodeConfig } from '../config.js';
 import { analysePortrait, type PreviewRenderRequest } from '../engines/preview/preview-engine.js';
-import { isRenderError } from '../errors.js';
+import { isRenderError } from '../contract/render-errors.js';
 import { lessonPaths } from '../media/lesson-output.js';
 import { sha256File } from '../media/file-hash.js';
 import { renderKey, renderLesson, type LessonMetadata } from './render-lesson.js';

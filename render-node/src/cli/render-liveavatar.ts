@@ -5,7 +5,7 @@ import {
   type LiveAvatarResult,
 } from '../engines/liveavatar/liveavatar-engine.js';
 import { probeLiveAvatar } from '../engines/liveavatar/liveavatar-rig.js';
-import { RenderError, isRenderError } from '../errors.js';
+import { RenderError, isRenderError } from '../contract/render-errors.js';
 import type { LessonPaths } from '../media/lesson-output.js';
 import { produceLesson } from './lesson-session.js';
 

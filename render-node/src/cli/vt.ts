@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { isRenderError } from '../errors.js';
+import { isRenderError } from '../contract/render-errors.js';
 import { parseFps, parseSize, SUPPORTED_SIZES } from '../render-size.js';
 import { renderBatch } from './batch.js';
 import { printGpuPlan } from './gpus-command.js';

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { RenderError } from '../errors.js';
+import { RenderError } from '../contract/render-errors.js';
 
 /**
  * The largest portrait accepted, checked from the file's header before any pixel is decoded: a 1 MB

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import sharp from 'sharp';
-import { RenderError } from '../errors.js';
+import { RenderError } from '../contract/render-errors.js';
 import { checkImageSize, SHARP_INPUT_LIMITS } from './image-limits.js';
 import { audioDemuxer, probe, type AudioInput, type ProbeResult } from './ffmpeg.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { RenderError } from '../errors.js';
+import { RenderError } from '../contract/render-errors.js';
 import { ENCODED_HLS_DIR, ENCODED_MP4 } from './ffmpeg.js';
 
 /** The files of one lesson, named after its MP4: lesson.mp4, lesson.jpg, lesson.hls/, lesson.json. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadConfig } from '../config.js';
-import { RenderError } from '../errors.js';
+import { RenderError } from '../contract/render-errors.js';
 
 export { ort };
 

@@ -9,7 +9,7 @@ import {
   STATE_FILE,
   type Attempt,
 } from '../engines/liveavatar/liveavatar-engine.js';
-import { RenderError } from '../errors.js';
+import { RenderError } from '../contract/render-errors.js';
 import { ENCODED_HLS_DIR, ENCODED_MP4 } from '../media/ffmpeg.js';
 import {
   enginePercent,

@@ -13,7 +13,7 @@ import {
   type RenderResult,
 } from '../contract/render-job.js';
 import type { LiveAvatarRig } from '../engines/liveavatar/liveavatar-rig.js';
-import { isRenderError } from '../errors.js';
+import { isRenderError } from '../contract/render-errors.js';
 import type { NodePresence } from './node-presence.js';
 import { runRenderJob, type ProgressUpdate } from './run-render-job.js';
 

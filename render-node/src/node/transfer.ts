@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { OutputFile } from '../contract/render-job.js';
-import { RenderError } from '../errors.js';
+import { RenderError } from '../contract/render-errors.js';
 
 export interface InputRef {
   readonly url: string;

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { RenderError } from '../../errors.js';
+import { RenderError } from '../../contract/render-errors.js';
 import { LIVEAVATAR } from './cli-flags.js';
 import type { LaunchPlan } from './launch-plan.js';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { audioInput } from '../../media/input-checks.js';
-import { RenderError } from '../../errors.js';
+import { RenderError } from '../../contract/render-errors.js';
 import { sha256File } from '../../media/file-hash.js';
 import {
   cutAudio,

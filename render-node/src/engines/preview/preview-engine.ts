@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { chunkFileName } from '../../contract/render-job.js';
-import { RenderError, isRenderError } from '../../errors.js';
+import { RenderError, isRenderError } from '../../contract/render-errors.js';
 import {
   ENCODED_HLS_DIR,
   ENCODED_MP4,

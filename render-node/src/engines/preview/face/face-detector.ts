@@ -1,6 +1,6 @@
 import { checkImageSize, SHARP_INPUT_LIMITS } from '../../../media/image-limits.js';
 import sharp from 'sharp';
-import { RenderError } from '../../../errors.js';
+import { RenderError } from '../../../contract/render-errors.js';
 import { uprightRgb } from '../../../media/portrait-image.js';
 import { modelSession, ort, type ModelName } from '../../../models/onnx-session.js';
 import { decodeBlazeFace, mapDetection, weightedNms, type FaceDetection } from './blazeface-decoder.js';

@@ -1,4 +1,4 @@
-import { RenderError } from '../../../errors.js';
+import { RenderError } from '../../../contract/render-errors.js';
 import { decodeAudio } from '../../../media/ffmpeg.js';
 import { startVoiceActivity, VAD_SAMPLE_RATE, VAD_WINDOW } from './silero-vad.js';
 import { startVisemeClassifier, VISEME_SILENCE, type VisemeEvents } from './viseme-classifier.js';
