@@ -16,10 +16,26 @@ export interface CourseContext {
  * dashboards and exports, and where their roster is, for the platform check.
  */
 export class CourseContexts {
-  constructor(private readonly db: Db) {}
+  /** What this instance wrote last per course, and when: a launch that changes nothing writes nothing. */
+  private readonly written = new Map<string, { what: string; at: number }>();
 
-  /** Records a launch from the course; its names and roster URL are the newest the LMS sent. */
+  constructor(
+    private readonly db: Db,
+    /** A course's launch time is refreshed at most this often (it only orders courses for the check). */
+    private readonly refreshMs = 10 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Records a launch from the course; its names and roster URL are the newest the LMS sent. Every
+   * launch of a course would update one row (and wait on each other's row lock): only a change, or
+   * an old launch time, is written.
+   */
   async seen(c: CourseContext): Promise<void> {
+    const key = `${c.tenantId}\n${c.contextId}`;
+    const what = JSON.stringify([c.platformId, c.title, c.label, c.membershipsUrl]);
+    const last = this.written.get(key);
+    if (last && last.what === what && this.now() - last.at < this.refreshMs) return;
     await this.db.query(
       `INSERT INTO lti_contexts (tenant_id, context_id, platform_id, title, label, memberships_url)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -37,6 +53,8 @@ export class CourseContexts {
         c.membershipsUrl?.slice(0, 2000) ?? null,
       ],
     );
+    if (this.written.size > 10_000) this.written.clear();
+    this.written.set(key, { what, at: this.now() });
   }
 
   /** The platform's most recently launched course that has a roster. */
