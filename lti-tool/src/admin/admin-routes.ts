@@ -12,6 +12,7 @@ import type { Db } from '../db/database.js';
 import { listRenderNodes } from '../ops/render-nodes.js';
 import type { JobRegistry } from '../jobs/job-registry.js';
 import { backgroundAdmin } from './background-admin.js';
+import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
 import { page } from '../web/page.js';
@@ -243,40 +244,29 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
             <p>
               ${t(lang, { en: `${nodes.length} live (a node disappears 15 s after its last heartbeat).`, zh: `${nodes.length} 个在线（节点最后一次心跳 15 秒后消失）。` })}
             </p>
-            <table>
-              <caption class="visually-hidden">
-                ${heading}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">${t(lang, { en: 'Node', zh: '节点' })}</th>
-                  <th scope="col">${t(lang, { en: 'Host', zh: '主机' })}</th>
-                  <th scope="col">${t(lang, { en: 'Engines', zh: '引擎' })}</th>
-                  <th scope="col">GPU</th>
-                  <th scope="col">${t(lang, { en: 'Jobs at a time', zh: '并发' })}</th>
-                  <th scope="col">${t(lang, { en: 'Rendering now', zh: '正在渲染' })}</th>
-                  <th scope="col">${t(lang, { en: 'Version', zh: '版本' })}</th>
-                  <th scope="col">${t(lang, { en: 'Last heartbeat', zh: '最后心跳' })}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${nodes.map(
-                  (n) =>
-                    html`<tr>
-                      <td>${n.nodeId}</td>
-                      <td>${n.hostname}</td>
-                      <td>${n.engines.join(', ')}</td>
-                      <td>
-                        ${n.gpus.length ? n.gpus.map((g) => `${g.name} (${Math.round(g.memoryTotalMiB / 1024)} GiB)`).join(', ') : 'CPU'}
-                      </td>
-                      <td>${n.concurrency}</td>
-                      <td>${n.currentJobs.join(', ') || '—'}</td>
-                      <td>${n.version}</td>
-                      <td>${n.heartbeatAt}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
+            ${dataTable({
+              caption: heading,
+              rows: nodes,
+              columns: [
+                { header: t(lang, { en: 'Node', zh: '节点' }), cell: (n) => n.nodeId },
+                { header: t(lang, { en: 'Host', zh: '主机' }), cell: (n) => n.hostname },
+                { header: t(lang, { en: 'Engines', zh: '引擎' }), cell: (n) => n.engines.join(', ') },
+                {
+                  header: 'GPU',
+                  cell: (n) =>
+                    n.gpus.length
+                      ? n.gpus.map((g) => `${g.name} (${Math.round(g.memoryTotalMiB / 1024)} GiB)`).join(', ')
+                      : 'CPU',
+                },
+                { header: t(lang, { en: 'Jobs at a time', zh: '并发' }), cell: (n) => n.concurrency },
+                {
+                  header: t(lang, { en: 'Rendering now', zh: '正在渲染' }),
+                  cell: (n) => n.currentJobs.join(', ') || '—',
+                },
+                { header: t(lang, { en: 'Version', zh: '版本' }), cell: (n) => n.version },
+                { header: t(lang, { en: 'Last heartbeat', zh: '最后心跳' }), cell: (n) => n.heartbeatAt },
+              ],
+            })}
           </main>`,
         html`<meta http-equiv="refresh" content="5" />`,
       ),

@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import type { JobRegistry, QueueDepth } from '../jobs/job-registry.js';
 import { JOB_STATES } from '../jobs/job-registry.js';
 import { QUEUES } from '../jobs/queues.js';
+import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
 import { page } from '../web/page.js';
@@ -40,43 +41,34 @@ export function backgroundAdmin(d: { jobs: JobRegistry }, toolAdmin: RequestHand
               })}
               <a href="/admin/queues/">Bull Board</a>.
             </p>
-            <table id="queues">
-              <caption class="visually-hidden">
-                ${heading}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">${t(lang, { en: 'Queue', zh: '队列' })}</th>
-                  ${JOB_STATES.map((s) => html`<th scope="col">${t(lang, STATE_LABEL[s])}</th>`)}
-                  <th scope="col">${t(lang, { en: 'Outbox', zh: '发件箱' })}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${depths.map(
-                  (q) =>
-                    html`<tr data-queue="${q.name}">
-                      <th scope="row">
-                        <code>${q.name}</code><br /><small>${t(lang, QUEUES[q.name].about)}</small>
-                      </th>
-                      ${JOB_STATES.map(
-                        (s) =>
-                          html`<td data-state="${s}" class="${s === 'failed' && q.jobs[s] ? 'error' : ''}">
-                            ${q.jobs[s]}
-                          </td>`,
-                      )}
-                      <td>
-                        ${
-                          q.backlog
-                            ? Object.entries(q.backlog).map(
-                                ([status, n]) => html`<span data-backlog="${status}">${status}: ${n}</span> `,
-                              )
-                            : '—'
-                        }
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
+            ${dataTable<QueueDepth>({
+              id: 'queues',
+              caption: heading,
+              rows: depths,
+              rowData: (q) => ({ queue: q.name }),
+              columns: [
+                {
+                  header: t(lang, { en: 'Queue', zh: '队列' }),
+                  rowHeader: true,
+                  cell: (q) =>
+                    html`<code>${q.name}</code><br /><small>${t(lang, QUEUES[q.name].about)}</small>`,
+                },
+                ...JOB_STATES.map((s) => ({
+                  header: t(lang, STATE_LABEL[s]),
+                  cell: (q: QueueDepth) =>
+                    html`<span data-state="${s}" class="${s === 'failed' && q.jobs[s] ? 'error' : ''}"
+                      >${q.jobs[s]}</span
+                    >`,
+                })),
+                {
+                  header: t(lang, { en: 'Outbox', zh: '发件箱' }),
+                  cell: (q) =>
+                    q.backlog
+                      ? html`${Object.entries(q.backlog).map(([status, n]) => html`<span data-backlog="${status}">${status}: ${n}</span> `)}`
+                      : '—',
+                },
+              ],
+            })}
           </main>`,
       ),
     );

@@ -9,6 +9,7 @@ import {
 } from '../lti/registration-invites.js';
 import { toolValues, type PlatformRegistration } from '../lti/platform-registration.js';
 import type { ToolKeys } from '../lti/tool-keys.js';
+import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { langOf, t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
@@ -227,48 +228,36 @@ async function platformsPage(
         <h1>${heading}</h1>
         ${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
         ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
-        <table>
-          <caption class="visually-hidden">
-            ${heading}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">${t(lang, { en: 'Name', zh: '名称' })}</th>
-              <th scope="col">${t(lang, { en: 'Issuer', zh: '发行方' })}</th>
-              <th scope="col">${t(lang, { en: 'Client ID', zh: '客户端 ID' })}</th>
-              <th scope="col">${t(lang, { en: 'Registered', zh: '注册方式' })}</th>
-              <th scope="col">${t(lang, { en: 'Deployments', zh: '部署' })}</th>
-              <th scope="col">${t(lang, { en: 'Connection', zh: '连接' })}</th>
-              <th scope="col">${t(lang, { en: 'Refused grades', zh: '被拒绝的成绩' })}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${
-              platforms.length
-                ? platforms.map(
-                    (p) =>
-                      html`<tr data-platform="${p.id}">
-                        <td>${p.name}</td>
-                        <td>${p.issuer}</td>
-                        <td>${p.clientId}</td>
-                        <td>
-                          ${
-                            p.registeredVia === 'dynamic'
-                              ? t(lang, { en: 'dynamic', zh: '动态注册' })
-                              : t(lang, { en: 'by hand', zh: '手动' })
-                          }
-                        </td>
-                        <td>${p.deploymentIds.join(', ') || '—'}</td>
-                        <td>${platformCheckCell(lang, p.id, checks.get(p.id))}</td>
-                        <td>${refusedGradesCell(lang, p.id, refused.get(p.id) ?? 0)}</td>
-                      </tr>`,
-                  )
-                : html`<tr>
-                    <td colspan="7">${t(lang, { en: 'None yet.', zh: '暂无。' })}</td>
-                  </tr>`
-            }
-          </tbody>
-        </table>
+        ${dataTable({
+          caption: heading,
+          rows: platforms,
+          rowData: (p) => ({ platform: p.id }),
+          empty: t(lang, { en: 'None yet.', zh: '暂无。' }),
+          columns: [
+            { header: t(lang, { en: 'Name', zh: '名称' }), cell: (p) => p.name },
+            { header: t(lang, { en: 'Issuer', zh: '发行方' }), cell: (p) => p.issuer },
+            { header: t(lang, { en: 'Client ID', zh: '客户端 ID' }), cell: (p) => p.clientId },
+            {
+              header: t(lang, { en: 'Registered', zh: '注册方式' }),
+              cell: (p) =>
+                p.registeredVia === 'dynamic'
+                  ? t(lang, { en: 'dynamic', zh: '动态注册' })
+                  : t(lang, { en: 'by hand', zh: '手动' }),
+            },
+            {
+              header: t(lang, { en: 'Deployments', zh: '部署' }),
+              cell: (p) => p.deploymentIds.join(', ') || '—',
+            },
+            {
+              header: t(lang, { en: 'Connection', zh: '连接' }),
+              cell: (p) => platformCheckCell(lang, p.id, checks.get(p.id)),
+            },
+            {
+              header: t(lang, { en: 'Refused grades', zh: '被拒绝的成绩' }),
+              cell: (p) => refusedGradesCell(lang, p.id, refused.get(p.id) ?? 0),
+            },
+          ],
+        })}
 
         <h2>${t(lang, { en: 'Registration URLs', zh: '注册 URL' })}</h2>
         <p>
@@ -296,42 +285,32 @@ async function platformsPage(
         </form>
         ${
           invites.length
-            ? html`<table>
-                <caption class="visually-hidden">
-                  ${t(lang, { en: 'Recent registration URLs', zh: '最近的注册 URL' })}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t(lang, { en: 'Created', zh: '创建时间' })}</th>
-                    <th scope="col">${t(lang, { en: 'By', zh: '创建者' })}</th>
-                    <th scope="col">${t(lang, { en: 'State', zh: '状态' })}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${invites.map(
-                    (i) =>
-                      html`<tr>
-                        <td>${i.createdAt.toISOString()}</td>
-                        <td>${i.createdBy}</td>
-                        <td>
-                          ${
-                            i.usedAt
-                              ? t(lang, {
-                                  en: `used ${i.usedAt.toISOString()}`,
-                                  zh: `已于 ${i.usedAt.toISOString()} 使用`,
-                                })
-                              : i.expiresAt < new Date()
-                                ? t(lang, { en: 'expired', zh: '已过期' })
-                                : t(lang, {
-                                    en: `open until ${i.expiresAt.toISOString()}`,
-                                    zh: `有效期至 ${i.expiresAt.toISOString()}`,
-                                  })
-                          }
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+            ? dataTable({
+                caption: t(lang, { en: 'Recent registration URLs', zh: '最近的注册 URL' }),
+                rows: invites,
+                columns: [
+                  {
+                    header: t(lang, { en: 'Created', zh: '创建时间' }),
+                    cell: (i) => i.createdAt.toISOString(),
+                  },
+                  { header: t(lang, { en: 'By', zh: '创建者' }), cell: (i) => i.createdBy },
+                  {
+                    header: t(lang, { en: 'State', zh: '状态' }),
+                    cell: (i) =>
+                      i.usedAt
+                        ? t(lang, {
+                            en: `used ${i.usedAt.toISOString()}`,
+                            zh: `已于 ${i.usedAt.toISOString()} 使用`,
+                          })
+                        : i.expiresAt < new Date()
+                          ? t(lang, { en: 'expired', zh: '已过期' })
+                          : t(lang, {
+                              en: `open until ${i.expiresAt.toISOString()}`,
+                              zh: `有效期至 ${i.expiresAt.toISOString()}`,
+                            }),
+                  },
+                ],
+              })
             : ''
         }
 
@@ -373,37 +352,24 @@ async function platformsPage(
             zh: `发布于 ${d.publicUrl}/lti/keys。轮换下来的密钥会继续发布 ${d.keyGraceHours} 小时。`,
           })}
         </p>
-        <table>
-          <caption class="visually-hidden">
-            ${t(lang, { en: 'Signing keys', zh: '签名密钥' })}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">kid</th>
-              <th scope="col">${t(lang, { en: 'Created', zh: '创建时间' })}</th>
-              <th scope="col">${t(lang, { en: 'State', zh: '状态' })}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${keys.map(
-              (k) =>
-                html`<tr>
-                  <td><code>${k.kid}</code></td>
-                  <td>${k.createdAt.toISOString()}</td>
-                  <td>
-                    ${
-                      k.retiredAt
-                        ? t(lang, {
-                            en: `retired ${k.retiredAt.toISOString()}${k.published ? ', still published' : ''}`,
-                            zh: `已于 ${k.retiredAt.toISOString()} 停用${k.published ? '，仍在发布' : ''}`,
-                          })
-                        : t(lang, { en: 'active', zh: '使用中' })
-                    }
-                  </td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
+        ${dataTable({
+          caption: t(lang, { en: 'Signing keys', zh: '签名密钥' }),
+          rows: keys,
+          columns: [
+            { header: 'kid', cell: (k) => html`<code>${k.kid}</code>` },
+            { header: t(lang, { en: 'Created', zh: '创建时间' }), cell: (k) => k.createdAt.toISOString() },
+            {
+              header: t(lang, { en: 'State', zh: '状态' }),
+              cell: (k) =>
+                k.retiredAt
+                  ? t(lang, {
+                      en: `retired ${k.retiredAt.toISOString()}${k.published ? ', still published' : ''}`,
+                      zh: `已于 ${k.retiredAt.toISOString()} 停用${k.published ? '，仍在发布' : ''}`,
+                    })
+                  : t(lang, { en: 'active', zh: '使用中' }),
+            },
+          ],
+        })}
         <form method="post" action="/admin/keys/rotate">
           <p><button type="submit">${t(lang, { en: 'Rotate signing key', zh: '轮换签名密钥' })}</button></p>
         </form>

@@ -1,5 +1,6 @@
 import { adminNav } from '../admin/admin-nav.js';
 import type { LessonSummary } from '../lessons/lesson-repository.js';
+import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
@@ -168,37 +169,24 @@ export function corpPage(
         <h2>${t(lang, { en: 'Assignments', zh: '已分配' })}</h2>
         ${
           o.assignments.length
-            ? html`<table>
-                <thead>
-                  <tr>
-                    <th scope="col">${t(lang, { en: 'Lesson', zh: '课程' })}</th>
-                    <th scope="col">${t(lang, { en: 'Assigned to', zh: '分配给' })}</th>
-                    <th scope="col">${t(lang, { en: 'People', zh: '人数' })}</th>
-                    <th scope="col">${t(lang, { en: 'Notified', zh: '已通知' })}</th>
-                    <th scope="col">${t(lang, { en: 'Not delivered', zh: '未送达' })}</th>
-                    <th scope="col">${t(lang, { en: 'Completed', zh: '已完成' })}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${o.assignments.map(
-                    (a) =>
-                      html`<tr>
-                        <td>${a.title}</td>
-                        <td>
-                          ${
-                            'deptId' in a.target
-                              ? `${t(lang, { en: 'Department', zh: '部门' })} ${deptName.get(a.target.deptId) ?? a.target.deptId}`
-                              : a.target.userid
-                          }
-                        </td>
-                        <td>${a.assignees}</td>
-                        <td>${a.notified}</td>
-                        <td>${a.failed}</td>
-                        <td>${a.completed}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+            ? dataTable({
+                caption: t(lang, { en: 'Assignments', zh: '已分配' }),
+                rows: o.assignments,
+                columns: [
+                  { header: t(lang, { en: 'Lesson', zh: '课程' }), cell: (a) => a.title },
+                  {
+                    header: t(lang, { en: 'Assigned to', zh: '分配给' }),
+                    cell: (a) =>
+                      'deptId' in a.target
+                        ? `${t(lang, { en: 'Department', zh: '部门' })} ${deptName.get(a.target.deptId) ?? a.target.deptId}`
+                        : a.target.userid,
+                  },
+                  { header: t(lang, { en: 'People', zh: '人数' }), cell: (a) => a.assignees },
+                  { header: t(lang, { en: 'Notified', zh: '已通知' }), cell: (a) => a.notified },
+                  { header: t(lang, { en: 'Not delivered', zh: '未送达' }), cell: (a) => a.failed },
+                  { header: t(lang, { en: 'Completed', zh: '已完成' }), cell: (a) => a.completed },
+                ],
+              })
             : html`<p>${t(lang, { en: 'Nothing assigned yet.', zh: '尚未分配任何课程。' })}</p>`
         }
         <p>
