@@ -48,18 +48,25 @@ it('never grants more than the limit within a window, however the takes fall', a
   const limit = 300;
   const budget = new RecipientBudget(redis, prefix, limit, 500);
   const log: { at: number; n: number }[] = [];
-  const until = Date.now() + 1600;
-  while (Date.now() < until) {
+  // Takes until the budget has refilled twice over (three windows' worth at least), however slowly
+  // this machine runs the loop.
+  const granted = (): number => log.reduce((s, x) => s + x.n, 0);
+  const deadline = Date.now() + 60_000;
+  while (granted() <= 2 * limit && Date.now() < deadline) {
     const g = await budget.take('corp-slide', 1 + Math.floor(Math.random() * 100));
-    if (g.granted) log.push({ at: Date.now(), n: g.granted });
+    // When Redis granted it (its clock, as the budget counts), not when this busy process heard back.
+    if ('member' in g)
+      log.push({
+        at: Number(await redis.zscore(`${prefix}:dingtalk:recipients:corp-slide`, g.member)),
+        n: g.granted,
+      });
     await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
   }
-  // Measured from each grant, the next 500 ms hold at most the limit (Redis's clock and ours agree
-  // to a few ms on one machine; 20 ms of slack for that).
+  // Measured from each grant, the next 500 ms hold at most the limit.
   for (const g of log) {
-    const inWindow = log.filter((x) => x.at >= g.at && x.at < g.at + 480).reduce((s, x) => s + x.n, 0);
+    const inWindow = log.filter((x) => x.at >= g.at && x.at < g.at + 500).reduce((s, x) => s + x.n, 0);
     expect(inWindow).toBeLessThanOrEqual(limit);
   }
-  // And it did keep granting: over 1.6 s, about three windows' worth.
-  expect(log.reduce((s, x) => s + x.n, 0)).toBeGreaterThan(2 * limit);
+  // And it did keep granting: the window slid, again and again.
+  expect(granted()).toBeGreaterThan(2 * limit);
 });

@@ -63,12 +63,14 @@ program
           presence,
         )
       : undefined;
+    // Why Live Avatar is not offered comes first: "ready" is the last line of a start (whoever waits
+    // for it has read everything before it).
+    if (!rig) console.log(`render-node: liveavatar: ${availability.reasons.join(' ')}`);
     console.log(
       `render-node ${presence.identity.nodeId} ready: engines ${engines.join(', ')}, concurrency ${concurrency}, ` +
         `${inventory.gpus.length} GPU(s)` +
         (rig ? `; liveavatar: ${rig.plan.summary}` : '; liveavatar not offered here'),
     );
-    if (!rig) console.log(`render-node: liveavatar: ${availability.reasons.join(' ')}`);
     let stopping = false;
     const stop = async (): Promise<void> => {
       if (stopping) {
