@@ -34,8 +34,11 @@ export class FarmMetrics {
         }
       },
     });
-    // Every queue of the product, and the outbox rows behind the ones that have an outbox.
-    const depths = (): Promise<QueueDepth[]> => jobs.depths();
+    // Every queue of the product, and the outbox rows behind the ones that have an outbox: one read
+    // serves both gauges of a scrape (prom-client collects them together).
+    let reading: Promise<QueueDepth[]> | undefined;
+    const depths = (): Promise<QueueDepth[]> =>
+      (reading ??= jobs.depths().finally(() => (reading = undefined)));
     new Gauge({
       name: 'vt_queue_jobs',
       help: 'Jobs of every queue (jobs/queues.ts), by queue and state',

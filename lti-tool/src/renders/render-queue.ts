@@ -36,10 +36,6 @@ export class RenderQueue {
     return this.queues.get(engine)!;
   }
 
-  all(): Queue[] {
-    return [...this.queues.values()];
-  }
-
   async add(job: RenderJob): Promise<void> {
     await this.queue(job.engine).add('render', job, { ...this.jobOptions, jobId: job.jobId });
   }
