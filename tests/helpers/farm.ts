@@ -73,6 +73,9 @@ export interface TestNode {
   readonly exited: Promise<number | null>;
 }
 
+/** A job lock short enough that another node takes over a killed node's job within seconds. */
+export const SHORT_JOB_LOCK = { VT_JOB_LOCK_SEC: '3' } as const;
+
 /** Starts a real render node (the built CLI) in its own process. */
 export async function startNode(id: string, env: Record<string, string>): Promise<TestNode> {
   const child = spawn(
@@ -83,7 +86,9 @@ export async function startNode(id: string, env: Record<string, string>): Promis
         ...process.env,
         VT_REDIS_URL: REDIS_URL,
         VT_X264_PRESET: 'ultrafast',
-        VT_JOB_LOCK_SEC: '3',
+        // Long enough that a starved CPU never lets a live job's lock lapse (a second attempt would
+        // report its stages again); the node-death tests pass SHORT_JOB_LOCK to notice a kill fast.
+        VT_JOB_LOCK_SEC: '30',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

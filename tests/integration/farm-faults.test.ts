@@ -8,6 +8,7 @@ import {
   createTestDatabase,
   freePort,
   REDIS_URL,
+  SHORT_JOB_LOCK,
   startNode,
   startTestTool,
   stopNode,
@@ -54,7 +55,7 @@ afterAll(async () => {
 });
 
 async function node(id: string, env: Record<string, string> = {}): Promise<TestNode> {
-  const n = await startNode(id, { VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX, ...env });
+  const n = await startNode(id, { VT_QUEUE_PREFIX: config.VT_QUEUE_PREFIX, ...SHORT_JOB_LOCK, ...env });
   running.push(n);
   return n;
 }
@@ -197,6 +198,7 @@ describe('Redis restarted during a run (its own redis-server, appendonly, fsync 
       await waitForRedis(redisUrl);
 
       const n = await startNode('after-restart', {
+        ...SHORT_JOB_LOCK,
         VT_QUEUE_PREFIX: ownConfig.VT_QUEUE_PREFIX,
         VT_REDIS_URL: redisUrl,
       });

@@ -5,6 +5,7 @@ import type { RunningTool } from '../../lti-tool/src/server.js';
 import {
   createTestDatabase,
   REDIS_URL,
+  SHORT_JOB_LOCK,
   startNode,
   startTestTool,
   stopNode,
@@ -45,6 +46,7 @@ beforeAll(async () => {
   audio = (await api.upload('audio', speech.path)).sha256;
   const install = fakeLiveAvatarInstall();
   gpuEnv = {
+    ...SHORT_JOB_LOCK,
     VT_QUEUE_PREFIX: prefix,
     VT_NVIDIA_SMI: nvidiaSmiStandIn(),
     VT_LIVEAVATAR_REPO: install.repoDir,
