@@ -39,7 +39,7 @@ import { PlatformCheck } from './lti/platform-check.js';
 import { LtiSessions } from './lti/lti-sessions.js';
 import { PlatformRegistration } from './lti/platform-registration.js';
 import { ToolKeys } from './lti/tool-keys.js';
-import { startSweeping } from './lti/lti-sweeper.js';
+import { startSweeping, type Expiring } from './lti/lti-sweeper.js';
 import { ServiceTokens } from '../../adapters/moodle/service-tokens.js';
 import { MoodleAdapter } from '../../adapters/moodle/moodle-adapter.js';
 import { GradeDelivery } from './grades/grade-delivery.js';
@@ -53,7 +53,9 @@ import { speechEngines } from './narration/speech-engines.js';
 import { LessonGradingCache } from './progress/lesson-grading.js';
 import { ProgressIngest } from './progress/progress-ingest.js';
 import { ProgressRepository } from './progress/progress-repository.js';
+import { CourseMembers } from './progress/course-members.js';
 import { RosterService } from './progress/roster-service.js';
+import { WatchStore } from './progress/watch-store.js';
 import { DingTalkBridge } from './dingtalk/dingtalk-bridge.js';
 import { outboundHttp } from './net/outbound-http.js';
 import { RegistrationInvites } from './lti/registration-invites.js';
@@ -72,6 +74,8 @@ export interface RunningTool {
   readonly dingtalk: DingTalkBridge;
   /** Every route the app answers (web/route-table.ts). */
   readonly routes: readonly RouteEntry[];
+  /** What the periodic sweep deletes when its time is over. */
+  readonly expiring: Expiring;
   close(): Promise<void>;
 }
 
@@ -123,7 +127,8 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   const store = await new MediaStore(config.VT_MEDIA_DIR).init();
   const tenants = new TenantRepository(db);
   const assets = new AssetRepository(db);
-  const renders = new RenderRepository(db);
+  const lessons = new LessonRepository(db);
+  const renders = new RenderRepository(db, lessons);
   // Every queue of the product (jobs/queues.ts); the tool refuses to start with one unhandled.
   const jobs = new JobRegistry(redis, config.VT_QUEUE_PREFIX, log);
   const queue = new RenderQueue({
@@ -183,9 +188,10 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     lineItems: new LineItemRepository(db),
     http,
   });
+  const gradeOutbox = new GradeOutbox(db);
   const grades = new GradeDelivery({
     registry: jobs,
-    outbox: new GradeOutbox(db),
+    outbox: gradeOutbox,
     lms,
     log,
     backoffMs: config.VT_GRADE_BACKOFF_MS,
@@ -205,10 +211,10 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     log,
   });
   // The DingTalk bridge: work notices through their own outbox, completion reported back.
-  const dingtalk = new DingTalkBridge({ config, db, redis, log, urls, http, jobs });
+  const dingtalk = new DingTalkBridge({ config, db, redis, log, urls, http, jobs, sessions, lessons });
   jobs.assertComplete();
   dingtalk.start();
-  const ingest = new ProgressIngest(db, {
+  const ingest = new ProgressIngest(db, new WatchStore(), gradeOutbox, {
     flushMs: config.VT_PROGRESS_FLUSH_MS,
     maxBatch: 500,
     maxInFlight: config.VT_PROGRESS_TRANSACTIONS,
@@ -230,7 +236,8 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     decodeAudio,
   });
   const adminSessions = adminSessionStore(db);
-  const stopSweeping = startSweeping(db, 10 * 60_000, log);
+  const expiring: Expiring = { sessions, nonces: validator };
+  const stopSweeping = startSweeping(expiring, 10 * 60_000, log);
   const app = createApp({
     lti,
     keys,
@@ -249,11 +256,11 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     registration,
     invites,
     validator,
-    lessons: new LessonRepository(db),
+    lessons,
     languages: new LessonLanguages(db),
     narration,
     progress: new ProgressRepository(db),
-    roster: new RosterService(db, lms, config.VT_ROSTER_MAX_AGE_SEC),
+    roster: new RosterService(new CourseMembers(db), lms, config.VT_ROSTER_MAX_AGE_SEC),
     config,
     db,
     redis,
@@ -301,6 +308,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     keys,
     dingtalk,
     routes: routeTable(app),
+    expiring,
     async close() {
       stopPolicy();
       server.closeAllConnections();

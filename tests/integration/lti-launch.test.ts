@@ -257,7 +257,7 @@ describe('LTI 1.3 launches (reference platform simulator)', () => {
       `INSERT INTO lti_nonces (issuer, nonce, expires_at) VALUES ($1, 'spent', now() - interval '1 minute')`,
       [platform.issuer],
     );
-    const swept = await sweepExpired(tool.db);
+    const swept = await sweepExpired(tool.expiring);
     expect(swept.sessions).toBe(1);
     expect(swept.nonces).toBeGreaterThanOrEqual(1);
     const { rowCount } = await tool.db.query(`SELECT 1 FROM lti_nonces WHERE nonce = 'spent'`);

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { migrate, openDatabase, type Db } from '../../lti-tool/src/db/database.js';
 import type { Heartbeat } from '../../lti-tool/src/progress/heartbeat.js';
 import { LessonGradingCache } from '../../lti-tool/src/progress/lesson-grading.js';
+import { GradeOutbox } from '../../lti-tool/src/grades/grade-outbox.js';
 import { ProgressIngest } from '../../lti-tool/src/progress/progress-ingest.js';
+import { WatchStore } from '../../lti-tool/src/progress/watch-store.js';
 import type { GradeKey } from '../../lti-tool/src/grades/grade-key.js';
 import { createTestDatabase } from '../helpers/farm.js';
 import { gradedLesson, learnerSession, seedLesson } from '../helpers/progress.js';
@@ -42,7 +44,7 @@ afterAll(async () => {
 
 it('takes concurrent, overlapping, duplicated batches without deadlock or double counting', async () => {
   const scored: GradeKey[] = [];
-  const ingest = new ProgressIngest(db, {
+  const ingest = new ProgressIngest(db, new WatchStore(), new GradeOutbox(db), {
     flushMs: 0,
     maxBatch: BATCH,
     maxInFlight: 4,

@@ -1,6 +1,8 @@
 import { migrate, openDatabase, type Db } from '../../lti-tool/src/db/database.js';
 import type { Heartbeat } from '../../lti-tool/src/progress/heartbeat.js';
+import { GradeOutbox } from '../../lti-tool/src/grades/grade-outbox.js';
 import { ProgressIngest } from '../../lti-tool/src/progress/progress-ingest.js';
+import { WatchStore } from '../../lti-tool/src/progress/watch-store.js';
 import { createTestDatabase } from '../helpers/farm.js';
 import { gradedLesson, learnerSession, seedLesson } from '../helpers/progress.js';
 
@@ -22,7 +24,12 @@ beforeAll(async () => {
   db = openDatabase(test.url);
   await migrate(db);
   await seedLesson(db, lesson);
-  ingest = new ProgressIngest(db, { flushMs: 0, maxBatch: 50, maxInFlight: 1, onScored: () => {} });
+  ingest = new ProgressIngest(db, new WatchStore(), new GradeOutbox(db), {
+    flushMs: 0,
+    maxBatch: 50,
+    maxInFlight: 1,
+    onScored: () => {},
+  });
 });
 
 afterAll(async () => {

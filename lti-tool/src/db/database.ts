@@ -4,6 +4,8 @@ import { runner } from 'node-pg-migrate';
 import { REPO_ROOT } from '../config.js';
 
 export type Db = pg.Pool;
+/** The pool or a transaction's client: what a repository method that may join a transaction takes. */
+export type Queryable = pg.Pool | pg.PoolClient;
 
 /** A pool that survives PostgreSQL restarts: idle clients that die are dropped and replaced. */
 export function openDatabase(url: string): Db {

@@ -2,6 +2,7 @@ import type { CorpApp } from '../../../adapters/dingtalk/dingtalk-api.js';
 import type { CallbackKeys } from '../../../adapters/dingtalk/callback-crypto.js';
 import { platformIdOf } from '../../../adapters/dingtalk/dingtalk-identity.js';
 import type { Db } from '../db/database.js';
+import type { LtiSessions } from '../lti/lti-sessions.js';
 
 /** A DingTalk organisation connected to a tenant. The app secret never leaves the server. */
 export interface Corp extends CorpApp {
@@ -41,7 +42,10 @@ const corpOf = (r: Row): Corp => ({
 
 /** The DingTalk organisations the bridge serves. */
 export class CorpRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly sessions: LtiSessions,
+  ) {}
 
   /** Connects an organisation, or updates its app settings. */
   async save(c: NewCorp): Promise<void> {
@@ -77,7 +81,7 @@ export class CorpRepository {
 
   /** Disconnects an organisation: its people's sessions end with it. */
   async remove(corpId: string): Promise<void> {
-    await this.db.query('DELETE FROM lti_sessions WHERE platform_id = $1', [platformIdOf(corpId)]);
+    await this.sessions.end(platformIdOf(corpId));
     await this.db.query('DELETE FROM dingtalk_corps WHERE corp_id = $1', [corpId]);
   }
 }

@@ -4,7 +4,7 @@ import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
-import type { AssignmentSummary } from './assignments.js';
+import type { AssignmentSummary } from './assignment-repository.js';
 import type { Corp } from './corp-repository.js';
 
 /**

@@ -7,13 +7,17 @@ import { DingTalkApi } from '../../../adapters/dingtalk/dingtalk-api.js';
 import type { ToolConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { MediaUrls } from '../media/media-urls.js';
+import type { LessonRepository } from '../lessons/lesson-repository.js';
+import { AssignmentRepository } from './assignment-repository.js';
 import { Assignments } from './assignments.js';
+import { CompletionRepository } from './completion-repository.js';
 import { CompletionReports } from './completion-reports.js';
 import { CorpRepository } from './corp-repository.js';
 import { CallbackEvents } from './callback-events.js';
 import { DingTalkPeople } from './dingtalk-people.js';
 import { NoticeDelivery } from './notice-delivery.js';
 import type { JobRegistry } from '../jobs/job-registry.js';
+import type { LtiSessions } from '../lti/lti-sessions.js';
 import { NoticeOutbox } from './notice-outbox.js';
 import { RecipientBudget } from './recipient-budget.js';
 
@@ -41,6 +45,9 @@ export class DingTalkBridge {
       urls: MediaUrls;
       http: HttpFetch;
       jobs: JobRegistry;
+      /** Launch sessions, ended when people leave or their organisation is disconnected. */
+      sessions: LtiSessions;
+      lessons: LessonRepository;
     },
   ) {
     const { config, db, redis, log } = o;
@@ -53,10 +60,10 @@ export class DingTalkBridge {
       new AccessTokenCache(redis, config.VT_QUEUE_PREFIX),
       o.http,
     );
-    this.corps = new CorpRepository(db);
-    this.people = new DingTalkPeople(db);
-    this.callbackEvents = new CallbackEvents(db);
+    this.corps = new CorpRepository(db, o.sessions);
     const outbox = new NoticeOutbox(db);
+    this.people = new DingTalkPeople(db, o.sessions, outbox);
+    this.callbackEvents = new CallbackEvents(db);
     const notifier = new DingTalkAdapter(this.api, (id) => this.corps.get(id));
     this.delivery = new NoticeDelivery({
       registry: o.jobs,
@@ -75,9 +82,19 @@ export class DingTalkBridge {
       relaySec: config.VT_GRADE_RELAY_SEC,
       checkAfterMs: config.VT_DINGTALK_CHECK_AFTER_MS,
     });
-    const common = { db, outbox, delivery: this.delivery, publicUrl: config.VT_PUBLIC_URL };
-    this.assignments = new Assignments({ ...common, api: this.api, urls: o.urls });
-    this.reports = new CompletionReports({ ...common, timeZone: config.VT_DINGTALK_TIME_ZONE });
+    const common = { outbox, delivery: this.delivery, publicUrl: config.VT_PUBLIC_URL };
+    this.assignments = new Assignments({
+      ...common,
+      store: new AssignmentRepository(db),
+      lessons: o.lessons,
+      api: this.api,
+      urls: o.urls,
+    });
+    this.reports = new CompletionReports({
+      ...common,
+      completions: new CompletionRepository(db),
+      timeZone: config.VT_DINGTALK_TIME_ZONE,
+    });
   }
 
   /** Sends what the outbox holds, and sweeps for completions and summaries a signal missed. */

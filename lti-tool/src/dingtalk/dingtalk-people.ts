@@ -1,10 +1,16 @@
 import type { DingTalkIdentity } from '../../../adapters/dingtalk/dingtalk-identity.js';
 import { platformIdOf, userKeyOf } from '../../../adapters/dingtalk/dingtalk-identity.js';
 import { inTransaction, type Db } from '../db/database.js';
+import type { LtiSessions } from '../lti/lti-sessions.js';
+import type { NoticeOutbox } from './notice-outbox.js';
 
 /** DingTalk people as learners of their organisation's tenant. */
 export class DingTalkPeople {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly sessions: LtiSessions,
+    private readonly outbox: NoticeOutbox,
+  ) {}
 
   /** Records (or refreshes) a person who signed in; answers their user key. */
   async signedIn(who: DingTalkIdentity): Promise<string> {
@@ -33,15 +39,8 @@ export class DingTalkPeople {
          ON CONFLICT (corp_id, userid) DO UPDATE SET left_at = now(), updated_at = now()`,
         [corpId, userids, keys],
       );
-      await c.query('DELETE FROM lti_sessions WHERE platform_id = $1 AND user_id = ANY($2)', [
-        platformIdOf(corpId),
-        keys,
-      ]);
-      await c.query(
-        `UPDATE dingtalk_notices SET status = 'failed', last_error = 'left the organisation', lease_until = NULL
-         WHERE corp_id = $1 AND userid = ANY($2) AND status = 'pending'`,
-        [corpId, userids],
-      );
+      await this.sessions.end(platformIdOf(corpId), keys, c);
+      await this.outbox.dropPending(c, corpId, userids, 'left the organisation');
     });
   }
 }

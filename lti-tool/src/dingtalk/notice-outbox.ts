@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { PoolClient } from 'pg';
 import type { Notice } from '../../../adapters/lms-adapter.js';
 import { userKeyOf } from '../../../adapters/dingtalk/dingtalk-identity.js';
-import type { Db } from '../db/database.js';
+import type { Db, Queryable } from '../db/database.js';
 
 export type NoticeKind = 'assignment' | 'completion' | 'summary';
 
@@ -46,8 +45,11 @@ export class NoticeOutbox {
     private readonly leaseSec = 60,
   ) {}
 
-  /** Adds notices not already due or sent; answers the groups that got new ones. */
-  async add(c: PoolClient | Db, due: readonly DueNotice[]): Promise<NoticeGroup[]> {
+  /**
+   * Adds notices not already due or sent (in the caller's transaction, when given); answers the
+   * groups that got new ones.
+   */
+  async add(due: readonly DueNotice[], c: Queryable = this.db): Promise<NoticeGroup[]> {
     if (!due.length) return [];
     const { rows } = await c.query<{ corp_id: string; message_key: string }>(
       `INSERT INTO dingtalk_notices (corp_id, kind, dedupe_key, userid, user_key, lesson_id, message, message_key)
@@ -110,6 +112,15 @@ export class NoticeOutbox {
     );
   }
 
+  /** Pending notices to people who left the organisation will never reach them: failed, with why. */
+  async dropPending(c: Queryable, corpId: string, userids: readonly string[], reason: string): Promise<void> {
+    await c.query(
+      `UPDATE dingtalk_notices SET status = 'failed', last_error = $3, lease_until = NULL
+       WHERE corp_id = $1 AND userid = ANY($2) AND status = 'pending'`,
+      [corpId, userids, reason],
+    );
+  }
+
   /** DingTalk refused the send for good: kept with the reason for the admin. */
   async refused(b: ClaimedBatch, reason: string): Promise<void> {
     await this.db.query(
@@ -118,7 +129,6 @@ export class NoticeOutbox {
     );
   }
 
-  /** Whether some of the group wait, unclaimed. */
   /** Notices by status, delivered ones aside: the background page's backlog. */
   async backlog(): Promise<Record<string, number>> {
     const { rows } = await this.db.query<{ status: string; n: string }>(
@@ -132,6 +142,7 @@ export class NoticeOutbox {
     };
   }
 
+  /** Whether some of the group wait, unclaimed. */
   async waiting(g: NoticeGroup): Promise<boolean> {
     const { rowCount } = await this.db.query(
       `SELECT 1 FROM dingtalk_notices WHERE corp_id = $1 AND message_key = $2 AND status = 'pending'

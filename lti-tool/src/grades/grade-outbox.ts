@@ -1,4 +1,5 @@
 import type { Score, ScoreTarget } from '../../../adapters/lms-adapter.js';
+import type { PoolClient } from 'pg';
 import type { Db } from '../db/database.js';
 import type { GradeKey } from './grade-key.js';
 
@@ -11,6 +12,14 @@ export interface ResendScope {
   readonly userId?: string;
 }
 
+/** A score due to a learner's LMS, written to the outbox in the transaction that decided it. */
+export interface DueScore extends GradeKey {
+  readonly tenantId: string;
+  readonly platformId: string;
+  readonly score: Score;
+  readonly target: ScoreTarget;
+}
+
 /** A score taken for delivery: the newest version at the time it was claimed. */
 export interface ClaimedGrade extends GradeKey {
   readonly version: number;
@@ -20,7 +29,7 @@ export interface ClaimedGrade extends GradeKey {
 }
 
 /**
- * The outbox's delivery side. A delivery claims a learner's row under a lease (so two workers never
+ * The grade outbox (`grade_outbox`): scores staged by the progress ingest, then delivered. A delivery claims a learner's row under a lease (so two workers never
  * post the same learner's score at once), posts the newest version, and marks that version
  * delivered; if a newer one arrived meanwhile the row stays pending and is delivered next.
  */
@@ -29,6 +38,35 @@ export class GradeOutbox {
     private readonly db: Db,
     private readonly leaseSec = 60,
   ) {}
+
+  /**
+   * Writes due scores inside the caller's transaction (the heartbeats' that earned them): a newer
+   * score for the same learner and lesson replaces the one not yet delivered, as a new version.
+   */
+  async stage(c: PoolClient, due: readonly DueScore[]): Promise<void> {
+    if (!due.length) return;
+    await c.query({
+      name: 'grade-outbox-stage',
+      text: `INSERT INTO grade_outbox (lesson_id, user_id, tenant_id, platform_id, score, target, status)
+         SELECT x.lesson_id, x.user_id, x.tenant_id, x.platform_id, x.score, x.target, 'pending'
+         FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, tenant_id text,
+           platform_id text, score jsonb, target jsonb)
+         ON CONFLICT (lesson_id, user_id) DO UPDATE SET version = grade_outbox.version + 1,
+           score = EXCLUDED.score, target = EXCLUDED.target, status = 'pending', updated_at = now()`,
+      values: [
+        JSON.stringify(
+          due.map((d) => ({
+            lesson_id: d.lessonId,
+            user_id: d.userId,
+            tenant_id: d.tenantId,
+            platform_id: d.platformId,
+            score: d.score,
+            target: d.target,
+          })),
+        ),
+      ],
+    });
+  }
 
   async claim(key: GradeKey): Promise<ClaimedGrade | undefined> {
     const { rows } = await this.db.query<{

@@ -1,4 +1,5 @@
-import type { Db } from '../db/database.js';
+import { randomUUID } from 'node:crypto';
+import type { Db, Queryable } from '../db/database.js';
 
 export interface LessonSummary {
   readonly id: string;
@@ -37,6 +38,31 @@ export class LessonRepository {
   /** The tenant's published lessons, for assigning them. */
   async published(tenantId: string): Promise<LessonSummary[]> {
     return this.query('l.tenant_id = $1 AND l.published_render_id IS NOT NULL', [tenantId]);
+  }
+
+  /**
+   * The lesson a new render belongs to, inside the render's transaction: the named one if it is the
+   * tenant's (and the course's, when one is given), else undefined; with none named, a new lesson.
+   */
+  async forRender(
+    c: Queryable,
+    n: { tenantId: string; contextId?: string; lessonId?: string; title: string },
+  ): Promise<string | undefined> {
+    if (n.lessonId) {
+      const { rowCount } = await c.query(
+        'SELECT 1 FROM lessons WHERE id = $1 AND tenant_id = $2 AND ($3::text IS NULL OR context_id = $3)',
+        [n.lessonId, n.tenantId, n.contextId ?? null],
+      );
+      return rowCount ? n.lessonId : undefined;
+    }
+    const id = randomUUID();
+    await c.query('INSERT INTO lessons (id, tenant_id, context_id, title) VALUES ($1, $2, $3, $4)', [
+      id,
+      n.tenantId,
+      n.contextId ?? null,
+      n.title,
+    ]);
+    return id;
   }
 
   /** The render learners see; only a finished render of the lesson itself. */

@@ -82,6 +82,12 @@ export class LaunchValidator {
     private readonly o: LaunchValidatorOptions,
   ) {}
 
+  /** Deletes nonces past the time a token carrying them could be accepted; idempotent. */
+  async sweepNonces(): Promise<number> {
+    const { rowCount } = await this.db.query('DELETE FROM lti_nonces WHERE expires_at < now()');
+    return rowCount ?? 0;
+  }
+
   /**
    * Every check, then the nonce is spent. With `spendNonce: false` nothing is written: a nonce
    * already spent is still refused (NONCE_REUSED), a fresh one stays usable.

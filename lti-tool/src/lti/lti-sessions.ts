@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db/database.js';
+import type { Db, Queryable } from '../db/database.js';
 
 export type LtiRole = 'instructor' | 'learner';
 
@@ -88,5 +88,23 @@ export class LtiSessions {
       lessonId: (r.lesson_id as string | null) ?? undefined,
       launch: r.launch as LtiSession['launch'],
     };
+  }
+
+  /**
+   * Ends sessions: a platform's (its organisation disconnected), or only these users' on it (they
+   * left). Takes the caller's transaction client when the ending belongs to a larger change.
+   */
+  async end(platformId: string, userIds?: readonly string[], c: Queryable = this.db): Promise<number> {
+    const { rowCount } = await c.query(
+      'DELETE FROM lti_sessions WHERE platform_id = $1 AND ($2::text[] IS NULL OR user_id = ANY($2))',
+      [platformId, userIds ?? null],
+    );
+    return rowCount ?? 0;
+  }
+
+  /** Deletes sessions whose time is over; idempotent, so every instance may run it. */
+  async sweep(): Promise<number> {
+    const { rowCount } = await this.db.query('DELETE FROM lti_sessions WHERE expires_at < now()');
+    return rowCount ?? 0;
   }
 }

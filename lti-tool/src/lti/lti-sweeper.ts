@@ -1,21 +1,26 @@
 import type { Logger } from 'pino';
-import type { Db } from '../db/database.js';
+import type { LaunchValidator } from './launch-validator.js';
+import type { LtiSessions } from './lti-sessions.js';
+
+/** What expires: launch sessions and spent nonces, each deleted by the file that owns its table. */
+export interface Expiring {
+  readonly sessions: Pick<LtiSessions, 'sweep'>;
+  readonly nonces: Pick<LaunchValidator, 'sweepNonces'>;
+}
 
 /** Deletes launch sessions and nonces whose time is over; idempotent, so every instance may run it. */
-export async function sweepExpired(db: Db): Promise<{ sessions: number; nonces: number }> {
-  const sessions = await db.query('DELETE FROM lti_sessions WHERE expires_at < now()');
-  const nonces = await db.query('DELETE FROM lti_nonces WHERE expires_at < now()');
-  return { sessions: sessions.rowCount ?? 0, nonces: nonces.rowCount ?? 0 };
+export async function sweepExpired(e: Expiring): Promise<{ sessions: number; nonces: number }> {
+  return { sessions: await e.sessions.sweep(), nonces: await e.nonces.sweepNonces() };
 }
 
 /** Sweeps every `everyMs` until stopped; a failed sweep (database away) is retried next time. */
-export function startSweeping(db: Db, everyMs: number, log: Logger): () => void {
+export function startSweeping(e: Expiring, everyMs: number, log: Logger): () => void {
   const timer = setInterval(() => {
-    sweepExpired(db).then(
+    sweepExpired(e).then(
       (n) => {
         if (n.sessions || n.nonces) log.debug(n, 'expired LTI sessions and nonces deleted');
       },
-      (e: Error) => log.warn({ err: e.message }, 'LTI sweep failed; will retry'),
+      (err: Error) => log.warn({ err: err.message }, 'LTI sweep failed; will retry'),
     );
   }, everyMs);
   timer.unref();

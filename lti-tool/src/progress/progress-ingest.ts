@@ -1,12 +1,14 @@
 import type { PoolClient } from 'pg';
-import type { Score, ScoreTarget } from '../../../adapters/lms-adapter.js';
+import type { ScoreTarget } from '../../../adapters/lms-adapter.js';
 import { inTransaction, type Db } from '../db/database.js';
 import type { GradeKey } from '../grades/grade-key.js';
+import type { DueScore, GradeOutbox } from '../grades/grade-outbox.js';
 import type { LtiSession } from '../lti/lti-sessions.js';
-import { coverageOf, coveredSec, creditable, mergeIntervals, type Interval } from './coverage.js';
+import { coverageOf, coveredSec, creditable, mergeIntervals } from './coverage.js';
 import { scoreFor } from './grade-policy.js';
 import { isPlaying, type Heartbeat, type WatchStanding } from './heartbeat.js';
 import type { LessonGrading } from './lesson-grading.js';
+import type { ProgressRow, ProgressUpdate, WatchStore } from './watch-store.js';
 
 /** A heartbeat with who sent it (from its launch session) and the lesson's rule. */
 export interface SessionHeartbeat {
@@ -46,21 +48,6 @@ interface Waiting {
   readonly reject: (e: Error) => void;
 }
 
-interface ProgressRow {
-  lesson_id: string;
-  user_id: string;
-  intervals: Interval[];
-  coverage: number;
-  position_sec: number;
-  completed: boolean;
-  scored_percent: number;
-  last_session_sha256: string | null;
-  last_heartbeat_at: number | null;
-  last_playing: boolean;
-  credit_sec: number;
-  now: number;
-}
-
 /**
  * Takes heartbeats into PostgreSQL by group commit: those arriving within `flushMs` share one
  * transaction of a handful of statements, whatever their number, which is what lets one instance
@@ -76,6 +63,8 @@ export class ProgressIngest {
 
   constructor(
     private readonly db: Db,
+    private readonly store: WatchStore,
+    private readonly outbox: GradeOutbox,
     private readonly o: IngestOptions,
   ) {}
 
@@ -129,52 +118,26 @@ export class ProgressIngest {
     const seen = batch
       .map((w) => ({ sha: w.hb.sessionSha, seq: w.hb.heartbeat.seq }))
       .sort((a, b) => (a.sha < b.sha ? -1 : a.sha > b.sha ? 1 : a.seq - b.seq));
-    // One statement: heartbeats already seen are told apart, and each learner's row is made if new,
-    // locked and read (an upsert locks the row as FOR UPDATE would, and returns it).
-    const taken = await c.query<{ fresh: [string, number][]; learners: ProgressRow[] }>({
-      name: 'progress-take',
-      text: `WITH fresh AS (
-           INSERT INTO watch_heartbeats (session_sha256, seq)
-           SELECT * FROM unnest($1::text[], $2::int[]) ON CONFLICT DO NOTHING
-           RETURNING session_sha256, seq
-         ), learners AS (
-           INSERT INTO watch_progress (lesson_id, user_id, tenant_id, context_id, platform_id, user_name,
-             intervals, duration_sec, coverage)
-           SELECT x.lesson_id, x.user_id, x.tenant_id, x.context_id, x.platform_id, x.user_name, '[]',
-             x.duration, 0
-           FROM jsonb_to_recordset($3::jsonb) AS x(lesson_id text, user_id text, tenant_id text,
-             context_id text, platform_id text, user_name text, duration real)
-           ON CONFLICT (lesson_id, user_id) DO UPDATE SET last_watched_at = now()
-           RETURNING lesson_id, user_id, intervals, coverage, position_sec,
-             completed_at IS NOT NULL AS completed, scored_percent, last_session_sha256,
-             extract(epoch FROM last_heartbeat_at)::float AS last_heartbeat_at, last_playing, credit_sec,
-             extract(epoch FROM now())::float AS now
-         )
-         SELECT (SELECT coalesce(json_agg(json_build_array(session_sha256, seq)), '[]') FROM fresh) AS fresh,
-                (SELECT coalesce(json_agg(learners), '[]') FROM learners) AS learners`,
-      values: [
-        seen.map((h) => h.sha),
-        seen.map((h) => h.seq),
-        JSON.stringify(
-          firsts.map((h) => ({
-            lesson_id: h.lesson.lessonId,
-            user_id: h.session.userId,
-            tenant_id: h.session.tenantId,
-            context_id: h.session.contextId,
-            platform_id: h.session.platformId,
-            user_name: h.session.userName ?? null,
-            duration: h.lesson.durationSec,
-          })),
-        ),
-      ],
-    });
-    const { fresh, learners: rows } = taken.rows[0]!;
+    // Heartbeats already seen are told apart; each learner's row is made if new, locked and read.
+    const { fresh, learners: rows } = await this.store.take(
+      c,
+      seen,
+      firsts.map((h) => ({
+        lessonId: h.lesson.lessonId,
+        userId: h.session.userId,
+        tenantId: h.session.tenantId,
+        contextId: h.session.contextId,
+        platformId: h.session.platformId,
+        userName: h.session.userName,
+        durationSec: h.lesson.durationSec,
+      })),
+    );
     const isFresh = new Set(fresh.map(([sha, seq]) => `${sha} ${seq}`));
     const rowOf = new Map(rows.map((r) => [`${r.lesson_id}\n${r.user_id}`, r]));
 
     const now = new Date();
-    const updates: Record<string, unknown>[] = [];
-    const outbox: Record<string, unknown>[] = [];
+    const updates: ProgressUpdate[] = [];
+    const due: DueScore[] = [];
     const standingOf = new Map<Waiting, WatchStanding>();
     const completedNow: GradeKey[] = [];
     for (const k of keys) {
@@ -204,56 +167,36 @@ export class ProgressIngest {
           )
         : undefined;
       updates.push({
-        lesson_id: lesson.lessonId,
-        user_id: session.userId,
+        lessonId: lesson.lessonId,
+        userId: session.userId,
         intervals: merged,
         coverage,
         position,
         duration,
         completed,
-        scored_percent: score ? Math.floor(coverage * 100) : row.scored_percent,
+        scoredPercent: score ? Math.floor(coverage * 100) : row.scored_percent,
         credit,
-        last_session_sha256: clock.session,
-        last_heartbeat_at: clock.at,
-        last_playing: clock.playing,
+        lastSessionSha: clock.session,
+        lastHeartbeatAt: clock.at,
+        lastPlaying: clock.playing,
       });
       if (score)
-        outbox.push({
-          lesson_id: lesson.lessonId,
-          user_id: session.userId,
-          tenant_id: session.tenantId,
-          platform_id: session.platformId,
-          score: score satisfies Score,
-          target: targetOf(session, lesson) satisfies ScoreTarget,
+        due.push({
+          lessonId: lesson.lessonId,
+          userId: session.userId,
+          tenantId: session.tenantId,
+          platformId: session.platformId,
+          score,
+          target: targetOf(session, lesson),
         });
       for (const w of group) standingOf.set(w, { coverage, completed, position });
     }
-    // One statement writes the learners' progress and their due scores to the outbox.
-    await c.query({
-      name: 'progress-write',
-      text: `WITH progress AS (
-           UPDATE watch_progress w SET intervals = x.intervals, coverage = x.coverage,
-             position_sec = x.position, duration_sec = x.duration, last_watched_at = now(),
-             scored_percent = x.scored_percent,
-             completed_at = CASE WHEN x.completed THEN COALESCE(w.completed_at, now()) END,
-             credit_sec = x.credit, last_session_sha256 = x.last_session_sha256,
-             last_heartbeat_at = to_timestamp(x.last_heartbeat_at), last_playing = x.last_playing
-           FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, intervals jsonb,
-             coverage real, position real, duration real, completed boolean, scored_percent int,
-             credit real, last_session_sha256 text, last_heartbeat_at float8, last_playing boolean)
-           WHERE w.lesson_id = x.lesson_id AND w.user_id = x.user_id
-         )
-         INSERT INTO grade_outbox (lesson_id, user_id, tenant_id, platform_id, score, target, status)
-         SELECT x.lesson_id, x.user_id, x.tenant_id, x.platform_id, x.score, x.target, 'pending'
-         FROM jsonb_to_recordset($2::jsonb) AS x(lesson_id text, user_id text, tenant_id text,
-           platform_id text, score jsonb, target jsonb)
-         ON CONFLICT (lesson_id, user_id) DO UPDATE SET version = grade_outbox.version + 1,
-           score = EXCLUDED.score, target = EXCLUDED.target, status = 'pending', updated_at = now()`,
-      values: [JSON.stringify(updates), JSON.stringify(outbox)],
-    });
+    // The learners' progress and their due scores, in the heartbeats' transaction.
+    await this.store.save(c, updates);
+    await this.outbox.stage(c, due);
     return {
       standings: batch.map((w) => standingOf.get(w)!),
-      scored: outbox.map((o) => ({ lessonId: o.lesson_id as string, userId: o.user_id as string })),
+      scored: due.map((d) => ({ lessonId: d.lessonId, userId: d.userId })),
       completed: completedNow,
     };
   }

@@ -6,6 +6,7 @@ import type {
   RenderResult,
 } from '../../../render-node/src/contract/render-job.js';
 import { inTransaction, type Db } from '../db/database.js';
+import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { NarrationRecord } from '../narration/narration-service.js';
 
 export type RenderState = 'submitted' | 'queued' | 'active' | 'done' | 'failed' | 'cancelled';
@@ -126,32 +127,22 @@ export class UnknownLessonError extends Error {
 }
 
 /**
- * Lessons, their versions, renders, their history and uploaded files in PostgreSQL. State changes are
+ * Lesson versions, renders, their history and uploaded files in PostgreSQL (the lesson itself is
+ * `LessonRepository`'s, made or checked in the render's transaction). State changes are
  * guarded in SQL (`WHERE state IN …`), so two tool instances, or an event and the reconciler, racing
  * to finish the same render change it once.
  */
 export class RenderRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly lessons: LessonRepository,
+  ) {}
 
   async create(n: NewRender): Promise<Render> {
     const id = randomUUID();
     await inTransaction(this.db, async (c) => {
-      let lessonId = n.lessonId;
-      if (lessonId) {
-        const { rowCount } = await c.query(
-          'SELECT 1 FROM lessons WHERE id = $1 AND tenant_id = $2 AND ($3::text IS NULL OR context_id = $3)',
-          [lessonId, n.tenantId, n.contextId ?? null],
-        );
-        if (!rowCount) throw new UnknownLessonError(`No lesson ${lessonId} here.`);
-      } else {
-        lessonId = randomUUID();
-        await c.query('INSERT INTO lessons (id, tenant_id, context_id, title) VALUES ($1, $2, $3, $4)', [
-          lessonId,
-          n.tenantId,
-          n.contextId ?? null,
-          n.title,
-        ]);
-      }
+      const lessonId = await this.lessons.forRender(c, n);
+      if (!lessonId) throw new UnknownLessonError(`No lesson ${n.lessonId} here.`);
       const versionId = randomUUID();
       await c.query(
         `INSERT INTO lesson_versions (id, lesson_id, tenant_id, portrait_sha256, audio_sha256, engine, settings,
