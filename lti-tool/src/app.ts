@@ -58,7 +58,7 @@ import type { ProgressRepository } from './progress/progress-repository.js';
 import type { NarrationService } from './narration/narration-service.js';
 import { speechRoutes } from './api/speech-routes.js';
 import type { RosterService } from './progress/roster-service.js';
-import { dashboardRoutes } from './progress/dashboard-routes.js';
+import { dashboardRoutes } from './lti/dashboard-routes.js';
 import type { DingTalkBridge } from './dingtalk/dingtalk-bridge.js';
 import { dingtalkRoutes } from './dingtalk/dingtalk-routes.js';
 

@@ -21,13 +21,13 @@ import { platformsAdmin, type PlatformsAdminDeps } from './platforms-admin.js';
 import { HashingBusy, type AdminUsers } from './admin-users.js';
 import type { LoginGuard } from './login-guard.js';
 
-import { progressAdmin } from '../progress/dashboard-routes.js';
+import { progressAdmin } from './progress-admin.js';
 import {
   dingtalkAdmin,
   parseDingTalkAdmin,
   type AdminUser,
   type DingTalkAdminDeps,
-} from '../dingtalk/dingtalk-admin.js';
+} from './dingtalk-admin.js';
 import { allowOrigin } from '../dingtalk/dingtalk-page.js';
 import type { ProgressRepository } from '../progress/progress-repository.js';
 import { ApiError } from '../web/api-error.js';

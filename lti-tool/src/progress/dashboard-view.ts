@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
 import {
@@ -256,3 +257,19 @@ export function dashboardCsv(rows: readonly LearnerProgress[]): string {
   );
   return `\uFEFF${[head.join(','), ...lines].join('\r\n')}\r\n`;
 }
+
+/** What the dashboard says after a resend of `n` refused grades. */
+export const resentNotice = (lang: Lang, n: number): string =>
+  n
+    ? t(lang, {
+        en: `${n} refused grade(s) sent again; the Gradebook column shows how the LMS answers.`,
+        zh: `已重新发送 ${n} 条被拒绝的成绩；“成绩同步”一栏会显示 LMS 的答复。`,
+      })
+    : t(lang, { en: 'No refused grades to send.', zh: '没有被拒绝的成绩需要发送。' });
+
+/** The dashboard's rows as a CSV download named `name` and today's date. */
+export const sendCsv = (res: Response, name: string, rows: readonly LearnerProgress[]): void =>
+  void res
+    .type('text/csv; charset=utf-8')
+    .attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`)
+    .send(dashboardCsv(rows));

@@ -7,10 +7,10 @@ import { WebLoginStrategy } from '../../../adapters/dingtalk/web-login-strategy.
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { TenantRepository } from '../tenants/tenant-repository.js';
 import { langOf, t } from '../web/i18n.js';
-import { AssignError, type Assignments } from './assignments.js';
-import { corpPage, corpsPage, signedInPage, signInRefusedPage } from './dingtalk-admin-pages.js';
-import type { Corp, CorpRepository } from './corp-repository.js';
-import { signInWithDingTalk } from './dingtalk-sign-in.js';
+import { AssignError, type Assignments } from '../dingtalk/assignments.js';
+import { corpPage, corpsPage, signedInPage, signInRefusedPage } from '../dingtalk/dingtalk-admin-pages.js';
+import type { Corp, CorpRepository } from '../dingtalk/corp-repository.js';
+import { signInWithDingTalk } from '../dingtalk/dingtalk-sign-in.js';
 import { ApiError } from '../web/api-error.js';
 
 export interface DingTalkAdminDeps {

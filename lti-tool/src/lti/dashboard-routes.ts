@@ -1,0 +1,86 @@
+import express, { Router } from 'express';
+import type { LessonRepository } from '../lessons/lesson-repository.js';
+import { sendLtiError } from './error-page.js';
+import type { LtiSessions } from './lti-sessions.js';
+import { allowPlatform } from './platform-framing.js';
+import { html } from '../web/html.js';
+import { langOf, t } from '../web/i18n.js';
+import { page } from '../web/page.js';
+import { filterOf, resendOf } from '../progress/dashboard-filter.js';
+import type { GradeResender } from '../grades/grade-delivery.js';
+import { dashboardView, resentNotice, sendCsv } from '../progress/dashboard-view.js';
+import type { ProgressRepository } from '../progress/progress-repository.js';
+import type { RosterService } from '../progress/roster-service.js';
+
+export interface DashboardRoutesDeps {
+  readonly sessions: LtiSessions;
+  readonly progress: ProgressRepository;
+  readonly roster: RosterService;
+  readonly lessons: LessonRepository;
+  readonly grades: GradeResender;
+}
+
+/**
+ * The instructor's dashboard of a course, opened from the activity. Like the studio, the launch
+ * session's token comes in the posted form (never a cookie), so no other site can open it for them.
+ */
+export function dashboardRoutes(d: DashboardRoutesDeps): Router {
+  const router = Router();
+  router.post('/lti/dashboard', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    const session = await d.sessions.get(String(body.session ?? ''));
+    if (!session) return sendLtiError(req, res, 'SESSION_EXPIRED', 'dashboard without a live session');
+    if (session.role !== 'instructor')
+      return sendLtiError(req, res, 'LEARNER_NOT_ALLOWED', 'a learner asked for the dashboard');
+    const lang = (session.launch.locale ?? '').startsWith('zh') ? 'zh' : langOf(req);
+    const { filter, csv } = filterOf(body);
+    let notice: string | undefined;
+    // "Resend": this course's refused grades, or one learner's, go back on the queue.
+    const resend = resendOf(body);
+    if (resend) {
+      const n = await d.grades.resend(
+        { tenantId: session.tenantId, contextId: session.contextId, ...resend },
+        `instructor ${session.userId}`,
+      );
+      notice = resentNotice(lang, n);
+    }
+    try {
+      await d.roster.refresh(session);
+    } catch (e) {
+      notice = [
+        notice,
+        t(lang, {
+          en: `The course roster could not be fetched from the LMS (${(e as Error).message}); learners who have not started may be missing.`,
+          zh: `无法从 LMS 获取课程名单（${(e as Error).message}）；未开始的学员可能未列出。`,
+        }),
+      ]
+        .filter(Boolean)
+        .join(' ');
+    }
+    const rows = await d.progress.list({
+      ...filter,
+      tenantId: session.tenantId,
+      contextId: session.contextId,
+    });
+    if (csv) return sendCsv(res, 'completion', rows);
+    allowPlatform(res, session.launch.issuer, { formPost: true });
+    const lessons = await d.progress.lessons(session.tenantId, session.contextId);
+    res.type('html').send(
+      page(
+        lang,
+        t(lang, { en: 'Completion', zh: '完成情况' }),
+        html`<main>
+          ${dashboardView(lang, {
+            rows,
+            lessons,
+            filter,
+            notice,
+            form: { action: '/lti/dashboard', method: 'post', hidden: { session: String(body.session) } },
+            resend: { action: '/lti/dashboard', hidden: { session: String(body.session) } },
+          })}
+        </main>`,
+      ),
+    );
+  });
+  return router;
+}
