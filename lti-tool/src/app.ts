@@ -61,6 +61,7 @@ import type { RosterService } from './progress/roster-service.js';
 import { dashboardRoutes } from './lti/dashboard-routes.js';
 import type { DingTalkBridge } from './dingtalk/dingtalk-bridge.js';
 import { dingtalkRoutes } from './dingtalk/dingtalk-routes.js';
+import { msg } from './messages/messages.js';
 
 export interface AppDeps {
   readonly config: ToolConfig;
@@ -190,7 +191,7 @@ export function createApp(d: AppDeps): express.Express {
       // Each registration costs a key pair and calls to the platform: a handful an hour per address.
       limit: perAddress(
         sharedLimit(d.redis, `${d.config.VT_QUEUE_PREFIX}:limit:register`, { points: 20, durationSec: 3600 }),
-        { en: 'Too many registration attempts from this address.', zh: '此地址的注册尝试次数过多。' },
+        msg.app.tooManyRegistrationAttemptsFrom,
       ),
     }),
   );

@@ -1,12 +1,13 @@
 import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
+import { msg } from '../messages/messages.js';
 
 const PAGES = [
-  { href: '/admin', label: { en: 'Render nodes', zh: '渲染节点' }, scoped: false },
-  { href: '/admin/progress', label: { en: 'Completion', zh: '完成情况' }, scoped: true },
-  { href: '/admin/platforms', label: { en: 'LMS platforms', zh: 'LMS 平台' }, scoped: false },
-  { href: '/admin/dingtalk', label: { en: 'DingTalk', zh: '钉钉' }, scoped: true },
-  { href: '/admin/background', label: { en: 'Background work', zh: '后台任务' }, scoped: false },
+  { href: '/admin', label: msg.adminNav.renderNodes, scoped: false },
+  { href: '/admin/progress', label: msg.adminNav.completion, scoped: true },
+  { href: '/admin/platforms', label: msg.adminNav.lmsPlatforms, scoped: false },
+  { href: '/admin/dingtalk', label: msg.adminNav.dingtalk, scoped: true },
+  { href: '/admin/background', label: msg.adminNav.backgroundWork, scoped: false },
 ] as const;
 
 /**
@@ -14,7 +15,7 @@ const PAGES = [
  * one organisation (`scoped`, signed in with DingTalk) sees only the pages open to them.
  */
 export function adminNav(lang: Lang, current: string, scoped = false): SafeHtml {
-  return html`<nav aria-label="${t(lang, { en: 'Administration', zh: '管理' })}">
+  return html`<nav aria-label="${t(lang, msg.adminNav.administration)}">
     ${PAGES.filter((p) => !scoped || p.scoped).map(
       (p) =>
         html`<a href="${p.href}" ${p.href === current ? html`aria-current="page"` : ''}
@@ -22,7 +23,7 @@ export function adminNav(lang: Lang, current: string, scoped = false): SafeHtml 
         > `,
     )}
     <form method="post" action="/admin/logout">
-      <button type="submit">${t(lang, { en: 'Sign out', zh: '退出' })}</button>
+      <button type="submit">${t(lang, msg.adminNav.signOut)}</button>
     </form>
   </nav>`;
 }

@@ -31,6 +31,7 @@ import {
 import { allowOrigin } from '../dingtalk/dingtalk-page.js';
 import type { ProgressRepository } from '../progress/progress-repository.js';
 import { ApiError } from '../web/api-error.js';
+import { msg } from '../messages/messages.js';
 
 export interface AdminRoutesDeps {
   readonly progress: ProgressRepository;
@@ -114,30 +115,26 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
       .send(
         page(
           lang,
-          t(lang, { en: 'Sign in', zh: '登录' }),
+          t(lang, msg.adminRoutes.signIn),
           html`<main>
-            <h1>${t(lang, { en: 'Virtual Tutor administration', zh: 'Virtual Tutor 管理' })}</h1>
+            <h1>${t(lang, msg.adminRoutes.virtualTutorAdministration)}</h1>
             ${alert ? html`<p class="error" role="alert">${alert}</p>` : ''}
-            <h2>${t(lang, { en: 'Tool administrators', zh: '工具管理员' })}</h2>
+            <h2>${t(lang, msg.adminRoutes.toolAdministrators)}</h2>
             <form method="post" action="/admin/login">
-              <label for="username">${t(lang, { en: 'User name', zh: '用户名' })}</label>
+              <label for="username">${t(lang, msg.adminRoutes.userName)}</label>
               <input id="username" name="username" autocomplete="username" required />
-              <label for="password">${t(lang, { en: 'Password', zh: '密码' })}</label>
+              <label for="password">${t(lang, msg.adminRoutes.password)}</label>
               <input id="password" name="password" type="password" autocomplete="current-password" required />
-              <p><button type="submit">${t(lang, { en: 'Sign in', zh: '登录' })}</button></p>
+              <p><button type="submit">${t(lang, msg.adminRoutes.signIn)}</button></p>
             </form>
             ${
               dingtalk
-                ? html`<h2>${t(lang, { en: 'DingTalk organisations', zh: '钉钉组织' })}</h2>
+                ? html`<h2>${t(lang, msg.adminRoutes.dingtalkOrganisations)}</h2>
                     <form method="get" action="/admin/dingtalk/login">
-                      <label for="corp"
-                        >${t(lang, { en: 'DingTalk organisation (CorpId)', zh: '钉钉组织（CorpId）' })}</label
-                      >
+                      <label for="corp">${t(lang, msg.adminRoutes.dingtalkOrganisationCorpid)}</label>
                       <input id="corp" name="corp" value="${corp}" required />
                       <p>
-                        <button type="submit">
-                          ${t(lang, { en: 'Sign in with DingTalk', zh: '使用钉钉登录' })}
-                        </button>
+                        <button type="submit">${t(lang, msg.adminRoutes.signInWithDingtalk)}</button>
                       </p>
                     </form>`
                 : ''
@@ -153,9 +150,7 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
         req,
         res,
         200,
-        req.query.failed !== undefined
-          ? t(langOf(req), { en: 'Wrong user name or password.', zh: '用户名或密码错误。' })
-          : undefined,
+        req.query.failed !== undefined ? t(langOf(req), msg.adminRoutes.wrongUserNameOrPassword) : undefined,
       ).catch(next),
   );
   // Guesses are counted per address and failures per account (LoginGuard); a locked account or a
@@ -175,28 +170,14 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
             res,
             429,
             locked.why === 'account'
-              ? t(lang, {
-                  en: `Too many failed sign-ins: this account is locked for ${minutes} more minutes.`,
-                  zh: `登录失败次数过多：此账户将锁定 ${minutes} 分钟。`,
-                })
-              : t(lang, {
-                  en: `Too many sign-in attempts from this address: try again in ${minutes} minutes.`,
-                  zh: `此地址的登录尝试次数过多：请在 ${minutes} 分钟后重试。`,
-                }),
+              ? t(lang, msg.adminRoutes.tooManyFailedSignIns(minutes))
+              : t(lang, msg.adminRoutes.tooManySignInAttempts(minutes)),
           );
         }
         auth.authenticate('local', (err: unknown, user: AdminUser | false) => {
           if (err instanceof HashingBusy) {
             res.setHeader('retry-after', '5');
-            return void sendLogin(
-              req,
-              res,
-              503,
-              t(lang, {
-                en: 'The sign-in is busy; try again in a few seconds.',
-                zh: '登录繁忙，请几秒后重试。',
-              }),
-            ).catch(next);
+            return void sendLogin(req, res, 503, t(lang, msg.adminRoutes.theSignInIsBusy)).catch(next);
           }
           if (err) return next(err);
           if (!user) {
@@ -233,7 +214,7 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
   router.get('/admin', toolAdmin, async (req, res) => {
     const lang = langOf(req);
     const nodes = await listRenderNodes(d.redis, d.prefix);
-    const heading = t(lang, { en: 'Render nodes', zh: '渲染节点' });
+    const heading = t(lang, msg.adminRoutes.renderNodes);
     res.type('html').send(
       page(
         lang,
@@ -241,16 +222,14 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
         html`${adminNav(lang, '/admin')}
           <main>
             <h1>${heading}</h1>
-            <p>
-              ${t(lang, { en: `${nodes.length} live (a node disappears 15 s after its last heartbeat).`, zh: `${nodes.length} 个在线（节点最后一次心跳 15 秒后消失）。` })}
-            </p>
+            <p>${t(lang, msg.adminRoutes.liveNodes(nodes.length))}</p>
             ${dataTable({
               caption: heading,
               rows: nodes,
               columns: [
-                { header: t(lang, { en: 'Node', zh: '节点' }), cell: (n) => n.nodeId },
-                { header: t(lang, { en: 'Host', zh: '主机' }), cell: (n) => n.hostname },
-                { header: t(lang, { en: 'Engines', zh: '引擎' }), cell: (n) => n.engines.join(', ') },
+                { header: t(lang, msg.adminRoutes.node), cell: (n) => n.nodeId },
+                { header: t(lang, msg.adminRoutes.host), cell: (n) => n.hostname },
+                { header: t(lang, msg.adminRoutes.engines), cell: (n) => n.engines.join(', ') },
                 {
                   header: 'GPU',
                   cell: (n) =>
@@ -258,13 +237,13 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
                       ? n.gpus.map((g) => `${g.name} (${Math.round(g.memoryTotalMiB / 1024)} GiB)`).join(', ')
                       : 'CPU',
                 },
-                { header: t(lang, { en: 'Jobs at a time', zh: '并发' }), cell: (n) => n.concurrency },
+                { header: t(lang, msg.adminRoutes.jobsAtATime), cell: (n) => n.concurrency },
                 {
-                  header: t(lang, { en: 'Rendering now', zh: '正在渲染' }),
+                  header: t(lang, msg.adminRoutes.renderingNow),
                   cell: (n) => n.currentJobs.join(', ') || '—',
                 },
-                { header: t(lang, { en: 'Version', zh: '版本' }), cell: (n) => n.version },
-                { header: t(lang, { en: 'Last heartbeat', zh: '最后心跳' }), cell: (n) => n.heartbeatAt },
+                { header: t(lang, msg.adminRoutes.version), cell: (n) => n.version },
+                { header: t(lang, msg.adminRoutes.lastHeartbeat), cell: (n) => n.heartbeatAt },
               ],
             })}
           </main>`,

@@ -4,16 +4,17 @@ import { JOB_STATES } from '../jobs/job-registry.js';
 import { QUEUES } from '../jobs/queues.js';
 import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
-import { langOf, t } from '../web/i18n.js';
+import { langOf, t, type Bilingual } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import { adminNav } from './admin-nav.js';
+import { msg } from '../messages/messages.js';
 
-const STATE_LABEL: Record<(typeof JOB_STATES)[number], { en: string; zh: string }> = {
-  waiting: { en: 'Waiting', zh: '等待中' },
-  active: { en: 'Active', zh: '进行中' },
-  delayed: { en: 'Delayed', zh: '延后' },
-  failed: { en: 'Failed', zh: '失败' },
-  completed: { en: 'Completed (kept)', zh: '已完成（保留）' },
+const STATE_LABEL: Record<(typeof JOB_STATES)[number], Bilingual> = {
+  waiting: msg.backgroundAdmin.waiting,
+  active: msg.backgroundAdmin.active,
+  delayed: msg.backgroundAdmin.delayed,
+  failed: msg.backgroundAdmin.failed,
+  completed: msg.backgroundAdmin.completedKept,
 };
 
 /**
@@ -26,7 +27,7 @@ export function backgroundAdmin(d: { jobs: JobRegistry }, toolAdmin: RequestHand
   router.get('/admin/background', toolAdmin, async (req, res) => {
     const lang = langOf(req);
     const depths: QueueDepth[] = await d.jobs.depths();
-    const heading = t(lang, { en: 'Background work', zh: '后台任务' });
+    const heading = t(lang, msg.backgroundAdmin.backgroundWork);
     res.type('html').send(
       page(
         lang,
@@ -35,10 +36,7 @@ export function backgroundAdmin(d: { jobs: JobRegistry }, toolAdmin: RequestHand
           <main>
             <h1>${heading}</h1>
             <p>
-              ${t(lang, {
-                en: 'Every queue, its jobs by state, and the outbox rows behind it. The jobs themselves are in',
-                zh: '所有队列、各状态的任务数，以及其背后的发件箱记录。任务详情见',
-              })}
+              ${t(lang, msg.backgroundAdmin.everyQueueItsJobsBy)}
               <a href="/admin/queues/">Bull Board</a>.
             </p>
             ${dataTable<QueueDepth>({
@@ -48,7 +46,7 @@ export function backgroundAdmin(d: { jobs: JobRegistry }, toolAdmin: RequestHand
               rowData: (q) => ({ queue: q.name }),
               columns: [
                 {
-                  header: t(lang, { en: 'Queue', zh: '队列' }),
+                  header: t(lang, msg.backgroundAdmin.queue),
                   rowHeader: true,
                   cell: (q) =>
                     html`<code>${q.name}</code><br /><small>${t(lang, QUEUES[q.name].about)}</small>`,
@@ -61,7 +59,7 @@ export function backgroundAdmin(d: { jobs: JobRegistry }, toolAdmin: RequestHand
                     >`,
                 })),
                 {
-                  header: t(lang, { en: 'Outbox', zh: '发件箱' }),
+                  header: t(lang, msg.backgroundAdmin.outbox),
                   cell: (q) =>
                     q.backlog
                       ? html`${Object.entries(q.backlog).map(([status, n]) => html`<span data-backlog="${status}">${status}: ${n}</span> `)}`

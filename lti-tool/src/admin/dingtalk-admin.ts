@@ -12,6 +12,7 @@ import { corpPage, corpsPage, signedInPage, signInRefusedPage } from '../dingtal
 import type { Corp, CorpRepository } from '../dingtalk/corp-repository.js';
 import { signInWithDingTalk } from '../dingtalk/dingtalk-sign-in.js';
 import { ApiError } from '../web/api-error.js';
+import { msg } from '../messages/messages.js';
 
 export interface DingTalkAdminDeps {
   readonly api: DingTalkApi;
@@ -188,13 +189,7 @@ export function dingtalkAdmin(
     const lang = langOf(req);
     const parsed = AssignForm.safeParse(req.body);
     if (!parsed.success)
-      return sendCorpPage(
-        req,
-        res.status(400),
-        corp,
-        t(lang, { en: 'Check the form.', zh: '请检查表单。' }),
-        true,
-      );
+      return sendCorpPage(req, res.status(400), corp, t(lang, msg.dingtalkAdmin.checkTheForm), true);
     const user = req.user as AdminUser;
     try {
       const r = await d.assignments.assign(corp, {
@@ -205,10 +200,7 @@ export function dingtalkAdmin(
         req,
         res,
         corp,
-        t(lang, {
-          en: `Assigned: ${r.assignees === 1 ? '1 more person' : `${r.assignees} more people`} reached; their work notices are on the way.`,
-          zh: `已分配，新增 ${r.assignees} 人；工作通知正在发送。`,
-        }),
+        t(lang, msg.dingtalkAdmin.assignedReachedTheirWorkNotices(r.assignees)),
       );
     } catch (e) {
       if (!(e instanceof AssignError)) throw e;

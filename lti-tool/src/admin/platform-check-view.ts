@@ -1,31 +1,32 @@
 import type { CheckStep, CheckStepName, PlatformCheckResult } from '../lti/platform-check.js';
 import { html, type SafeHtml } from '../web/html.js';
-import { t, type Lang } from '../web/i18n.js';
+import { t, type Lang, type Bilingual } from '../web/i18n.js';
+import { msg } from '../messages/messages.js';
 
-const STEP: Record<CheckStepName, { en: string; zh: string }> = {
-  keyset: { en: 'Platform keyset', zh: '平台公钥集' },
-  token: { en: 'Service token (the LMS fetches our keyset)', zh: '服务令牌（LMS 获取我们的公钥集）' },
-  roster: { en: 'Course roster (NRPS)', zh: '课程名单（NRPS）' },
+const STEP: Record<CheckStepName, Bilingual> = {
+  keyset: msg.platformCheckView.platformKeyset,
+  token: msg.platformCheckView.serviceTokenTheLmsFetches,
+  roster: msg.platformCheckView.courseRosterNrps,
 };
-const OUTCOME: Record<CheckStep['outcome'], { en: string; zh: string }> = {
-  passed: { en: 'passed', zh: '通过' },
-  failed: { en: 'failed', zh: '失败' },
-  skipped: { en: 'not checked', zh: '未检查' },
+const OUTCOME: Record<CheckStep['outcome'], Bilingual> = {
+  passed: msg.platformCheckView.passed,
+  failed: msg.platformCheckView.failed,
+  skipped: msg.platformCheckView.notChecked,
 };
 
 /** A platform's newest connection check, step by step with the fix for each red one, and its button. */
 export function platformCheckCell(lang: Lang, platformId: string, check?: PlatformCheckResult): SafeHtml {
   const button = html`<form method="post" action="/admin/platforms/${platformId}/check">
-    <button type="submit">${t(lang, { en: 'Check connection', zh: '检查连接' })}</button>
+    <button type="submit">${t(lang, msg.platformCheckView.checkConnection)}</button>
   </form>`;
   if (!check)
-    return html`<p>${t(lang, { en: 'Not checked yet.', zh: '尚未检查。' })}</p>
+    return html`<p>${t(lang, msg.platformCheckView.notCheckedYet)}</p>
       ${button}`;
   return html`<p class="${check.passed ? 'ok' : 'error'}" data-check="${check.passed ? 'passed' : 'failed'}">
       ${
         check.passed
-          ? t(lang, { en: 'Connection works', zh: '连接正常' })
-          : t(lang, { en: 'Connection problem', zh: '连接有问题' })
+          ? t(lang, msg.platformCheckView.connectionWorks)
+          : t(lang, msg.platformCheckView.connectionProblem)
       }
       · ${check.checkedAt.toISOString().replace('T', ' ').slice(0, 16)}
     </p>
@@ -46,6 +47,6 @@ export function refusedGradesCell(lang: Lang, platformId: string, count: number)
   if (!count) return html`0`;
   return html`<span data-refused="${count}">${count}</span>
     <form method="post" action="/admin/platforms/${platformId}/resend">
-      <button type="submit">${t(lang, { en: 'Resend all', zh: '全部重新发送' })}</button>
+      <button type="submit">${t(lang, msg.platformCheckView.resendAll)}</button>
     </form>`;
 }

@@ -10,6 +10,7 @@ import { dashboardView, resentNotice, sendCsv } from '../progress/dashboard-view
 import type { ProgressRepository } from '../progress/progress-repository.js';
 import type { CorpRepository } from '../dingtalk/corp-repository.js';
 import type { AdminUser } from './dingtalk-admin.js';
+import { msg } from '../messages/messages.js';
 
 /**
  * The admin's dashboard: any tenant, all its courses. An organisation's admin (signed in with
@@ -33,7 +34,7 @@ export function progressAdmin(
     const resent = Number(req.query.resent);
     if (csv) return sendCsv(res, 'completion', rows);
     const lessons = tenant ? await d.progress.lessons(tenant.id) : [];
-    const heading = t(lang, { en: 'Completion', zh: '完成情况' });
+    const heading = t(lang, msg.progressAdmin.completion);
     res.type('html').send(
       page(
         lang,
@@ -41,13 +42,11 @@ export function progressAdmin(
         html`${adminNav(lang, '/admin/progress', corpId !== undefined)}
           <main>
             <form method="get" action="/admin/progress">
-              <label for="tenant"
-                >${t(lang, { en: 'Tenant (LMS deployment)', zh: '租户（LMS 部署）' })}</label
-              >
+              <label for="tenant">${t(lang, msg.progressAdmin.tenantLmsDeployment)}</label>
               <select id="tenant" name="tenant">
                 ${tenants.map((x) => html`<option value="${x.id}" ${x.id === tenant?.id ? html`selected` : ''}>${x.name}</option>`)}
               </select>
-              <button type="submit">${t(lang, { en: 'Show', zh: '显示' })}</button>
+              <button type="submit">${t(lang, msg.progressAdmin.show)}</button>
             </form>
             ${
               tenant
@@ -60,7 +59,7 @@ export function progressAdmin(
                     resend: { action: '/admin/progress/resend', hidden: { tenant: tenant.id } },
                     notice: Number.isInteger(resent) && resent >= 0 ? resentNotice(lang, resent) : undefined,
                   })
-                : html`<p>${t(lang, { en: 'No lessons yet.', zh: '尚无课程。' })}</p>`
+                : html`<p>${t(lang, msg.progressAdmin.noLessonsYet)}</p>`
             }
           </main>`,
       ),

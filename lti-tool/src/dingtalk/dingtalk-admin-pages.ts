@@ -2,10 +2,11 @@ import { adminNav } from '../admin/admin-nav.js';
 import type { LessonSummary } from '../lessons/lesson-repository.js';
 import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
-import { t, type Lang } from '../web/i18n.js';
+import { t, type Lang, type Bilingual } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import type { AssignmentSummary } from './assignment-repository.js';
 import type { Corp } from './corp-repository.js';
+import { msg } from '../messages/messages.js';
 
 /**
  * Back from DingTalk's sign-in: the SameSite=Strict session cookie goes with the next same-site
@@ -14,9 +15,9 @@ import type { Corp } from './corp-repository.js';
 export function signedInPage(lang: Lang, to: string): string {
   return page(
     lang,
-    t(lang, { en: 'Signed in', zh: '已登录' }),
+    t(lang, msg.dingtalkAdminPages.signedIn),
     html`<main>
-      <p role="status"><a href="${to}">${t(lang, { en: 'Signed in — continue', zh: '已登录，继续' })}</a></p>
+      <p role="status"><a href="${to}">${t(lang, msg.dingtalkAdminPages.signedInContinue)}</a></p>
     </main>`,
     html`<meta http-equiv="refresh" content="0;url=${to}" />`,
   );
@@ -26,28 +27,22 @@ export function signedInPage(lang: Lang, to: string): string {
 export function signInRefusedPage(lang: Lang, why: string): string {
   return page(
     lang,
-    t(lang, { en: 'Sign-in refused', zh: '登录被拒绝' }),
+    t(lang, msg.dingtalkAdminPages.signInRefused),
     html`<main>
-      <h1>${t(lang, { en: 'Sign-in refused', zh: '登录被拒绝' })}</h1>
-      <p class="error" role="alert">
-        ${t(lang, {
-          en: 'DingTalk did not confirm you as an administrator of a connected organisation.',
-          zh: '钉钉未确认你是已接入组织的管理员。',
-        })}
-        (${why})
-      </p>
+      <h1>${t(lang, msg.dingtalkAdminPages.signInRefused)}</h1>
+      <p class="error" role="alert">${t(lang, msg.dingtalkAdminPages.dingtalkDidNotConfirmYou)} (${why})</p>
       <p>
-        <small>${t(lang, { en: 'Problem', zh: '问题代码' })}: <code>SIGN_IN_REFUSED</code></small>
+        <small>${t(lang, msg.dingtalkAdminPages.problem)}: <code>SIGN_IN_REFUSED</code></small>
       </p>
-      <p><a href="/admin/login">${t(lang, { en: 'Back to sign-in', zh: '返回登录' })}</a></p>
+      <p><a href="/admin/login">${t(lang, msg.dingtalkAdminPages.backToSignIn)}</a></p>
     </main>`,
   );
 }
 
 /** The tool admins' list of organisations, and the form that connects one. */
 export function corpsPage(lang: Lang, corps: readonly Corp[], invalid?: string): string {
-  const heading = t(lang, { en: 'DingTalk organisations', zh: '钉钉组织' });
-  const field = (name: string, label: { en: string; zh: string }, type = 'text', required = true) =>
+  const heading = t(lang, msg.dingtalkAdminPages.dingtalkOrganisations);
+  const field = (name: string, label: Bilingual, type = 'text', required = true) =>
     html`<label for="${name}">${t(lang, label)}</label>
       <input
         id="${name}"
@@ -62,7 +57,7 @@ export function corpsPage(lang: Lang, corps: readonly Corp[], invalid?: string):
     html`${adminNav(lang, '/admin/dingtalk')}
       <main>
         <h1>${heading}</h1>
-        ${invalid ? html`<p class="error" role="alert">${t(lang, { en: 'Check these fields', zh: '请检查以下字段' })}: ${invalid}</p>` : ''}
+        ${invalid ? html`<p class="error" role="alert">${t(lang, msg.dingtalkAdminPages.checkTheseFields)}: ${invalid}</p>` : ''}
         <ul>
           ${corps.map(
             (c) =>
@@ -71,27 +66,24 @@ export function corpsPage(lang: Lang, corps: readonly Corp[], invalid?: string):
                 <form method="post" action="/admin/dingtalk/corps/${c.corpId}/disconnect">
                   <label>
                     <input type="checkbox" name="confirm" value="yes" required />
-                    ${t(lang, {
-                      en: `Disconnect ${c.name}: its assignments and unsent notices are deleted, watch records stay`,
-                      zh: `断开 ${c.name}：删除其分配和未发送的通知，保留学习记录`,
-                    })}
+                    ${t(lang, msg.dingtalkAdminPages.disconnectItsAssignmentsAndUnsent(c.name))}
                   </label>
-                  <button type="submit">${t(lang, { en: 'Disconnect', zh: '断开' })}</button>
+                  <button type="submit">${t(lang, msg.dingtalkAdminPages.disconnect)}</button>
                 </form>
               </li>`,
           )}
         </ul>
-        <h2>${t(lang, { en: 'Connect an organisation', zh: '接入组织' })}</h2>
+        <h2>${t(lang, msg.dingtalkAdminPages.connectAnOrganisation)}</h2>
         <form method="post" action="/admin/dingtalk/corps">
-          ${field('corpId', { en: 'CorpId', zh: 'CorpId' })} ${field('name', { en: 'Name', zh: '名称' })}
-          ${field('tenantId', { en: 'Tenant (whose lessons it sees)', zh: '租户（可见其课程）' })}
-          ${field('appKey', { en: 'AppKey (Client ID)', zh: 'AppKey（Client ID）' })}
-          ${field('appSecret', { en: 'AppSecret', zh: 'AppSecret' }, 'password')}
-          ${field('agentId', { en: 'AgentId', zh: 'AgentId' })}
-          ${field('callbackToken', { en: 'Event subscription token (optional)', zh: '事件订阅 Token（可选）' }, 'text', false)}
-          ${field('callbackAesKey', { en: 'Event subscription aes_key (optional)', zh: '事件订阅 aes_key（可选）' }, 'text', false)}
-          ${field('adminUserids', { en: 'Admins (DingTalk user ids, comma separated)', zh: '管理员（钉钉 userid，逗号分隔）' }, 'text', false)}
-          <p><button type="submit">${t(lang, { en: 'Save', zh: '保存' })}</button></p>
+          ${field('corpId', msg.dingtalkAdminPages.corpid)} ${field('name', msg.dingtalkAdminPages.name)}
+          ${field('tenantId', msg.dingtalkAdminPages.tenantWhoseLessonsItSees)}
+          ${field('appKey', msg.dingtalkAdminPages.appkeyClientId)}
+          ${field('appSecret', msg.dingtalkAdminPages.appsecret, 'password')}
+          ${field('agentId', msg.dingtalkAdminPages.agentid)}
+          ${field('callbackToken', msg.dingtalkAdminPages.eventSubscriptionTokenOptional, 'text', false)}
+          ${field('callbackAesKey', msg.dingtalkAdminPages.eventSubscriptionAesKeyOptional, 'text', false)}
+          ${field('adminUserids', msg.dingtalkAdminPages.adminsDingtalkUserIdsComma, 'text', false)}
+          <p><button type="submit">${t(lang, msg.dingtalkAdminPages.save)}</button></p>
         </form>
       </main>`,
   );
@@ -113,10 +105,10 @@ export function corpPage(
   },
 ): string {
   // DingTalk's root department (id 1) is the whole organisation.
-  const whole = { id: 1, name: t(lang, { en: 'Whole organisation', zh: '全员' }) };
+  const whole = { id: 1, name: t(lang, msg.dingtalkAdminPages.wholeOrganisation) };
   const picker = o.departments && [whole, ...o.departments];
   const deptName = new Map([whole, ...(o.departments ?? [])].map((x) => [x.id, x.name]));
-  const heading = `${t(lang, { en: 'DingTalk', zh: '钉钉' })}: ${o.corp.name}`;
+  const heading = `${t(lang, msg.dingtalkAdminPages.dingtalk)}: ${o.corp.name}`;
   return page(
     lang,
     heading,
@@ -124,18 +116,16 @@ export function corpPage(
       <main>
         <h1>${heading}</h1>
         ${o.message ? html`<p class="${o.error ? 'error' : ''}" role="${o.error ? 'alert' : 'status'}">${o.message}</p>` : ''}
-        <h2>${t(lang, { en: 'Assign a lesson', zh: '分配课程' })}</h2>
+        <h2>${t(lang, msg.dingtalkAdminPages.assignALesson)}</h2>
         ${
           o.lessons.length
             ? html`<form method="post" action="/admin/dingtalk/corps/${o.corp.corpId}/assignments">
-                <label for="lessonId">${t(lang, { en: 'Lesson', zh: '课程' })}</label>
+                <label for="lessonId">${t(lang, msg.dingtalkAdminPages.lesson)}</label>
                 <select id="lessonId" name="lessonId" required>
                   ${o.lessons.map((l) => html`<option value="${l.id}">${l.title}</option>`)}
                 </select>
                 <fieldset>
-                  <legend>
-                    ${t(lang, { en: 'Departments (with their sub-departments)', zh: '部门（含下级部门）' })}
-                  </legend>
+                  <legend>${t(lang, msg.dingtalkAdminPages.departmentsWithTheirSubDepartments)}</legend>
                   ${
                     picker
                       ? picker.map(
@@ -145,53 +135,44 @@ export function corpPage(
                             >`,
                         )
                       : html`<p class="error">
-                          ${t(lang, { en: 'DingTalk’s departments could not be read just now.', zh: '暂时无法读取钉钉部门。' })}
+                          ${t(lang, msg.dingtalkAdminPages.dingtalksDepartmentsCouldNotBe)}
                         </p>`
                   }
                 </fieldset>
-                <label for="userids"
-                  >${t(lang, { en: 'People (DingTalk user ids, comma separated)', zh: '人员（钉钉 userid，逗号分隔）' })}</label
-                >
+                <label for="userids">${t(lang, msg.dingtalkAdminPages.peopleDingtalkUserIdsComma)}</label>
                 <textarea id="userids" name="userids" rows="2" cols="60"></textarea>
                 <p>
-                  <button type="submit">
-                    ${t(lang, { en: 'Assign and notify', zh: '分配并发送工作通知' })}
-                  </button>
+                  <button type="submit">${t(lang, msg.dingtalkAdminPages.assignAndNotify)}</button>
                 </p>
               </form>`
-            : html`<p role="status">
-                ${t(lang, {
-                  en: 'No published lessons yet. Publish one from the LMS (Generate avatar lesson), then assign it here.',
-                  zh: '还没有已发布的课程。请先在 LMS 中生成并发布课程，再在此分配。',
-                })}
-              </p>`
+            : html`<p role="status">${t(lang, msg.dingtalkAdminPages.noPublishedLessonsYetPublish)}</p>`
         }
-        <h2>${t(lang, { en: 'Assignments', zh: '已分配' })}</h2>
+        <h2>${t(lang, msg.dingtalkAdminPages.assignments)}</h2>
         ${
           o.assignments.length
             ? dataTable({
-                caption: t(lang, { en: 'Assignments', zh: '已分配' }),
+                caption: t(lang, msg.dingtalkAdminPages.assignments),
                 rows: o.assignments,
                 columns: [
-                  { header: t(lang, { en: 'Lesson', zh: '课程' }), cell: (a) => a.title },
+                  { header: t(lang, msg.dingtalkAdminPages.lesson), cell: (a) => a.title },
                   {
-                    header: t(lang, { en: 'Assigned to', zh: '分配给' }),
+                    header: t(lang, msg.dingtalkAdminPages.assignedTo),
                     cell: (a) =>
                       'deptId' in a.target
-                        ? `${t(lang, { en: 'Department', zh: '部门' })} ${deptName.get(a.target.deptId) ?? a.target.deptId}`
+                        ? `${t(lang, msg.dingtalkAdminPages.department)} ${deptName.get(a.target.deptId) ?? a.target.deptId}`
                         : a.target.userid,
                   },
-                  { header: t(lang, { en: 'People', zh: '人数' }), cell: (a) => a.assignees },
-                  { header: t(lang, { en: 'Notified', zh: '已通知' }), cell: (a) => a.notified },
-                  { header: t(lang, { en: 'Not delivered', zh: '未送达' }), cell: (a) => a.failed },
-                  { header: t(lang, { en: 'Completed', zh: '已完成' }), cell: (a) => a.completed },
+                  { header: t(lang, msg.dingtalkAdminPages.people), cell: (a) => a.assignees },
+                  { header: t(lang, msg.dingtalkAdminPages.notified), cell: (a) => a.notified },
+                  { header: t(lang, msg.dingtalkAdminPages.notDelivered), cell: (a) => a.failed },
+                  { header: t(lang, msg.dingtalkAdminPages.completed), cell: (a) => a.completed },
                 ],
               })
-            : html`<p>${t(lang, { en: 'Nothing assigned yet.', zh: '尚未分配任何课程。' })}</p>`
+            : html`<p>${t(lang, msg.dingtalkAdminPages.nothingAssignedYet)}</p>`
         }
         <p>
           <a href="/admin/progress?tenant=${encodeURIComponent(o.corp.tenantId)}"
-            >${t(lang, { en: 'Completion dashboard', zh: '完成情况看板' })}</a
+            >${t(lang, msg.dingtalkAdminPages.completionDashboard)}</a
           >
         </p>
       </main>`,

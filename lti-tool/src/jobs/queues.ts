@@ -2,13 +2,15 @@ import type { z } from 'zod';
 import { RenderJobSchema, type EngineName } from '../../../render-node/src/contract/render-job.js';
 import { NoticeJobSchema } from '../dingtalk/notice-jobs.js';
 import { GradeKeySchema } from '../grades/grade-key.js';
+import { msg } from '../messages/messages.js';
+import type { Bilingual } from '../web/i18n.js';
 
 /** A background queue: what its jobs carry, who works them, and what it is for. */
 export interface QueueSpec {
   readonly payload: z.ZodType;
   /** `tool`: a worker in every tool instance; `render-node`: the render farm's nodes. */
   readonly processedBy: 'tool' | 'render-node';
-  readonly about: { readonly en: string; readonly zh: string };
+  readonly about: Bilingual;
 }
 
 /**
@@ -21,22 +23,22 @@ export const QUEUES = {
   'render-preview': {
     payload: RenderJobSchema,
     processedBy: 'render-node',
-    about: { en: 'Preview renders (render nodes, CPU)', zh: '预览渲染（渲染节点，CPU）' },
+    about: msg.queues.previewRendersRenderNodesCpu,
   },
   'render-liveavatar': {
     payload: RenderJobSchema,
     processedBy: 'render-node',
-    about: { en: 'Live Avatar renders (GPU render nodes)', zh: 'Live Avatar 渲染（GPU 渲染节点）' },
+    about: msg.queues.liveAvatarRendersGpuRender,
   },
   grades: {
     payload: GradeKeySchema,
     processedBy: 'tool',
-    about: { en: 'Scores to the LMS gradebook (AGS)', zh: '发往 LMS 成绩册的成绩（AGS）' },
+    about: msg.queues.scoresToTheLmsGradebook,
   },
   'dingtalk-notices': {
     payload: NoticeJobSchema,
     processedBy: 'tool',
-    about: { en: 'DingTalk work notices and their outcomes', zh: '钉钉工作通知及其结果' },
+    about: msg.queues.dingtalkWorkNoticesAndTheir,
   },
 } as const satisfies Record<string, QueueSpec>;
 

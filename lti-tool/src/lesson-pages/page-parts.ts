@@ -2,6 +2,7 @@ import { LIVEAVATAR_SIZES, PREVIEW_SIZES } from '../../../render-node/src/contra
 import { LANGUAGE_NAMES, type ScriptLanguage } from '../narration/languages.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
+import { msg } from '../messages/messages.js';
 
 /** What the studio's and the player's pages share. */
 
@@ -29,21 +30,21 @@ export function engineAndSize(
     online(e)
       ? html``
       : html` —
-        ${t(lang, e === 'liveavatar' ? { en: 'no GPU render node online', zh: '没有在线的 GPU 渲染节点' } : { en: 'no render node online', zh: '没有在线的渲染节点' })}`;
-  return html`<label for="engine">${t(lang, { en: 'Engine', zh: '渲染引擎' })}</label>
+        ${t(lang, e === 'liveavatar' ? msg.pageParts.noGpuRenderNodeOnline : msg.pageParts.noRenderNodeOnline)}`;
+  return html`<label for="engine">${t(lang, msg.pageParts.engine)}</label>
     <select id="engine" name="engine">
       <option value="preview" ${engine === 'preview' ? 'selected' : ''}>
-        ${t(lang, { en: 'Preview (fast, any machine)', zh: '预览（快速，任意机器）' })}${offline('preview')}
+        ${t(lang, msg.pageParts.previewFastAnyMachine)}${offline('preview')}
       </option>
       <option
         value="liveavatar"
         ${engine === 'liveavatar' ? 'selected' : ''}
         ${online('liveavatar') ? '' : 'disabled'}
       >
-        ${t(lang, { en: 'Live Avatar (photoreal, GPU)', zh: 'Live Avatar（写实，需 GPU）' })}${offline('liveavatar')}
+        ${t(lang, msg.pageParts.liveAvatarPhotorealGpu)}${offline('liveavatar')}
       </option>
     </select>
-    <label for="size">${t(lang, { en: 'Size', zh: '尺寸' })}</label>
+    <label for="size">${t(lang, msg.pageParts.size)}</label>
     <select
       id="size"
       name="size"
@@ -57,13 +58,11 @@ export function engineAndSize(
 /** The progress bar of a render, and where it says what happens. */
 export function progressSection(lang: Lang): SafeHtml {
   return html`<section id="progress-section" hidden aria-labelledby="progress-h">
-    <h2 id="progress-h">${t(lang, { en: 'Rendering', zh: '渲染中' })}</h2>
+    <h2 id="progress-h">${t(lang, msg.pageParts.rendering)}</h2>
     <progress id="progress" max="100" value="0" aria-labelledby="progress-h"></progress>
     <p id="progress-text" role="status" aria-live="polite"></p>
     <p>
-      <button type="button" id="cancel-render" hidden>
-        ${t(lang, { en: 'Cancel render', zh: '取消渲染' })}
-      </button>
+      <button type="button" id="cancel-render" hidden>${t(lang, msg.pageParts.cancelRender)}</button>
     </p>
   </section>`;
 }
@@ -76,24 +75,19 @@ export function scriptFields(
   lang: Lang,
   o: { languages: readonly ScriptLanguage[]; initial?: string },
 ): SafeHtml {
-  return html`<label for="script"
-      >${t(lang, {
-        en: 'Script (Markdown: # headings become chapters)',
-        zh: '讲稿（Markdown 格式：# 标题将成为章节）',
-      })}</label
-    >
+  return html`<label for="script">${t(lang, msg.pageParts.scriptMarkdownHeadingsBecomeChapters)}</label>
     <textarea id="script" name="script" rows="10" aria-describedby="script-count"></textarea>
     <p id="script-count" class="hint"></p>
-    <label for="language">${t(lang, { en: 'Language', zh: '语言' })}</label>
+    <label for="language">${t(lang, msg.pageParts.language)}</label>
     <select id="language" name="language">
       ${o.languages.map(
         (l) => html`<option value="${l}" ${l === o.initial ? 'selected' : ''}>${LANGUAGE_NAMES[l]}</option>`,
       )}
     </select>
-    <label for="voice">${t(lang, { en: 'Speaker', zh: '发音人' })}</label>
+    <label for="voice">${t(lang, msg.pageParts.speaker)}</label>
     <select id="voice" name="voice"></select>
     <p>
-      <button type="button" id="preview-speech">${t(lang, { en: 'Preview speech', zh: '试听' })}</button>
+      <button type="button" id="preview-speech">${t(lang, msg.pageParts.previewSpeech)}</button>
     </p>
     <audio id="speech-preview" controls hidden></audio>
     <p id="speech-status" role="status" aria-live="polite"></p> `;

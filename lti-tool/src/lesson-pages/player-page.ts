@@ -7,6 +7,7 @@ import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import { engineAndSize, head, progressSection, scriptFields } from './page-parts.js';
+import { msg } from '../messages/messages.js';
 
 export interface LessonEdit {
   readonly portrait: string;
@@ -21,15 +22,15 @@ export interface LessonEdit {
 /** The instructor's edit of a published lesson: new title, prompt, engine or size; same presenter and voice. */
 function rerenderForm(lang: Lang, lesson: LessonSummary, edit: LessonEdit): SafeHtml {
   return html`<form id="rerender" novalidate data-lesson="${lesson.id}">
-    <h2>${t(lang, { en: 'Edit and re-render', zh: '编辑并重新渲染' })}</h2>
+    <h2>${t(lang, msg.playerPage.editAndReRender)}</h2>
     <input type="hidden" name="portrait" value="${edit.portrait}" />
     <input type="hidden" name="audio" value="${edit.audio}" />
-    <label for="title">${t(lang, { en: 'Title', zh: '标题' })}</label>
+    <label for="title">${t(lang, msg.playerPage.title)}</label>
     <input id="title" name="title" required maxlength="200" value="${lesson.title}" />
-    <label for="prompt">${t(lang, { en: 'Scene prompt', zh: '场景描述' })}</label>
+    <label for="prompt">${t(lang, msg.playerPage.scenePrompt)}</label>
     <textarea id="prompt" name="prompt" rows="3" maxlength="4000">${edit.prompt}</textarea>
     ${engineAndSize(lang, edit)}
-    <p><button type="submit">${t(lang, { en: 'Re-render', zh: '重新渲染' })}</button></p>
+    <p><button type="submit">${t(lang, msg.playerPage.reRender)}</button></p>
     <p id="rerender-error" class="error" role="alert"></p>
   </form>`;
 }
@@ -47,30 +48,23 @@ function dubForm(
   const own = versions[0]?.language;
   const addable = SCRIPT_LANGUAGES.filter((l) => l !== own);
   return html`<form id="dub" novalidate data-lesson="${lesson.id}" data-title="${lesson.title}">
-    <h2>${t(lang, { en: 'Language versions', zh: '语言版本' })}</h2>
+    <h2>${t(lang, msg.playerPage.languageVersions)}</h2>
     <ul id="dubs">
       ${versions.slice(1).map(
         (v) =>
           html`<li>
             ${LANGUAGE_NAMES[v.language!]}
-            <button type="button" data-withdraw="${v.language}">
-              ${t(lang, { en: 'Withdraw', zh: '撤下' })}
-            </button>
+            <button type="button" data-withdraw="${v.language}">${t(lang, msg.playerPage.withdraw)}</button>
           </li>`,
       )}
     </ul>
-    <p class="hint">
-      ${t(lang, {
-        en: 'Add the lesson in another language: paste the translated script. The presenter speaks it, with captions; learners choose the language in the player.',
-        zh: '添加其他语言版本：粘贴翻译后的讲稿，由同一讲师朗读并配字幕；学员在播放器中选择语言。',
-      })}
-    </p>
+    <p class="hint">${t(lang, msg.playerPage.addTheLessonInAnother)}</p>
     <input type="hidden" name="portrait" value="${edit.portrait}" />
     <input type="hidden" name="prompt" value="${edit.prompt}" />
     <input type="hidden" name="engine" value="${edit.engine}" />
     <input type="hidden" name="size" value="${edit.size}" />
     ${scriptFields(lang, { languages: addable, initial: addable[0] })}
-    <p><button type="submit">${t(lang, { en: 'Render language version', zh: '渲染语言版本' })}</button></p>
+    <p><button type="submit">${t(lang, msg.playerPage.renderLanguageVersion)}</button></p>
     <p id="dub-error" class="error" role="alert"></p>
   </form>`;
 }
@@ -79,14 +73,12 @@ function dubForm(
 function newVersionSections(lang: Lang): SafeHtml {
   return html`${progressSection(lang)}
     <section id="preview-section" hidden aria-labelledby="preview-h">
-      <h2 id="preview-h">${t(lang, { en: 'New version', zh: '新版本' })}</h2>
+      <h2 id="preview-h">${t(lang, msg.playerPage.newVersion)}</h2>
       <video id="preview" controls playsinline preload="metadata"></video>
       <p>
-        <button type="button" id="publish-version">
-          ${t(lang, { en: 'Publish this version', zh: '发布此版本' })}
-        </button>
+        <button type="button" id="publish-version">${t(lang, msg.playerPage.publishThisVersion)}</button>
         <button type="button" id="publish-language" hidden>
-          ${t(lang, { en: 'Publish this language version', zh: '发布此语言版本' })}
+          ${t(lang, msg.playerPage.publishThisLanguageVersion)}
         </button>
       </p>
       <p id="publish-status" role="status" aria-live="polite"></p>
@@ -112,7 +104,7 @@ const clock = (sec: number): string =>
 function chapterList(lang: Lang, n: NarrationRecord | undefined): SafeHtml {
   const chapters = n?.chapterList ?? [];
   return html`<nav class="chapters" aria-labelledby="chapters-h" ${chapters.length ? '' : 'hidden'}>
-    <h2 id="chapters-h">${t(lang, { en: 'Chapters', zh: '章节' })}</h2>
+    <h2 id="chapters-h">${t(lang, msg.playerPage.chapters)}</h2>
     <ol>
       ${chapters.map(
         (c) =>
@@ -132,7 +124,7 @@ function chapterList(lang: Lang, n: NarrationRecord | undefined): SafeHtml {
  */
 function languageChoice(lang: Lang, versions: readonly LanguageVersion[], shown: LanguageVersion): SafeHtml {
   return html`<p class="language-choice">
-    <label for="version-language">${t(lang, { en: 'Language', zh: '语言' })}</label>
+    <label for="version-language">${t(lang, msg.playerPage.language)}</label>
     <select id="version-language">
       ${versions.map(
         (v) =>
@@ -145,7 +137,7 @@ function languageChoice(lang: Lang, versions: readonly LanguageVersion[], shown:
             data-chapters="${JSON.stringify(v.narration?.chapterList ?? [])}"
             data-map="${JSON.stringify(v.timeMap)}"
           >
-            ${v.language ? LANGUAGE_NAMES[v.language] : t(lang, { en: 'Original', zh: '原版' })}
+            ${v.language ? LANGUAGE_NAMES[v.language] : t(lang, msg.playerPage.original)}
           </option>`,
       )}
     </select>
@@ -191,7 +183,7 @@ export function playerPage(
                   <source src="${shown.media}hls/index.m3u8" type="application/vnd.apple.mpegurl" />
                   <source src="${shown.media}lesson.mp4" type="video/mp4" />
                   ${shown.narration ? textTracks(shown.media, shown.narration) : html``}
-                  ${t(lang, { en: 'Your browser cannot play this video.', zh: '您的浏览器无法播放此视频。' })}
+                  ${t(lang, msg.playerPage.yourBrowserCannotPlayThis)}
                 </video>
               </div>
               ${chapterList(lang, shown.narration)}
@@ -203,22 +195,20 @@ export function playerPage(
                       aria-live="polite"
                       data-lesson="${o.lesson.id}"
                       data-resume="${o.standing?.completed ? 0 : (o.standing?.position ?? 0)}"
-                      data-watched="${t(lang, { en: 'Watched', zh: '已观看' })}"
-                      data-completed="${t(lang, { en: 'Completed', zh: '已完成' })}"
+                      data-watched="${t(lang, msg.playerPage.watched)}"
+                      data-completed="${t(lang, msg.playerPage.completed)}"
                     >
-                      ${o.standing ? `${t(lang, { en: 'Watched', zh: '已观看' })} ${Math.floor(o.standing.coverage * 100)} %` : ''}
-                      ${o.standing?.completed ? ` · ${t(lang, { en: 'Completed', zh: '已完成' })}` : ''}
+                      ${o.standing ? `${t(lang, msg.playerPage.watched)} ${Math.floor(o.standing.coverage * 100)} %` : ''}
+                      ${o.standing?.completed ? ` · ${t(lang, msg.playerPage.completed)}` : ''}
                     </p>`
                   : html``
               }`
-          : html`<p role="status">
-              ${t(lang, { en: 'This lesson is not ready yet.', zh: '本课程尚未准备好。' })}
-            </p>`
+          : html`<p role="status">${t(lang, msg.playerPage.thisLessonIsNotReady)}</p>`
       }
       ${
         o.role === 'instructor'
           ? html`<section aria-labelledby="status-h" class="instructor">
-              <h2 id="status-h">${t(lang, { en: 'Render status', zh: '渲染状态' })}</h2>
+              <h2 id="status-h">${t(lang, msg.playerPage.renderStatus)}</h2>
               <p data-render-state="${o.lesson.latest?.state ?? 'none'}">
                 ${o.lesson.latest?.state ?? '—'}
                 ${
@@ -230,7 +220,7 @@ export function playerPage(
               <form method="post" action="/lti/dashboard">
                 <input type="hidden" name="session" value="${o.token}" />
                 <input type="hidden" name="lesson" value="${o.lesson.id}" />
-                <button type="submit">${t(lang, { en: 'Completion dashboard', zh: '完成情况看板' })}</button>
+                <button type="submit">${t(lang, msg.playerPage.completionDashboard)}</button>
               </form>
               ${o.edit ? rerenderForm(lang, o.lesson, o.edit) : html``}
               ${o.edit && o.lesson.publishedRenderId ? dubForm(lang, o.lesson, o.edit, o.versions) : html``}

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
 import { page } from '../web/page.js';
+import { msg } from '../messages/messages.js';
 
 /**
  * Inside the LMS's iframe, a browser that blocks third-party cookies would lose the launch's state
@@ -40,11 +41,8 @@ export function sendNewWindowPage(req: Request, res: Response, params: Record<st
   // Nothing tells us the learner's language before the launch: say it in both.
   const lang = langOf(req);
   const other = lang === 'zh' ? 'en' : 'zh';
-  const heading = { en: 'Open the lesson in a new window', zh: '在新窗口中打开课程' } as const;
-  const why = {
-    en: 'Your browser blocks the cookies this lesson needs inside the course page. In a window of its own it works.',
-    zh: '您的浏览器在课程页面中阻止了本课程所需的 Cookie。在单独的窗口中即可正常使用。',
-  } as const;
+  const heading = msg.cookieProbe.openTheLessonInA;
+  const why = msg.cookieProbe.yourBrowserBlocksTheCookies;
   res.type('html').send(
     page(
       lang,
@@ -55,9 +53,9 @@ export function sendNewWindowPage(req: Request, res: Response, params: Record<st
         <p lang="${other === 'zh' ? 'zh-CN' : 'en'}">${why[other]}</p>
         <p>
           <a class="button" href="/lti/login?${new URLSearchParams(login)}" target="_blank" rel="noopener"
-            >${t(lang, { en: 'Open in a new window', zh: '在新窗口中打开' })} ·
+            >${t(lang, msg.cookieProbe.openInANewWindow)} ·
             <span lang="${other === 'zh' ? 'zh-CN' : 'en'}"
-              >${t(other, { en: 'Open in a new window', zh: '在新窗口中打开' })}</span
+              >${t(other, msg.cookieProbe.openInANewWindow)}</span
             ></a
           >
         </p>

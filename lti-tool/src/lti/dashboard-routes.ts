@@ -11,6 +11,7 @@ import type { GradeResender } from '../grades/grade-delivery.js';
 import { dashboardView, resentNotice, sendCsv } from '../progress/dashboard-view.js';
 import type { ProgressRepository } from '../progress/progress-repository.js';
 import type { RosterService } from '../progress/roster-service.js';
+import { msg } from '../messages/messages.js';
 
 export interface DashboardRoutesDeps {
   readonly sessions: LtiSessions;
@@ -47,13 +48,7 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
     try {
       await d.roster.refresh(session);
     } catch (e) {
-      notice = [
-        notice,
-        t(lang, {
-          en: `The course roster could not be fetched from the LMS (${(e as Error).message}); learners who have not started may be missing.`,
-          zh: `无法从 LMS 获取课程名单（${(e as Error).message}）；未开始的学员可能未列出。`,
-        }),
-      ]
+      notice = [notice, t(lang, msg.dashboardRoutes.theCourseRosterCouldNot((e as Error).message))]
         .filter(Boolean)
         .join(' ');
     }
@@ -68,7 +63,7 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
     res.type('html').send(
       page(
         lang,
-        t(lang, { en: 'Completion', zh: '完成情况' }),
+        t(lang, msg.dashboardRoutes.completion),
         html`<main>
           ${dashboardView(lang, {
             rows,

@@ -11,6 +11,7 @@ import type { LtiSessions } from './lti-sessions.js';
 import { signDeepLinkingResponse, type ResourceLinkItem } from './deep-linking-response.js';
 import type { ToolKeys } from './tool-keys.js';
 import { ApiError } from '../web/api-error.js';
+import { msg } from '../messages/messages.js';
 
 export interface DeepLinkingRoutesDeps {
   readonly keys: ToolKeys;
@@ -105,7 +106,7 @@ export function deepLinkingRoutes(d: DeepLinkingRoutesDeps): Router {
       allowPlatform(res, session.launch.issuer, { formPost: true });
       const returnUrl = String(session.launch.deepLinking.deep_link_return_url);
       const lang = langOf(req);
-      const label = t(lang, { en: 'Returning to the course…', zh: '正在返回课程…' });
+      const label = t(lang, msg.deepLinkingRoutes.returningToTheCourse);
       res.type('html').send(
         page(
           lang,
@@ -114,7 +115,7 @@ export function deepLinkingRoutes(d: DeepLinkingRoutesDeps): Router {
             <form id="deep-link-response" method="post" action="${returnUrl}">
               <input type="hidden" name="JWT" value="${jwt}" />
               <p>${label}</p>
-              <button type="submit">${t(lang, { en: 'Continue', zh: '继续' })}</button>
+              <button type="submit">${t(lang, msg.deepLinkingRoutes.continueLabel)}</button>
             </form>
           </main>`,
           html`<script src="/static/autosubmit.js" defer></script>`,

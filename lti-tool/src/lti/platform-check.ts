@@ -8,6 +8,7 @@ import { OutboundRefused } from '../net/outbound-http.js';
 import type { Bilingual } from '../web/i18n.js';
 import type { CourseContexts } from './course-contexts.js';
 import type { LtiRegistry } from './lti-registry.js';
+import { msg } from '../messages/messages.js';
 
 export type CheckStepName = 'keyset' | 'token' | 'roster';
 
@@ -44,8 +45,6 @@ export interface PlatformCheckDeps {
   readonly timeoutMs?: number;
 }
 
-const both = (en: string, zh: string): Bilingual => ({ en, zh });
-
 /**
  * "Check connection" for a registered LMS (owner of lti_platform_checks): the three things that
  * otherwise fail only later, at a teacher's Publish or a learner's grade. (1) We fetch the platform's
@@ -69,11 +68,8 @@ export class PlatformCheck {
         : {
             name: 'token',
             outcome: 'failed',
-            detail: both('No token URL is registered for this platform.', '该平台未登记访问令牌 URL。'),
-            fix: both(
-              'Register the platform again with its access token URL (Moodle: /mod/lti/token.php).',
-              '请重新注册该平台并填写访问令牌 URL（Moodle：/mod/lti/token.php）。',
-            ),
+            detail: msg.platformCheck.noTokenUrlIsRegistered,
+            fix: msg.platformCheck.registerThePlatformAgainWith,
           },
     );
     steps.push(service && steps[1]!.outcome === 'passed' ? await this.roster(service) : skipped('token'));
@@ -140,42 +136,24 @@ export class PlatformCheck {
     } catch (e) {
       if (e instanceof OutboundRefused)
         return fail(
-          both(`The tool may not connect to ${url}: ${e.message}.`, `工具不允许连接 ${url}：${e.message}。`),
-          both(
-            'The platform is on a private address. If that is intended (an LMS on your own network), start the tool with VT_ALLOW_PRIVATE_HOSTS=true.',
-            '该平台位于内网地址。如确属内网 LMS，请以 VT_ALLOW_PRIVATE_HOSTS=true 启动工具。',
-          ),
+          msg.platformCheck.theToolMayNotConnect(url, e.message),
+          msg.platformCheck.thePlatformIsOnA,
         );
       return fail(
-        both(
-          `The platform's keyset could not be fetched from ${url}: ${(e as Error).message}.`,
-          `无法从 ${url} 获取平台公钥集：${(e as Error).message}。`,
-        ),
-        both(
-          'Check that the tool’s server can reach the LMS (DNS, firewall, proxy) and that the keyset URL is right (Moodle: /mod/lti/certs.php).',
-          '请确认工具服务器能访问 LMS（DNS、防火墙、代理），且公钥集 URL 正确（Moodle：/mod/lti/certs.php）。',
-        ),
+        msg.platformCheck.thePlatformsKeysetCouldNot(url, (e as Error).message),
+        msg.platformCheck.checkThatTheToolsServer,
       );
     }
     const body = (await res.json().catch(() => undefined)) as { keys?: unknown[] } | undefined;
     if (!res.ok || !Array.isArray(body?.keys) || !body.keys.length)
       return fail(
-        both(
-          `${url} answered ${res.status}${res.ok ? ' without keys' : ''}.`,
-          `${url} 返回 ${res.status}${res.ok ? '，但没有公钥' : ''}。`,
-        ),
-        both(
-          'Check the platform’s public keyset URL (Moodle: /mod/lti/certs.php).',
-          '请检查平台公钥集 URL（Moodle：/mod/lti/certs.php）。',
-        ),
+        msg.platformCheck.answered(url, res.status, res.ok),
+        msg.platformCheck.checkThePlatformsPublicKeyset,
       );
     return {
       name: 'keyset',
       outcome: 'passed',
-      detail: both(
-        `The platform’s keyset has ${body.keys.length} key(s).`,
-        `平台公钥集包含 ${body.keys.length} 个密钥。`,
-      ),
+      detail: msg.platformCheck.thePlatformsKeysetHasKey(body.keys.length),
     };
   }
 
@@ -188,20 +166,14 @@ export class PlatformCheck {
       return {
         name: 'token',
         outcome: 'passed',
-        detail: both(
-          'The platform verified our signed request (it fetched the tool’s keyset) and gave a service token.',
-          '平台验证了我们的签名请求（已获取工具公钥集）并发放了服务令牌。',
-        ),
+        detail: msg.platformCheck.thePlatformVerifiedOurSigned,
       };
     } catch (e) {
       const status = e instanceof DeliveryError ? e.status : undefined;
       return {
         name: 'token',
         outcome: 'failed',
-        detail: both(
-          `The ${(e as Error).message.split(':')[0]}.`,
-          `访问令牌请求失败（${(e as Error).message.split(':')[0]}）。`,
-        ),
+        detail: msg.platformCheck.tokenRequestFailed(String((e as Error).message.split(':')[0])),
         fix: this.tokenFix(status, (e as Error).message),
       };
     }
@@ -211,25 +183,10 @@ export class PlatformCheck {
   private tokenFix(status: number | undefined, message: string): Bilingual {
     const u = new URL(this.d.publicUrl);
     const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-    if (status === 404)
-      return both(
-        `The platform could not fetch the tool’s keyset (${u.origin}/lti/keys) to verify us. In Moodle: Site administration → General → Security → HTTP security: remove ${u.hostname} (or the range holding its address) from “cURL blocked hosts list”${['80', '443'].includes(port) ? '' : ` and add ${port} to “cURL allowed ports list”`}; save, then purge caches (Site administration → Development → Purge caches) and check again.`,
-        `平台无法获取工具公钥集（${u.origin}/lti/keys）以验证我们。在 Moodle 中：网站管理 → 通用 → 安全 → HTTP 安全：从“cURL 阻止的主机列表”中删除 ${u.hostname}（或包含其地址的网段）${['80', '443'].includes(port) ? '' : `，并将 ${port} 加入“cURL 允许的端口列表”`}；保存后清除缓存（网站管理 → 开发 → 清除缓存），再检查一次。`,
-      );
-    if (/invalid_scope|grants none/.test(message))
-      return both(
-        'In the tool’s settings on the LMS, set “IMS LTI Assignment and Grade Services” to “Use this service for grade sync and column management” and “IMS LTI Names and Role Provisioning” to “Use this service to retrieve members’ information”.',
-        '在 LMS 的工具设置中，将“IMS LTI 作业与成绩服务”设为“用于成绩同步和列管理”，将“IMS LTI 姓名与角色服务”设为“用于获取成员信息”。',
-      );
-    if (status === 400 || status === 401)
-      return both(
-        `The platform does not accept our signature: check that its client ID for the tool is the one registered here and that its public keyset URL is ${u.origin}/lti/keys.`,
-        `平台不接受我们的签名：请确认其客户端 ID 与此处登记的一致，且公钥集 URL 为 ${u.origin}/lti/keys。`,
-      );
-    return both(
-      'The token endpoint is unreachable or failing: check the token URL (Moodle: /mod/lti/token.php) and that the LMS is up.',
-      '访问令牌端点不可达或出错：请检查令牌 URL（Moodle：/mod/lti/token.php）并确认 LMS 正常运行。',
-    );
+    if (status === 404) return msg.platformCheck.thePlatformCouldNotFetch(u.origin, u.hostname, port);
+    if (/invalid_scope|grants none/.test(message)) return msg.platformCheck.enableGradeServices;
+    if (status === 400 || status === 401) return msg.platformCheck.thePlatformDoesNotAccept(u.origin);
+    return msg.platformCheck.theTokenEndpointIsUnreachable;
   }
 
   private async roster(service: { id: string; clientId: string; tokenUrl: string }): Promise<CheckStep> {
@@ -239,10 +196,7 @@ export class PlatformCheck {
       return {
         name: 'roster',
         outcome: 'skipped',
-        detail: both(
-          'No course has launched the tool yet: the roster is checked once one has.',
-          '尚无课程启动过该工具：有课程启动后再检查名单。',
-        ),
+        detail: msg.platformCheck.noCourseHasLaunchedThe,
       };
     const name = course.title ?? course.contextId;
     // With a new token: the platform's settings now decide what it grants.
@@ -252,23 +206,14 @@ export class PlatformCheck {
       return {
         name: 'roster',
         outcome: 'passed',
-        detail: both(
-          `The roster of “${name}” has ${members.length} member(s).`,
-          `“${name}”的名单有 ${members.length} 名成员。`,
-        ),
+        detail: msg.platformCheck.theRosterOfHasMember(name, members.length),
       };
     } catch (e) {
       return {
         name: 'roster',
         outcome: 'failed',
-        detail: both(
-          `The roster of “${name}” could not be read: ${(e as Error).message.split(':')[0]}.`,
-          `无法读取“${name}”的名单：${(e as Error).message.split(':')[0]}。`,
-        ),
-        fix: both(
-          'In the tool’s settings on the LMS, set “IMS LTI Names and Role Provisioning” to “Use this service to retrieve members’ information as per privacy settings”, and “Share launcher’s name with tool” to “Always”.',
-          '在 LMS 的工具设置中，将“IMS LTI 姓名与角色服务”设为“按隐私设置获取成员信息”，并将“与工具共享启动者姓名”设为“始终”。',
-        ),
+        detail: msg.platformCheck.theRosterOfCouldNot(name, String((e as Error).message.split(':')[0])),
+        fix: msg.platformCheck.enableRosterService,
       };
     }
   }
@@ -277,8 +222,5 @@ export class PlatformCheck {
 const skipped = (after: CheckStepName): CheckStep => ({
   name: 'roster',
   outcome: 'skipped',
-  detail: both(
-    `Not tried: the ${after} step failed.`,
-    `未尝试：${after === 'token' ? '令牌' : after} 步骤失败。`,
-  ),
+  detail: msg.platformCheck.notTriedTheStepFailed(after),
 });

@@ -7,6 +7,7 @@ import { ApiError } from '../web/api-error.js';
 import { allowPlatform } from './platform-framing.js';
 import { RegistrationError, type PlatformRegistration } from './platform-registration.js';
 import type { RegistrationInvites } from './registration-invites.js';
+import { msg } from '../messages/messages.js';
 
 export interface RegistrationRoutesDeps {
   readonly registration: PlatformRegistration;
@@ -37,24 +38,19 @@ export function registrationRoutes(d: RegistrationRoutesDeps): Router {
     const config = String(req.query.openid_configuration ?? '');
     // Opened in a browser rather than by the LMS: say where the URL goes.
     if (!/^https?:\/\//.test(config)) {
-      const heading = t(lang, { en: 'A registration URL for your LMS', zh: '用于 LMS 的注册 URL' });
+      const heading = t(lang, msg.registrationRoutes.aRegistrationUrlForYour);
       return void res.type('html').send(
         page(
           lang,
           heading,
           html`<main>
             <h1>${heading}</h1>
-            <p role="status">
-              ${t(lang, {
-                en: 'Paste this page’s URL into your LMS, not into a browser. Moodle: Site administration → Plugins → Activity modules → External tool → Manage tools → “Tool URL”, then “Add LTI Advantage”. It registers one platform, once.',
-                zh: '请将本页的 URL 粘贴到 LMS 中，而不是浏览器里。Moodle：网站管理 → 插件 → 活动模块 → 外部工具 → 管理工具 →“工具 URL”，然后点击“添加 LTI Advantage”。该 URL 只能注册一个平台一次。',
-              })}
-            </p>
+            <p role="status">${t(lang, msg.registrationRoutes.pasteThisPagesUrlInto)}</p>
           </main>`,
         ),
       );
     }
-    const title = t(lang, { en: 'Register Virtual Tutor', zh: '注册 Virtual Tutor' });
+    const title = t(lang, msg.registrationRoutes.registerVirtualTutor);
     allowPlatform(res, config);
     res.type('html').send(
       page(
@@ -62,7 +58,7 @@ export function registrationRoutes(d: RegistrationRoutesDeps): Router {
         title,
         html`<main>
           <h1>${title}</h1>
-          <p>${t(lang, { en: 'Platform configuration', zh: '平台配置' })}: <code>${config}</code></p>
+          <p>${t(lang, msg.registrationRoutes.platformConfiguration)}: <code>${config}</code></p>
           <form method="post" action="/lti/register/${token}">
             <input type="hidden" name="openid_configuration" value="${config}" />
             <input
@@ -71,7 +67,7 @@ export function registrationRoutes(d: RegistrationRoutesDeps): Router {
               value="${String(req.query.registration_token ?? '')}"
             />
             <button type="submit" id="register">
-              ${t(lang, { en: 'Register with this platform', zh: '在此平台注册' })}
+              ${t(lang, msg.registrationRoutes.registerWithThisPlatform)}
             </button>
           </form>
         </main>`,
@@ -108,7 +104,7 @@ export function registrationRoutes(d: RegistrationRoutesDeps): Router {
         if (!(e instanceof RegistrationError)) throw e;
         return sendLtiError(req, res, 'REGISTRATION_FAILED', e.message, e.message);
       }
-      const title = t(lang, { en: 'Registered', zh: '注册成功' });
+      const title = t(lang, msg.registrationRoutes.registered);
       allowPlatform(res, issuer);
       res.type('html').send(
         page(
@@ -116,24 +112,9 @@ export function registrationRoutes(d: RegistrationRoutesDeps): Router {
           title,
           html`<main>
             <h1>${title}</h1>
-            <p role="status">
-              ${t(lang, {
-                en: 'Virtual Tutor is registered. In Moodle, activate the tool (Manage tools → Activate), then add it to a course.',
-                zh: 'Virtual Tutor 已注册。请在 Moodle 中激活该工具（管理工具 → 激活），然后将其添加到课程。',
-              })}
-            </p>
-            <p>
-              ${t(lang, {
-                en: 'The tool now checks the connection both ways (Moodle must be able to fetch the tool’s keyset, which its HTTP security blocks by default for private addresses and ports other than 80 and 443); the tool administrator sees the result on the platforms page.',
-                zh: '工具现在会双向检查连接（Moodle 必须能获取工具的公钥集，而其 HTTP 安全设置默认阻止内网地址以及 80、443 以外的端口）；工具管理员可在平台页面查看结果。',
-              })}
-            </p>
-            <p>
-              ${t(lang, {
-                en: 'One setting registration cannot make: on the tool’s cog in Manage tools, set “Tool configuration usage” to “Show in activity chooser and as a preconfigured tool”, or teachers will not find “Generate avatar lesson”.',
-                zh: '注册无法设置的一项：在“管理工具”中点击该工具的齿轮图标，将“工具配置用途”设为“在活动选择器中显示并作为预配置工具”，否则教师找不到“生成数字人课程”。',
-              })}
-            </p>
+            <p role="status">${t(lang, msg.registrationRoutes.virtualTutorIsRegisteredIn)}</p>
+            <p>${t(lang, msg.registrationRoutes.theToolNowChecksThe)}</p>
+            <p>${t(lang, msg.registrationRoutes.oneSettingRegistrationCannotMake)}</p>
           </main>`,
           html`<script src="/static/registered.js"></script>`,
         ),

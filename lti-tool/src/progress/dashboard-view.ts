@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { html, type SafeHtml } from '../web/html.js';
-import { t, type Lang } from '../web/i18n.js';
+import { t, type Lang, type Bilingual } from '../web/i18n.js';
 import {
   ProgressRepository,
   type LearnerProgress,
@@ -8,22 +8,20 @@ import {
   type ProgressFilter,
   type SyncState,
 } from './progress-repository.js';
+import { msg } from '../messages/messages.js';
 
-const STATE_LABEL: Record<LearnerState, { en: string; zh: string }> = {
-  'not-started': { en: 'Not started', zh: '未开始' },
-  'in-progress': { en: 'In progress', zh: '学习中' },
-  completed: { en: 'Completed', zh: '已完成' },
+const STATE_LABEL: Record<LearnerState, Bilingual> = {
+  'not-started': msg.dashboardView.notStarted,
+  'in-progress': msg.dashboardView.inProgress,
+  completed: msg.dashboardView.completed,
 };
 /** Moodle keeps no grade for a Pending score (it shows one only from FullyGraded, at completion). */
-const SENT_NOT_GRADED = {
-  en: 'Sent (Moodle shows a grade once completed)',
-  zh: '已发送（完成后 Moodle 才显示成绩）',
-};
-const SYNC_LABEL: Record<SyncState, { en: string; zh: string }> = {
-  delivered: { en: 'Delivered', zh: '已同步' },
-  pending: { en: 'Pending', zh: '待同步' },
-  failed: { en: 'Failed', zh: '失败' },
-  none: { en: '—', zh: '—' },
+const SENT_NOT_GRADED = msg.dashboardView.sentMoodleShowsAGrade;
+const SYNC_LABEL: Record<SyncState, Bilingual> = {
+  delivered: msg.dashboardView.delivered,
+  pending: msg.dashboardView.pending,
+  failed: msg.dashboardView.failed,
+  none: msg.dashboardView.noGrade,
 };
 
 /** Where "Resend" posts (always POST), with the fields that say who is asking. */
@@ -69,72 +67,59 @@ export function dashboardView(
           <button type="submit">${label}</button>
         </form>`
       : html``;
-  return html`<h1>${t(lang, { en: 'Completion', zh: '完成情况' })}</h1>
+  return html`<h1>${t(lang, msg.dashboardView.completion)}</h1>
     ${o.notice ? html`<p role="status" class="notice">${o.notice}</p>` : ''}
     <form
       method="${o.form.method}"
       action="${o.form.action}"
       class="filters"
-      aria-label="${t(lang, { en: 'Filters', zh: '筛选' })}"
+      aria-label="${t(lang, msg.dashboardView.filters)}"
     >
       ${hidden}
-      <label for="f-lesson">${t(lang, { en: 'Lesson', zh: '课程' })}</label>
+      <label for="f-lesson">${t(lang, msg.dashboardView.lesson)}</label>
       <select id="f-lesson" name="lesson">
-        <option value="">${t(lang, { en: 'All lessons', zh: '全部课程' })}</option>
+        <option value="">${t(lang, msg.dashboardView.allLessons)}</option>
         ${o.lessons.map((l) => html`<option value="${l.id}" ${l.id === o.filter.lessonId ? html`selected` : ''}>${l.title}</option>`)}
       </select>
-      <label for="f-state">${t(lang, { en: 'State', zh: '状态' })}</label>
+      <label for="f-state">${t(lang, msg.dashboardView.state)}</label>
       <select id="f-state" name="state">
-        <option value="">${t(lang, { en: 'All', zh: '全部' })}</option>
+        <option value="">${t(lang, msg.dashboardView.all)}</option>
         ${(Object.keys(STATE_LABEL) as LearnerState[]).map((s) => html`<option value="${s}" ${s === o.filter.state ? html`selected` : ''}>${t(lang, STATE_LABEL[s])}</option>`)}
       </select>
-      <label for="f-sync">${t(lang, { en: 'Gradebook', zh: '成绩同步' })}</label>
+      <label for="f-sync">${t(lang, msg.dashboardView.gradebook)}</label>
       <select id="f-sync" name="sync">
-        <option value="">${t(lang, { en: 'All', zh: '全部' })}</option>
+        <option value="">${t(lang, msg.dashboardView.all)}</option>
         ${(['delivered', 'pending', 'failed'] as SyncState[]).map((s) => html`<option value="${s}" ${s === o.filter.sync ? html`selected` : ''}>${t(lang, SYNC_LABEL[s])}</option>`)}
       </select>
-      <label for="f-search">${t(lang, { en: 'Learner', zh: '学员' })}</label>
+      <label for="f-search">${t(lang, msg.dashboardView.learner)}</label>
       <input id="f-search" name="search" value="${o.filter.search ?? ''}" />
-      <button type="submit">${t(lang, { en: 'Filter', zh: '筛选' })}</button>
-      <button type="submit" name="format" value="csv">
-        ${t(lang, { en: 'Export CSV', zh: '导出 CSV' })}
-      </button>
+      <button type="submit">${t(lang, msg.dashboardView.filter)}</button>
+      <button type="submit" name="format" value="csv">${t(lang, msg.dashboardView.exportCsv)}</button>
     </form>
-    <p id="summary">
-      ${t(lang, { en: `${completed} of ${o.rows.length} completed.`, zh: `${o.rows.length} 人中 ${completed} 人已完成。` })}
-    </p>
+    <p id="summary">${t(lang, msg.dashboardView.ofCompleted(completed, o.rows.length))}</p>
     ${
       refused && o.resend
-        ? html`<div
-            class="refused"
-            role="region"
-            aria-label="${t(lang, { en: 'Refused grades', zh: '被拒绝的成绩' })}"
-          >
-            <p>
-              ${t(lang, {
-                en: `The LMS refused ${refused} grade(s); each row says why. Once the cause is fixed, send them again.`,
-                zh: `LMS 拒绝了 ${refused} 条成绩，每行注明了原因。原因解决后请重新发送。`,
-              })}
-            </p>
-            ${resendButton(t(lang, { en: 'Resend all refused grades', zh: '重新发送全部被拒绝的成绩' }), { resend: 'all' })}
+        ? html`<div class="refused" role="region" aria-label="${t(lang, msg.dashboardView.refusedGrades)}">
+            <p>${t(lang, msg.dashboardView.theLmsRefusedGradeS(refused))}</p>
+            ${resendButton(t(lang, msg.dashboardView.resendAllRefusedGrades), { resend: 'all' })}
           </div>`
         : ''
     }
     ${completionChart(lang, ProgressRepository.completionsByDay(o.rows))}
     <table id="learners">
       <caption class="visually-hidden">
-        ${t(lang, { en: 'Learners', zh: '学员' })}
+        ${t(lang, msg.dashboardView.learners)}
       </caption>
       <thead>
         <tr>
-          ${o.byCourse ? html`<th scope="col">${t(lang, { en: 'Course', zh: '所属课程' })}</th>` : ''}
-          <th scope="col">${t(lang, { en: 'Lesson', zh: '课程' })}</th>
-          <th scope="col">${t(lang, { en: 'Learner', zh: '学员' })}</th>
-          <th scope="col">${t(lang, { en: 'Watched', zh: '观看进度' })}</th>
-          <th scope="col">${t(lang, { en: 'State', zh: '状态' })}</th>
-          <th scope="col">${t(lang, { en: 'Completed at', zh: '完成时间' })}</th>
-          <th scope="col">${t(lang, { en: 'Last watched', zh: '最近观看' })}</th>
-          <th scope="col">${t(lang, { en: 'Gradebook', zh: '成绩同步' })}</th>
+          ${o.byCourse ? html`<th scope="col">${t(lang, msg.dashboardView.course)}</th>` : ''}
+          <th scope="col">${t(lang, msg.dashboardView.lesson)}</th>
+          <th scope="col">${t(lang, msg.dashboardView.learner)}</th>
+          <th scope="col">${t(lang, msg.dashboardView.watched)}</th>
+          <th scope="col">${t(lang, msg.dashboardView.state)}</th>
+          <th scope="col">${t(lang, msg.dashboardView.completedAt)}</th>
+          <th scope="col">${t(lang, msg.dashboardView.lastWatched)}</th>
+          <th scope="col">${t(lang, msg.dashboardView.gradebook)}</th>
         </tr>
       </thead>
       <tbody>
@@ -153,7 +138,7 @@ export function dashboardView(
               <td>${r.lastWatchedAt?.toISOString().replace('T', ' ').slice(0, 16) ?? '—'}</td>
               <td>
                 ${t(lang, r.sync === 'delivered' && r.state !== 'completed' ? SENT_NOT_GRADED : SYNC_LABEL[r.sync])}${r.syncError ? html` <small class="error">${r.syncError}</small>` : ''}
-                ${resendable(r) ? resendButton(t(lang, { en: 'Resend', zh: '重新发送' }), { resend: 'one', resend_lesson: r.lessonId, resend_user: r.userId }) : ''}
+                ${resendable(r) ? resendButton(t(lang, msg.dashboardView.resend), { resend: 'one', resend_lesson: r.lessonId, resend_user: r.userId }) : ''}
               </td>
             </tr>`,
         )}
@@ -166,8 +151,8 @@ const resendable = (r: LearnerProgress): boolean => r.sync === 'failed' && r.syn
 
 /** Cumulative completions per day as an SVG line, with the same figures as a table for screen readers. */
 function completionChart(lang: Lang, days: readonly { day: string; count: number }[]): SafeHtml {
-  const title = t(lang, { en: 'Completions over time', zh: '完成人数随时间变化' });
-  if (!days.length) return html`<p>${t(lang, { en: 'No completions yet.', zh: '尚无人完成。' })}</p>`;
+  const title = t(lang, msg.dashboardView.completionsOverTime);
+  if (!days.length) return html`<p>${t(lang, msg.dashboardView.noCompletionsYet)}</p>`;
   let total = 0;
   const points = days.map((d) => ({ ...d, total: (total += d.count) }));
   const [w, h, pad] = [600, 160, 24];
@@ -193,8 +178,8 @@ function completionChart(lang: Lang, days: readonly { day: string; count: number
         ${title}
       </caption>
       <tr>
-        <th scope="col">${t(lang, { en: 'Day', zh: '日期' })}</th>
-        <th scope="col">${t(lang, { en: 'Completed (total)', zh: '累计完成' })}</th>
+        <th scope="col">${t(lang, msg.dashboardView.day)}</th>
+        <th scope="col">${t(lang, msg.dashboardView.completedTotal)}</th>
       </tr>
       ${points.map(
         (p) =>
@@ -260,12 +245,7 @@ export function dashboardCsv(rows: readonly LearnerProgress[]): string {
 
 /** What the dashboard says after a resend of `n` refused grades. */
 export const resentNotice = (lang: Lang, n: number): string =>
-  n
-    ? t(lang, {
-        en: `${n} refused grade(s) sent again; the Gradebook column shows how the LMS answers.`,
-        zh: `已重新发送 ${n} 条被拒绝的成绩；“成绩同步”一栏会显示 LMS 的答复。`,
-      })
-    : t(lang, { en: 'No refused grades to send.', zh: '没有被拒绝的成绩需要发送。' });
+  n ? t(lang, msg.dashboardView.refusedGradeSSentAgain(n)) : t(lang, msg.dashboardView.noRefusedGradesToSend);
 
 /** The dashboard's rows as a CSV download named `name` and today's date. */
 export const sendCsv = (res: Response, name: string, rows: readonly LearnerProgress[]): void =>

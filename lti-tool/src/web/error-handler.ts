@@ -8,6 +8,7 @@ import { UnknownLessonError } from '../renders/render-repository.js';
 import { RenderInputError } from '../renders/render-service.js';
 import { ApiError, type ApiErrorCode } from './api-error.js';
 import { sendProblem } from './problem-page.js';
+import { msg } from '../messages/messages.js';
 
 /**
  * Every error a route lets through, as one ApiError: ours as they are, the domain's with their code
@@ -83,14 +84,11 @@ export function errorHandler(): ErrorRequestHandler {
         {
           status: e.status,
           code: e.code,
-          title: { en: STATUS_CODES[e.status] ?? 'Error', zh: e.status >= 500 ? '服务器出错' : '请求被拒绝' },
+          title: msg.errorHandler.statusTitle(e.status),
           text:
             e.status >= 500
-              ? {
-                  en: 'Something went wrong on our side. Try again shortly.',
-                  zh: '服务器出现问题，请稍后再试。',
-                }
-              : { en: e.message, zh: `请求被拒绝（${e.code}）：${e.message}` },
+              ? msg.errorHandler.somethingWentWrongOnOur
+              : msg.errorHandler.requestRefused(e.code, e.message),
         },
         reference,
       );

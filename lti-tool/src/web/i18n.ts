@@ -10,3 +10,9 @@ export function langOf(req: Request): Lang {
 /** One text in both languages. */
 export type Bilingual = Readonly<Record<Lang, string>>;
 export const t = (lang: Lang, text: Bilingual): string => text[lang];
+
+/** Sentences one after another: spaced in English, run together in Chinese (written without spaces). */
+export const sentences = (...texts: readonly Bilingual[]): Bilingual => ({
+  en: texts.map((x) => x.en).join(' '),
+  zh: texts.map((x) => x.zh).join(''),
+});

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { html } from './html.js';
 import { langOf, t, type Bilingual } from './i18n.js';
 import { page } from './page.js';
+import { msg } from '../messages/messages.js';
 
 export interface Problem {
   readonly status: number;
@@ -42,8 +43,8 @@ export function sendProblem(req: Request, res: Response, p: Problem, logged?: st
           ${p.reason ? html`<p data-reason><code>${p.reason}</code></p>` : ''}
           <p>
             <small
-              >${t(lang, { en: 'Problem', zh: '问题代码' })}: <code>${p.code}</code> ·
-              ${t(lang, { en: 'Reference', zh: '参考编号' })}: <code data-reference>${reference}</code></small
+              >${t(lang, msg.problemPage.problem)}: <code>${p.code}</code> ·
+              ${t(lang, msg.problemPage.reference)}: <code data-reference>${reference}</code></small
             >
           </p>
         </main>`,

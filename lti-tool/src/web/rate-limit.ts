@@ -1,8 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Bilingual } from './i18n.js';
+import { sentences, type Bilingual } from './i18n.js';
 import { sendProblem } from './problem-page.js';
+import { msg } from '../messages/messages.js';
 
 export interface Limit {
   readonly points: number;
@@ -48,11 +49,8 @@ export function sendTooMany(req: Request, res: Response, waitSec: number, text: 
   res.setHeader('retry-after', String(waitSec));
   sendProblem(req, res, {
     status: 429,
-    title: { en: 'Too many attempts', zh: '尝试次数过多' },
-    text: {
-      en: `${text.en} Try again in ${waitSec} s.`,
-      zh: `${text.zh}请在 ${waitSec} 秒后重试。`,
-    },
+    title: msg.rateLimit.tooManyAttempts,
+    text: sentences(text, msg.rateLimit.tryAgainIn(waitSec)),
     code: 'TOO_MANY_REQUESTS',
     detail: `retry after ${waitSec} s`,
   });
