@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Bilingual } from '../web/i18n.js';
 import { sendProblem } from '../web/problem-page.js';
-import type { LaunchProblem } from './launch-validator.js';
+import type { LaunchProblem } from './launch-claims.js';
 import { msg } from '../messages/messages.js';
 
 /** Everything a launch or an LTI page can refuse, beyond the id_token checks. */

@@ -7,7 +7,8 @@ import { PROBE_COOKIE, probeState, sendNewWindowPage, sendProbe } from './cookie
 import { sendLtiError } from './error-page.js';
 import { parsedForLtijs } from './ltijs-guard.js';
 import { allowPlatform } from './platform-framing.js';
-import { LaunchError, type LaunchValidator } from './launch-validator.js';
+import { LaunchError } from './launch-claims.js';
+import type { LaunchValidator } from './launch-validator.js';
 import { roleOf } from './launch-roles.js';
 import type { LtiRegistry } from './lti-registry.js';
 import type { LtiSessions } from './lti-sessions.js';

@@ -25,14 +25,20 @@ export class RenderInputError extends Error {
   override readonly name = 'RenderInputError';
 }
 
+/** What the render lifecycle needs of the render tables: `RenderRepository`, or a map in fast tests. */
+export type RenderStore = Pick<
+  RenderRepository,
+  'create' | 'get' | 'transition' | 'recordProgress' | 'addEvent' | 'file'
+>;
+
 export interface RenderServiceDeps {
-  readonly renders: RenderRepository;
-  readonly assets: AssetRepository;
-  readonly queue: RenderQueue;
-  readonly urls: MediaUrls;
-  readonly store: MediaStore;
-  readonly bus: RenderBus;
-  readonly metrics: FarmMetrics;
+  readonly renders: RenderStore;
+  readonly assets: Pick<AssetRepository, 'get'>;
+  readonly queue: Pick<RenderQueue, 'add' | 'cancel'>;
+  readonly urls: Pick<MediaUrls, 'nodeAsset' | 'nodeUploads'>;
+  readonly store: Pick<MediaStore, 'size'>;
+  readonly bus: Pick<RenderBus, 'publish'>;
+  readonly metrics: Pick<FarmMetrics, 'finished' | 'queueLatency' | 'renderSeconds' | 'realtimeFactor'>;
   readonly log: Logger;
 }
 
