@@ -116,7 +116,26 @@ function setup() {
       .map((p) => (p.update as { state: string }).state);
   const finished = async () =>
     (await metrics.finished.get()).values.map((v) => `${v.labels.outcome}:${v.value}`);
-  return { renders, stored, queued, cancelled, service, submit, progress, result, job, states, finished };
+  /** The node uploaded the MP4 and BullMQ reports the job completed with its manifest. */
+  const completes = async (id: string) => {
+    renders.uploaded(id, MP4);
+    stored.set(MP4.sha256, MP4.bytes);
+    await service.onFinishedJob(job(id, 'completed', { returnvalue: result(id) }));
+  };
+  return {
+    renders,
+    stored,
+    queued,
+    cancelled,
+    service,
+    submit,
+    progress,
+    result,
+    job,
+    states,
+    finished,
+    completes,
+  };
 }
 
 describe('a render’s life', () => {
@@ -159,9 +178,7 @@ describe('a render’s life', () => {
     const s = setup();
     const r = await s.submit();
     await s.progress(r.id, 'n1', 90);
-    s.renders.uploaded(r.id, MP4);
-    s.stored.set(MP4.sha256, MP4.bytes);
-    await s.service.onFinishedJob(s.job(r.id, 'completed', { returnvalue: s.result(r.id) }));
+    await s.completes(r.id);
     const done = (await s.renders.get(r.id))!;
     expect(done.state).toBe('done');
     expect(done.result!.files).toEqual([MP4]);
@@ -219,9 +236,7 @@ describe('a render’s life', () => {
     expect(await s.service.cancel((await s.renders.get(r.id))!)).toBe(true);
     expect(s.cancelled).toEqual([r.id]);
     await s.progress(r.id, 'n1', 60);
-    s.renders.uploaded(r.id, MP4);
-    s.stored.set(MP4.sha256, MP4.bytes);
-    await s.service.onFinishedJob(s.job(r.id, 'completed', { returnvalue: s.result(r.id) }));
+    await s.completes(r.id);
     const after = (await s.renders.get(r.id))!;
     expect(after.state).toBe('cancelled');
     expect(after.progress!.percent).toBe(50);

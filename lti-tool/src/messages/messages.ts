@@ -1,16 +1,7 @@
 import type { Bilingual } from '../web/i18n.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog, TextsAs } from './catalog.js';
 import { en } from './en.js';
 import { zh } from './zh.js';
-
-/** A catalog with each text in both languages: the pages pick one with `t(lang, …)`. */
-type Paired<T> = {
-  readonly [K in keyof T]: T[K] extends string
-    ? Bilingual
-    : T[K] extends (...args: infer A) => string
-      ? (...args: A) => Bilingual
-      : Paired<T[K]>;
-};
 
 type Node = string | ((...args: never[]) => string) | { readonly [key: string]: Node };
 
@@ -25,4 +16,4 @@ function pair(a: Node, b: Node): unknown {
  * The tool's texts by key (`msg.platformsAdmin.title`), each in English and Chinese. The catalogs
  * are `en.ts` and `zh.ts`; tests/unit/message-catalogs.test.ts checks they agree.
  */
-export const msg = pair(en as Node, zh as Node) as Paired<Catalog>;
+export const msg = pair(en as Node, zh as Node) as TextsAs<Catalog, Bilingual>;
