@@ -16,7 +16,7 @@ import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
 import { page } from '../web/page.js';
-import { adminNav } from './admin-nav.js';
+import { adminPage } from './admin-page.js';
 import { platformsAdmin, type PlatformsAdminDeps } from './platforms-admin.js';
 import { HashingBusy, type AdminUsers } from './admin-users.js';
 import type { LoginGuard } from './login-guard.js';
@@ -216,37 +216,33 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
     const nodes = await listRenderNodes(d.redis, d.prefix);
     const heading = t(lang, msg.adminRoutes.renderNodes);
     res.type('html').send(
-      page(
+      adminPage(
         lang,
-        heading,
-        html`${adminNav(lang, '/admin')}
-          <main>
-            <h1>${heading}</h1>
-            <p>${t(lang, msg.adminRoutes.liveNodes(nodes.length))}</p>
-            ${dataTable({
-              caption: heading,
-              rows: nodes,
-              columns: [
-                { header: t(lang, msg.adminRoutes.node), cell: (n) => n.nodeId },
-                { header: t(lang, msg.adminRoutes.host), cell: (n) => n.hostname },
-                { header: t(lang, msg.adminRoutes.engines), cell: (n) => n.engines.join(', ') },
-                {
-                  header: 'GPU',
-                  cell: (n) =>
-                    n.gpus.length
-                      ? n.gpus.map((g) => `${g.name} (${Math.round(g.memoryTotalMiB / 1024)} GiB)`).join(', ')
-                      : 'CPU',
-                },
-                { header: t(lang, msg.adminRoutes.jobsAtATime), cell: (n) => n.concurrency },
-                {
-                  header: t(lang, msg.adminRoutes.renderingNow),
-                  cell: (n) => n.currentJobs.join(', ') || '—',
-                },
-                { header: t(lang, msg.adminRoutes.version), cell: (n) => n.version },
-                { header: t(lang, msg.adminRoutes.lastHeartbeat), cell: (n) => n.heartbeatAt },
-              ],
-            })}
-          </main>`,
+        { current: '/admin', heading },
+        html`<p>${t(lang, msg.adminRoutes.liveNodes(nodes.length))}</p>
+          ${dataTable({
+            caption: heading,
+            rows: nodes,
+            columns: [
+              { header: t(lang, msg.adminRoutes.node), cell: (n) => n.nodeId },
+              { header: t(lang, msg.adminRoutes.host), cell: (n) => n.hostname },
+              { header: t(lang, msg.adminRoutes.engines), cell: (n) => n.engines.join(', ') },
+              {
+                header: 'GPU',
+                cell: (n) =>
+                  n.gpus.length
+                    ? n.gpus.map((g) => `${g.name} (${Math.round(g.memoryTotalMiB / 1024)} GiB)`).join(', ')
+                    : 'CPU',
+              },
+              { header: t(lang, msg.adminRoutes.jobsAtATime), cell: (n) => n.concurrency },
+              {
+                header: t(lang, msg.adminRoutes.renderingNow),
+                cell: (n) => n.currentJobs.join(', ') || '—',
+              },
+              { header: t(lang, msg.adminRoutes.version), cell: (n) => n.version },
+              { header: t(lang, msg.adminRoutes.lastHeartbeat), cell: (n) => n.heartbeatAt },
+            ],
+          })}`,
         html`<meta http-equiv="refresh" content="5" />`,
       ),
     );

@@ -5,8 +5,7 @@ import { QUEUES } from '../jobs/queues.js';
 import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { langOf, t, type Bilingual } from '../web/i18n.js';
-import { page } from '../web/page.js';
-import { adminNav } from './admin-nav.js';
+import { adminPage } from './admin-page.js';
 import { msg } from '../messages/messages.js';
 
 const STATE_LABEL: Record<(typeof JOB_STATES)[number], Bilingual> = {
@@ -29,45 +28,41 @@ export function backgroundAdmin(d: { jobs: JobRegistry }, toolAdmin: RequestHand
     const depths: QueueDepth[] = await d.jobs.depths();
     const heading = t(lang, msg.backgroundAdmin.backgroundWork);
     res.type('html').send(
-      page(
+      adminPage(
         lang,
-        heading,
-        html`${adminNav(lang, '/admin/background')}
-          <main>
-            <h1>${heading}</h1>
-            <p>
-              ${t(lang, msg.backgroundAdmin.everyQueueItsJobsBy)}
-              <a href="/admin/queues/">Bull Board</a>.
-            </p>
-            ${dataTable<QueueDepth>({
-              id: 'queues',
-              caption: heading,
-              rows: depths,
-              rowData: (q) => ({ queue: q.name }),
-              columns: [
-                {
-                  header: t(lang, msg.backgroundAdmin.queue),
-                  rowHeader: true,
-                  cell: (q) =>
-                    html`<code>${q.name}</code><br /><small>${t(lang, QUEUES[q.name].about)}</small>`,
-                },
-                ...JOB_STATES.map((s) => ({
-                  header: t(lang, STATE_LABEL[s]),
-                  cell: (q: QueueDepth) =>
-                    html`<span data-state="${s}" class="${s === 'failed' && q.jobs[s] ? 'error' : ''}"
-                      >${q.jobs[s]}</span
-                    >`,
-                })),
-                {
-                  header: t(lang, msg.backgroundAdmin.outbox),
-                  cell: (q) =>
-                    q.backlog
-                      ? html`${Object.entries(q.backlog).map(([status, n]) => html`<span data-backlog="${status}">${status}: ${n}</span> `)}`
-                      : '—',
-                },
-              ],
-            })}
-          </main>`,
+        { current: '/admin/background', heading },
+        html`<p>
+            ${t(lang, msg.backgroundAdmin.everyQueueItsJobsBy)}
+            <a href="/admin/queues/">Bull Board</a>.
+          </p>
+          ${dataTable<QueueDepth>({
+            id: 'queues',
+            caption: heading,
+            rows: depths,
+            rowData: (q) => ({ queue: q.name }),
+            columns: [
+              {
+                header: t(lang, msg.backgroundAdmin.queue),
+                rowHeader: true,
+                cell: (q) =>
+                  html`<code>${q.name}</code><br /><small>${t(lang, QUEUES[q.name].about)}</small>`,
+              },
+              ...JOB_STATES.map((s) => ({
+                header: t(lang, STATE_LABEL[s]),
+                cell: (q: QueueDepth) =>
+                  html`<span data-state="${s}" class="${s === 'failed' && q.jobs[s] ? 'error' : ''}"
+                    >${q.jobs[s]}</span
+                  >`,
+              })),
+              {
+                header: t(lang, msg.backgroundAdmin.outbox),
+                cell: (q) =>
+                  q.backlog
+                    ? html`${Object.entries(q.backlog).map(([status, n]) => html`<span data-backlog="${status}">${status}: ${n}</span> `)}`
+                    : '—',
+              },
+            ],
+          })}`,
       ),
     );
   });

@@ -12,8 +12,7 @@ import type { ToolKeys } from '../lti/tool-keys.js';
 import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { langOf, t, type Lang, type Bilingual } from '../web/i18n.js';
-import { page } from '../web/page.js';
-import { adminNav } from './admin-nav.js';
+import { adminPage } from './admin-page.js';
 import { ApiError } from '../web/api-error.js';
 import type { PlatformCheck } from '../lti/platform-check.js';
 import type { GradeResender } from '../grades/grade-delivery.js';
@@ -188,132 +187,126 @@ async function platformsPage(
     d.grades.failedByPlatform(),
   ]);
   const heading = t(lang, msg.platformsAdmin.lmsPlatforms);
-  return page(
+  return adminPage(
     lang,
-    heading,
-    html`${adminNav(lang, '/admin/platforms')}
-      <main>
-        <h1>${heading}</h1>
-        ${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
-        ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
-        ${dataTable({
-          caption: heading,
-          rows: platforms,
-          rowData: (p) => ({ platform: p.id }),
-          empty: t(lang, msg.platformsAdmin.noneYet),
-          columns: [
-            { header: t(lang, msg.platformsAdmin.name), cell: (p) => p.name },
-            { header: t(lang, msg.platformsAdmin.issuer), cell: (p) => p.issuer },
-            { header: t(lang, msg.platformsAdmin.clientId), cell: (p) => p.clientId },
-            {
-              header: t(lang, msg.platformsAdmin.registered),
-              cell: (p) =>
-                p.registeredVia === 'dynamic'
-                  ? t(lang, msg.platformsAdmin.dynamic)
-                  : t(lang, msg.platformsAdmin.byHand),
-            },
-            {
-              header: t(lang, msg.platformsAdmin.deployments),
-              cell: (p) => p.deploymentIds.join(', ') || '—',
-            },
-            {
-              header: t(lang, msg.platformsAdmin.connection),
-              cell: (p) => platformCheckCell(lang, p.id, checks.get(p.id)),
-            },
-            {
-              header: t(lang, msg.platformsAdmin.refusedGrades),
-              cell: (p) => refusedGradesCell(lang, p.id, refused.get(p.id) ?? 0),
-            },
-          ],
-        })}
+    { current: '/admin/platforms', heading, notice: o.notice, error: o.error },
+    html`${dataTable({
+        caption: heading,
+        rows: platforms,
+        rowData: (p) => ({ platform: p.id }),
+        empty: t(lang, msg.platformsAdmin.noneYet),
+        columns: [
+          { header: t(lang, msg.platformsAdmin.name), cell: (p) => p.name },
+          { header: t(lang, msg.platformsAdmin.issuer), cell: (p) => p.issuer },
+          { header: t(lang, msg.platformsAdmin.clientId), cell: (p) => p.clientId },
+          {
+            header: t(lang, msg.platformsAdmin.registered),
+            cell: (p) =>
+              p.registeredVia === 'dynamic'
+                ? t(lang, msg.platformsAdmin.dynamic)
+                : t(lang, msg.platformsAdmin.byHand),
+          },
+          {
+            header: t(lang, msg.platformsAdmin.deployments),
+            cell: (p) => p.deploymentIds.join(', ') || '—',
+          },
+          {
+            header: t(lang, msg.platformsAdmin.connection),
+            cell: (p) => platformCheckCell(lang, p.id, checks.get(p.id)),
+          },
+          {
+            header: t(lang, msg.platformsAdmin.refusedGrades),
+            cell: (p) => refusedGradesCell(lang, p.id, refused.get(p.id) ?? 0),
+          },
+        ],
+      })}
 
-        <h2>${t(lang, msg.platformsAdmin.registrationUrls)}</h2>
-        <p>${t(lang, msg.platformsAdmin.moodle41CreateA(INVITE_HOURS))}</p>
-        ${
-          o.invite
-            ? html`<p role="status">
-                ${t(lang, msg.platformsAdmin.newRegistrationUrlShownOnly)}
-                <code id="registration-url">${o.invite.url}</code>
-                · ${t(lang, msg.platformsAdmin.expires)} ${o.invite.expiresAt.toISOString()}
-              </p>`
-            : ''
-        }
-        <form method="post" action="/admin/platforms/invites">
-          <p>
-            <button type="submit">${t(lang, msg.platformsAdmin.createRegistrationUrl)}</button>
-          </p>
-        </form>
-        ${
-          invites.length
-            ? dataTable({
-                caption: t(lang, msg.platformsAdmin.recentRegistrationUrls),
-                rows: invites,
-                columns: [
-                  {
-                    header: t(lang, msg.platformsAdmin.created),
-                    cell: (i) => i.createdAt.toISOString(),
-                  },
-                  { header: t(lang, msg.platformsAdmin.by), cell: (i) => i.createdBy },
-                  {
-                    header: t(lang, msg.platformsAdmin.state),
-                    cell: (i) =>
-                      i.usedAt
-                        ? t(lang, msg.platformsAdmin.used(i.usedAt.toISOString()))
-                        : i.expiresAt < new Date()
-                          ? t(lang, msg.platformsAdmin.expired)
-                          : t(lang, msg.platformsAdmin.openUntil(i.expiresAt.toISOString())),
-                  },
-                ],
-              })
-            : ''
-        }
+      <h2>${t(lang, msg.platformsAdmin.registrationUrls)}</h2>
+      <p>${t(lang, msg.platformsAdmin.moodle41CreateA(INVITE_HOURS))}</p>
+      ${
+        o.invite
+          ? html`<p role="status">
+              ${t(lang, msg.platformsAdmin.newRegistrationUrlShownOnly)}
+              <code id="registration-url">${o.invite.url}</code>
+              · ${t(lang, msg.platformsAdmin.expires)} ${o.invite.expiresAt.toISOString()}
+            </p>`
+          : ''
+      }
+      <form method="post" action="/admin/platforms/invites">
+        <p>
+          <button type="submit">${t(lang, msg.platformsAdmin.createRegistrationUrl)}</button>
+        </p>
+      </form>
+      ${
+        invites.length
+          ? dataTable({
+              caption: t(lang, msg.platformsAdmin.recentRegistrationUrls),
+              rows: invites,
+              columns: [
+                {
+                  header: t(lang, msg.platformsAdmin.created),
+                  cell: (i) => i.createdAt.toISOString(),
+                },
+                { header: t(lang, msg.platformsAdmin.by), cell: (i) => i.createdBy },
+                {
+                  header: t(lang, msg.platformsAdmin.state),
+                  cell: (i) =>
+                    i.usedAt
+                      ? t(lang, msg.platformsAdmin.used(i.usedAt.toISOString()))
+                      : i.expiresAt < new Date()
+                        ? t(lang, msg.platformsAdmin.expired)
+                        : t(lang, msg.platformsAdmin.openUntil(i.expiresAt.toISOString())),
+                },
+              ],
+            })
+          : ''
+      }
 
-        <h2>${t(lang, msg.platformsAdmin.valuesForTheLms)}</h2>
-        <p>${t(lang, msg.platformsAdmin.forAnLmsWithoutDynamic)}</p>
-        <dl>
-          ${Object.entries(toolValues(d.publicUrl)).map(
-            ([k, v]) =>
-              html`<dt>${k}</dt>
-                <dd><code>${v}</code></dd>`,
-          )}
-        </dl>
+      <h2>${t(lang, msg.platformsAdmin.valuesForTheLms)}</h2>
+      <p>${t(lang, msg.platformsAdmin.forAnLmsWithoutDynamic)}</p>
+      <dl>
+        ${Object.entries(toolValues(d.publicUrl)).map(
+          ([k, v]) =>
+            html`<dt>${k}</dt>
+              <dd><code>${v}</code></dd>`,
+        )}
+      </dl>
 
-        <h2>${t(lang, msg.platformsAdmin.registerAPlatformByHand)}</h2>
-        <form method="post" action="/admin/platforms">
-          ${FIELDS.map(
-            (f) =>
-              html`<label for="f-${f.name}">${t(lang, f.label)}</label>
-                <input
-                  id="f-${f.name}"
-                  name="${f.name}"
-                  required
-                  value="${o.values[f.name] ?? ''}"
-                  ${f.hint ? html`placeholder="${f.hint}"` : ''}
-                />`,
-          )}
-          <p><button type="submit">${t(lang, msg.platformsAdmin.register)}</button></p>
-        </form>
+      <h2>${t(lang, msg.platformsAdmin.registerAPlatformByHand)}</h2>
+      <form method="post" action="/admin/platforms">
+        ${FIELDS.map(
+          (f) =>
+            html`<label for="f-${f.name}">${t(lang, f.label)}</label>
+              <input
+                id="f-${f.name}"
+                name="${f.name}"
+                required
+                value="${o.values[f.name] ?? ''}"
+                ${f.hint ? html`placeholder="${f.hint}"` : ''}
+              />`,
+        )}
+        <p><button type="submit">${t(lang, msg.platformsAdmin.register)}</button></p>
+      </form>
 
-        <h2>${t(lang, msg.platformsAdmin.signingKeys)}</h2>
-        <p>${t(lang, msg.platformsAdmin.publishedAtLtiKeysA(d.publicUrl, d.keyGraceHours))}</p>
-        ${dataTable({
-          caption: t(lang, msg.platformsAdmin.signingKeys),
-          rows: keys,
-          columns: [
-            { header: 'kid', cell: (k) => html`<code>${k.kid}</code>` },
-            { header: t(lang, msg.platformsAdmin.created), cell: (k) => k.createdAt.toISOString() },
-            {
-              header: t(lang, msg.platformsAdmin.state),
-              cell: (k) =>
-                k.retiredAt
-                  ? t(lang, msg.platformsAdmin.retired(k.retiredAt.toISOString(), k.published))
-                  : t(lang, msg.platformsAdmin.active),
-            },
-          ],
-        })}
-        <form method="post" action="/admin/keys/rotate">
-          <p><button type="submit">${t(lang, msg.platformsAdmin.rotateSigningKey)}</button></p>
-        </form>
-      </main>`,
+      <h2>${t(lang, msg.platformsAdmin.signingKeys)}</h2>
+      <p>${t(lang, msg.platformsAdmin.publishedAtLtiKeysA(d.publicUrl, d.keyGraceHours))}</p>
+      ${dataTable({
+        caption: t(lang, msg.platformsAdmin.signingKeys),
+        rows: keys,
+        columns: [
+          { header: 'kid', cell: (k) => html`<code>${k.kid}</code>` },
+          { header: t(lang, msg.platformsAdmin.created), cell: (k) => k.createdAt.toISOString() },
+          {
+            header: t(lang, msg.platformsAdmin.state),
+            cell: (k) =>
+              k.retiredAt
+                ? t(lang, msg.platformsAdmin.retired(k.retiredAt.toISOString(), k.published))
+                : t(lang, msg.platformsAdmin.active),
+          },
+        ],
+      })}
+      <form method="post" action="/admin/keys/rotate">
+        <p><button type="submit">${t(lang, msg.platformsAdmin.rotateSigningKey)}</button></p>
+      </form>`,
   );
 }

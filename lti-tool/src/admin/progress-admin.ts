@@ -1,8 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
-import { adminNav } from './admin-nav.js';
+import { adminPage } from './admin-page.js';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
-import { page } from '../web/page.js';
 import { filterOf, resendOf } from '../progress/dashboard-filter.js';
 import type { GradeResender } from '../grades/grade-delivery.js';
 import { ApiError } from '../web/api-error.js';
@@ -36,32 +35,29 @@ export function progressAdmin(
     const lessons = tenant ? await d.progress.lessons(tenant.id) : [];
     const heading = t(lang, msg.progressAdmin.completion);
     res.type('html').send(
-      page(
+      adminPage(
         lang,
-        heading,
-        html`${adminNav(lang, '/admin/progress', corpId !== undefined)}
-          <main>
-            <form method="get" action="/admin/progress">
-              <label for="tenant">${t(lang, msg.progressAdmin.tenantLmsDeployment)}</label>
-              <select id="tenant" name="tenant">
-                ${tenants.map((x) => html`<option value="${x.id}" ${x.id === tenant?.id ? html`selected` : ''}>${x.name}</option>`)}
-              </select>
-              <button type="submit">${t(lang, msg.progressAdmin.show)}</button>
-            </form>
-            ${
-              tenant
-                ? dashboardView(lang, {
-                    rows,
-                    lessons,
-                    filter,
-                    form: { action: '/admin/progress', method: 'get', hidden: { tenant: tenant.id } },
-                    byCourse: true,
-                    resend: { action: '/admin/progress/resend', hidden: { tenant: tenant.id } },
-                    notice: Number.isInteger(resent) && resent >= 0 ? resentNotice(lang, resent) : undefined,
-                  })
-                : html`<p>${t(lang, msg.progressAdmin.noLessonsYet)}</p>`
-            }
-          </main>`,
+        { current: '/admin/progress', heading, scoped: corpId !== undefined },
+        html`<form method="get" action="/admin/progress">
+            <label for="tenant">${t(lang, msg.progressAdmin.tenantLmsDeployment)}</label>
+            <select id="tenant" name="tenant">
+              ${tenants.map((x) => html`<option value="${x.id}" ${x.id === tenant?.id ? html`selected` : ''}>${x.name}</option>`)}
+            </select>
+            <button type="submit">${t(lang, msg.progressAdmin.show)}</button>
+          </form>
+          ${
+            tenant
+              ? dashboardView(lang, {
+                  rows,
+                  lessons,
+                  filter,
+                  form: { action: '/admin/progress', method: 'get', hidden: { tenant: tenant.id } },
+                  byCourse: true,
+                  resend: { action: '/admin/progress/resend', hidden: { tenant: tenant.id } },
+                  notice: Number.isInteger(resent) && resent >= 0 ? resentNotice(lang, resent) : undefined,
+                })
+              : html`<p>${t(lang, msg.progressAdmin.noLessonsYet)}</p>`
+          }`,
       ),
     );
   });

@@ -1,4 +1,4 @@
-import { adminNav } from '../admin/admin-nav.js';
+import { adminPage } from '../admin/admin-page.js';
 import type { LessonSummary } from '../lessons/lesson-repository.js';
 import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
@@ -51,41 +51,40 @@ export function corpsPage(lang: Lang, corps: readonly Corp[], invalid?: string):
         ${required ? html`required` : ''}
         autocomplete="off"
       />`;
-  return page(
+  return adminPage(
     lang,
-    heading,
-    html`${adminNav(lang, '/admin/dingtalk')}
-      <main>
-        <h1>${heading}</h1>
-        ${invalid ? html`<p class="error" role="alert">${t(lang, msg.dingtalkAdminPages.checkTheseFields)}: ${invalid}</p>` : ''}
-        <ul>
-          ${corps.map(
-            (c) =>
-              html`<li>
-                <a href="/admin/dingtalk/corps/${c.corpId}">${c.name}</a> (${c.corpId}, ${c.tenantId})
-                <form method="post" action="/admin/dingtalk/corps/${c.corpId}/disconnect">
-                  <label>
-                    <input type="checkbox" name="confirm" value="yes" required />
-                    ${t(lang, msg.dingtalkAdminPages.disconnectItsAssignmentsAndUnsent(c.name))}
-                  </label>
-                  <button type="submit">${t(lang, msg.dingtalkAdminPages.disconnect)}</button>
-                </form>
-              </li>`,
-          )}
-        </ul>
-        <h2>${t(lang, msg.dingtalkAdminPages.connectAnOrganisation)}</h2>
-        <form method="post" action="/admin/dingtalk/corps">
-          ${field('corpId', msg.dingtalkAdminPages.corpid)} ${field('name', msg.dingtalkAdminPages.name)}
-          ${field('tenantId', msg.dingtalkAdminPages.tenantWhoseLessonsItSees)}
-          ${field('appKey', msg.dingtalkAdminPages.appkeyClientId)}
-          ${field('appSecret', msg.dingtalkAdminPages.appsecret, 'password')}
-          ${field('agentId', msg.dingtalkAdminPages.agentid)}
-          ${field('callbackToken', msg.dingtalkAdminPages.eventSubscriptionTokenOptional, 'text', false)}
-          ${field('callbackAesKey', msg.dingtalkAdminPages.eventSubscriptionAesKeyOptional, 'text', false)}
-          ${field('adminUserids', msg.dingtalkAdminPages.adminsDingtalkUserIdsComma, 'text', false)}
-          <p><button type="submit">${t(lang, msg.dingtalkAdminPages.save)}</button></p>
-        </form>
-      </main>`,
+    {
+      current: '/admin/dingtalk',
+      heading,
+      error: invalid ? `${t(lang, msg.dingtalkAdminPages.checkTheseFields)}: ${invalid}` : undefined,
+    },
+    html`<ul>
+        ${corps.map(
+          (c) =>
+            html`<li>
+              <a href="/admin/dingtalk/corps/${c.corpId}">${c.name}</a> (${c.corpId}, ${c.tenantId})
+              <form method="post" action="/admin/dingtalk/corps/${c.corpId}/disconnect">
+                <label>
+                  <input type="checkbox" name="confirm" value="yes" required />
+                  ${t(lang, msg.dingtalkAdminPages.disconnectItsAssignmentsAndUnsent(c.name))}
+                </label>
+                <button type="submit">${t(lang, msg.dingtalkAdminPages.disconnect)}</button>
+              </form>
+            </li>`,
+        )}
+      </ul>
+      <h2>${t(lang, msg.dingtalkAdminPages.connectAnOrganisation)}</h2>
+      <form method="post" action="/admin/dingtalk/corps">
+        ${field('corpId', msg.dingtalkAdminPages.corpid)} ${field('name', msg.dingtalkAdminPages.name)}
+        ${field('tenantId', msg.dingtalkAdminPages.tenantWhoseLessonsItSees)}
+        ${field('appKey', msg.dingtalkAdminPages.appkeyClientId)}
+        ${field('appSecret', msg.dingtalkAdminPages.appsecret, 'password')}
+        ${field('agentId', msg.dingtalkAdminPages.agentid)}
+        ${field('callbackToken', msg.dingtalkAdminPages.eventSubscriptionTokenOptional, 'text', false)}
+        ${field('callbackAesKey', msg.dingtalkAdminPages.eventSubscriptionAesKeyOptional, 'text', false)}
+        ${field('adminUserids', msg.dingtalkAdminPages.adminsDingtalkUserIdsComma, 'text', false)}
+        <p><button type="submit">${t(lang, msg.dingtalkAdminPages.save)}</button></p>
+      </form>`,
   );
 }
 
@@ -109,72 +108,73 @@ export function corpPage(
   const picker = o.departments && [whole, ...o.departments];
   const deptName = new Map([whole, ...(o.departments ?? [])].map((x) => [x.id, x.name]));
   const heading = `${t(lang, msg.dingtalkAdminPages.dingtalk)}: ${o.corp.name}`;
-  return page(
+  return adminPage(
     lang,
-    heading,
-    html`${adminNav(lang, '/admin/dingtalk', o.scoped)}
-      <main>
-        <h1>${heading}</h1>
-        ${o.message ? html`<p class="${o.error ? 'error' : ''}" role="${o.error ? 'alert' : 'status'}">${o.message}</p>` : ''}
-        <h2>${t(lang, msg.dingtalkAdminPages.assignALesson)}</h2>
-        ${
-          o.lessons.length
-            ? html`<form method="post" action="/admin/dingtalk/corps/${o.corp.corpId}/assignments">
-                <label for="lessonId">${t(lang, msg.dingtalkAdminPages.lesson)}</label>
-                <select id="lessonId" name="lessonId" required>
-                  ${o.lessons.map((l) => html`<option value="${l.id}">${l.title}</option>`)}
-                </select>
-                <fieldset>
-                  <legend>${t(lang, msg.dingtalkAdminPages.departmentsWithTheirSubDepartments)}</legend>
-                  ${
-                    picker
-                      ? picker.map(
-                          (dep) =>
-                            html`<label
-                              ><input type="checkbox" name="deptIds" value="${dep.id}" /> ${dep.name}</label
-                            >`,
-                        )
-                      : html`<p class="error">
-                          ${t(lang, msg.dingtalkAdminPages.dingtalksDepartmentsCouldNotBe)}
-                        </p>`
-                  }
-                </fieldset>
-                <label for="userids">${t(lang, msg.dingtalkAdminPages.peopleDingtalkUserIdsComma)}</label>
-                <textarea id="userids" name="userids" rows="2" cols="60"></textarea>
-                <p>
-                  <button type="submit">${t(lang, msg.dingtalkAdminPages.assignAndNotify)}</button>
-                </p>
-              </form>`
-            : html`<p role="status">${t(lang, msg.dingtalkAdminPages.noPublishedLessonsYetPublish)}</p>`
-        }
-        <h2>${t(lang, msg.dingtalkAdminPages.assignments)}</h2>
-        ${
-          o.assignments.length
-            ? dataTable({
-                caption: t(lang, msg.dingtalkAdminPages.assignments),
-                rows: o.assignments,
-                columns: [
-                  { header: t(lang, msg.dingtalkAdminPages.lesson), cell: (a) => a.title },
-                  {
-                    header: t(lang, msg.dingtalkAdminPages.assignedTo),
-                    cell: (a) =>
-                      'deptId' in a.target
-                        ? `${t(lang, msg.dingtalkAdminPages.department)} ${deptName.get(a.target.deptId) ?? a.target.deptId}`
-                        : a.target.userid,
-                  },
-                  { header: t(lang, msg.dingtalkAdminPages.people), cell: (a) => a.assignees },
-                  { header: t(lang, msg.dingtalkAdminPages.notified), cell: (a) => a.notified },
-                  { header: t(lang, msg.dingtalkAdminPages.notDelivered), cell: (a) => a.failed },
-                  { header: t(lang, msg.dingtalkAdminPages.completed), cell: (a) => a.completed },
-                ],
-              })
-            : html`<p>${t(lang, msg.dingtalkAdminPages.nothingAssignedYet)}</p>`
-        }
-        <p>
-          <a href="/admin/progress?tenant=${encodeURIComponent(o.corp.tenantId)}"
-            >${t(lang, msg.dingtalkAdminPages.completionDashboard)}</a
-          >
-        </p>
-      </main>`,
+    {
+      current: '/admin/dingtalk',
+      heading,
+      scoped: o.scoped,
+      notice: o.error ? undefined : o.message,
+      error: o.error ? o.message : undefined,
+    },
+    html`<h2>${t(lang, msg.dingtalkAdminPages.assignALesson)}</h2>
+      ${
+        o.lessons.length
+          ? html`<form method="post" action="/admin/dingtalk/corps/${o.corp.corpId}/assignments">
+              <label for="lessonId">${t(lang, msg.dingtalkAdminPages.lesson)}</label>
+              <select id="lessonId" name="lessonId" required>
+                ${o.lessons.map((l) => html`<option value="${l.id}">${l.title}</option>`)}
+              </select>
+              <fieldset>
+                <legend>${t(lang, msg.dingtalkAdminPages.departmentsWithTheirSubDepartments)}</legend>
+                ${
+                  picker
+                    ? picker.map(
+                        (dep) =>
+                          html`<label
+                            ><input type="checkbox" name="deptIds" value="${dep.id}" /> ${dep.name}</label
+                          >`,
+                      )
+                    : html`<p class="error">
+                        ${t(lang, msg.dingtalkAdminPages.dingtalksDepartmentsCouldNotBe)}
+                      </p>`
+                }
+              </fieldset>
+              <label for="userids">${t(lang, msg.dingtalkAdminPages.peopleDingtalkUserIdsComma)}</label>
+              <textarea id="userids" name="userids" rows="2" cols="60"></textarea>
+              <p>
+                <button type="submit">${t(lang, msg.dingtalkAdminPages.assignAndNotify)}</button>
+              </p>
+            </form>`
+          : html`<p role="status">${t(lang, msg.dingtalkAdminPages.noPublishedLessonsYetPublish)}</p>`
+      }
+      <h2>${t(lang, msg.dingtalkAdminPages.assignments)}</h2>
+      ${
+        o.assignments.length
+          ? dataTable({
+              caption: t(lang, msg.dingtalkAdminPages.assignments),
+              rows: o.assignments,
+              columns: [
+                { header: t(lang, msg.dingtalkAdminPages.lesson), cell: (a) => a.title },
+                {
+                  header: t(lang, msg.dingtalkAdminPages.assignedTo),
+                  cell: (a) =>
+                    'deptId' in a.target
+                      ? `${t(lang, msg.dingtalkAdminPages.department)} ${deptName.get(a.target.deptId) ?? a.target.deptId}`
+                      : a.target.userid,
+                },
+                { header: t(lang, msg.dingtalkAdminPages.people), cell: (a) => a.assignees },
+                { header: t(lang, msg.dingtalkAdminPages.notified), cell: (a) => a.notified },
+                { header: t(lang, msg.dingtalkAdminPages.notDelivered), cell: (a) => a.failed },
+                { header: t(lang, msg.dingtalkAdminPages.completed), cell: (a) => a.completed },
+              ],
+            })
+          : html`<p>${t(lang, msg.dingtalkAdminPages.nothingAssignedYet)}</p>`
+      }
+      <p>
+        <a href="/admin/progress?tenant=${encodeURIComponent(o.corp.tenantId)}"
+          >${t(lang, msg.dingtalkAdminPages.completionDashboard)}</a
+        >
+      </p>`,
   );
 }

@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
  * `messages.ts` pairs them for the pages, which pick the reader's language.
  */
 export const en = {
-  adminNav: {
+  adminPage: {
     renderNodes: 'Render nodes',
     completion: 'Completion',
     lmsPlatforms: 'LMS platforms',

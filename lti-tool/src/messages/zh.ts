@@ -2,7 +2,7 @@ import type { Catalog } from './catalog.js';
 
 /** The tool's Chinese texts: the keys and placeholders of `en.ts`, checked by the compiler and by tests/unit/message-catalogs.test.ts. */
 export const zh: Catalog = {
-  adminNav: {
+  adminPage: {
     renderNodes: '渲染节点',
     completion: '完成情况',
     lmsPlatforms: 'LMS 平台',
