@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
+import { problemsOf } from './zod-problems.js';
 
 /**
  * What the tool and the render node share that is neither a contract nor a product: where the
@@ -17,7 +18,7 @@ export const REPO_ROOT = resolve(
 export function parseEnv<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv, service: string): T {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const detail = problemsOf(parsed.error).join('; ');
     throw new Error(`Invalid ${service} configuration: ${detail}`);
   }
   return parsed.data;

@@ -13,6 +13,7 @@ import type { Corp, CorpRepository } from '../dingtalk/corp-repository.js';
 import { signInWithDingTalk } from '../dingtalk/dingtalk-sign-in.js';
 import { ApiError } from '../web/api-error.js';
 import { msg } from '../messages/messages.js';
+import { fieldsOf } from '../../../common/zod-problems.js';
 
 export interface DingTalkAdminDeps {
   readonly api: DingTalkApi;
@@ -146,8 +147,7 @@ export function dingtalkAdmin(
 
   router.post('/admin/dingtalk/corps', toolAdmin, form, async (req, res) => {
     const parsed = CorpForm.safeParse(req.body);
-    if (!parsed.success)
-      return invalidCorp(req, res, parsed.error.issues.map((i) => i.path.join('.')).join(', '));
+    if (!parsed.success) return invalidCorp(req, res, fieldsOf(parsed.error).join(', '));
     if (!(await d.tenants.exists(parsed.data.tenantId))) return invalidCorp(req, res, 'tenantId');
     await d.corps.save(parsed.data);
     res.redirect(303, '/admin/dingtalk');

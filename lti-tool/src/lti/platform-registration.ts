@@ -5,6 +5,7 @@ import { sameOrigin } from '../../../adapters/origins.js';
 import { CLAIM, SCOPE } from './lti-claims.js';
 import { LTI_ROUTES } from './lti-provider.js';
 import type { LtiRegistry } from './lti-registry.js';
+import { fieldsOf } from '../../../common/zod-problems.js';
 
 /** A registration refused; `message` is safe to show the LMS admin (no remote body in it). */
 export class RegistrationError extends Error {}
@@ -97,7 +98,7 @@ export class PlatformRegistration {
     const config = OpenIdConfiguration.safeParse(await this.getJson(configurationUrl));
     if (!config.success)
       throw new RegistrationError(
-        `The platform's OpenID configuration is incomplete: ${config.error.issues.map((i) => i.path.join('.')).join(', ')}.`,
+        `The platform's OpenID configuration is incomplete: ${fieldsOf(config.error).join(', ')}.`,
       );
     const c = config.data;
     // The configuration must come from the issuer itself (the spec's rule against a foreign config),

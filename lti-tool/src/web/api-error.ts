@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { problemsOf } from '../../../common/zod-problems.js';
 
 /**
  * The stable codes of the tool's refusals (clients and tests match these, never sentences), with the
@@ -46,10 +47,6 @@ export class ApiError extends Error {
 
   /** A request its schema refused: what is wrong, field by field. */
   static invalid(message: string, e?: z.ZodError): ApiError {
-    return ApiError.of(
-      'INVALID_REQUEST',
-      message,
-      e ? { problems: e.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) } : {},
-    );
+    return ApiError.of('INVALID_REQUEST', message, e ? { problems: problemsOf(e, '(body)') } : {});
   }
 }

@@ -5,6 +5,7 @@
  * and outputs move over signed URLs. Bump CONTRACT_VERSION on any change a peer could misread.
  */
 import { z } from 'zod';
+import { problemsOf } from '../../../common/zod-problems.js';
 
 export const CONTRACT_VERSION = 1;
 
@@ -152,7 +153,7 @@ export const cancelChannel = (prefix: string): string => `${prefix}:vt:cancel`;
 export function parseContract<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  const problems = problemsOf(r.error).join('; ');
   throw new ContractError(`Invalid ${what}: ${problems}`);
 }
 
