@@ -66,6 +66,7 @@ import { msg } from './messages/messages.js';
 export interface AppDeps {
   readonly config: ToolConfig;
   readonly db: Db;
+  /** The request path's client: its commands fail at once while Redis is away, never wait for it. */
   readonly redis: Redis;
   readonly log: Logger;
   readonly store: MediaStore;

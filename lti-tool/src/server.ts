@@ -113,8 +113,17 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     totalTimeoutMs: 60_000,
     maxResponseBytes: 64 * 1024 * 1024,
   });
+  // The workers' client: BullMQ wants its commands kept until Redis is back.
   const redis = new Redis(config.VT_REDIS_URL, { maxRetriesPerRequest: null });
   redis.on('error', (e) => log.debug({ err: e.message }, 'redis connection'));
+  // The requests' client: while Redis is away a command fails at once (the limits count in memory,
+  // readiness says so) instead of holding the request until Redis returns.
+  const requestRedis = new Redis(config.VT_REDIS_URL, {
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    commandTimeout: 2000,
+  });
+  requestRedis.on('error', (e) => log.debug({ err: e.message }, 'redis connection (requests)'));
   const [mediaKey, sessionSecret] = await Promise.all([
     toolSecret(db, 'media-url-key'),
     toolSecret(db, 'admin-session-key'),
@@ -211,7 +220,18 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     log,
   });
   // The DingTalk bridge: work notices through their own outbox, completion reported back.
-  const dingtalk = new DingTalkBridge({ config, db, redis, log, urls, http, jobs, sessions, lessons });
+  const dingtalk = new DingTalkBridge({
+    config,
+    db,
+    redis,
+    requestRedis,
+    log,
+    urls,
+    http,
+    jobs,
+    sessions,
+    lessons,
+  });
   jobs.assertComplete();
   dingtalk.start();
   const ingest = new ProgressIngest(db, new WatchStore(), gradeOutbox, {
@@ -263,7 +283,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     roster: new RosterService(new CourseMembers(db), lms, config.VT_ROSTER_MAX_AGE_SEC),
     config,
     db,
-    redis,
+    redis: requestRedis,
     log,
     store,
     signer,
@@ -321,6 +341,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
       await atMost(jobs.close());
       await atMost(Promise.all([http.close(), speechHttp.close()]));
       redis.disconnect();
+      requestRedis.disconnect();
       stopSweeping();
       await lti.close({ silent: true }).catch(() => {});
       adminSessions.close();

@@ -41,6 +41,8 @@ export class DingTalkBridge {
       config: ToolConfig;
       db: Db;
       redis: Redis;
+      /** The client of the request path: commands fail at once while Redis is away. */
+      requestRedis: Redis;
       log: Logger;
       urls: MediaUrls;
       http: HttpFetch;
@@ -57,7 +59,8 @@ export class DingTalkBridge {
         api: config.VT_DINGTALK_API_URL,
         login: config.VT_DINGTALK_LOGIN_URL,
       },
-      new AccessTokenCache(redis, config.VT_QUEUE_PREFIX),
+      // Sign-ins wait on the token: it is read through the requests' client, which fails fast.
+      new AccessTokenCache(o.requestRedis, config.VT_QUEUE_PREFIX),
       o.http,
     );
     this.corps = new CorpRepository(db, o.sessions);
