@@ -45,6 +45,8 @@ export abstract class OutboxWorker<Q extends ToolQueueName> {
     readonly queueName: Q,
     protected readonly base: OutboxWorkerOptions,
   ) {
+    // Registered first: a second handler of the queue is refused before it opens any connection.
+    base.registry.handle(queueName, { backlog: () => this.backlog() });
     // A worker blocks on its connection: it gets one of its own.
     this.workerRedis = base.registry.redis.duplicate();
     this.worker = new Worker<PayloadOf<Q>>(queueName, (job, token) => this.take(job, token), {
@@ -63,7 +65,6 @@ export abstract class OutboxWorker<Q extends ToolQueueName> {
           base.log.debug({ queue: queueName, err: e.message }, 'after a job'),
         ),
     );
-    base.registry.handle(queueName, { backlog: () => this.backlog() });
   }
 
   protected get queue() {
