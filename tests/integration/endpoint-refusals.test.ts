@@ -34,20 +34,24 @@ afterAll(async () => {
 });
 
 const SHA = 'a'.repeat(64);
-/** A value for each route parameter: well-formed, and naming nothing that exists. */
-const fill = (path: string): string =>
-  path
-    .replace(':sha', SHA)
-    .replace(':language', 'fr')
-    .replace(':exp', String(Math.floor(Date.now() / 1000) + 600))
-    .replace(':sig', 'f'.repeat(64))
-    .replace('*name', 'lesson.mp4')
-    .replace(/:\w+/g, () => randomUUID());
+/** A value for each route parameter: well-formed, and naming nothing that exists (or malformed). */
+const fill = (path: string, malformed = false): string =>
+  malformed
+    ? path.replace(/:\w+/g, 'bad%20id!')
+    : path
+        .replace(':sha', SHA)
+        .replace(':language', 'fr')
+        .replace(':exp', String(Math.floor(Date.now() / 1000) + 600))
+        .replace(':sig', 'f'.repeat(64))
+        .replace('*name', 'lesson.mp4')
+        .replace(/:\w+/g, () => randomUUID());
 
 interface Refusal {
   /** Who asks: nobody, a tenant's API key, a signed-in tool admin, or an admin's cookie from another site. */
   readonly as: 'anonymous' | 'api-key' | 'admin' | 'forged-admin';
   readonly body?: Record<string, unknown>;
+  /** The URL's parameters malformed: refused at the door by the route's schema. */
+  readonly malformed?: true;
   readonly status: number;
   /** The problem code (problem+json `code`, or the problem page's code). */
   readonly code: string;
@@ -59,6 +63,8 @@ const anonymousApi: Refusal = { as: 'anonymous', status: 401, code: 'UNAUTHENTIC
 const anonymousAdmin: Refusal = { as: 'anonymous', status: 401, code: 'UNAUTHENTICATED' };
 const forgedAdmin: Refusal = { as: 'forged-admin', status: 403, code: 'CROSS_SITE' };
 const badLink: Refusal = { as: 'anonymous', status: 403, code: 'BAD_SIGNATURE' };
+const malformedApi: Refusal = { as: 'api-key', malformed: true, status: 400, code: 'INVALID_REQUEST' };
+const malformedAdmin: Refusal = { as: 'admin', malformed: true, status: 400, code: 'INVALID_REQUEST' };
 
 /** Each route's negative cases; `public` routes refuse nobody (health, metrics without a token). */
 const CASES: Record<string, readonly Refusal[] | 'public'> = {
@@ -73,30 +79,49 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
   'GET /media/renders/:id/:exp/:sig/*name': [badLink],
   'GET /media/posters/:id/:exp/:sig/poster.jpg': [badLink],
   'POST /api/assets': [anonymousApi, { as: 'api-key', status: 400, code: 'INVALID_REQUEST' }],
-  'GET /api/assets/:sha': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }],
+  'GET /api/assets/:sha': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }, malformedApi],
   'GET /api/speech/voices': [anonymousApi],
   'POST /api/speech/preview': [
     anonymousApi,
     { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' },
   ],
   'POST /api/renders': [anonymousApi, { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' }],
-  'GET /api/renders/:id': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }],
-  'POST /api/renders/:id/cancel': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }],
-  'GET /api/renders/:id/events': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }],
-  'GET /api/lessons/:id/languages': [anonymousApi, { as: 'api-key', status: 403, code: 'FORBIDDEN' }],
+  'GET /api/renders/:id': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }, malformedApi],
+  'POST /api/renders/:id/cancel': [
+    anonymousApi,
+    { as: 'api-key', status: 404, code: 'NOT_FOUND' },
+    malformedApi,
+  ],
+  'GET /api/renders/:id/events': [
+    anonymousApi,
+    { as: 'api-key', status: 404, code: 'NOT_FOUND' },
+    malformedApi,
+  ],
+  'GET /api/lessons/:id/languages': [
+    anonymousApi,
+    { as: 'api-key', status: 403, code: 'FORBIDDEN' },
+    malformedApi,
+  ],
   'POST /api/lessons/:id/languages': [
     anonymousApi,
     { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' },
     { as: 'api-key', body: { renderId: randomUUID() }, status: 403, code: 'FORBIDDEN' },
+    { ...malformedApi, body: { renderId: randomUUID() } },
   ],
   'DELETE /api/lessons/:id/languages/:language': [
     anonymousApi,
     { as: 'api-key', status: 403, code: 'FORBIDDEN' },
+    malformedApi,
   ],
-  'GET /api/studio/faces/:sha': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }],
+  'GET /api/studio/faces/:sha': [
+    anonymousApi,
+    { as: 'api-key', status: 404, code: 'NOT_FOUND' },
+    malformedApi,
+  ],
   'POST /api/lessons/:id/published': [
     anonymousApi,
     { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' },
+    { ...malformedApi, body: { renderId: randomUUID(), title: 'A lesson' } },
   ],
   'ALL /lti/register': [{ as: 'anonymous', status: 403, code: 'REGISTRATION_NEEDS_LINK' }],
   'GET /lti/register/:token': [{ as: 'anonymous', status: 403, code: 'REGISTRATION_LINK_INVALID' }],
@@ -137,8 +162,9 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
     anonymousAdmin,
     forgedAdmin,
     { as: 'admin', status: 404, code: 'NOT_FOUND' },
+    malformedAdmin,
   ],
-  'POST /admin/platforms/:id/resend': [anonymousAdmin, forgedAdmin],
+  'POST /admin/platforms/:id/resend': [anonymousAdmin, forgedAdmin, malformedAdmin],
   'POST /admin/keys/rotate': [anonymousAdmin, forgedAdmin],
   'GET /admin/dingtalk': [anonymousAdmin],
   'POST /admin/dingtalk/corps': [
@@ -146,16 +172,22 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
     forgedAdmin,
     { as: 'admin', body: {}, status: 400, code: FORM },
   ],
-  'GET /admin/dingtalk/corps/:corpId': [anonymousAdmin, { as: 'admin', status: 404, code: 'NOT_FOUND' }],
+  'GET /admin/dingtalk/corps/:corpId': [
+    anonymousAdmin,
+    { as: 'admin', status: 404, code: 'NOT_FOUND' },
+    malformedAdmin,
+  ],
   'POST /admin/dingtalk/corps/:corpId/assignments': [
     anonymousAdmin,
     forgedAdmin,
     { as: 'admin', body: {}, status: 404, code: 'NOT_FOUND' },
+    malformedAdmin,
   ],
   'POST /admin/dingtalk/corps/:corpId/disconnect': [
     anonymousAdmin,
     forgedAdmin,
     { as: 'admin', status: 400, code: FORM },
+    { ...malformedAdmin, body: { confirm: 'yes' } },
   ],
 };
 
@@ -205,7 +237,7 @@ describe('every endpoint refuses what it must, with a stable code', () => {
                 ).toString();
         // A tenant's requests go through its ApiClient, which carries its API key.
         const init: RequestInit = { method, headers, body, redirect: 'manual' };
-        const path = fill(route.path);
+        const path = fill(route.path, c.malformed);
         const res =
           c.as === 'api-key' ? await api.fetch(path, init) : await fetch(`${tool.url}${path}`, init);
         const text = await res.text();

@@ -14,6 +14,8 @@ import { signInWithDingTalk } from '../dingtalk/dingtalk-sign-in.js';
 import { ApiError } from '../web/api-error.js';
 import { msg } from '../messages/messages.js';
 import { fieldsOf } from '../../../common/zod-problems.js';
+import { CorpParams } from '../web/request-schemas.js';
+import { validate, validOf } from '../web/validate.js';
 
 export interface DingTalkAdminDeps {
   readonly api: DingTalkApi;
@@ -37,6 +39,10 @@ export const parseDingTalkAdmin = (username: string): { corpId: string; userid: 
   const m = /^dingtalk:([^:]+):(.+)$/.exec(username);
   return m ? { corpId: m[1]!, userid: m[2]! } : undefined;
 };
+
+/** An organisation named in the URL: its CorpId's shape is checked at the door. */
+const corpParams = validate({ params: CorpParams });
+const corpIdOf = (res: Response): string => validOf<unknown, unknown, { corpId: string }>(res).params.corpId;
 
 /** DingTalk user ids typed into a field, separated by commas or spaces; each once. */
 const idList = (s: string | undefined): string[] => [...new Set((s ?? '').split(/[\s,]+/).filter(Boolean))];
@@ -153,15 +159,15 @@ export function dingtalkAdmin(
     res.redirect(303, '/admin/dingtalk');
   });
 
-  router.post('/admin/dingtalk/corps/:corpId/disconnect', toolAdmin, form, async (req, res) => {
+  router.post('/admin/dingtalk/corps/:corpId/disconnect', toolAdmin, form, corpParams, async (req, res) => {
     if ((req.body as Record<string, unknown>).confirm !== 'yes') return invalidCorp(req, res, 'confirm');
-    await d.corps.remove(String(req.params.corpId));
+    await d.corps.remove(corpIdOf(res));
     res.redirect(303, '/admin/dingtalk');
   });
 
-  const corpFor = async (req: Request): Promise<Corp> => {
+  const corpFor = async (req: Request, res: Response): Promise<Corp> => {
     const user = req.user as AdminUser;
-    const corpId = String(req.params.corpId);
+    const corpId = corpIdOf(res);
     // A DingTalk admin sees their own organisation only; asking for another is "not found".
     const corp = !user.corpId || user.corpId === corpId ? await d.corps.get(corpId) : undefined;
     if (!corp) throw ApiError.of('NOT_FOUND', 'No such DingTalk organisation.');
@@ -180,12 +186,12 @@ export function dingtalkAdmin(
       .send(corpPage(langOf(req), { corp, scoped, lessons, assignments, departments, message, error }));
   };
 
-  router.get('/admin/dingtalk/corps/:corpId', signedIn, async (req, res) => {
-    await sendCorpPage(req, res, await corpFor(req));
+  router.get('/admin/dingtalk/corps/:corpId', signedIn, corpParams, async (req, res) => {
+    await sendCorpPage(req, res, await corpFor(req, res));
   });
 
-  router.post('/admin/dingtalk/corps/:corpId/assignments', signedIn, form, async (req, res) => {
-    const corp = await corpFor(req);
+  router.post('/admin/dingtalk/corps/:corpId/assignments', signedIn, form, corpParams, async (req, res) => {
+    const corp = await corpFor(req, res);
     const lang = langOf(req);
     const parsed = AssignForm.safeParse(req.body);
     if (!parsed.success)

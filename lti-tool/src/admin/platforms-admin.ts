@@ -18,6 +18,8 @@ import type { PlatformCheck } from '../lti/platform-check.js';
 import type { GradeResender } from '../grades/grade-delivery.js';
 import { platformCheckCell, refusedGradesCell } from './platform-check-view.js';
 import { msg } from '../messages/messages.js';
+import { IdParams } from '../web/request-schemas.js';
+import { validate, validOf } from '../web/validate.js';
 
 export interface PlatformsAdminDeps {
   readonly registration: PlatformRegistration;
@@ -135,8 +137,8 @@ export function platformsAdmin(d: PlatformsAdminDeps, signedIn: RequestHandler):
       .catch(next);
   });
 
-  router.post('/admin/platforms/:id/check', signedIn, (req, res, next) => {
-    d.check.run(String(req.params.id), adminOf(req)).then((result) => {
+  router.post('/admin/platforms/:id/check', signedIn, validate({ params: IdParams }), (req, res, next) => {
+    d.check.run(validOf<unknown, unknown, { id: string }>(res).params.id, adminOf(req)).then((result) => {
       if (!result) return next(ApiError.of('NOT_FOUND', 'No such platform.'));
       res.redirect(
         303,
@@ -145,9 +147,9 @@ export function platformsAdmin(d: PlatformsAdminDeps, signedIn: RequestHandler):
     }, next);
   });
 
-  router.post('/admin/platforms/:id/resend', signedIn, (req, res, next) => {
+  router.post('/admin/platforms/:id/resend', signedIn, validate({ params: IdParams }), (req, res, next) => {
     d.grades
-      .resend({ platformId: String(req.params.id) }, adminOf(req))
+      .resend({ platformId: validOf<unknown, unknown, { id: string }>(res).params.id }, adminOf(req))
       .then((n) => res.redirect(303, `/admin/platforms?resent=${n}`), next);
   });
 

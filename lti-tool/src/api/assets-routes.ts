@@ -10,6 +10,9 @@ import { isRenderError } from '../../../render-node/src/contract/render-errors.j
 import type { InputChecks } from '../media/media-tools.js';
 import { ApiError } from '../web/api-error.js';
 import { callerOf } from './api-auth.js';
+import { ShaParams } from '../web/request-schemas.js';
+import { validate, validOf } from '../web/validate.js';
+import type { z } from 'zod';
 
 /** A file name as the author knows it, for display only: no path, no control characters, bounded. */
 export const displayName = (name: string): string =>
@@ -90,8 +93,9 @@ export function assetsRoutes(d: {
 
   // An asset of the caller's tenant, back (the studio plays a spoken script before rendering it).
   // Another tenant's asset is "not found", like one that does not exist.
-  router.get('/api/assets/:sha', async (req, res) => {
-    const asset = await d.assets.get(callerOf(req.user).tenantId, String(req.params.sha));
+  router.get('/api/assets/:sha', validate({ params: ShaParams }), async (req, res) => {
+    const { sha } = validOf<unknown, unknown, z.infer<typeof ShaParams>>(res).params;
+    const asset = await d.assets.get(callerOf(req.user).tenantId, sha);
     if (!asset) throw ApiError.of('NOT_FOUND', 'No such asset.');
     res.type(asset.contentType);
     res.sendFile(d.store.path(asset.sha256), { headers: { 'cache-control': 'private, max-age=3600' } });

@@ -1,12 +1,16 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { LessonLanguages } from '../lessons/lesson-languages.js';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import { ApiError } from '../web/api-error.js';
 import { validate, validOf } from '../web/validate.js';
 import { callerOf } from './api-auth.js';
+import { IdParams } from '../web/request-schemas.js';
 
 const PublishLanguageSchema = z.object({ renderId: z.uuid() }).strict();
+const LanguageParams = IdParams.extend({
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag'),
+});
 
 /** Why a render cannot be a language version, for the instructor: status, code, message. */
 const REFUSED = {
@@ -36,29 +40,26 @@ export function lessonLanguagesRoutes(d: { lessons: LessonRepository; languages:
   const router = Router();
 
   /** The lesson, in the caller's course (403 outside a course, 404 for another's or none). */
-  const lessonOf = async (req: Request): Promise<{ lessonId: string; contextId: string }> => {
+  const lessonOf = async (req: Request, res: Response): Promise<{ lessonId: string; contextId: string }> => {
     const caller = callerOf(req.user);
     if (!caller.contextId)
       throw ApiError.of('FORBIDDEN', 'Lessons are published from their course (an LTI launch).');
-    const lessonId = String(req.params.id);
-    if (
-      !z.uuid().safeParse(lessonId).success ||
-      !(await d.lessons.get(caller.tenantId, caller.contextId, lessonId))
-    )
+    const lessonId = validOf<unknown, unknown, { id: string }>(res).params.id;
+    if (!(await d.lessons.get(caller.tenantId, caller.contextId, lessonId)))
       throw ApiError.of('NOT_FOUND', 'No such lesson.');
     return { lessonId, contextId: caller.contextId };
   };
 
-  router.get('/api/lessons/:id/languages', async (req, res) => {
-    const lesson = await lessonOf(req);
+  router.get('/api/lessons/:id/languages', validate({ params: IdParams }), async (req, res) => {
+    const lesson = await lessonOf(req, res);
     res.json({ languages: await d.languages.list(lesson.lessonId) });
   });
 
   router.post(
     '/api/lessons/:id/languages',
-    validate({ body: PublishLanguageSchema }, 'Give the renderId of the language version.'),
+    validate({ params: IdParams, body: PublishLanguageSchema }, 'Give the renderId of the language version.'),
     async (req, res) => {
-      const lesson = await lessonOf(req);
+      const lesson = await lessonOf(req, res);
       const { renderId } = validOf<z.infer<typeof PublishLanguageSchema>>(res).body;
       const outcome = await d.languages.publish(
         callerOf(req.user).tenantId,
@@ -74,16 +75,20 @@ export function lessonLanguagesRoutes(d: { lessons: LessonRepository; languages:
     },
   );
 
-  router.delete('/api/lessons/:id/languages/:language', async (req, res) => {
-    const lesson = await lessonOf(req);
-    const removed = await d.languages.remove(
-      callerOf(req.user).tenantId,
-      lesson.contextId,
-      lesson.lessonId,
-      String(req.params.language),
-    );
-    if (!removed) throw ApiError.of('NOT_FOUND', 'The lesson has no version in that language.');
-    res.status(204).end();
-  });
+  router.delete(
+    '/api/lessons/:id/languages/:language',
+    validate({ params: LanguageParams }),
+    async (req, res) => {
+      const lesson = await lessonOf(req, res);
+      const removed = await d.languages.remove(
+        callerOf(req.user).tenantId,
+        lesson.contextId,
+        lesson.lessonId,
+        validOf<unknown, unknown, z.infer<typeof LanguageParams>>(res).params.language,
+      );
+      if (!removed) throw ApiError.of('NOT_FOUND', 'The lesson has no version in that language.');
+      res.status(204).end();
+    },
+  );
   return router;
 }

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import { ApiError } from '../web/api-error.js';
 import type { ApiCaller } from './api-auth.js';
+import { IdParams } from '../web/request-schemas.js';
+import { validate, validOf } from '../web/validate.js';
 
 const PublishVersionSchema = z.object({
   renderId: z.uuid(),
@@ -13,22 +15,28 @@ const PublishVersionSchema = z.object({
 export function lessonPublishingRoutes(d: { lessons: LessonRepository }): Router {
   const router = Router();
   // An instructor's new version of a published lesson: learners see it from their next launch.
-  router.post('/api/lessons/:id/published', async (req, res) => {
-    const caller = req.user as ApiCaller;
-    const parsed = PublishVersionSchema.safeParse(req.body ?? {});
-    if (!parsed.success) throw ApiError.of('INVALID_REQUEST', 'Give renderId and title.');
-    if (!z.uuid().safeParse(req.params.id).success) throw ApiError.of('NOT_FOUND', 'No such lesson.');
-    if (!caller.contextId)
-      throw ApiError.of('FORBIDDEN', 'Lessons are published from their course (an LTI launch).');
-    const ok = await d.lessons.publish(
-      caller.tenantId,
-      caller.contextId,
-      String(req.params.id),
-      parsed.data.renderId,
-      parsed.data.title,
-    );
-    if (!ok) throw ApiError.of('NOT_FOUND', 'No such lesson, or that render of it is not finished.');
-    res.json({ lessonId: req.params.id, publishedRenderId: parsed.data.renderId, title: parsed.data.title });
-  });
+  router.post(
+    '/api/lessons/:id/published',
+    validate({ params: IdParams, body: PublishVersionSchema }, 'Give renderId and title.'),
+    async (req, res) => {
+      const caller = req.user as ApiCaller;
+      const { params, body } = validOf<
+        z.infer<typeof PublishVersionSchema>,
+        unknown,
+        z.infer<typeof IdParams>
+      >(res);
+      if (!caller.contextId)
+        throw ApiError.of('FORBIDDEN', 'Lessons are published from their course (an LTI launch).');
+      const ok = await d.lessons.publish(
+        caller.tenantId,
+        caller.contextId,
+        params.id,
+        body.renderId,
+        body.title,
+      );
+      if (!ok) throw ApiError.of('NOT_FOUND', 'No such lesson, or that render of it is not finished.');
+      res.json({ lessonId: params.id, publishedRenderId: body.renderId, title: body.title });
+    },
+  );
   return router;
 }

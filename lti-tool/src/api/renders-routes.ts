@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { LIVEAVATAR_SIZES, PREVIEW_SIZES } from '../../../render-node/src/contract/render-sizes.js';
 import type { MediaUrls } from '../media/media-urls.js';
@@ -14,6 +14,7 @@ import { NarrationInputSchema } from './speech-routes.js';
 import { ApiError } from '../web/api-error.js';
 import { validate, validOf } from '../web/validate.js';
 import { ScriptLanguageSchema } from '../narration/languages.js';
+import { IdParams } from '../web/request-schemas.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 from POST /api/assets');
 
@@ -120,9 +121,10 @@ export interface RendersRoutesDeps {
 export function rendersRoutes(d: RendersRoutesDeps): Router {
   const router = Router();
 
-  const load = async (req: Request): Promise<Render> => {
+  const load = async (req: Request, res: Response): Promise<Render> => {
     const caller = callerOf(req.user);
-    const render = await d.renders.get(String(req.params.id), caller.tenantId, caller.contextId);
+    const { id } = validOf<unknown, unknown, z.infer<typeof IdParams>>(res).params;
+    const render = await d.renders.get(id, caller.tenantId, caller.contextId);
     if (!render) throw ApiError.of('NOT_FOUND', 'No such render.');
     return render;
   };
@@ -164,12 +166,12 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
     },
   );
 
-  router.get('/api/renders/:id', async (req, res) => {
-    res.json(await renderView(await load(req), d.renders, d.urls, d.engines));
+  router.get('/api/renders/:id', validate({ params: IdParams }), async (req, res) => {
+    res.json(await renderView(await load(req, res), d.renders, d.urls, d.engines));
   });
 
-  router.post('/api/renders/:id/cancel', async (req, res) => {
-    const render = await load(req);
+  router.post('/api/renders/:id/cancel', validate({ params: IdParams }), async (req, res) => {
+    const render = await load(req, res);
     if (!(await d.service.cancel(render)))
       throw ApiError.of('CONFLICT', `The render is already ${render.state}.`);
     res.status(202).json(await renderView((await d.renders.get(render.id))!, d.renders, d.urls, d.engines));
@@ -179,8 +181,8 @@ export function rendersRoutes(d: RendersRoutesDeps): Router {
   // until the render finishes. Every event has an id; a client that lost the stream (the tool or its
   // database restarted) asks again with Last-Event-ID and gets the current state first, which holds
   // everything it missed. A database outage while streaming ends nothing: polls that fail are retried.
-  router.get('/api/renders/:id/events', async (req, res) => {
-    const render = await load(req);
+  router.get('/api/renders/:id/events', validate({ params: IdParams }), async (req, res) => {
+    const render = await load(req, res);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',

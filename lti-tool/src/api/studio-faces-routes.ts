@@ -4,6 +4,9 @@ import type { FaceFinder } from '../media/media-tools.js';
 import type { MediaStore } from '../media/media-store.js';
 import { ApiError } from '../web/api-error.js';
 import type { ApiCaller } from './api-auth.js';
+import type { z } from 'zod';
+import { ShaParams } from '../web/request-schemas.js';
+import { validate, validOf } from '../web/validate.js';
 
 /**
  * GET /api/studio/faces/:sha: the face in an uploaded portrait of the caller's tenant, for the studio
@@ -15,9 +18,10 @@ export function studioFacesRoutes(d: {
   findFace: FaceFinder;
 }): Router {
   const router = Router();
-  router.get('/api/studio/faces/:sha', async (req, res) => {
+  router.get('/api/studio/faces/:sha', validate({ params: ShaParams }), async (req, res) => {
     const caller = req.user as ApiCaller;
-    const asset = await d.assets.get(caller.tenantId, String(req.params.sha));
+    const { sha } = validOf<unknown, unknown, z.infer<typeof ShaParams>>(res).params;
+    const asset = await d.assets.get(caller.tenantId, sha);
     if (!asset || asset.kind !== 'portrait') throw ApiError.of('NOT_FOUND', 'No such portrait.');
     // A portrait without a usable face is refused with its code (NO_FACE, IMAGE_TOO_LARGE…).
     const a = await d.findFace(d.store.path(asset.sha256));
