@@ -37,12 +37,25 @@ export interface DingTalkUser {
 export const ERRCODE = {
   invalidToken: 40014,
   expiredToken: 42001,
+  /** The newer API's answer (HTTP 400) to a token it does not accept. */
+  invalidAuthentication: 'InvalidAuthentication',
+  /** "Authentication error": the cause is in `sub_code` (a bad token, a limit, a permission). */
+  wrapped: 88,
   busy: -1,
   /**
    * Rate limits: the whole platform on one API (90002), one corp a minute (90005), one app a minute
    * (90006), one app a second (90018), a third-party app per corp (90019).
    */
-  rateLimited: [90002, 90005, 90006, 90018, 90019],
+  rateLimited: [
+    90002,
+    90005,
+    90006,
+    90018,
+    90019,
+    // The newer API's per-app and per-platform QPS limits (HTTP 403).
+    'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+    'Forbidden.AccessDenied.QpsLimitForApi',
+  ],
 } as const;
 
 /** How long DingTalk's rate limits last: a second for most, a minute for the per-minute ones. */
@@ -73,7 +86,11 @@ export class DingTalkError extends DeliveryError {
   }
 
   get tokenRejected(): boolean {
-    return this.errcode === ERRCODE.invalidToken || this.errcode === ERRCODE.expiredToken;
+    return (
+      this.errcode === ERRCODE.invalidToken ||
+      this.errcode === ERRCODE.expiredToken ||
+      this.errcode === ERRCODE.invalidAuthentication
+    );
   }
 
   get rateLimited(): boolean {
@@ -179,8 +196,19 @@ export class DingTalkApi {
       // The newer API: HTTP status with {code, message}.
       throw new DingTalkError(String(body.code ?? res.status), String(body.message ?? ''), res.status);
     }
-    if (typeof body.errcode === 'number' && body.errcode !== 0)
+    if (typeof body.errcode === 'number' && body.errcode !== 0) {
+      // 88 wraps the real cause (shared/docs/dingtalk.md §1): a bad or expired token, a QPS limit…
+      // Acted on as that cause, so a token is renewed and a limit waited out, not taken as a refusal.
+      if (body.errcode === ERRCODE.wrapped && body.sub_code !== undefined) {
+        const sub = Number(body.sub_code);
+        throw new DingTalkError(
+          Number.isInteger(sub) ? sub : String(body.sub_code),
+          `${String(body.sub_msg ?? body.errmsg ?? '')} (88)`,
+          400,
+        );
+      }
       throw new DingTalkError(body.errcode, String(body.errmsg ?? ''), 400);
+    }
     return body as T;
   }
 

@@ -42,16 +42,23 @@ const CODE_TTL_MS = 5 * 60_000;
 const MAX_NOTICE_USERS = 100;
 /** Recipients an app may reach a minute; past it DingTalk answers "sent" and delivers nothing. */
 const RECIPIENTS_PER_MINUTE = 5000;
+/**
+ * Codes a topapi call answers inside `errcode 88` + `sub_code` (shared/docs/dingtalk.md §1 and §7, from
+ * DingTalk's error table and live calls): bad and expired tokens, the QPS limits, missing permission,
+ * an address not on the allow-list.
+ */
+const WRAPPED_IN_88 = new Set([40014, 42001, 90018, 90002, 60011, 60020]);
 
 /**
  * A DINGTALK API SIMULATOR, written from DingTalk's public API documentation, for the parts the bridge
- * uses: the app access token (gettoken, 7200 s; errcode 40014 for an unknown token and 42001 for an
- * expired one), free-login (a JSAPI stand-in script whose requestAuthCode gives a one-time, five-minute
+ * uses: the app access token (gettoken, 7200 s; a wrong key or secret is 40096; an unknown token is
+ * 40014 and an expired one 42001, both wrapped as DingTalk wraps them: errcode 88 with the cause in
+ * `sub_code`, HTTP 200), free-login (a JSAPI stand-in script whose requestAuthCode gives a one-time, five-minute
  * code; topapi/v2/user/getuserinfo exchanges it), user detail, union id → user id, departments and
  * their members, work notices (asyncsend_v2: at most 100 user ids; the same content reaches a person
  * once a day, and an app reaches at most 5,000 people a minute, as DingTalk rules: past either the
  * call still succeeds and the result lists those people as "forbidden"), their send progress and result,
- * rate limiting (errcode 90018 past a per-second budget per app and API) and DingTalk's OAuth2 web
+ * rate limiting (88 with sub_code 90018 past a per-second budget per app and API) and DingTalk's OAuth2 web
  * sign-in (login page, userAccessToken, contact/users/me). Event callbacks are sent the way DingTalk
  * signs and encrypts them. Tests steer it: who is signed in on the "device", tokens expired, failures
  * injected. For people (the demo, the browser tests) it has a stand-in of the DingTalk client at
@@ -67,8 +74,8 @@ export class DingTalkSimulator {
   readonly inbox = new Map<string, SimSend['msg'][]>();
   /** gettoken calls answered, by app key. */
   readonly tokenFetches = new Map<string, number>();
-  /** Every server-API call, by path, with its errcode. */
-  readonly calls: { path: string; errcode: number }[] = [];
+  /** Every server-API call, by path, with its errcode and, for a wrapped one (88), its sub_code. */
+  readonly calls: { path: string; errcode: number; subCode?: number }[] = [];
   /** Calls per second per app and API before errcode 90018. */
   perSecondLimit = Number.POSITIVE_INFINITY;
   /** The next calls to these paths answer these errcodes (injected failures). */
@@ -131,8 +138,20 @@ export class DingTalkSimulator {
       app.post(path, (req, res) => {
         const token = this.tokens.get(String(req.query.access_token ?? ''));
         const answer = (errcode: number, errmsg: string, extra: Record<string, unknown> = {}): void => {
+          const request_id = randomBytes(6).toString('hex');
+          // Authentication and limit failures come wrapped: 88, "look at subCode and subMsg".
+          if (WRAPPED_IN_88.has(errcode)) {
+            this.calls.push({ path, errcode: 88, subCode: errcode });
+            return void res.json({
+              errcode: 88,
+              sub_code: String(errcode),
+              sub_msg: errmsg,
+              errmsg: `ding talk error[subcode=${errcode},submsg=${errmsg}]`,
+              request_id,
+            });
+          }
           this.calls.push({ path, errcode });
-          res.json({ errcode, errmsg, ...extra, request_id: randomBytes(6).toString('hex') });
+          res.json({ errcode, errmsg, ...extra, request_id });
         };
         if (this.outage) {
           this.calls.push({ path, errcode: 502 });
@@ -328,7 +347,7 @@ export class DingTalkSimulator {
       const unionid = this.userTokens.get(String(req.headers['x-acs-dingtalk-access-token'] ?? ''));
       const u = unionid && [...this.users.values()].find((x) => x.unionid === unionid);
       if (!u)
-        return void res.status(401).json({ code: 'InvalidAuthentication', message: '不合法的access_token' });
+        return void res.status(400).json({ code: 'InvalidAuthentication', message: '不合法的access_token' });
       res.json({ nick: u.name, unionId: u.unionid, openId: `open-${u.unionid}`, avatarUrl: '' });
     });
 
@@ -416,7 +435,7 @@ export class DingTalkSimulator {
     const q = req.query as Record<string, string>;
     const a = this.apps.get(q.appkey ?? '');
     if (!a || a.appSecret !== q.appsecret)
-      return void res.json({ errcode: 40089, errmsg: '不合法的appkey或appsecret' });
+      return void res.json({ errcode: 40096, errmsg: '不合法的appKey或appSecret' });
     this.tokenFetches.set(a.appKey, (this.tokenFetches.get(a.appKey) ?? 0) + 1);
     const token = randomBytes(16).toString('hex');
     this.tokens.set(token, { appKey: a.appKey, expiresAt: Date.now() + TOKEN_TTL_SEC * 1000 });
@@ -429,6 +448,31 @@ export class DingTalkSimulator {
    * signed (SHA-1 of token, timestamp, nonce and encrypt, sorted). Answers the HTTP status and, when the
    * subscriber answered with a sealed reply, its decrypted text.
    */
+  /**
+   * An address-book event as DingTalk pushes it to an internal app today (shared/docs/dingtalk.md §6:
+   * `userId` in camelCase, with `CorpId`, `EventTime`, `timeStamp` and an `eventId`), or in the older
+   * register_call_back format (`UserId`, `TimeStamp`) that apps registered long ago still get.
+   */
+  addressBookEvent(
+    corpId: string,
+    type: string,
+    userIds: readonly string[],
+    format: 'push' | 'register_call_back' = 'push',
+  ): Record<string, unknown> {
+    const now = Date.now();
+    return format === 'push'
+      ? {
+          EventType: type,
+          EventTime: now,
+          CorpId: corpId,
+          BizId: randomBytes(8).toString('hex'),
+          eventId: randomBytes(16).toString('hex'),
+          timeStamp: String(now),
+          userId: [...userIds],
+        }
+      : { EventType: type, TimeStamp: String(now), UserId: [...userIds], CorpId: corpId };
+  }
+
   async sendEvent(
     url: string,
     keys: { token: string; aesKey: string; ownerKey: string; /** The sender's clock (ms). */ clock?: number },

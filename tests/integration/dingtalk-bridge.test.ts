@@ -217,20 +217,25 @@ describe("DingTalk's server API through the bridge", () => {
     const calls = sim.calls.length;
     expect((await api.user(corp, 'carol')).name).toBe('Carol');
     expect(fetches()).toBe(warm + 1);
-    const answered = sim.calls.slice(calls).map((c) => c.errcode);
-    expect(answered).toEqual([42001, 0]); // refused once, renewed, answered
+    // DingTalk says "expired" as errcode 88 with sub_code 42001: refused once, renewed, answered.
+    const answered = sim.calls.slice(calls).map((c) => [c.errcode, c.subCode]);
+    expect(answered).toEqual([
+      [88, 42001],
+      [0, undefined],
+    ]);
 
-    // A token DingTalk no longer knows (40014) is dropped from the shared cache and fetched again once.
+    // A token DingTalk no longer knows (88 with sub_code 40014) is dropped from the shared cache and
+    // fetched again once.
     await tool.dingtalk.api['tokens'].set(corp.appKey, 'forged-token', 7200);
     expect((await api.user(corp, 'alice')).deptIds).toEqual([2]);
     expect(fetches()).toBe(warm + 2);
     // A secret DingTalk refuses is no retry loop: one fetch, a permanent error.
     const wrong = { ...corp, appKey: 'ding-app-acme', appSecret: 'not-the-secret' };
     await tool.dingtalk.api['tokens'].forget(corp.appKey, (await tool.dingtalk.api.accessToken(corp))!);
-    await expect(api.user(wrong, 'alice')).rejects.toMatchObject({ errcode: 40089, permanent: true });
+    await expect(api.user(wrong, 'alice')).rejects.toMatchObject({ errcode: 40096, permanent: true });
   });
 
-  it('waits out rate limits (errcode 90018) and answers every call', async () => {
+  it('waits out rate limits (errcode 88, sub_code 90018) and answers every call', async () => {
     sim.perSecondLimit = 2;
     try {
       const calls = sim.calls.length;
@@ -239,7 +244,7 @@ describe("DingTalk's server API through the bridge", () => {
         ['alice', 'bob', 'carol', 'boss'].map((u) => tool.dingtalk.api.user(corp, u)),
       );
       expect(names.map((n) => n.userid)).toEqual(['alice', 'bob', 'carol', 'boss']);
-      const limited = sim.calls.slice(calls).filter((c) => c.errcode === 90018).length;
+      const limited = sim.calls.slice(calls).filter((c) => c.errcode === 88 && c.subCode === 90018).length;
       expect(limited).toBeGreaterThan(0);
     } finally {
       sim.perSecondLimit = Number.POSITIVE_INFINITY;
@@ -494,7 +499,7 @@ describe('event callbacks', () => {
       await sim.sendEvent(
         url(),
         { ...keys, token: 'guessed-token' },
-        { EventType: 'user_leave_org', UserId: ['alice'] },
+        sim.addressBookEvent(CORP, 'user_leave_org', ['alice']),
       ),
       // Encrypted with another key (the signature is right for what was sent).
       await sim.sendEvent(
@@ -531,7 +536,7 @@ describe('event callbacks', () => {
     const open = await freeLogin('bob');
     expect(open.status).toBe(200);
     expect((await heartbeat(open.session!, { seq: 1, position: 0, intervals: [] })).status).toBe(200);
-    expect(await sim.sendEvent(url(), keys, { EventType: 'user_leave_org', UserId: ['bob'] })).toEqual({
+    expect(await sim.sendEvent(url(), keys, sim.addressBookEvent(CORP, 'user_leave_org', ['bob']))).toEqual({
       status: 200,
       reply: 'success',
     });
@@ -544,7 +549,7 @@ describe('event callbacks', () => {
 
     // Hana joins the Night shift: the Warehouse assignment reaches her with its notice.
     sim.addUser({ corpId: CORP, userid: 'hana', unionid: 'union-hana', name: 'Hana', deptIds: [4] });
-    await sim.sendEvent(url(), keys, { EventType: 'user_add_org', UserId: ['hana'] });
+    await sim.sendEvent(url(), keys, sim.addressBookEvent(CORP, 'user_add_org', ['hana']));
     await until('hana notified', () => sim.received(CORP, 'hana').length === 1);
     expect((await freeLogin('hana')).status).toBe(200);
 
@@ -553,7 +558,7 @@ describe('event callbacks', () => {
     const before = listCalls();
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        sim.sendEvent(url(), keys, { EventType: 'user_modify_org', UserId: [`s${i}`] }),
+        sim.sendEvent(url(), keys, sim.addressBookEvent(CORP, 'user_modify_org', [`s${i}`])),
       ),
     );
     for (let last = -1; listCalls() !== last; await new Promise((r) => setTimeout(r, 500)))

@@ -72,7 +72,7 @@ describe('DingTalk event callbacks are handled once', () => {
     const first = await sim.sendEvent(
       url,
       { ...CALLBACK, ownerKey: 'ding-app-replay' },
-      { EventType: 'user_leave_org', eventId: 'evt-001', userId: ['carol'], UserId: ['carol'] },
+      sim.addressBookEvent(CORP, 'user_leave_org', ['carol']),
       (q, body) => void (captured = { q: { ...q }, body: { ...body } }),
     );
     expect(first).toEqual({ status: 200, reply: 'success' });
@@ -95,9 +95,10 @@ describe('DingTalk event callbacks are handled once', () => {
     await sim.sendEvent(
       url,
       { ...CALLBACK, ownerKey: 'ding-app-replay' },
-      { EventType: 'user_leave_org', UserId: ['carol'] },
+      sim.addressBookEvent(CORP, 'user_leave_org', ['carol'], 'register_call_back'),
       (q, body) => void (captured = { q: { ...q }, body: { ...body } }),
     );
+    expect(await carolsSessions()).toBe(0);
     await carolSignsIn();
     await fetch(`${url}?${new URLSearchParams(captured!.q)}`, {
       method: 'POST',

@@ -131,7 +131,8 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
     const corp = await d.corps.get(req.params.corpId);
     if (!corp?.callback) throw ApiError.of('NOT_FOUND', 'No event subscription here.');
     const q = req.query as Record<string, unknown>;
-    let event: { EventType?: string; UserId?: string[]; eventId?: string };
+    // Today's HTTP push names the people `userId`; the older register_call_back format `UserId`.
+    let event: { EventType?: string; userId?: string[]; UserId?: string[]; eventId?: string };
     let owner: string;
     const sealed = String((req.body as { encrypt?: unknown } | undefined)?.encrypt ?? '');
     try {
@@ -154,7 +155,8 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
       return void res.json(sealReply(corp.callback, owner, 'success'));
     }
     // Who left loses access now; a change of people or departments may reach people assigned by department.
-    if (event.EventType === 'user_leave_org') await d.people.left(corp.corpId, event.UserId ?? []);
+    if (event.EventType === 'user_leave_org')
+      await d.people.left(corp.corpId, event.userId ?? event.UserId ?? []);
     else if (DIRECTORY_EVENTS.has(event.EventType ?? ''))
       d.assignments.refreshSoon(corp, (e) =>
         d.log.warn({ corpId: corp.corpId, err: e.message }, 'assignments not refreshed'),
