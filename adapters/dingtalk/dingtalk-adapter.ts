@@ -47,6 +47,10 @@ export class DingTalkAdapter implements LmsNotifier {
   }
 }
 
-/** A link that opens `url` inside DingTalk (its built-in browser, where free-login works). */
+/**
+ * A link that opens `url` inside DingTalk, where free-login works: the phone's built-in browser, and
+ * on the PC client its sidebar (`pc_slide=true`; `false` would send PC users to the system browser,
+ * where there is no JSAPI and so no sign-in).
+ */
 export const openInDingTalk = (url: string): string =>
-  `dingtalk://dingtalkclient/page/link?${new URLSearchParams({ url, pc_slide: 'false' })}`;
+  `dingtalk://dingtalkclient/page/link?${new URLSearchParams({ url, pc_slide: 'true' })}`;

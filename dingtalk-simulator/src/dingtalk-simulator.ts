@@ -86,6 +86,13 @@ export class DingTalkSimulator {
   banNext = false;
   /** Who is signed in to the DingTalk client, on the device or in the browser (JSAPI and OAuth2). */
   deviceUser: { corpId: string; userid: string } | undefined;
+  /** The client's kind: the PC client opens `page/link` links with `pc_slide=false` in the system browser. */
+  device: 'mobile' | 'pc' = 'mobile';
+  /**
+   * Whether the page last opened from a notice went to the system browser (outside DingTalk, where
+   * the JSAPI answers "not in DingTalk") rather than the client's own browser or sidebar.
+   */
+  openedOutside = false;
 
   private readonly tokens = new Map<string, { appKey: string; expiresAt: number }>();
   private readonly codes = new Map<string, { corpId: string; userid: string; expiresAt: number }>();
@@ -290,10 +297,10 @@ export class DingTalkSimulator {
     // The JSAPI side: what dingtalk.open.js gives a page inside the DingTalk client.
     app.get('/jsapi/dingtalk.open.js', (_req, res) => {
       const who = this.deviceUser;
-      const code = who ? this.authCodeFor(who.corpId, who.userid) : '';
+      const code = who && !this.openedOutside ? this.authCodeFor(who.corpId, who.userid) : '';
       res.type('application/javascript').send(
         `window.dd = {
-  env: { platform: ${JSON.stringify(who ? 'android' : 'notInDingTalk')} },
+  env: { platform: ${JSON.stringify(!who || this.openedOutside ? 'notInDingTalk' : this.device === 'pc' ? 'pc' : 'android')} },
   ready: function (cb) { setTimeout(cb, 0); },
   runtime: { permission: { requestAuthCode: function (o) {
     if (o.corpId !== ${JSON.stringify(who?.corpId ?? '')}) return o.onFail({ errorCode: '3', errorMessage: 'corpId mismatch' });
@@ -305,6 +312,25 @@ export class DingTalkSimulator {
 
     // The DingTalk client, for a person at a browser: who is on the device, and their work notices.
     app.get('/client', (req, res) => void res.type('html').send(this.clientPage(req)));
+    // A notice's link, opened as the client opens it (shared/docs/dingtalk.md §4, message links):
+    // `page/link` in the client's browser, except on PC with `pc_slide=false`, which goes to the system
+    // browser; `action/openapp … redirect_url` in the PC workbench.
+    app.get('/client/open', (req, res) => {
+      const link = new URL(String(req.query.link ?? ''));
+      const action = link.host + link.pathname;
+      const inner =
+        action === 'dingtalkclient/action/openapp'
+          ? link.searchParams.get('redirect_url')
+          : action === 'dingtalkclient/page/link'
+            ? link.searchParams.get('url')
+            : null;
+      if (link.protocol !== 'dingtalk:' || !inner) return void res.status(400).send('not a DingTalk link');
+      this.openedOutside =
+        this.device === 'pc' &&
+        action === 'dingtalkclient/page/link' &&
+        link.searchParams.get('pc_slide') !== 'true';
+      res.redirect(302, inner);
+    });
 
     // OAuth2 web sign-in: the person signed in to DingTalk in this browser consents at once.
     app.get('/oauth2/auth', (req, res) => {
@@ -363,10 +389,11 @@ export class DingTalkSimulator {
     const q = req.query as Record<string, string>;
     const who = this.users.get(`${q.corp}:${q.user}`);
     if (who) this.deviceUser = { corpId: who.corpId, userid: who.userid };
+    this.device = q.device === 'pc' ? 'pc' : 'mobile';
     const md = new MarkdownIt({ html: false, linkify: false });
     const cards = who ? [...this.received(who.corpId, who.userid)].reverse() : [];
     const open = (link: string): string =>
-      link.startsWith('dingtalk://') ? (new URL(link).searchParams.get('url') ?? link) : link;
+      link.startsWith('dingtalk://') ? `/client/open?${new URLSearchParams({ link })}` : link;
     const people = [...this.users.values()].slice(0, 200);
     return html`<!doctype html>
       <html lang="zh-CN">

@@ -340,6 +340,19 @@ describe('free-login (免登) inside DingTalk', () => {
     expect(await page.locator('#watch-status').textContent()).toMatch(/Watched 100 % · Completed/);
     await page.close();
 
+    // On the PC client the same button opens the lesson in DingTalk's sidebar, signed in (a link the
+    // PC client sent to the system browser would land outside DingTalk, with no sign-in).
+    const pc = await browser.newPage();
+    await pc.goto(`${sim.url}/client?corp=${CORP}&user=alice&device=pc`);
+    await pc
+      .getByRole('article')
+      .filter({ hasText: 'Safe lifting' })
+      .getByRole('link', { name: '开始学习 Start lesson' })
+      .click();
+    await pc.getByRole('heading', { name: 'Safe lifting 安全搬运' }).waitFor();
+    expect(sim.openedOutside).toBe(false);
+    await pc.close();
+
     // Alice is a learner of the tenant, under her DingTalk name.
     const { rows } = await sql.query('SELECT name, dept_ids FROM dingtalk_users WHERE userid = $1', [
       'alice',
