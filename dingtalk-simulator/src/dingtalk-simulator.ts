@@ -538,6 +538,8 @@ export class DingTalkSimulator {
     };
     if (sign(r.timeStamp, r.nonce, r.encrypt) !== r.msg_signature)
       return { status: res.status, reply: 'BAD SIGNATURE' };
+    // DingTalk's callback library works with 16-character nonces only (shared/docs/dingtalk.md, #18).
+    if (r.nonce.length !== 16) return { status: res.status, reply: 'BAD NONCE' };
     const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
     const out = Buffer.concat([decipher.update(Buffer.from(r.encrypt, 'base64')), decipher.final()]);
     const body2 = out.subarray(0, out.length - out.at(-1)!);
