@@ -338,7 +338,8 @@ export class DingTalkApi {
       scope: 'openid corpid',
       state,
       prompt: 'consent',
-      org_type: 'management',
+      // No org_type=management: it would offer only organisations the person manages in DingTalk,
+      // and a training admin need not be a DingTalk admin (the organisation's adminUserids decide).
       corpId: app.corpId,
     }).toString();
     return url.toString();

@@ -18,6 +18,8 @@ export interface SimUser {
   readonly unionid: string;
   readonly name: string;
   readonly deptIds: number[];
+  /** Has management rights in DingTalk's own admin console (a DingTalk admin, not only ours). */
+  readonly dingtalkAdmin?: boolean;
 }
 
 export interface SimDepartment {
@@ -340,6 +342,10 @@ export class DingTalkSimulator {
         return void res.status(400).send('invalid request');
       const who = this.deviceUser && this.users.get(`${this.deviceUser.corpId}:${this.deviceUser.userid}`);
       if (!who) return void res.status(401).send('not signed in to DingTalk');
+      // org_type=management offers only organisations the person manages in DingTalk itself
+      // (shared/docs/dingtalk.md, #5): anyone else has no organisation to pick and cannot go on.
+      if (q.org_type === 'management' && !who.dingtalkAdmin)
+        return void res.status(403).send('no organisation you manage · 没有您管理的组织');
       const code = randomBytes(16).toString('hex');
       this.oauthCodes.set(code, {
         appKey: a.appKey,

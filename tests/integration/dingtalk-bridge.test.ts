@@ -125,6 +125,7 @@ beforeAll(async () => {
   sim.addUser({ corpId: CORP, userid: 'alice', unionid: 'union-alice', name: '王丽 Alice', deptIds: [2] });
   sim.addUser({ corpId: CORP, userid: 'bob', unionid: 'union-bob', name: 'Bob', deptIds: [4] });
   sim.addUser({ corpId: CORP, userid: 'carol', unionid: 'union-carol', name: 'Carol', deptIds: [3] });
+  // The training admin: listed in the organisation's adminUserids here, no admin in DingTalk's console.
   sim.addUser({ corpId: CORP, userid: 'boss', unionid: 'union-boss', name: '管理员 Admin', deptIds: [1] });
   sim.addUser({ corpId: OTHER_CORP, userid: 'olga', unionid: 'union-olga', name: 'Olga', deptIds: [1] });
   sim.addUser({
