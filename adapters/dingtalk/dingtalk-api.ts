@@ -58,6 +58,16 @@ export const ERRCODE = {
   ],
 } as const;
 
+/** Why DingTalk dropped a work notice for a person (`forbidden_list[].code`). */
+const NOTICE_LIMIT = { duplicate: 143106 } as const;
+const NOTICE_LIMIT_REASON: Readonly<Record<number, string>> = {
+  143105: 'over DingTalk’s daily notice limit for this person',
+  143103: 'over DingTalk’s recipients-a-minute limit for the app',
+  143104: 'over DingTalk’s recipients-a-minute limit for the organisation',
+  1430002: 'DingTalk refused the content',
+  1430004: 'DingTalk protects this person from notices',
+};
+
 /** How long DingTalk's rate limits last: a second for most, a minute for the per-minute ones. */
 const waitFor = (errcode: number | string): number =>
   errcode === 90005 || errcode === 90006 ? 60_000 : 1000;
@@ -307,13 +317,18 @@ export class DingTalkApi {
     return r.progress.status === 2;
   }
 
-  /** Recipients a finished notice did not reach, with DingTalk's reason. */
+  /**
+   * Recipients a finished notice did not reach, with DingTalk's reason. Someone refused as a duplicate
+   * (143106: the same content already reached them today, e.g. the first try of a send whose answer
+   * was lost) has the notice, and is not listed.
+   */
   async sendResult(app: CorpApp, taskId: string): Promise<Map<string, string>> {
     const r = await this.call<{
       send_result: {
         invalid_user_id_list?: string[];
         forbidden_user_id_list?: string[];
         failed_user_id_list?: string[];
+        forbidden_list?: { code?: string | number; userid?: string }[];
       };
     }>(app, '/topapi/message/corpconversation/getsendresult', {
       agent_id: Number(app.agentId),
@@ -322,8 +337,12 @@ export class DingTalkApi {
     const out = new Map<string, string>();
     const s = r.send_result;
     for (const u of s.invalid_user_id_list ?? []) out.set(u, 'not a member of the organisation');
-    for (const u of s.forbidden_user_id_list ?? [])
-      out.set(u, 'over DingTalk’s notice limit for this person');
+    const codeOf = new Map((s.forbidden_list ?? []).map((f) => [String(f.userid), Number(f.code)]));
+    for (const u of s.forbidden_user_id_list ?? []) {
+      const code = codeOf.get(u);
+      if (code === NOTICE_LIMIT.duplicate) continue;
+      out.set(u, NOTICE_LIMIT_REASON[code ?? 0] ?? 'over DingTalk’s notice limit for this person');
+    }
     for (const u of s.failed_user_id_list ?? []) out.set(u, 'DingTalk could not deliver it');
     return out;
   }

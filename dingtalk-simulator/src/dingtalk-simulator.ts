@@ -80,6 +80,8 @@ export class DingTalkSimulator {
   readonly calls: { path: string; errcode: number; subCode?: number }[] = [];
   /** Calls per second per app and API before errcode 90018. */
   perSecondLimit = Number.POSITIVE_INFINITY;
+  /** The next call to these paths is carried out, but its answer is lost (a timeout, a 502 on the way back). */
+  readonly loseAnswerNext = new Set<string>();
   /** The next calls to these paths answer these errcodes (injected failures). */
   readonly failNext: { path: string; errcode: number; errmsg: string }[] = [];
   /** While set, every server-API call gets a 502 from DingTalk's gateway (an outage). */
@@ -103,7 +105,7 @@ export class DingTalkSimulator {
   private readonly windows = new Map<string, number[]>();
   private readonly tasks = new Map<
     number,
-    { appKey: string; forbidden: string[]; invalid: string[]; read: string[] }
+    { appKey: string; forbidden: { userid: string; code: number }[]; invalid: string[]; read: string[] }
   >();
   private readonly delivered = new Map<string, string>(); // corp:user:day:content-hash
   private readonly reached: { appKey: string; at: number }[] = [];
@@ -191,7 +193,12 @@ export class DingTalkSimulator {
         recent.push(now);
         this.windows.set(key, recent);
         try {
-          answer(0, 'ok', handler(this.apps.get(token.appKey)!, (req.body ?? {}) as Record<string, unknown>));
+          const done = handler(this.apps.get(token.appKey)!, (req.body ?? {}) as Record<string, unknown>);
+          if (this.loseAnswerNext.delete(path)) {
+            this.calls.push({ path, errcode: 502 });
+            return void res.status(502).type('html').send('<html><body>502 Bad Gateway</body></html>');
+          }
+          answer(0, 'ok', done);
         } catch (e) {
           const [errcode, errmsg] = (e as Error).message.split('|');
           answer(Number(errcode), errmsg ?? '');
@@ -255,7 +262,7 @@ export class DingTalkSimulator {
       const content = createHash('sha256').update(JSON.stringify(msg)).digest('hex');
       const task = {
         appKey: a.appKey,
-        forbidden: [] as string[],
+        forbidden: [] as { userid: string; code: number }[],
         invalid: [] as string[],
         read: [] as string[],
       };
@@ -264,8 +271,11 @@ export class DingTalkSimulator {
       for (const u of userids) {
         const who = `${a.corpId}:${u}`;
         if (!this.users.has(who)) task.invalid.push(u);
-        else if (this.delivered.has(`${who}:${day}:${content}`) || thisMinute >= RECIPIENTS_PER_MINUTE)
-          task.forbidden.push(u);
+        // The limit codes of shared/docs/dingtalk.md §4: 143106 the same content again today, 143103
+        // the app's recipients a minute.
+        else if (this.delivered.has(`${who}:${day}:${content}`))
+          task.forbidden.push({ userid: u, code: 143106 });
+        else if (thisMinute >= RECIPIENTS_PER_MINUTE) task.forbidden.push({ userid: u, code: 143103 });
         else {
           this.delivered.set(`${who}:${day}:${content}`, String(taskId));
           this.inbox.set(who, [...(this.inbox.get(who) ?? []), msg]);
@@ -288,7 +298,8 @@ export class DingTalkSimulator {
       return {
         send_result: {
           invalid_user_id_list: t.invalid,
-          forbidden_user_id_list: t.forbidden,
+          forbidden_user_id_list: t.forbidden.map((f) => f.userid),
+          forbidden_list: t.forbidden.map((f) => ({ code: String(f.code), count: 1, userid: f.userid })),
           failed_user_id_list: [],
           read_user_id_list: [],
           unread_user_id_list: t.read,

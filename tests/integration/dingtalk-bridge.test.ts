@@ -478,6 +478,20 @@ describe('work notices', () => {
     expect(await noticesOf('assignment', 'pending')).toBe(0);
   });
 
+  it('a send whose answer was lost is tried again; DingTalk calls the retry a duplicate, and the person counts as notified', async () => {
+    sim.addUser({ corpId: CORP, userid: 'ivy', unionid: 'union-ivy', name: 'Ivy', deptIds: [3] });
+    sim.loseAnswerNext.add('/topapi/message/corpconversation/asyncsend_v2');
+    await assignTo('ivy');
+    const statusOf = async (): Promise<string | undefined> =>
+      (await sql.query<{ status: string }>(`SELECT status FROM dingtalk_notices WHERE userid = 'ivy'`))
+        .rows[0]?.status;
+    await until('ivy settled', async () => ['delivered', 'failed'].includes((await statusOf()) ?? ''));
+    // Two sends reached DingTalk; the first delivered, the second was refused as the same content (143106).
+    expect(sim.sends.filter((s) => s.userids.includes('ivy'))).toHaveLength(2);
+    expect(sim.received(CORP, 'ivy')).toHaveLength(1);
+    expect(await statusOf()).toBe('delivered');
+  });
+
   it('a send DingTalk refuses for good is kept failed with its reason, not retried', async () => {
     sim.addUser({ corpId: CORP, userid: 'fay', unionid: 'union-fay', name: 'Fay', deptIds: [3] });
     failNextSend(40056, '不合法的agentid');
