@@ -58,6 +58,9 @@ export const ERRCODE = {
   ],
 } as const;
 
+/** DingTalk's ban of an IP over 10,000 calls in 20 s lasts 5 minutes. */
+const IP_BAN_MS = 5 * 60_000;
+
 /** Why DingTalk dropped a work notice for a person (`forbidden_list[].code`). */
 const NOTICE_LIMIT = { duplicate: 143106 } as const;
 const NOTICE_LIMIT_REASON: Readonly<Record<number, string>> = {
@@ -191,7 +194,16 @@ export class DingTalkApi {
     try {
       body = JSON.parse(text) as Record<string, unknown>;
     } catch {
-      throw new DeliveryError(`DingTalk answered ${res.status} without JSON`, false, res.status);
+      // A gateway's error page (5xx) is an outage; any other page is DingTalk's IP ban, which it may
+      // also answer as HTML (shared/docs/dingtalk.md §7): every call from here refused for 5 minutes.
+      if (res.status >= 500)
+        throw new DeliveryError(`DingTalk answered ${res.status} without JSON`, false, res.status);
+      throw new DingTalkError(
+        'ip-limit',
+        'calls from this IP are refused for a while (a page, not JSON)',
+        res.status,
+        IP_BAN_MS,
+      );
     }
     // Over the per-IP limit DingTalk answers neither errcode nor code but a ban: {status: 1111, wait:
     // minutes, punish: 'deny'}, and refuses this IP for that long.
@@ -200,7 +212,7 @@ export class DingTalkApi {
         'ip-limit',
         'calls from this IP are refused for a while',
         res.status,
-        Number(body.wait ?? 5) * 60_000,
+        Number(body.wait ?? IP_BAN_MS / 60_000) * 60_000,
       );
     if (!res.ok) {
       // The newer API: HTTP status with {code, message}.

@@ -86,8 +86,11 @@ export class DingTalkSimulator {
   readonly failNext: { path: string; errcode: number; errmsg: string }[] = [];
   /** While set, every server-API call gets a 502 from DingTalk's gateway (an outage). */
   outage = false;
-  /** The next server-API call is answered as DingTalk answers an IP over its limit: a ban, no errcode. */
-  banNext = false;
+  /**
+   * The next server-API call is answered as DingTalk answers an IP over its limit: a ban, no errcode,
+   * as JSON (`{status: 1111, wait, punish: 'deny'}`) or as an HTML page (shared/docs/dingtalk.md §7).
+   */
+  banNext: false | 'json' | 'html' = false;
   /** Who is signed in to the DingTalk client, on the device or in the browser (JSAPI and OAuth2). */
   deviceUser: { corpId: string; userid: string } | undefined;
   /** The client's kind: the PC client opens `page/link` links with `pc_slide=false` in the system browser. */
@@ -169,8 +172,15 @@ export class DingTalkSimulator {
           return void res.status(502).type('html').send('<html><body>502 Bad Gateway</body></html>');
         }
         if (this.banNext) {
+          const form = this.banNext;
           this.banNext = false;
           this.calls.push({ path, errcode: 1111 });
+          if (form === 'html')
+            return void res
+              .type('html')
+              .send(
+                '<!doctype html><html><body><h1>访问被拒绝</h1><p>您的访问过于频繁，请稍后再试。</p></body></html>',
+              );
           return void res.json({
             status: 1111,
             wait: 5,

@@ -250,13 +250,15 @@ describe("DingTalk's server API through the bridge", () => {
     } finally {
       sim.perSecondLimit = Number.POSITIVE_INFINITY;
     }
-    // DingTalk's per-IP ban is no errcode but {status: 1111, wait}: a rate limit for that long, not a
-    // success, and not waited out inside the call.
-    sim.banNext = true;
-    await expect(tool.dingtalk.api.user(corp, 'alice')).rejects.toMatchObject({
-      permanent: false,
-      retryAfterMs: 5 * 60_000,
-    });
+    // DingTalk's per-IP ban is no errcode but {status: 1111, wait} or an HTML page: a rate limit for
+    // five minutes, not a success, and not waited out inside the call.
+    for (const form of ['json', 'html'] as const) {
+      sim.banNext = form;
+      await expect(tool.dingtalk.api.user(corp, 'alice')).rejects.toMatchObject({
+        permanent: false,
+        retryAfterMs: 5 * 60_000,
+      });
+    }
     // "System busy" (-1) is an outage to retry later, not a refusal.
     sim.failNext.push({ path: '/topapi/v2/user/get', errcode: -1, errmsg: '系统繁忙' });
     await expect(tool.dingtalk.api.user(corp, 'alice')).rejects.toMatchObject({ permanent: false });
