@@ -10,6 +10,11 @@ export interface SimApp {
   readonly appKey: string;
   readonly appSecret: string;
   readonly agentId: string;
+  /**
+   * The app's directory scope (通讯录权限范围) as departments, when not all staff: user detail
+   * (user/get) answers 50002 for anyone outside it; free-login and member lists are not limited.
+   */
+  readonly scopeDeptIds?: readonly number[];
 }
 
 export interface SimUser {
@@ -226,6 +231,8 @@ export class DingTalkSimulator {
     api('/topapi/v2/user/get', (a, b) => {
       const u = this.users.get(`${a.corpId}:${String(b.userid)}`);
       if (!u) throw new Error('60121|找不到该用户');
+      if (a.scopeDeptIds && !u.deptIds.some((d) => a.scopeDeptIds!.includes(d)))
+        throw new Error('50002|员工不在授权范围');
       return {
         result: {
           userid: u.userid,
