@@ -42,6 +42,8 @@ export const ERRCODE = {
   /** "Authentication error": the cause is in `sub_code` (a bad token, a limit, a permission). */
   wrapped: 88,
   busy: -1,
+  /** No department with that id (it was dissolved, or never was). */
+  noSuchDepartment: 60003,
   /**
    * Rate limits: the whole platform on one API (90002), one corp a minute (90005), one app a minute
    * (90006), one app a second (90018), a third-party app per corp (90019).

@@ -230,7 +230,7 @@ export class DingTalkSimulator {
     });
     api('/topapi/v2/user/get', (a, b) => {
       const u = this.users.get(`${a.corpId}:${String(b.userid)}`);
-      if (!u) throw new Error('60121|找不到该用户');
+      if (!u) throw new Error('33012|无效的USERID');
       if (a.scopeDeptIds && !u.deptIds.some((d) => a.scopeDeptIds!.includes(d)))
         throw new Error('50002|员工不在授权范围');
       return {
@@ -249,18 +249,24 @@ export class DingTalkSimulator {
       if (!u) throw new Error('60121|找不到该用户');
       return { result: { contact_type: 0, userid: u.userid } };
     });
+    // An unknown department is 60003 (shared/docs/dingtalk.md §1); 1 is the organisation itself.
+    const dept = (a: SimApp, b: Record<string, unknown>): number => {
+      const id = Number(b.dept_id);
+      if (id !== 1 && !this.departments.has(`${a.corpId}:${id}`)) throw new Error('60003|部门不存在');
+      return id;
+    };
     const subs = (a: SimApp, id: number) =>
       [...this.departments.values()].filter((d) => d.corpId === a.corpId && d.parentId === id);
     api('/topapi/v2/department/listsub', (a, b) => ({
-      result: subs(a, Number(b.dept_id)).map((d) => ({ dept_id: d.id, name: d.name, parent_id: d.parentId })),
+      result: subs(a, dept(a, b)).map((d) => ({ dept_id: d.id, name: d.name, parent_id: d.parentId })),
     }));
     api('/topapi/v2/department/listsubid', (a, b) => ({
-      result: { dept_id_list: subs(a, Number(b.dept_id)).map((d) => d.id) },
+      result: { dept_id_list: subs(a, dept(a, b)).map((d) => d.id) },
     }));
     api('/topapi/user/listid', (a, b) => ({
       result: {
         userid_list: [...this.users.values()]
-          .filter((u) => u.corpId === a.corpId && u.deptIds.includes(Number(b.dept_id)))
+          .filter((u) => u.corpId === a.corpId && u.deptIds.includes(dept(a, b)))
           .map((u) => u.userid),
       },
     }));

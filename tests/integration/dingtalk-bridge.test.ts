@@ -517,6 +517,16 @@ describe('work notices', () => {
     expect(await statusOf()).toBe('delivered');
   });
 
+  it('a department DingTalk does not have (60003) is refused with a sentence, and an unknown user id with 33012', async () => {
+    await expect(
+      tool.dingtalk.assignments.assign(corp, { lessonId, deptIds: [99], userids: [], assignedBy: 'boss' }),
+    ).rejects.toThrow('There is no department 99 in this organisation.');
+    await expect(tool.dingtalk.api.user(corp, 'nobody')).rejects.toMatchObject({
+      errcode: 33012,
+      permanent: true,
+    });
+  });
+
   it('a send DingTalk refuses for good is kept failed with its reason, not retried', async () => {
     sim.addUser({ corpId: CORP, userid: 'fay', unionid: 'union-fay', name: 'Fay', deptIds: [3] });
     failNextSend(40056, '不合法的agentid');

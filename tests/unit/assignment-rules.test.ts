@@ -1,3 +1,4 @@
+import { DingTalkError } from '../../adapters/dingtalk/dingtalk-api.js';
 import type { Queryable } from '../../lti-tool/src/db/database.js';
 import { AssignError, Assignments } from '../../lti-tool/src/dingtalk/assignments.js';
 import type { Corp } from '../../lti-tool/src/dingtalk/corp-repository.js';
@@ -23,7 +24,13 @@ function setup(departments: Record<number, string[]>) {
   const assignments = new Assignments({
     store,
     lessons: { inTenant: async (tenantId, id) => (tenantId === 't1' ? lessons.get(id) : undefined) },
-    api: { departmentMembers: async (_app, deptId) => departments[deptId] ?? [] },
+    api: {
+      departmentMembers: async (_app, deptId) => {
+        const members = departments[deptId];
+        if (!members) throw new DingTalkError(60003, '部门不存在', 400);
+        return members;
+      },
+    },
     outbox: {
       add: async (due, tx) => {
         added.push({ due, tx });
@@ -106,6 +113,20 @@ describe('the address book changes', () => {
     } finally {
       lessons.set('L1', { ...lessons.get('L1')!, publishedRenderId: 'r1' });
     }
+  });
+});
+
+describe('departments DingTalk no longer has (60003)', () => {
+  it('are refused when assigned, and skipped by a refresh', async () => {
+    const s = setup({ 10: ['ann'], 11: ['bob'] });
+    await expect(
+      s.assignments.assign(corp, { lessonId: 'L1', deptIds: [99], userids: [], assignedBy: 'boss' }),
+    ).rejects.toThrow(new AssignError('There is no department 99 in this organisation.'));
+    await s.assignments.assign(corp, { lessonId: 'L1', deptIds: [10, 11], userids: [], assignedBy: 'boss' });
+    delete s.departments[10];
+    s.departments[11] = ['bob', 'cy'];
+    expect(await s.assignments.refresh(corp)).toBe(1);
+    expect(s.noticed()).toEqual(['ann', 'bob', 'cy']);
   });
 });
 

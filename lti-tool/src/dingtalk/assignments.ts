@@ -1,4 +1,4 @@
-import type { DingTalkApi } from '../../../adapters/dingtalk/dingtalk-api.js';
+import { DingTalkError, ERRCODE, type DingTalkApi } from '../../../adapters/dingtalk/dingtalk-api.js';
 import type { DingTalkIdentity } from '../../../adapters/dingtalk/dingtalk-identity.js';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { MediaUrls } from '../media/media-urls.js';
@@ -52,8 +52,11 @@ export class Assignments {
     const lesson = await this.publishedLesson(corp, r.lessonId);
     if (!r.deptIds.length && !r.userids.length) throw new AssignError('Choose a department or a person.');
     const targets: AssignmentTarget[] = [];
-    for (const deptId of r.deptIds)
-      targets.push({ deptId, members: await this.d.api.departmentMembers(corp, deptId) });
+    for (const deptId of r.deptIds) {
+      const members = await this.membersOf(corp, deptId);
+      if (!members) throw new AssignError(`There is no department ${deptId} in this organisation.`);
+      targets.push({ deptId, members });
+    }
     for (const userid of r.userids) targets.push({ userid, members: [userid] });
     return { assignees: await this.reach(corp, lesson, targets, r.assignedBy) };
   }
@@ -91,10 +94,21 @@ export class Assignments {
     for (const r of await this.d.store.departmentAssignments(corp.corpId)) {
       const lesson = await this.publishedLesson(corp, r.lessonId).catch(() => undefined);
       if (!lesson) continue; // withdrawn since: nobody new is sent to it
-      const members = await this.d.api.departmentMembers(corp, r.deptId);
+      const members = await this.membersOf(corp, r.deptId);
+      if (!members) continue; // the department was dissolved: its people were moved, and reached there
       reached += await this.reach(corp, lesson, [{ deptId: r.deptId, members }], r.assignedBy);
     }
     return reached;
+  }
+
+  /** A department's people with its sub-departments', or undefined when DingTalk has no such department. */
+  private async membersOf(corp: Corp, deptId: number): Promise<readonly string[] | undefined> {
+    try {
+      return await this.d.api.departmentMembers(corp, deptId);
+    } catch (e) {
+      if (e instanceof DingTalkError && e.errcode === ERRCODE.noSuchDepartment) return undefined;
+      throw e;
+    }
   }
 
   private async publishedLesson(corp: Corp, lessonId: string): Promise<PublishedLesson> {
