@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadToolConfig, type ToolConfig } from '../../lti-tool/src/config.js';
 import { startTool, type RunningTool } from '../../lti-tool/src/server.js';
@@ -203,4 +204,30 @@ export async function tenantClient(
   await tool.tenants.ensureTenant(tenantId, tenantId);
   const key = await tool.tenants.createApiKey(tenantId, 'tests');
   return new ApiClient(tool.url, key.secret);
+}
+
+/**
+ * Waits until nobody but the asker is connected to a test's own redis-server, before the test stops
+ * it. A tool's close gives its queue workers a bounded time; on a loaded machine a worker may still be
+ * finishing its blocking read, and a Redis stopped under it would leave its client reconnecting for
+ * ever (the run would end with open timers). Bounded: after `ms` the server is stopped anyway.
+ */
+export async function untilRedisIdle(url: string, ms = 30_000): Promise<void> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      const clients = String(await r.call('CLIENT', 'LIST'))
+        .trim()
+        .split('\n').length;
+      if (clients <= 1) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch {
+    // The server is already gone: nothing to wait for.
+  } finally {
+    r.disconnect();
+  }
 }

@@ -13,6 +13,7 @@ import {
   startTestTool,
   stopNode,
   tenantClient,
+  untilRedisIdle,
   toolConfig,
   type ApiClient,
   type RenderView,
@@ -214,6 +215,7 @@ describe('Redis restarted during a run (its own redis-server, appendonly, fsync 
     } finally {
       await ownTool.close();
       await ownDb.drop();
+      await untilRedisIdle(redisUrl);
       process.kill(Number(readFileSync(join(dir, 'redis.pid'), 'utf8')), 'SIGTERM');
     }
   }, 300_000);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { RunningTool } from '../../lti-tool/src/server.js';
 import { adminSignIn } from '../helpers/admin.js';
-import { createTestDatabase, freePort, startTestTool, toolConfig } from '../helpers/farm.js';
+import { createTestDatabase, freePort, startTestTool, toolConfig, untilRedisIdle } from '../helpers/farm.js';
 import { scratchDir } from '../helpers/speech.js';
 
 /**
@@ -76,6 +76,7 @@ afterAll(async () => {
   startRedis();
   await tool?.close();
   await db?.drop();
+  await untilRedisIdle(`redis://127.0.0.1:${port}`);
   process.kill(redisPid(), 'SIGTERM');
 });
 

@@ -75,7 +75,8 @@ function setup() {
     log: pino({ level: 'silent' }),
   });
   const submit = () => service.submit(NEW_RENDER);
-  const progress = (jobId: string, nodeId: string, percent: number, message?: string) =>
+  let clock = Date.parse('2026-12-02T10:00:00.000Z');
+  const progress = (jobId: string, nodeId: string, percent: number, message?: string, at = (clock += 1000)) =>
     service.onProgress(jobId, {
       contract: CONTRACT_VERSION,
       jobId,
@@ -83,7 +84,7 @@ function setup() {
       stage: 'render',
       percent,
       message,
-      at: new Date().toISOString(),
+      at: new Date(at).toISOString(),
     });
   const result = (jobId: string, files: RenderResult['files'] = [MP4]): RenderResult => ({
     contract: CONTRACT_VERSION,
@@ -114,6 +115,10 @@ function setup() {
     published
       .filter((p) => p.id === id && p.update.type === 'state')
       .map((p) => (p.update as { state: string }).state);
+  const percents = (id: string) =>
+    published
+      .filter((p) => p.id === id && p.update.type === 'progress')
+      .map((p) => (p.update as { progress: { percent: number } }).progress.percent);
   const finished = async () =>
     (await metrics.finished.get()).values.map((v) => `${v.labels.outcome}:${v.value}`);
   /** The node uploaded the MP4 and BullMQ reports the job completed with its manifest. */
@@ -133,6 +138,7 @@ function setup() {
     result,
     job,
     states,
+    percents,
     finished,
     completes,
   };
@@ -172,6 +178,22 @@ describe('a render’s life', () => {
     await s.progress(r.id, 'n2', 30);
     expect(s.renders.kinds(r.id)).toEqual(['queued', 'started', 'note', 'handed-over']);
     expect((await s.renders.get(r.id))!.progress!.percent).toBe(30);
+  });
+
+  it('streams reports in the order they came, though the first one (which records "started") takes longer', async () => {
+    const s = setup();
+    const r = await s.submit();
+    await Promise.all([s.progress(r.id, 'n1', 5), s.progress(r.id, 'n1', 10), s.progress(r.id, 'n1', 15)]);
+    expect(s.percents(r.id)).toEqual([5, 10, 15]);
+  });
+
+  it("keeps its progress when a node's earlier report arrives late (reports are handled concurrently)", async () => {
+    const s = setup();
+    const r = await s.submit();
+    await s.progress(r.id, 'n1', 40);
+    await s.progress(r.id, 'n1', 10, undefined, Date.parse('2026-12-02T09:00:00.000Z'));
+    expect((await s.renders.get(r.id))!.progress!.percent).toBe(40);
+    expect(s.renders.kinds(r.id)).toEqual(['queued', 'started']);
   });
 
   it('is done only when every file of the manifest arrived as announced', async () => {

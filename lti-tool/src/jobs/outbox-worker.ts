@@ -7,6 +7,11 @@ import type { JobRegistry } from './job-registry.js';
 import { QUEUES, type PayloadOf, type ToolQueueName } from './queues.js';
 import { retryBackoff } from './retry-backoff.js';
 
+/** How long a closing worker waits for Redis before it cuts its connections. */
+const CLOSE_GRACE_MS = 5000;
+const withinGrace = (p: Promise<unknown>): Promise<unknown> =>
+  Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
+
 export interface OutboxWorkerOptions {
   readonly registry: JobRegistry;
   readonly log: Logger;
@@ -120,9 +125,14 @@ export abstract class OutboxWorker<Q extends ToolQueueName> {
   /** The outbox's rows by status. */
   abstract backlog(): Promise<Record<string, number>>;
 
+  /**
+   * Lets the job in hand finish, then closes. A close always ends: if Redis does not answer within
+   * the grace (it is away, or its blocking read never returns), the worker's connections are cut.
+   */
   async close(): Promise<void> {
     clearInterval(this.relayTimer);
-    await this.worker.close();
+    await withinGrace(this.worker.close());
+    await withinGrace(this.worker.disconnect());
     this.workerRedis.disconnect();
   }
 }

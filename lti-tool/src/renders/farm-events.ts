@@ -5,6 +5,9 @@ import { ENGINES, renderQueueName, type EngineName } from '../../../render-node/
 import type { RenderQueue } from './render-queue.js';
 import type { RenderService } from './render-service.js';
 
+/** How long closing waits for Redis before it cuts the followers' connections. */
+const CLOSE_GRACE_MS = 5000;
+
 /**
  * Follows the farm's queues (BullMQ's event streams in Redis) and hands each report to the render
  * service. Events missed while this instance was down or Redis was away are made good by the
@@ -77,7 +80,10 @@ export async function followFarmEvents(o: {
   );
   return {
     async close() {
-      await Promise.all(followers.map((e) => e.close()));
+      // A close always ends: followers Redis does not let go of within the grace are cut.
+      const grace = new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref());
+      await Promise.race([Promise.all(followers.map((e) => e.close())).catch(() => undefined), grace]);
+      await Promise.race([Promise.all(followers.map((e) => e.disconnect())).catch(() => undefined), grace]);
       for (const c of connections) c.disconnect();
     },
   };

@@ -49,6 +49,9 @@ export interface RenderServiceDeps {
  * every file in its manifest arrived with the announced size and sha256.
  */
 export class RenderService {
+  /** Each render's progress reports in hand, one after another. */
+  private readonly reporting = new Map<string, Promise<void>>();
+
   constructor(private readonly d: RenderServiceDeps) {}
 
   async submit(n: NewRender): Promise<Render> {
@@ -121,7 +124,23 @@ export class RenderService {
 
   // ——— reports from the farm (QueueEvents, or the reconciler reading the job) ———
 
-  async onProgress(renderId: string, data: unknown): Promise<void> {
+  /**
+   * A progress report, handled after the render's earlier ones: reports arrive in order, but the first
+   * (which records "started") takes longer, and a later one must not overtake it on the event stream.
+   */
+  onProgress(renderId: string, data: unknown): Promise<void> {
+    const next = (this.reporting.get(renderId) ?? Promise.resolve()).then(() =>
+      this.progressOf(renderId, data),
+    );
+    const settled = next.catch(() => undefined);
+    this.reporting.set(renderId, settled);
+    void settled.then(() => {
+      if (this.reporting.get(renderId) === settled) this.reporting.delete(renderId);
+    });
+    return next;
+  }
+
+  private async progressOf(renderId: string, data: unknown): Promise<void> {
     let p;
     try {
       p = parseContract(RenderProgressSchema, data, 'progress report');
