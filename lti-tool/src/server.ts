@@ -60,6 +60,7 @@ import { DingTalkBridge } from './dingtalk/dingtalk-bridge.js';
 import { outboundHttp } from './net/outbound-http.js';
 import { RegistrationInvites } from './lti/registration-invites.js';
 import { applyServerPolicy } from './web/server-policy.js';
+import { settledWithin } from '../../common/within.js';
 
 export interface RunningTool {
   readonly url: string;
@@ -334,8 +335,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       // Redis may be away: give its clients a moment to close cleanly, then cut them.
-      const atMost = (p: Promise<unknown>): Promise<unknown> =>
-        Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
+      const atMost = (p: Promise<unknown>): Promise<boolean> => settledWithin(p, 2000);
       await atMost(reconciler.stop());
       await atMost(Promise.all([events.close(), grades.close(), dingtalk.close()]));
       await atMost(jobs.close());

@@ -1,10 +1,9 @@
-import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { randomBytes } from 'node:crypto';
 import { JobRegistry } from '../../lti-tool/src/jobs/job-registry.js';
-import { OutboxWorker } from '../../lti-tool/src/jobs/outbox-worker.js';
 import type { GradeKey } from '../../lti-tool/src/grades/grade-key.js';
+import { RecordingWorker as Recorder } from '../helpers/recording-worker.js';
 import { REDIS_URL } from '../helpers/farm.js';
 
 /**
@@ -15,22 +14,6 @@ import { REDIS_URL } from '../helpers/farm.js';
 let redis: Redis;
 let registry: JobRegistry;
 const log = pino({ level: 'silent' });
-
-/** The smallest outbox worker: records what it was given. */
-class Recorder extends OutboxWorker<'grades'> {
-  readonly worked: GradeKey[] = [];
-  constructor(r: JobRegistry) {
-    super('grades', { registry: r, log, backoffMs: 10, maxBackoffMs: 20, relaySec: 3600, concurrency: 1 });
-  }
-  protected async work(_job: Job<GradeKey>, key: GradeKey): Promise<void> {
-    this.worked.push(key);
-  }
-  protected async relay(): Promise<void> {}
-  protected async completed(): Promise<void> {}
-  async backlog(): Promise<Record<string, number>> {
-    return { pending: this.worked.length };
-  }
-}
 
 beforeAll(() => {
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });

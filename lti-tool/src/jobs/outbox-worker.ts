@@ -6,11 +6,10 @@ import { ContractError, parseContract } from '../../../render-node/src/contract/
 import type { JobRegistry } from './job-registry.js';
 import { QUEUES, type PayloadOf, type ToolQueueName } from './queues.js';
 import { retryBackoff } from './retry-backoff.js';
+import { settledWithin } from '../../../common/within.js';
 
 /** How long a closing worker waits for Redis before it cuts its connections. */
 const CLOSE_GRACE_MS = 5000;
-const withinGrace = (p: Promise<unknown>): Promise<unknown> =>
-  Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
 
 export interface OutboxWorkerOptions {
   readonly registry: JobRegistry;
@@ -127,12 +126,22 @@ export abstract class OutboxWorker<Q extends ToolQueueName> {
 
   /**
    * Lets the job in hand finish, then closes. A close always ends: if Redis does not answer within
-   * the grace (it is away, or its blocking read never returns), the worker's connections are cut.
+   * the grace (its blocking read never returns), the worker's connections are cut.
+   *
+   * With Redis away, BullMQ's graceful close waits for an 'end' event that a reconnecting client
+   * never emits, and its lock and stall timers then run on (bullmq#4656). No job in hand can finish
+   * without Redis anyway, and the outbox in PostgreSQL still holds its work, so close at once.
+   * Says whether BullMQ closed the worker in full (false: it had to be cut).
    */
-  async close(): Promise<void> {
+  async close(): Promise<boolean> {
     clearInterval(this.relayTimer);
-    await withinGrace(this.worker.close());
-    await withinGrace(this.worker.disconnect());
+    const redisAway = this.workerRedis.status !== 'ready';
+    const closed = await settledWithin(this.worker.close(redisAway), CLOSE_GRACE_MS);
+    if (!closed) {
+      this.base.log.warn({ queue: this.queueName }, 'queue worker cut: Redis did not let it close');
+      await settledWithin(this.worker.disconnect(), CLOSE_GRACE_MS);
+    }
     this.workerRedis.disconnect();
+    return closed;
   }
 }

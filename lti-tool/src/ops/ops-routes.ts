@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
+import { answerWithin } from '../../../common/within.js';
 import type { Db } from '../db/database.js';
 import type { FarmMetrics } from './farm-metrics.js';
 import { ApiError } from '../web/api-error.js';
@@ -14,20 +15,17 @@ export function opsRoutes(d: { db: Db; redis: Redis; metrics: FarmMetrics; metri
   const router = Router();
   router.get('/healthz', (_req, res) => void res.set('cache-control', 'no-store').json({ status: 'ok' }));
   router.get('/readyz', async (_req, res) => {
-    const check = async (fn: () => Promise<unknown>): Promise<string> => {
+    const check = async (what: string, fn: () => Promise<unknown>): Promise<string> => {
       try {
-        await Promise.race([
-          fn(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000)),
-        ]);
+        await answerWithin(fn(), 2000, what);
         return 'ok';
       } catch (e) {
         return `unavailable: ${(e as Error).message}`;
       }
     };
     const [database, redis] = await Promise.all([
-      check(() => d.db.query('SELECT 1')),
-      check(() => d.redis.ping()),
+      check('PostgreSQL', () => d.db.query('SELECT 1')),
+      check('Redis', () => d.redis.ping()),
     ]);
     const ok = database === 'ok' && redis === 'ok';
     res

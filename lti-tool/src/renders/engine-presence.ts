@@ -1,5 +1,6 @@
 import { ENGINES, type EngineName } from '../../../render-node/src/contract/render-job.js';
 import type { LiveRenderNode } from '../ops/render-nodes.js';
+import { answerWithin } from '../../../common/within.js';
 
 /** What an author and the API are told while no node that renders the engine is online. */
 export const NO_NODE_MESSAGE: Readonly<Record<EngineName, string>> = {
@@ -32,13 +33,9 @@ export class EnginePresence {
     if (!this.cached || now - this.cached.at > this.maxAgeMs) {
       // Redis away: its client queues the read until it is back, and no answer may wait for that
       // (a render is acknowledged from PostgreSQL alone). Past a moment, presence is unknown.
-      let timer: NodeJS.Timeout | undefined;
-      const unknown = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('render node presence unknown')), this.answerWithinMs);
-      });
-      const engines = Promise.race([this.nodes(), unknown])
-        .finally(() => clearTimeout(timer))
-        .then((nodes) => new Set(nodes.flatMap((n) => n.engines).filter((e) => ENGINES.includes(e))));
+      const engines = answerWithin(this.nodes(), this.answerWithinMs, 'render node presence').then(
+        (nodes) => new Set(nodes.flatMap((n) => n.engines).filter((e) => ENGINES.includes(e))),
+      );
       // Unknown: say nothing rather than something wrong, and ask again next time.
       engines.catch(() => (this.cached = undefined));
       this.cached = { at: now, engines };

@@ -2,6 +2,7 @@ import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ENGINES, renderQueueName, type EngineName } from '../../../render-node/src/contract/render-job.js';
+import { settledWithin } from '../../../common/within.js';
 import type { RenderQueue } from './render-queue.js';
 import type { RenderService } from './render-service.js';
 
@@ -80,10 +81,11 @@ export async function followFarmEvents(o: {
   );
   return {
     async close() {
-      // A close always ends: followers Redis does not let go of within the grace are cut.
-      const grace = new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref());
-      await Promise.race([Promise.all(followers.map((e) => e.close())).catch(() => undefined), grace]);
-      await Promise.race([Promise.all(followers.map((e) => e.disconnect())).catch(() => undefined), grace]);
+      // A close always ends: followers Redis does not let go of within the grace are cut. With Redis
+      // away, BullMQ's close waits for an 'end' event that a reconnecting client never emits
+      // (bullmq#4656): they are cut at once.
+      const closing = Promise.all(followers.map((e) => e.close())).catch(() => undefined);
+      if (connections.every((c) => c.status === 'ready')) await settledWithin(closing, CLOSE_GRACE_MS);
       for (const c of connections) c.disconnect();
     },
   };

@@ -16,6 +16,7 @@ import type { MediaUrls } from '../media/media-urls.js';
 import type { FarmMetrics } from '../ops/farm-metrics.js';
 import type { RenderBus } from './render-bus.js';
 import type { RenderQueue } from './render-queue.js';
+import { settledWithin } from '../../../common/within.js';
 import { OPEN_STATES, type NewRender, type Render, type RenderRepository } from './render-repository.js';
 
 /** How long a submission waits for Redis before it answers with the render still "submitted". */
@@ -73,7 +74,7 @@ export class RenderService {
         'queue unavailable; the reconciler will enqueue',
       ),
     );
-    await Promise.race([enqueued, new Promise((r) => setTimeout(r, ENQUEUE_WAIT_MS).unref())]);
+    await settledWithin(enqueued, ENQUEUE_WAIT_MS);
     return (await this.d.renders.get(render.id)) ?? render;
   }
 
