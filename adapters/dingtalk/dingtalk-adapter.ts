@@ -1,6 +1,7 @@
 import { DeliveryError, type LmsNotifier, type Notice, type NoticeOutcome } from '../lms-adapter.js';
 import type { DingTalkApi } from './dingtalk-api.js';
 import type { CorpLookup } from './dingtalk-identity.js';
+import { overLimits } from './work-notice-limits.js';
 
 /**
  * User ids in one work notice: DingTalk's current documentation allows an internal app 5,000, the
@@ -26,12 +27,10 @@ export class DingTalkAdapter implements LmsNotifier {
   async notify(corpId: string, userIds: readonly string[], notice: Notice): Promise<string> {
     if (userIds.length > this.maxRecipients)
       throw new DeliveryError(`at most ${this.maxRecipients} recipients per work notice`, true);
-    return this.api.sendWorkNotice(await this.app(corpId), userIds, {
-      title: notice.title,
-      markdown: notice.markdown,
-      singleTitle: notice.linkTitle,
-      singleUrl: notice.linkUrl,
-    });
+    // Checked here, not by DingTalk: past its limits a send may be refused or cut without a word.
+    const over = overLimits(notice);
+    if (over.length) throw new DeliveryError(`the work notice is too large: ${over.join('; ')}`, true);
+    return this.api.sendWorkNotice(await this.app(corpId), userIds, notice);
   }
 
   async outcome(corpId: string, taskId: string): Promise<NoticeOutcome | undefined> {

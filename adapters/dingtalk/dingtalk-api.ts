@@ -1,6 +1,7 @@
 import type { HttpFetch } from '../http-fetch.js';
-import { DeliveryError } from '../lms-adapter.js';
+import { DeliveryError, type Notice } from '../lms-adapter.js';
 import type { AccessTokenCache } from './access-token-cache.js';
+import { actionCardMsg } from './work-notice-limits.js';
 
 /** Where DingTalk's services are: the real hosts by default, a simulator in tests. */
 export interface DingTalkEndpoints {
@@ -296,27 +297,11 @@ export class DingTalkApi {
   }
 
   /** A work notice (action card) to at most 100 people; answers DingTalk's task id. */
-  async sendWorkNotice(
-    app: CorpApp,
-    userids: readonly string[],
-    card: { title: string; markdown: string; singleTitle: string; singleUrl: string },
-  ): Promise<string> {
+  async sendWorkNotice(app: CorpApp, userids: readonly string[], notice: Notice): Promise<string> {
     const r = await this.call<{ task_id: number | string }>(
       app,
       '/topapi/message/corpconversation/asyncsend_v2',
-      {
-        agent_id: Number(app.agentId),
-        userid_list: userids.join(','),
-        msg: {
-          msgtype: 'action_card',
-          action_card: {
-            title: card.title,
-            markdown: card.markdown,
-            single_title: card.singleTitle,
-            single_url: card.singleUrl,
-          },
-        },
-      },
+      { agent_id: Number(app.agentId), userid_list: userids.join(','), msg: actionCardMsg(notice) },
     );
     return String(r.task_id);
   }

@@ -47,6 +47,10 @@ export interface SimSend {
 const TOKEN_TTL_SEC = 7200;
 const CODE_TTL_MS = 5 * 60_000;
 const MAX_NOTICE_USERS = 100;
+/** A work notice's `msg`, its button title and its button link at most (shared/docs/dingtalk.md §4). */
+const MSG_MAX_BYTES = 2048;
+const BUTTON_TITLE_MAX_CHARS = 20;
+const BUTTON_URL_MAX_CHARS = 500;
 /** Recipients an app may reach a minute; past it DingTalk answers "sent" and delivers nothing. */
 const RECIPIENTS_PER_MINUTE = 5000;
 /**
@@ -280,6 +284,14 @@ export class DingTalkSimulator {
       const msg = b.msg as SimSend['msg'];
       if (msg?.msgtype !== 'action_card' || !msg.action_card?.title || !msg.action_card.single_url)
         throw new Error('40035|不合法的消息');
+      // The message limits of shared/docs/dingtalk.md §4. The docs do not say how DingTalk answers a
+      // message over them; the simulator refuses it as a bad parameter, so a test sees any such send.
+      const chars = (v: string | undefined): number => [...(v ?? '')].length;
+      if (Buffer.byteLength(JSON.stringify(msg)) > MSG_MAX_BYTES) throw new Error('40035|msg 超过 2048 字节');
+      if (chars(msg.action_card.single_title) > BUTTON_TITLE_MAX_CHARS)
+        throw new Error('40035|single_title 最多 20 个字符');
+      if (chars(msg.action_card.single_url) > BUTTON_URL_MAX_CHARS)
+        throw new Error('40035|single_url 最多 500 个字符');
       const taskId = this.nextTask++;
       const day = new Date().toISOString().slice(0, 10);
       const content = createHash('sha256').update(JSON.stringify(msg)).digest('hex');

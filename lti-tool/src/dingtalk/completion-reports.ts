@@ -1,7 +1,7 @@
 import type { GradeKey } from '../grades/grade-key.js';
 import type { CompletionRepository } from './completion-repository.js';
 import type { NoticeDelivery } from './notice-delivery.js';
-import { completionNotice, lessonPageUrl, summaryNotice } from './notice-messages.js';
+import { completionNotice, lessonPageUrl, summaryNotices } from './notice-messages.js';
 import type { DueNotice, NoticeOutbox } from './notice-outbox.js';
 
 export interface CompletionReportsDeps {
@@ -52,13 +52,17 @@ export class CompletionReports {
   async summarize(day: string): Promise<number> {
     const rows = await this.d.completions.byAssigner(day, this.d.timeZone);
     const dashboard = `${this.d.publicUrl.replace(/\/+$/, '')}/admin/progress`;
-    const due: DueNotice[] = rows.map((r) => ({
-      corpId: r.corpId,
-      kind: 'summary',
-      dedupeKey: `summary:${r.corpId}:${r.assignedBy}:${day}`,
-      userid: r.assignedBy,
-      notice: summaryNotice(day, r.done, `${dashboard}?${new URLSearchParams({ corp: r.corpId })}`),
-    }));
+    const due: DueNotice[] = rows.flatMap((r) =>
+      summaryNotices(day, r.done, `${dashboard}?${new URLSearchParams({ corp: r.corpId })}`).map(
+        (notice, part) => ({
+          corpId: r.corpId,
+          kind: 'summary' as const,
+          dedupeKey: `summary:${r.corpId}:${r.assignedBy}:${day}${part ? `:${part + 1}` : ''}`,
+          userid: r.assignedBy,
+          notice,
+        }),
+      ),
+    );
     return this.queue(due);
   }
 
