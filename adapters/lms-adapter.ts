@@ -68,7 +68,8 @@ export interface LmsNotifier {
   readonly recipientsPerMinute: number;
   /** Sends `notice` to `userIds` of organisation `org`; answers the LMS's task id. */
   notify(org: string, userIds: readonly string[], notice: Notice): Promise<string>;
-  outcome(org: string, taskId: string): Promise<NoticeOutcome | undefined>;
+  /** What became of a send to `recipients`: undefined while the LMS has not handled them all. */
+  outcome(org: string, taskId: string, recipients: readonly string[]): Promise<NoticeOutcome | undefined>;
 }
 
 /**

@@ -13,7 +13,7 @@ export const WORK_NOTICE_RECIPIENTS_PER_MINUTE = 5000;
 
 /**
  * DingTalk as the tool's notifier: a notice becomes a work notice (an action card with one button),
- * sent asynchronously by DingTalk, whose outcome is read back from its send progress and result.
+ * sent asynchronously by DingTalk, whose outcome is read back from its send result.
  */
 export class DingTalkAdapter implements LmsNotifier {
   readonly maxRecipients = WORK_NOTICE_MAX_USERS;
@@ -33,10 +33,14 @@ export class DingTalkAdapter implements LmsNotifier {
     return this.api.sendWorkNotice(await this.app(corpId), userIds, notice);
   }
 
-  async outcome(corpId: string, taskId: string): Promise<NoticeOutcome | undefined> {
-    const app = await this.app(corpId);
-    if (!(await this.api.sendFinished(app, taskId))) return undefined;
-    return { undelivered: await this.api.sendResult(app, taskId) };
+  /** Settled once DingTalk's result accounts for every recipient: one call a look. */
+  async outcome(
+    corpId: string,
+    taskId: string,
+    recipients: readonly string[],
+  ): Promise<NoticeOutcome | undefined> {
+    const { handled, undelivered } = await this.api.sendResult(await this.app(corpId), taskId);
+    return recipients.every((u) => handled.has(u)) ? { undelivered } : undefined;
   }
 
   private async app(corpId: string) {

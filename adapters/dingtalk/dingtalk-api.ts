@@ -306,44 +306,49 @@ export class DingTalkApi {
     return String(r.task_id);
   }
 
-  /** Whether DingTalk finished sending a notice (status 2). */
-  async sendFinished(app: CorpApp, taskId: string): Promise<boolean> {
-    const r = await this.call<{ progress: { status: number } }>(
-      app,
-      '/topapi/message/corpconversation/getsendprogress',
-      { agent_id: Number(app.agentId), task_id: Number(taskId) },
-    );
-    return r.progress.status === 2;
-  }
-
   /**
-   * Recipients a finished notice did not reach, with DingTalk's reason. Someone refused as a duplicate
-   * (143106: the same content already reached them today, e.g. the first try of a send whose answer
-   * was lost) has the notice, and is not listed.
+   * What became of a notice so far (getsendresult, one call: its progress is not asked for, since
+   * every call counts against the organisation's monthly quota): the recipients DingTalk has handled
+   * (listed in any of its result's lists), and of those the ones it did not reach, with DingTalk's
+   * reason. Someone refused as a duplicate (143106: the same content already reached them today,
+   * e.g. the first try of a send whose answer was lost) has the notice, and is not listed.
+   * DingTalk answers for a task only in its first 24 hours.
    */
-  async sendResult(app: CorpApp, taskId: string): Promise<Map<string, string>> {
+  async sendResult(
+    app: CorpApp,
+    taskId: string,
+  ): Promise<{ handled: Set<string>; undelivered: Map<string, string> }> {
     const r = await this.call<{
       send_result: {
         invalid_user_id_list?: string[];
         forbidden_user_id_list?: string[];
         failed_user_id_list?: string[];
+        read_user_id_list?: string[];
+        unread_user_id_list?: string[];
         forbidden_list?: { code?: string | number; userid?: string }[];
       };
     }>(app, '/topapi/message/corpconversation/getsendresult', {
       agent_id: Number(app.agentId),
       task_id: Number(taskId),
     });
-    const out = new Map<string, string>();
     const s = r.send_result;
-    for (const u of s.invalid_user_id_list ?? []) out.set(u, 'not a member of the organisation');
+    const undelivered = new Map<string, string>();
+    for (const u of s.invalid_user_id_list ?? []) undelivered.set(u, 'not a member of the organisation');
     const codeOf = new Map((s.forbidden_list ?? []).map((f) => [String(f.userid), Number(f.code)]));
     for (const u of s.forbidden_user_id_list ?? []) {
       const code = codeOf.get(u);
       if (code === NOTICE_LIMIT.duplicate) continue;
-      out.set(u, NOTICE_LIMIT_REASON[code ?? 0] ?? 'over DingTalk’s notice limit for this person');
+      undelivered.set(u, NOTICE_LIMIT_REASON[code ?? 0] ?? 'over DingTalk’s notice limit for this person');
     }
-    for (const u of s.failed_user_id_list ?? []) out.set(u, 'DingTalk could not deliver it');
-    return out;
+    for (const u of s.failed_user_id_list ?? []) undelivered.set(u, 'DingTalk could not deliver it');
+    const handled = new Set([
+      ...(s.invalid_user_id_list ?? []),
+      ...(s.forbidden_user_id_list ?? []),
+      ...(s.failed_user_id_list ?? []),
+      ...(s.read_user_id_list ?? []),
+      ...(s.unread_user_id_list ?? []),
+    ]);
+    return { handled, undelivered };
   }
 
   /** Where an ordinary browser signs in with DingTalk (OAuth2, authorization code). */

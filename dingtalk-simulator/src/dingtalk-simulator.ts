@@ -51,6 +51,8 @@ const MAX_NOTICE_USERS = 100;
 const MSG_MAX_BYTES = 2048;
 const BUTTON_TITLE_MAX_CHARS = 20;
 const BUTTON_URL_MAX_CHARS = 500;
+/** DingTalk answers for a work-notice task (its progress, its result) for this long after the send. */
+const TASK_LIFE_MS = 24 * 3600_000;
 /** Recipients an app may reach a minute; past it DingTalk answers "sent" and delivers nothing. */
 const RECIPIENTS_PER_MINUTE = 5000;
 /**
@@ -68,7 +70,9 @@ const WRAPPED_IN_88 = new Set([40014, 42001, 90018, 90002, 60011, 60020]);
  * code; topapi/v2/user/getuserinfo exchanges it), user detail, union id → user id, departments and
  * their members, work notices (asyncsend_v2: at most 100 user ids; the same content reaches a person
  * once a day, and an app reaches at most 5,000 people a minute, as DingTalk rules: past either the
- * call still succeeds and the result lists those people as "forbidden"), their send progress and result,
+ * call still succeeds and the result lists those people as "forbidden"; a message over 2,048 bytes or a
+ * button over its length is refused), their send progress and result (status 0 → 1 → 2 over
+ * `sendingMs`, for 24 hours; `elapse` moves the simulator's clock),
  * rate limiting (88 with sub_code 90018 past a per-second budget per app and API) and DingTalk's OAuth2 web
  * sign-in (login page, userAccessToken, contact/users/me). Event callbacks are sent the way DingTalk
  * signs and encrypts them. Tests steer it: who is signed in on the "device", tokens expired, failures
@@ -85,8 +89,17 @@ export class DingTalkSimulator {
   readonly inbox = new Map<string, SimSend['msg'][]>();
   /** gettoken calls answered, by app key. */
   readonly tokenFetches = new Map<string, number>();
-  /** Every server-API call, by path, with its errcode and, for a wrapped one (88), its sub_code. */
-  readonly calls: { path: string; errcode: number; subCode?: number }[] = [];
+  /**
+   * Every server-API call, by path, with its errcode and, for a wrapped one (88), its sub_code; a call
+   * about a work-notice task names it.
+   */
+  readonly calls: { path: string; errcode: number; subCode?: number; taskId?: number }[] = [];
+  /**
+   * How long DingTalk takes to send a work notice (on the simulator's clock): a task is "not started"
+   * (status 0) for its first third, "sending" (1) until then, with only the recipients handled so far
+   * in its result, and "done" (2) after. 0: done when the send is answered.
+   */
+  sendingMs = 0;
   /** Calls per second per app and API before errcode 90018. */
   perSecondLimit = Number.POSITIVE_INFINITY;
   /** The next call to these paths is carried out, but its answer is lost (a timeout, a 502 on the way back). */
@@ -117,8 +130,18 @@ export class DingTalkSimulator {
   private readonly windows = new Map<string, number[]>();
   private readonly tasks = new Map<
     number,
-    { appKey: string; forbidden: { userid: string; code: number }[]; invalid: string[]; read: string[] }
+    {
+      appKey: string;
+      /** When DingTalk took it, on the simulator's clock. */
+      at: number;
+      userids: string[];
+      forbidden: { userid: string; code: number }[];
+      invalid: string[];
+      read: string[];
+    }
   >();
+  /** How far the simulator's clock is ahead of the machine's (see `elapse`). */
+  private clockAheadMs = 0;
   private readonly delivered = new Map<string, string>(); // corp:user:day:content-hash
   private readonly reached: { appKey: string; at: number }[] = [];
   private nextTask = 1000;
@@ -132,6 +155,18 @@ export class DingTalkSimulator {
   }
   addDepartment(d: SimDepartment): void {
     this.departments.set(`${d.corpId}:${d.id}`, d);
+  }
+
+  /**
+   * Moves the simulator's clock on (tokens expire, notices finish sending, tasks pass the 24 h after
+   * which DingTalk no longer answers for them) without waiting.
+   */
+  elapse(ms: number): void {
+    this.clockAheadMs += ms;
+  }
+
+  private now(): number {
+    return Date.now() + this.clockAheadMs;
   }
 
   /** Every access token issued so far now answers "expired" (42001), as after 7200 s. */
@@ -160,11 +195,12 @@ export class DingTalkSimulator {
     ) =>
       app.post(path, (req, res) => {
         const token = this.tokens.get(String(req.query.access_token ?? ''));
+        const taskId = path.includes('/corpconversation/getsend') ? Number(req.body?.task_id) : undefined;
         const answer = (errcode: number, errmsg: string, extra: Record<string, unknown> = {}): void => {
           const request_id = randomBytes(6).toString('hex');
           // Authentication and limit failures come wrapped: 88, "look at subCode and subMsg".
           if (WRAPPED_IN_88.has(errcode)) {
-            this.calls.push({ path, errcode: 88, subCode: errcode });
+            this.calls.push({ path, errcode: 88, subCode: errcode, ...(taskId && { taskId }) });
             return void res.json({
               errcode: 88,
               sub_code: String(errcode),
@@ -173,7 +209,7 @@ export class DingTalkSimulator {
               request_id,
             });
           }
-          this.calls.push({ path, errcode });
+          this.calls.push({ path, errcode, ...(taskId && { taskId }) });
           res.json({ errcode, errmsg, ...extra, request_id });
         };
         if (this.outage) {
@@ -199,7 +235,7 @@ export class DingTalkSimulator {
           });
         }
         if (!token) return answer(40014, '不合法的access_token');
-        if (token.expiresAt < Date.now()) return answer(42001, 'access_token超时');
+        if (token.expiresAt < this.now()) return answer(42001, 'access_token超时');
         const injected = this.failNext.findIndex((f) => f.path === path);
         if (injected >= 0) {
           const [f] = this.failNext.splice(injected, 1);
@@ -297,6 +333,8 @@ export class DingTalkSimulator {
       const content = createHash('sha256').update(JSON.stringify(msg)).digest('hex');
       const task = {
         appKey: a.appKey,
+        at: this.now(),
+        userids,
         forbidden: [] as { userid: string; code: number }[],
         invalid: [] as string[],
         read: [] as string[],
@@ -323,21 +361,36 @@ export class DingTalkSimulator {
       this.sends.push({ appKey: a.appKey, taskId, at: now, userids, msg });
       return { task_id: taskId };
     });
+    // A task's progress and result, for 24 hours only (shared/docs/dingtalk.md §4): after that
+    // DingTalk no longer knows the task.
+    const taskOf = (a: SimApp, b: Record<string, unknown>) => {
+      const t = this.tasks.get(Number(b.task_id));
+      if (t?.appKey !== a.appKey || this.now() - t.at > TASK_LIFE_MS) throw new Error('40100|不存在的任务');
+      const age = this.now() - t.at;
+      const status = age >= this.sendingMs ? 2 : age >= this.sendingMs / 3 ? 1 : 0;
+      // Handled so far: nobody before it starts, the first half while it sends, everyone when done.
+      const handled = new Set(
+        t.userids.slice(0, status === 2 ? undefined : status === 1 ? t.userids.length / 2 : 0),
+      );
+      return { t, status, handled };
+    };
     api('/topapi/message/corpconversation/getsendprogress', (a, b) => {
-      if (this.tasks.get(Number(b.task_id))?.appKey !== a.appKey) throw new Error('40100|不存在的任务');
-      return { progress: { progress_in_percent: 100, status: 2 } };
+      const { t, status, handled } = taskOf(a, b);
+      return {
+        progress: { progress_in_percent: Math.round((100 * handled.size) / t.userids.length), status },
+      };
     });
     api('/topapi/message/corpconversation/getsendresult', (a, b) => {
-      const t = this.tasks.get(Number(b.task_id));
-      if (t?.appKey !== a.appKey) throw new Error('40100|不存在的任务');
+      const { t, handled } = taskOf(a, b);
+      const forbidden = t.forbidden.filter((f) => handled.has(f.userid));
       return {
         send_result: {
-          invalid_user_id_list: t.invalid,
-          forbidden_user_id_list: t.forbidden.map((f) => f.userid),
-          forbidden_list: t.forbidden.map((f) => ({ code: String(f.code), count: 1, userid: f.userid })),
+          invalid_user_id_list: t.invalid.filter((u) => handled.has(u)),
+          forbidden_user_id_list: forbidden.map((f) => f.userid),
+          forbidden_list: forbidden.map((f) => ({ code: String(f.code), count: 1, userid: f.userid })),
           failed_user_id_list: [],
           read_user_id_list: [],
-          unread_user_id_list: t.read,
+          unread_user_id_list: t.read.filter((u) => handled.has(u)),
         },
       };
     });
@@ -517,7 +570,7 @@ export class DingTalkSimulator {
       return void res.json({ errcode: 40096, errmsg: '不合法的appKey或appSecret' });
     this.tokenFetches.set(a.appKey, (this.tokenFetches.get(a.appKey) ?? 0) + 1);
     const token = randomBytes(16).toString('hex');
-    this.tokens.set(token, { appKey: a.appKey, expiresAt: Date.now() + TOKEN_TTL_SEC * 1000 });
+    this.tokens.set(token, { appKey: a.appKey, expiresAt: this.now() + TOKEN_TTL_SEC * 1000 });
     res.json({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: TOKEN_TTL_SEC });
   }
 

@@ -540,6 +540,70 @@ describe('work notices', () => {
   });
 });
 
+describe('work-notice results (one call a look, for 24 hours)', () => {
+  const RESULT = '/topapi/message/corpconversation/getsendresult';
+  const PROGRESS = '/topapi/message/corpconversation/getsendprogress';
+  const statusOf = async (userid: string): Promise<string | undefined> =>
+    (await sql.query<{ status: string }>('SELECT status FROM dingtalk_notices WHERE userid = $1', [userid]))
+      .rows[0]?.status;
+  const taskOf = (userid: string): number => sim.sends.find((x) => x.userids.includes(userid))!.taskId;
+  const looksAt = (task: number, path = RESULT): number =>
+    sim.calls.filter((c) => c.taskId === task && c.path === path).length;
+  afterEach(() => void (sim.sendingMs = 0));
+
+  it('a send DingTalk is still working on (status 0, then 1) settles from its result once everyone is handled', async () => {
+    for (const u of ['gil', 'hal'])
+      sim.addUser({ corpId: CORP, userid: u, unionid: `union-${u}`, name: u, deptIds: [3] });
+    sim.sendingMs = 3600_000; // an hour on the simulator's clock
+    await assignTo('gil', 'hal');
+    await until('a send', () => sim.sends.some((x) => x.userids.includes('gil')));
+    const task = taskOf('gil');
+    await until('two looks at the result', () => looksAt(task) >= 2);
+    expect([await statusOf('gil'), await statusOf('hal')]).toEqual(['sent', 'sent']);
+    sim.elapse(30 * 60_000); // sending: DingTalk has handled the first half
+    const seen = looksAt(task);
+    await until('another look', () => looksAt(task) > seen);
+    expect([await statusOf('gil'), await statusOf('hal')]).toEqual(['sent', 'sent']);
+    sim.elapse(31 * 60_000); // done
+    await until('settled', async () => (await statusOf('hal')) === 'delivered');
+    expect(await statusOf('gil')).toBe('delivered');
+    // The result alone settles a send: its progress is never asked for (each call counts).
+    expect(looksAt(task, PROGRESS)).toBe(0);
+  });
+
+  it('a send whose result was not read within DingTalk’s 24 hours is settled as unknown, and not asked about again', async () => {
+    for (const u of ['ike', 'jo'])
+      sim.addUser({ corpId: CORP, userid: u, unionid: `union-${u}`, name: u, deptIds: [3] });
+    sim.sendingMs = 48 * 3600_000;
+    await assignTo('ike');
+    await until(
+      'a look at its result',
+      () => sim.sends.some((x) => x.userids.includes('ike')) && looksAt(taskOf('ike')) >= 1,
+    );
+    // The tool was away for a day: its send is 25 hours old, for DingTalk as for PostgreSQL.
+    await sql.query(`UPDATE dingtalk_notices SET sent_at = now() - interval '25 hours' WHERE userid = 'ike'`);
+    sim.elapse(25 * 3600_000);
+    await until('unknown', async () => (await statusOf('ike')) === 'unknown');
+    const looks = looksAt(taskOf('ike'));
+    // Later work goes on (a new send, checked and settled by the same relay and queue) without a look
+    // at the old send.
+    sim.sendingMs = 0;
+    await assignTo('jo');
+    await until('jo settled', async () => (await statusOf('jo')) === 'delivered');
+    await until('a relay sweep after it', async () => {
+      const { rows } = await sql.query<{ n: string }>(
+        `SELECT count(*) AS n FROM dingtalk_notices WHERE status = 'sent'`,
+      );
+      return rows[0]!.n === '0';
+    });
+    expect(looksAt(taskOf('ike'))).toBe(looks);
+    // The admin's view counts the person as notified (DingTalk took the send).
+    expect(
+      (await sql.query(`SELECT last_error FROM dingtalk_notices WHERE userid = 'ike'`)).rows[0].last_error,
+    ).toMatch(/24 hours/);
+  });
+});
+
 describe('event callbacks', () => {
   const url = (): string => `${tool.url}/dingtalk/events/${CORP}`;
   const keys = { ...CALLBACK, ownerKey: 'ding-app-acme' };

@@ -128,7 +128,7 @@ export class AssignmentRepository implements AssignmentStore {
     }>(
       `SELECT a.lesson_id, l.title, a.dept_id, a.userid,
          count(s.userid)::int AS assignees,
-         count(*) FILTER (WHERE n.status IN ('sent', 'delivered'))::int AS notified,
+         count(*) FILTER (WHERE n.status IN ('sent', 'delivered', 'unknown'))::int AS notified,
          count(*) FILTER (WHERE n.status = 'failed')::int AS failed,
          count(*) FILTER (WHERE w.completed_at IS NOT NULL)::int AS completed
        FROM dingtalk_assignments a JOIN lessons l ON l.id = a.lesson_id

@@ -50,6 +50,9 @@ export class NoticeDelivery extends OutboxWorker<'dingtalk-notices'> {
 
   protected async relay(): Promise<void> {
     await this.enqueue(await this.o.outbox.waitingGroups());
+    const expired = await this.o.outbox.expireTasks();
+    if (expired)
+      this.o.log.warn({ recipients: expired }, 'work notices past DingTalk’s 24 hours: outcome unknown');
     const tasks = await this.o.outbox.unsettledTasks();
     await this.add(tasks.map((t) => this.checkJob(t.corpId, t.taskId, 0)));
   }
@@ -70,13 +73,17 @@ export class NoticeDelivery extends OutboxWorker<'dingtalk-notices'> {
       name: 'check',
       data: { kind: 'check' as const, corpId, taskId },
       jobId: jobId('check', corpId, taskId),
-      opts: { delay, attempts: 30, backoff: { type: 'fixed', delay: this.o.checkAfterMs } },
+      // Each look is a call against the organisation's monthly quota: further apart as a send takes
+      // longer (within DingTalk's 24 hours, after which the relay settles it as unknown).
+      opts: { delay, attempts: 12, backoff: { type: 'exponential', delay: this.o.checkAfterMs } },
     };
   }
 
   protected async work(job: Job<NoticeJob>, d: NoticeJob, token?: string): Promise<void> {
     if (d.kind === 'check') {
-      const outcome = await this.o.notifier.outcome(d.corpId, d.taskId);
+      const recipients = await this.o.outbox.recipients(d.corpId, d.taskId);
+      if (!recipients.length) return; // settled already (another look, or past its 24 hours)
+      const outcome = await this.o.notifier.outcome(d.corpId, d.taskId, recipients);
       if (!outcome) throw new Error('DingTalk is still sending'); // asked again after the backoff
       await this.o.outbox.settle(d.corpId, d.taskId, outcome.undelivered);
       return;

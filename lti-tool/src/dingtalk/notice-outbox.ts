@@ -5,6 +5,12 @@ import type { Db, Queryable } from '../db/database.js';
 
 export type NoticeKind = 'assignment' | 'completion' | 'summary';
 
+/**
+ * DingTalk answers for a send (its progress, its result) for 24 hours (shared/docs/dingtalk.md §4);
+ * a little less here, so the last look is not refused.
+ */
+export const TASK_LIFE_SEC = 23.5 * 3600;
+
 /** One notice due to one person; `dedupeKey` says what it is for, so it is never due twice. */
 export interface DueNotice {
   readonly corpId: string;
@@ -138,6 +144,7 @@ export class NoticeOutbox {
       pending: 0,
       sent: 0,
       failed: 0,
+      unknown: 0,
       ...Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
     };
   }
@@ -162,13 +169,37 @@ export class NoticeOutbox {
     return rows.map((r) => ({ corpId: r.corp_id, messageKey: r.message_key }));
   }
 
-  /** Sends whose outcome is not known yet. */
+  /** Sends whose outcome is not known yet, young enough for DingTalk still to answer for them. */
   async unsettledTasks(limit = 1000): Promise<{ corpId: string; taskId: string }[]> {
     const { rows } = await this.db.query<{ corp_id: string; task_id: string }>(
-      `SELECT DISTINCT corp_id, task_id FROM dingtalk_notices WHERE status = 'sent' LIMIT $1`,
-      [limit],
+      `SELECT DISTINCT corp_id, task_id FROM dingtalk_notices
+       WHERE status = 'sent' AND sent_at > now() - make_interval(secs => $2) LIMIT $1`,
+      [limit, TASK_LIFE_SEC],
     );
     return rows.map((r) => ({ corpId: r.corp_id, taskId: r.task_id }));
+  }
+
+  /** The people a send went to, as far as it is not settled. */
+  async recipients(corpId: string, taskId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ userid: string }>(
+      `SELECT userid FROM dingtalk_notices WHERE corp_id = $1 AND task_id = $2 AND status = 'sent'`,
+      [corpId, taskId],
+    );
+    return rows.map((r) => r.userid);
+  }
+
+  /**
+   * Sends past DingTalk's 24 hours (their result was not read in time: an outage of the tool, or of
+   * DingTalk) are settled as 'unknown', so they are never asked about again; answers how many.
+   */
+  async expireTasks(): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE dingtalk_notices SET status = 'unknown',
+         last_error = 'sent; DingTalk keeps a send''s result for 24 hours, and it was not read in time'
+       WHERE status = 'sent' AND sent_at <= now() - make_interval(secs => $1)`,
+      [TASK_LIFE_SEC],
+    );
+    return rowCount ?? 0;
   }
 
   /** A send's outcome: everyone it reached is delivered, the rest failed with DingTalk's reason. */

@@ -62,7 +62,8 @@ export class ProgressRepository {
          WHERE l.tenant_id = $1 AND ($2::text IS NULL OR l.context_id = $2) AND ($3::text IS NULL OR l.id = $3))
        SELECT l.id AS lesson_id, l.title, l.context_id, w.user_id, COALESCE(m.name, w.user_name) AS name,
               w.coverage, w.completed_at, w.last_watched_at,
-              COALESCE(g.status, CASE WHEN d.status IN ('pending', 'sent') THEN 'pending' ELSE d.status END)
+              COALESCE(g.status, CASE WHEN d.status IN ('pending', 'sent') THEN 'pending'
+                WHEN d.status = 'unknown' THEN 'delivered' ELSE d.status END)
                 AS status,
               COALESCE(g.last_error, d.last_error) AS last_error, COALESCE(g.attempts, d.attempts) AS attempts,
               l.course, CASE WHEN g.status IS NOT NULL THEN 'grade' WHEN d.status IS NOT NULL THEN 'notice' END AS via
