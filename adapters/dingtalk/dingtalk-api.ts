@@ -1,6 +1,7 @@
 import type { HttpFetch } from '../http-fetch.js';
 import { DeliveryError, type Notice } from '../lms-adapter.js';
 import type { AccessTokenCache } from './access-token-cache.js';
+import { penaltyEndsIn } from './penalty-end.js';
 import { actionCardMsg } from './work-notice-limits.js';
 
 /** Where DingTalk's services are: the real hosts by default, a simulator in tests. */
@@ -74,7 +75,10 @@ const NOTICE_LIMIT_REASON: Readonly<Record<number, string>> = {
   1430004: 'DingTalk protects this person from notices',
 };
 
-/** How long DingTalk's rate limits last: a second for most, a minute for the per-minute ones. */
+/**
+ * How long DingTalk's rate limits last when its answer does not say: a second for most, a minute for
+ * the per-minute ones.
+ */
 const waitFor = (errcode: number | string): number =>
   errcode === 90005 || errcode === 90006 ? 60_000 : 1000;
 
@@ -96,7 +100,7 @@ export class DingTalkError extends DeliveryError {
       `DingTalk ${errcode}: ${errmsg}`,
       permanent,
       status,
-      rate ? (retryAfterMs ?? waitFor(errcode)) : undefined,
+      rate ? (retryAfterMs ?? penaltyEndsIn(errmsg) ?? waitFor(errcode)) : undefined,
     );
     this.name = 'DingTalkError';
   }
