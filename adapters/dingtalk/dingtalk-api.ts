@@ -265,9 +265,14 @@ export class DingTalkApi {
     };
   }
 
-  async userIdByUnionId(app: CorpApp, unionid: string): Promise<string> {
-    const r = await this.call<{ result: { userid: string } }>(app, '/topapi/user/getbyunionid', { unionid });
-    return r.result.userid;
+  /** The organisation's user id of a union id; `external` for an external contact (contact_type 1). */
+  async userIdByUnionId(app: CorpApp, unionid: string): Promise<{ userid: string; external: boolean }> {
+    const r = await this.call<{ result: { userid: string; contact_type?: number } }>(
+      app,
+      '/topapi/user/getbyunionid',
+      { unionid },
+    );
+    return { userid: r.result.userid, external: r.result.contact_type === 1 };
   }
 
   /** A department's direct sub-departments, with names (for the admin's picker). */
@@ -372,9 +377,15 @@ export class DingTalkApi {
     return url.toString();
   }
 
-  /** The person who signed in: their code exchanged for a user token, then their profile. */
-  async signedInUser(app: CorpApp, authCode: string): Promise<{ unionId: string; nick: string }> {
-    const token = await this.json<{ accessToken: string }>(
+  /**
+   * The person who signed in: their code exchanged for a user token (which names the organisation
+   * they picked on DingTalk's page, `corpId`), then their profile.
+   */
+  async signedInUser(
+    app: CorpApp,
+    authCode: string,
+  ): Promise<{ unionId: string; nick: string; corpId?: string }> {
+    const token = await this.json<{ accessToken: string; corpId?: string }>(
       new URL('/v1.0/oauth2/userAccessToken', this.endpoints.api),
       {
         method: 'POST',
@@ -387,12 +398,13 @@ export class DingTalkApi {
         }),
       },
     );
-    return this.json<{ unionId: string; nick: string }>(
+    const me = await this.json<{ unionId: string; nick: string }>(
       new URL('/v1.0/contact/users/me', this.endpoints.api),
       {
         method: 'GET',
         headers: { 'x-acs-dingtalk-access-token': token.accessToken },
       },
     );
+    return { unionId: me.unionId, nick: me.nick, ...(token.corpId && { corpId: token.corpId }) };
   }
 }

@@ -15,8 +15,8 @@ export interface WebLoginOptions {
 /**
  * DingTalk's OAuth2 sign-in for an ordinary browser (the admin pages): without a code it sends the
  * browser to DingTalk with a fresh state (also in a state cookie); with one it checks the state,
- * exchanges the code for the person's profile and finds their user id in the organisation the state
- * names. Needs cookie-parser in front of it.
+ * exchanges the code for the person's profile, checks that they picked the organisation the state
+ * names, and finds their user id there (staff only). Needs cookie-parser in front of it.
  */
 export class WebLoginStrategy extends Strategy {
   readonly name = 'dingtalk-web-login';
@@ -56,7 +56,11 @@ export class WebLoginStrategy extends Strategy {
     const app = await this.corpOf(corpId);
     if (!app) return this.fail({ message: 'unknown-corp' }, 404);
     const me = await this.api.signedInUser(app, code);
-    const userid = await this.api.userIdByUnionId(app, me.unionId);
+    // The organisation the person picked on DingTalk's page must be the one they sign in to, and
+    // they must be its staff, not an external contact (shared/docs/dingtalk.md §3).
+    if (me.corpId && me.corpId !== corpId) return this.fail({ message: 'other-organisation' }, 403);
+    const { userid, external } = await this.api.userIdByUnionId(app, me.unionId);
+    if (external) return this.fail({ message: 'external-contact' }, 403);
     const who: DingTalkIdentity = { corpId, ...(await this.api.user(app, userid)) };
     this.success(who);
   }

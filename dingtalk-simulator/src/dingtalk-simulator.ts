@@ -25,6 +25,8 @@ export interface SimUser {
   readonly deptIds: number[];
   /** Has management rights in DingTalk's own admin console (a DingTalk admin, not only ours). */
   readonly dingtalkAdmin?: boolean;
+  /** An external contact (外部联系人) of the organisation, not its staff: getbyunionid says contact_type 1. */
+  readonly external?: boolean;
 }
 
 export interface SimDepartment {
@@ -115,6 +117,8 @@ export class DingTalkSimulator {
   banNext: false | 'json' | 'html' = false;
   /** Who is signed in to the DingTalk client, on the device or in the browser (JSAPI and OAuth2). */
   deviceUser: { corpId: string; userid: string } | undefined;
+  /** On DingTalk's OAuth2 page, the person picks this organisation (if they belong to it). */
+  oauthPicks: string | undefined;
   /** The client's kind: the PC client opens `page/link` links with `pc_slide=false` in the system browser. */
   device: 'mobile' | 'pc' = 'mobile';
   /**
@@ -125,7 +129,10 @@ export class DingTalkSimulator {
 
   private readonly tokens = new Map<string, { appKey: string; expiresAt: number }>();
   private readonly codes = new Map<string, { corpId: string; userid: string; expiresAt: number }>();
-  private readonly oauthCodes = new Map<string, { appKey: string; unionid: string; expiresAt: number }>();
+  private readonly oauthCodes = new Map<
+    string,
+    { appKey: string; unionid: string; corpId: string; expiresAt: number }
+  >();
   private readonly userTokens = new Map<string, string>();
   private readonly windows = new Map<string, number[]>();
   private readonly tasks = new Map<
@@ -287,7 +294,7 @@ export class DingTalkSimulator {
     api('/topapi/user/getbyunionid', (a, b) => {
       const u = [...this.users.values()].find((x) => x.corpId === a.corpId && x.unionid === b.unionid);
       if (!u) throw new Error('60121|找不到该用户');
-      return { result: { contact_type: 0, userid: u.userid } };
+      return { result: { contact_type: u.external ? 1 : 0, userid: u.userid } };
     });
     // An unknown department is 60003 (shared/docs/dingtalk.md §1); 1 is the organisation itself.
     const dept = (a: SimApp, b: Record<string, unknown>): number => {
@@ -445,10 +452,16 @@ export class DingTalkSimulator {
       // (shared/docs/dingtalk.md, #5): anyone else has no organisation to pick and cannot go on.
       if (q.org_type === 'management' && !who.dingtalkAdmin)
         return void res.status(403).send('no organisation you manage · 没有您管理的组织');
+      // The organisation the person picks: `corpId` pre-selects one they belong to; otherwise (or when
+      // a test says they pick another) the one they are in. The user token's answer names it.
+      const member = (corpId: string | undefined) =>
+        !!corpId && [...this.users.values()].some((u) => u.corpId === corpId && u.unionid === who.unionid);
+      const picked = member(this.oauthPicks) ? this.oauthPicks! : member(q.corpId) ? q.corpId! : who.corpId;
       const code = randomBytes(16).toString('hex');
       this.oauthCodes.set(code, {
         appKey: a.appKey,
         unionid: who.unionid,
+        corpId: picked,
         expiresAt: Date.now() + CODE_TTL_MS,
       });
       const back = new URL(q.redirect_uri);
@@ -471,7 +484,7 @@ export class DingTalkSimulator {
         accessToken,
         refreshToken: randomBytes(16).toString('hex'),
         expireIn: TOKEN_TTL_SEC,
-        corpId: a.corpId,
+        corpId: c.corpId,
       });
     });
     app.get('/v1.0/contact/users/me', (req, res) => {

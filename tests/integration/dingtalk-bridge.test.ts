@@ -768,6 +768,38 @@ describe('admin pages with DingTalk sign-in (OAuth2) in Chromium', () => {
     await page.close();
   });
 
+  it('is refused to someone who picked another organisation on DingTalk’s page, and to an external contact', async () => {
+    const refusal = async (): Promise<string> => {
+      const page = await browser.newPage();
+      await page.goto(`${tool.url}/admin/dingtalk/login?corp=${CORP}`);
+      await page.getByRole('heading', { name: 'Sign-in refused' }).waitFor();
+      const why = (await page.getByRole('alert').textContent()) ?? '';
+      await page.close();
+      return why;
+    };
+    // The organisation's admin also works for another one, and picked that one on DingTalk's page:
+    // the user token names it, and it is not the organisation being signed in to.
+    sim.addUser({ corpId: OTHER_CORP, userid: 'boss-o', unionid: 'union-boss', name: 'Admin', deptIds: [1] });
+    sim.deviceUser = { corpId: CORP, userid: 'boss' };
+    sim.oauthPicks = OTHER_CORP;
+    try {
+      expect(await refusal()).toContain('other-organisation');
+    } finally {
+      sim.oauthPicks = undefined;
+    }
+    // A partner in the organisation's contacts is no staff member (getbyunionid: contact_type 1).
+    sim.addUser({
+      corpId: CORP,
+      userid: 'partner',
+      unionid: 'union-partner',
+      name: 'Partner',
+      deptIds: [1],
+      external: true,
+    });
+    sim.deviceUser = { corpId: CORP, userid: 'partner' };
+    expect(await refusal()).toContain('external-contact');
+  });
+
   it('a tool admin signs in with a password in Chromium, connects an organisation (bad settings refused) and disconnects it', async () => {
     await tool.adminUsers.set('ops', 'correct horse battery staple');
     const page = await browser.newPage();
