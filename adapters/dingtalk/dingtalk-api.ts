@@ -1,6 +1,7 @@
 import type { HttpFetch } from '../http-fetch.js';
 import { DeliveryError, type Notice } from '../lms-adapter.js';
 import type { AccessTokenCache } from './access-token-cache.js';
+import { countsAgainstQuota, quotaRenews, type CallMeter } from './api-quota.js';
 import { penaltyEndsIn } from './penalty-end.js';
 import { actionCardMsg } from './work-notice-limits.js';
 
@@ -46,6 +47,8 @@ export const ERRCODE = {
   busy: -1,
   /** No department with that id (it was dissolved, or never was). */
   noSuchDepartment: 60003,
+  /** The organisation's monthly calls are used up (adapters/dingtalk/api-quota.ts). */
+  quotaExhausted: [90020, 'Forbidden.AccessDenied.ApiCountLimitForOrg'],
   /**
    * Rate limits: the whole platform on one API (90002), one corp a minute (90005), one app a minute
    * (90006), one app a second (90018), a third-party app per corp (90019).
@@ -90,6 +93,11 @@ export class DingTalkError extends DeliveryError {
     status?: number,
     retryAfterMs?: number,
   ) {
+    const now = new Date();
+    const renews = (ERRCODE.quotaExhausted as readonly (number | string)[]).includes(errcode)
+      ? quotaRenews(now)
+      : undefined;
+    if (renews) retryAfterMs ??= renews.getTime() - now.getTime();
     const rate =
       retryAfterMs !== undefined ||
       (ERRCODE.rateLimited as readonly (number | string)[]).includes(errcode) ||
@@ -103,7 +111,11 @@ export class DingTalkError extends DeliveryError {
       rate ? (retryAfterMs ?? penaltyEndsIn(errmsg) ?? waitFor(errcode)) : undefined,
     );
     this.name = 'DingTalkError';
+    this.quotaRenews = renews;
   }
+
+  /** The organisation's calls for the month are used up (90020) until then. */
+  readonly quotaRenews: Date | undefined;
 
   get tokenRejected(): boolean {
     return (
@@ -139,6 +151,8 @@ export class DingTalkApi {
     private readonly tokens: AccessTokenCache,
     /** The tool's guarded outbound client. */
     private readonly http: HttpFetch,
+    /** Told of every call that counts against an organisation's monthly quota. */
+    private readonly meter?: CallMeter,
   ) {}
 
   /** The app's access token: cached until shortly before it expires, fetched by one caller at a time. */
@@ -170,6 +184,7 @@ export class DingTalkApi {
       const token = await this.accessToken(app);
       const url = new URL(path, this.endpoints.oapi);
       url.searchParams.set('access_token', token);
+      if (countsAgainstQuota(path)) this.meter?.counted(app.corpId, path);
       try {
         return await this.json<T>(url, {
           method: 'POST',

@@ -53,6 +53,16 @@ const MAX_NOTICE_USERS = 100;
 const MSG_MAX_BYTES = 2048;
 const BUTTON_TITLE_MAX_CHARS = 20;
 const BUTTON_URL_MAX_CHARS = 500;
+/**
+ * The APIs that do not count against the monthly quota (shared/docs/dingtalk.md §7): tokens, free-login,
+ * the directory. The app's gettoken is not a topapi call and is never counted here.
+ */
+const QUOTA_EXEMPT = [
+  '/topapi/v2/user/getuserinfo',
+  '/topapi/v2/user/get',
+  '/topapi/user/',
+  '/topapi/v2/department/',
+];
 /** DingTalk answers for a work-notice task (its progress, its result) for this long after the send. */
 const TASK_LIFE_MS = 24 * 3600_000;
 /** Recipients an app may reach a minute; past it DingTalk answers "sent" and delivers nothing. */
@@ -102,6 +112,10 @@ export class DingTalkSimulator {
    * in its result, and "done" (2) after. 0: done when the send is answered.
    */
   sendingMs = 0;
+  /** Calls an organisation may make a month to the APIs that count (a standard edition: 5,000). */
+  monthlyQuota = Number.POSITIVE_INFINITY;
+  /** Calls that counted against the quota, by `corpId month`. */
+  private readonly quotaUsed = new Map<string, number>();
   /** Calls per second per app and API before errcode 90018. */
   perSecondLimit = Number.POSITIVE_INFINITY;
   /** The next call to these paths is carried out, but its answer is lost (a timeout, a 502 on the way back). */
@@ -174,6 +188,13 @@ export class DingTalkSimulator {
 
   private now(): number {
     return Date.now() + this.clockAheadMs;
+  }
+
+  /** The calls of this month (China's, on the simulator's clock) that counted against the quota. */
+  countedCalls(corpId: string): number {
+    return (
+      this.quotaUsed.get(`${corpId} ${new Date(this.now() + 8 * 3600_000).toISOString().slice(0, 7)}`) ?? 0
+    );
   }
 
   /** Every access token issued so far now answers "expired" (42001), as after 7200 s. */
@@ -254,6 +275,15 @@ export class DingTalkSimulator {
         if (recent.length >= this.perSecondLimit) return answer(90018, '当前请求被限流，请稍后重试');
         recent.push(now);
         this.windows.set(key, recent);
+        // The monthly quota (shared/docs/dingtalk.md §7): every API but tokens, free-login and the
+        // directory counts, per organisation and month (China's); past it, 90020.
+        const corpId = this.apps.get(token.appKey)!.corpId;
+        if (!QUOTA_EXEMPT.some((p) => path.startsWith(p))) {
+          const month = `${corpId} ${new Date(this.now() + 8 * 3600_000).toISOString().slice(0, 7)}`;
+          const used = this.quotaUsed.get(month) ?? 0;
+          if (used >= this.monthlyQuota) return answer(90020, '当月接口调用量已达上限');
+          this.quotaUsed.set(month, used + 1);
+        }
         try {
           const done = handler(this.apps.get(token.appKey)!, (req.body ?? {}) as Record<string, unknown>);
           if (this.loseAnswerNext.delete(path)) {

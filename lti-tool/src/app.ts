@@ -285,6 +285,7 @@ export function createApp(d: AppDeps): express.Express {
         api: d.dingtalk.api,
         corps: d.dingtalk.corps,
         assignments: d.dingtalk.assignments,
+        usage: d.dingtalk.usage,
         lessons: d.lessons,
         tenants: d.tenants,
       },

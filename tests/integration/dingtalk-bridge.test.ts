@@ -8,6 +8,7 @@ import type { Corp } from '../../lti-tool/src/dingtalk/corp-repository.js';
 
 import type { RunningTool } from '../../lti-tool/src/server.js';
 import { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
+import { adminSignIn } from '../helpers/admin.js';
 import { launchChromium } from '../helpers/browser.js';
 import { DingTalkSimulator } from '../../dingtalk-simulator/src/dingtalk-simulator.js';
 import { createTestDatabase, REDIS_URL, startTestTool, toolConfig } from '../helpers/farm.js';
@@ -537,6 +538,94 @@ describe('work notices', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(sim.calls.slice(before).filter((c) => c.path.includes('asyncsend'))).toHaveLength(1);
     expect(sim.received(CORP, 'fay')).toHaveLength(0);
+  });
+});
+
+describe('the monthly API quota (5,000 calls for a standard-edition organisation)', () => {
+  const usage = () => tool.dingtalk.usage.of(CORP);
+  const statusOf = async (userid: string, kind = 'assignment') =>
+    (
+      await sql.query<{ status: string; last_error: string | null }>(
+        'SELECT status, last_error FROM dingtalk_notices WHERE userid = $1 AND kind = $2',
+        [userid, kind],
+      )
+    ).rows[0];
+  const corpPageText = async (): Promise<string> => {
+    const cookie = await adminSignIn(tool.url, 'quota-ops', 'correct horse battery staple');
+    const res = await fetch(`${tool.url}/admin/dingtalk/corps/${CORP}`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    return (await res.text()).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+  };
+
+  it('counts what DingTalk counts, saves calls when few are left, and waits for next month when they are used up', async () => {
+    await tool.adminUsers.set('quota-ops', 'correct horse battery staple');
+    for (const u of ['kim', 'lee'])
+      sim.addUser({ corpId: CORP, userid: u, unionid: `union-${u}`, name: u, deptIds: [3] });
+    // Counting: a send and the look at its result count, as DingTalk counts them; the directory does not.
+    const [ours, theirs] = [(await usage()).calls, sim.countedCalls(CORP)];
+    await assignTo('kim');
+    await until('kim notified', async () => (await statusOf('kim'))?.status === 'delivered');
+    expect(sim.countedCalls(CORP) - theirs).toBe(2);
+    await until('counted', async () => (await usage()).calls - ours === 2);
+    expect(await corpPageText()).toMatch(/DingTalk API calls this month \d{4}-\d{2}: [\d,]+ of 5,000 calls/);
+
+    // Few calls left: Kim's completion is not sent to Kim; the admin's daily summary will list it.
+    const counted = (await usage()).calls;
+    await sql.query('UPDATE dingtalk_api_usage SET calls = 4990 WHERE corp_id = $1', [CORP]);
+    expect(await usage()).toMatchObject({ calls: 4990, quota: 5000, tight: true });
+    await sql.query(
+      `INSERT INTO dingtalk_users (corp_id, userid, user_key, name) VALUES ($1, 'kim', $2, 'Kim')
+       ON CONFLICT DO NOTHING`,
+      [CORP, `dt:${CORP}:kim`],
+    );
+    await sql.query(
+      `INSERT INTO watch_progress (lesson_id, user_id, tenant_id, context_id, platform_id, user_name, intervals,
+         duration_sec, coverage, completed_at)
+       SELECT lesson_id, $1, tenant_id, context_id, platform_id, 'Kim', intervals, duration_sec, coverage, now()
+       FROM watch_progress WHERE user_id = $2`,
+      [`dt:${CORP}:kim`, `dt:${CORP}:alice`],
+    );
+    await tool.dingtalk.reports.report([{ lessonId, userId: `dt:${CORP}:kim` }]);
+    expect(await statusOf('kim', 'completion')).toEqual({
+      status: 'summarized',
+      last_error: expect.stringMatching(/daily summary/),
+    });
+    expect(await corpPageText()).toContain('Only about 10 calls are left this month');
+
+    // Used up: DingTalk answers 90020. The notice waits, unsent and not failed, until the month renews
+    // in China, and nothing more is tried for this organisation before then.
+    sim.monthlyQuota = sim.countedCalls(CORP);
+    try {
+      await assignTo('lee');
+      await until('DingTalk said so', async () => (await usage()).exhaustedUntil !== undefined);
+      const china = new Date(Date.now() + 8 * 3600_000);
+      const renews = Date.UTC(china.getUTCFullYear(), china.getUTCMonth() + 1, 1) - 8 * 3600_000;
+      expect((await usage()).exhaustedUntil!.getTime()).toBe(renews);
+      expect(await statusOf('lee')).toEqual({
+        status: 'pending',
+        last_error: expect.stringMatching(/90020/),
+      });
+      const refused = sim.calls.filter((c) => c.errcode === 90020).length;
+      await tool.dingtalk.delivery.enqueue([]); // nothing new: what is queued waits
+      expect(await corpPageText()).toContain('DingTalk refuses further calls this month');
+      expect(sim.calls.filter((c) => c.errcode === 90020).length).toBe(refused);
+      expect(sim.received(CORP, 'lee')).toHaveLength(0);
+    } finally {
+      // Next month, as far as these tests go: the quota renewed, the waiting send goes.
+      sim.monthlyQuota = Number.POSITIVE_INFINITY;
+      await sql.query('UPDATE dingtalk_api_usage SET exhausted_until = NULL, calls = $2 WHERE corp_id = $1', [
+        CORP,
+        counted,
+      ]);
+      const queue = new Queue('dingtalk-notices' satisfies QueueName, {
+        connection: redis,
+        prefix: config.VT_QUEUE_PREFIX,
+      });
+      for (const job of await queue.getDelayed()) await job.promote();
+      await queue.close();
+    }
+    await until('lee notified', async () => (await statusOf('lee'))?.status === 'delivered');
+    expect(sim.received(CORP, 'lee')).toHaveLength(1);
   });
 });
 

@@ -10,6 +10,7 @@ import { langOf, t } from '../web/i18n.js';
 import { AssignError, type Assignments } from '../dingtalk/assignments.js';
 import { corpPage, corpsPage, signedInPage, signInRefusedPage } from '../dingtalk/dingtalk-admin-pages.js';
 import type { Corp, CorpRepository } from '../dingtalk/corp-repository.js';
+import type { ApiUsage } from '../dingtalk/api-usage.js';
 import { signInWithDingTalk } from '../dingtalk/dingtalk-sign-in.js';
 import { ApiError } from '../web/api-error.js';
 import { msg } from '../messages/messages.js';
@@ -21,6 +22,8 @@ export interface DingTalkAdminDeps {
   readonly api: DingTalkApi;
   readonly corps: CorpRepository;
   readonly assignments: Assignments;
+  /** Each organisation's month of calls against DingTalk's quota, shown on its page. */
+  readonly usage: ApiUsage;
   readonly lessons: LessonRepository;
   readonly tenants: TenantRepository;
   readonly publicUrl: string;
@@ -175,15 +178,18 @@ export function dingtalkAdmin(
   };
 
   const sendCorpPage = async (req: Request, res: Response, corp: Corp, message?: string, error = false) => {
-    const [lessons, assignments, departments] = await Promise.all([
+    const [lessons, assignments, departments, usage] = await Promise.all([
       d.lessons.published(corp.tenantId),
       d.assignments.list(corp.corpId),
       d.api.subDepartments(corp, 1).catch(() => undefined),
+      d.usage.of(corp.corpId),
     ]);
     const scoped = (req.user as AdminUser).corpId !== undefined;
     res
       .type('html')
-      .send(corpPage(langOf(req), { corp, scoped, lessons, assignments, departments, message, error }));
+      .send(
+        corpPage(langOf(req), { corp, scoped, lessons, assignments, departments, usage, message, error }),
+      );
   };
 
   router.get('/admin/dingtalk/corps/:corpId', signedIn, corpParams, async (req, res) => {

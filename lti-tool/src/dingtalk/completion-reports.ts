@@ -3,19 +3,23 @@ import type { CompletionRepository } from './completion-repository.js';
 import type { NoticeDelivery } from './notice-delivery.js';
 import { completionNotice, lessonPageUrl, summaryNotices } from './notice-messages.js';
 import type { DueNotice, NoticeOutbox } from './notice-outbox.js';
+import type { ApiUsage } from './api-usage.js';
 
 export interface CompletionReportsDeps {
   readonly completions: CompletionRepository;
   readonly outbox: NoticeOutbox;
   readonly delivery: NoticeDelivery;
+  /** Few calls left this month: a learner's completion goes into the admin's summary instead. */
+  readonly usage: ApiUsage;
   readonly publicUrl: string;
   /** The organisations' time zone: a summary covers one calendar day there. */
   readonly timeZone: string;
 }
 
 /**
- * Completion back to DingTalk: a notice to each DingTalk learner who completes a lesson, and each
- * morning a summary of the day before to every admin who assigned lessons that were completed.
+ * Completion back to DingTalk: a notice to each DingTalk learner who completes a lesson (while the
+ * organisation's monthly calls are not scarce), and each morning a summary of the day before to every
+ * admin who assigned lessons that were completed.
  * Each is keyed by what it reports, so it is sent once whether the ingest's signal, the sweep that
  * catches a missed signal, or both find it.
  */
@@ -27,6 +31,9 @@ export class CompletionReports {
     const dt = keys?.filter((k) => k.userId.startsWith('dt:'));
     if (dt && !dt.length) return 0;
     const rows = await this.d.completions.unreported(dt);
+    const tight = new Map<string, boolean>();
+    for (const corpId of new Set(rows.map((r) => r.corpId)))
+      tight.set(corpId, (await this.d.usage.of(corpId)).tight);
     const due: DueNotice[] = rows.map((r) => ({
       corpId: r.corpId,
       kind: 'completion',
@@ -37,6 +44,8 @@ export class CompletionReports {
         title: r.title,
         pageUrl: lessonPageUrl(this.d.publicUrl, r.corpId, r.lessonId),
       }),
+      // The month's calls are scarce: the admin's daily summary reports it, the learner is not sent one.
+      ...(tight.get(r.corpId) && { summarized: true }),
     }));
     return (await this.queue(due)) ? due.length : 0;
   }

@@ -1,11 +1,12 @@
 import { adminPage } from '../admin/admin-page.js';
 import type { LessonSummary } from '../lessons/lesson-repository.js';
 import { dataTable } from '../web/data-table.js';
-import { html } from '../web/html.js';
+import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang, type Bilingual } from '../web/i18n.js';
 import { page } from '../web/page.js';
 import type { AssignmentSummary } from './assignment-repository.js';
 import type { Corp } from './corp-repository.js';
+import type { MonthUsage } from './api-usage.js';
 import { msg } from '../messages/messages.js';
 
 /**
@@ -99,6 +100,8 @@ export function corpPage(
     readonly assignments: readonly AssignmentSummary[];
     /** The organisation's top departments; undefined when DingTalk could not be asked. */
     readonly departments?: readonly { id: number; name: string }[];
+    /** This month's calls against DingTalk's quota. */
+    readonly usage: MonthUsage;
     readonly message?: string;
     readonly error?: boolean;
   },
@@ -175,6 +178,37 @@ export function corpPage(
         <a href="/admin/progress?tenant=${encodeURIComponent(o.corp.tenantId)}"
           >${t(lang, msg.dingtalkAdminPages.completionDashboard)}</a
         >
-      </p>`,
+      </p>
+      ${quotaSection(lang, o.usage)}`,
   );
+}
+
+/**
+ * The month's DingTalk calls against the organisation's quota: a meter, and what the bridge does
+ * about it when calls run short or out.
+ */
+function quotaSection(lang: Lang, u: MonthUsage): SafeHtml {
+  const left = Math.max(0, u.quota - u.calls);
+  const until = u.exhaustedUntil && u.exhaustedUntil.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  return html`<h2 id="quota">${t(lang, msg.dingtalkAdminPages.apiCallsThisMonth)}</h2>
+    <p>
+      <label for="quota-meter">${t(lang, msg.dingtalkAdminPages.callsUsed(u.month, u.calls, u.quota))}</label>
+      <meter
+        id="quota-meter"
+        min="0"
+        max="${u.quota}"
+        low="${u.quota * 0.6}"
+        high="${u.quota * 0.8}"
+        optimum="0"
+        value="${Math.min(u.calls, u.quota)}"
+      ></meter>
+    </p>
+    ${
+      until
+        ? html`<p class="error" role="alert">${t(lang, msg.dingtalkAdminPages.quotaUsedUp(until))}</p>`
+        : u.tight
+          ? html`<p class="error" role="alert">${t(lang, msg.dingtalkAdminPages.quotaTight(left))}</p>`
+          : ''
+    }
+    <p><small>${t(lang, msg.dingtalkAdminPages.quotaExplained)}</small></p>`;
 }

@@ -8,6 +8,7 @@ import type { ToolConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { MediaUrls } from '../media/media-urls.js';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
+import { ApiUsage } from './api-usage.js';
 import { AssignmentRepository } from './assignment-repository.js';
 import { Assignments } from './assignments.js';
 import { CompletionRepository } from './completion-repository.js';
@@ -34,6 +35,8 @@ export class DingTalkBridge {
   readonly assignments: Assignments;
   readonly reports: CompletionReports;
   readonly delivery: NoticeDelivery;
+  /** Each organisation's month of calls against DingTalk's quota. */
+  readonly usage: ApiUsage;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -53,6 +56,7 @@ export class DingTalkBridge {
     },
   ) {
     const { config, db, redis, log } = o;
+    this.usage = new ApiUsage(db, log);
     this.api = new DingTalkApi(
       {
         oapi: config.VT_DINGTALK_OAPI_URL,
@@ -62,6 +66,7 @@ export class DingTalkBridge {
       // Sign-ins wait on the token: it is read through the requests' client, which fails fast.
       new AccessTokenCache(o.requestRedis, config.VT_QUEUE_PREFIX),
       o.http,
+      this.usage,
     );
     this.corps = new CorpRepository(db, o.sessions);
     const outbox = new NoticeOutbox(db);
@@ -72,6 +77,7 @@ export class DingTalkBridge {
       registry: o.jobs,
       outbox,
       notifier,
+      usage: this.usage,
       // 5 % under DingTalk's figure: its minute is counted on its clock, after the sends' transit.
       budget: new RecipientBudget(
         redis,
@@ -96,6 +102,7 @@ export class DingTalkBridge {
     this.reports = new CompletionReports({
       ...common,
       completions: new CompletionRepository(db),
+      usage: this.usage,
       timeZone: config.VT_DINGTALK_TIME_ZONE,
     });
   }

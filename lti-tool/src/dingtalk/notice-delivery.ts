@@ -5,10 +5,14 @@ import { OutboxWorker, type OutboxWorkerOptions } from '../jobs/outbox-worker.js
 import type { NoticeGroup, NoticeOutbox } from './notice-outbox.js';
 import type { NoticeJob, SendJob } from './notice-jobs.js';
 import type { RecipientBudget } from './recipient-budget.js';
+import type { ApiUsage } from './api-usage.js';
+import { DingTalkError } from '../../../adapters/dingtalk/dingtalk-api.js';
 
 export interface NoticeDeliveryOptions extends Omit<OutboxWorkerOptions, 'concurrency' | 'limiter'> {
   readonly outbox: NoticeOutbox;
   readonly notifier: LmsNotifier;
+  /** The organisations' monthly quota: nothing is sent while DingTalk says it is used up. */
+  readonly usage: ApiUsage;
   /** Calls to DingTalk a second at most, across every instance (BullMQ's limiter is the queue's). */
   readonly sendsPerSec: number;
   /** Recipients per organisation and minute, shared by every instance. */
@@ -88,6 +92,13 @@ export class NoticeDelivery extends OutboxWorker<'dingtalk-notices'> {
       await this.o.outbox.settle(d.corpId, d.taskId, outcome.undelivered);
       return;
     }
+    // The month's quota used up (DingTalk said so): the send waits for the next month, alone (the
+    // queue goes on for other organisations).
+    const { exhaustedUntil } = await this.o.usage.of(d.corpId);
+    if (exhaustedUntil) {
+      await job.moveToDelayed(exhaustedUntil.getTime(), token);
+      throw new DelayedError();
+    }
     // The organisation's recipients this minute first: past them DingTalk would drop the notices.
     const grant = await this.o.budget.take(d.corpId, this.o.notifier.maxRecipients);
     if ('waitMs' in grant) {
@@ -114,6 +125,12 @@ export class NoticeDelivery extends OutboxWorker<'dingtalk-notices'> {
         return this.o.outbox.refused(batch, err.message);
       }
       await this.o.outbox.postponed(batch, err.message);
+      if (err instanceof DingTalkError && err.quotaRenews) {
+        const until = err.quotaRenews;
+        await this.o.usage.exhausted(d.corpId, until);
+        await job.moveToDelayed(until.getTime(), token);
+        throw new DelayedError();
+      }
       if (err.retryAfterMs !== undefined) {
         this.o.log.info({ corpId: d.corpId, waitMs: err.retryAfterMs }, 'DingTalk asked us to slow down');
         await this.worker.rateLimit(err.retryAfterMs);

@@ -19,7 +19,13 @@ export interface DueNotice {
   readonly userid: string;
   readonly lessonId?: string;
   readonly notice: Notice;
+  /** Not to be sent: what it reports goes out in the admin's daily summary (calls are scarce). */
+  readonly summarized?: true;
 }
+
+/** Why a summarized notice was not sent, for the admin's view. */
+const SUMMARIZED =
+  'not sent: calls to DingTalk are scarce this month, so the admin’s daily summary reports it';
 
 /** The notices that go out as one send: same organisation, same message. */
 export interface NoticeGroup {
@@ -57,12 +63,14 @@ export class NoticeOutbox {
    */
   async add(due: readonly DueNotice[], c: Queryable = this.db): Promise<NoticeGroup[]> {
     if (!due.length) return [];
-    const { rows } = await c.query<{ corp_id: string; message_key: string }>(
-      `INSERT INTO dingtalk_notices (corp_id, kind, dedupe_key, userid, user_key, lesson_id, message, message_key)
+    const { rows } = await c.query<{ corp_id: string; message_key: string; status: string }>(
+      `INSERT INTO dingtalk_notices (corp_id, kind, dedupe_key, userid, user_key, lesson_id, message, message_key,
+         status, last_error)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(corp_id text, kind text, dedupe_key text,
-         userid text, user_key text, lesson_id text, message jsonb, message_key text)
+         userid text, user_key text, lesson_id text, message jsonb, message_key text, status text,
+         last_error text)
        ON CONFLICT (dedupe_key) DO NOTHING
-       RETURNING corp_id, message_key`,
+       RETURNING corp_id, message_key, status`,
       [
         JSON.stringify(
           due.map((d) => ({
@@ -74,11 +82,15 @@ export class NoticeOutbox {
             lesson_id: d.lessonId ?? null,
             message: d.notice,
             message_key: messageKeyOf(d.notice),
+            status: d.summarized ? 'summarized' : 'pending',
+            last_error: d.summarized ? SUMMARIZED : null,
           })),
         ),
       ],
     );
-    const groups = new Map(rows.map((r) => [`${r.corp_id}\n${r.message_key}`, r]));
+    const groups = new Map(
+      rows.filter((r) => r.status === 'pending').map((r) => [`${r.corp_id}\n${r.message_key}`, r]),
+    );
     return [...groups.values()].map((r) => ({ corpId: r.corp_id, messageKey: r.message_key }));
   }
 
@@ -145,6 +157,7 @@ export class NoticeOutbox {
       sent: 0,
       failed: 0,
       unknown: 0,
+      summarized: 0,
       ...Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
     };
   }

@@ -113,6 +113,15 @@ export const en = {
       `Assigned: ${assignees === 1 ? '1 more person' : `${assignees} more people`} reached; their work notices are on the way.`,
   },
   dingtalkAdminPages: {
+    apiCallsThisMonth: 'DingTalk API calls this month',
+    callsUsed: (month: string, calls: number, quota: number) =>
+      `${month}: ${calls.toLocaleString('en')} of ${quota.toLocaleString('en')} calls used by this tool`,
+    quotaTight: (left: number) =>
+      `Only about ${left.toLocaleString('en')} calls are left this month: learners no longer get a notice when they complete a lesson (your daily summary lists them), so assignments can still go out.`,
+    quotaUsedUp: (until: string) =>
+      `DingTalk refuses further calls this month: notices wait until the quota renews (${until}).`,
+    quotaExplained:
+      'A standard-edition DingTalk organisation may make 5,000 calls a month to APIs that count, across all its apps; work notices count (sending one, and reading its result), sign-ins and the directory do not. This meter counts this tool’s calls only.',
     signedIn: 'Signed in',
     signedInContinue: 'Signed in — continue',
     signInRefused: 'Sign-in refused',

@@ -107,6 +107,14 @@ export const zh: Catalog = {
       `已分配，新增 ${assignees} 人；工作通知正在发送。`,
   },
   dingtalkAdminPages: {
+    apiCallsThisMonth: '本月钉钉接口调用',
+    callsUsed: (month: string, calls: number, quota: number) =>
+      `${month}：本工具已用 ${calls.toLocaleString('zh')} 次，共 ${quota.toLocaleString('zh')} 次`,
+    quotaTight: (left: number) =>
+      `本月仅剩约 ${left.toLocaleString('zh')} 次调用：学员完成课程时不再单独通知（每日汇总中会列出），以保证课程分配通知仍可发送。`,
+    quotaUsedUp: (until: string) => `钉钉本月已拒绝更多调用：通知将等到额度恢复（${until}）后发送。`,
+    quotaExplained:
+      '钉钉标准版组织每月可调用计数接口 5,000 次（所有应用合计）；工作通知计数（发送及查询结果），登录和通讯录不计数。此处仅统计本工具的调用。',
     signedIn: '已登录',
     signedInContinue: '已登录，继续',
     signInRefused: '登录被拒绝',

@@ -63,7 +63,7 @@ export class ProgressRepository {
        SELECT l.id AS lesson_id, l.title, l.context_id, w.user_id, COALESCE(m.name, w.user_name) AS name,
               w.coverage, w.completed_at, w.last_watched_at,
               COALESCE(g.status, CASE WHEN d.status IN ('pending', 'sent') THEN 'pending'
-                WHEN d.status = 'unknown' THEN 'delivered' ELSE d.status END)
+                WHEN d.status IN ('unknown', 'summarized') THEN 'delivered' ELSE d.status END)
                 AS status,
               COALESCE(g.last_error, d.last_error) AS last_error, COALESCE(g.attempts, d.attempts) AS attempts,
               l.course, CASE WHEN g.status IS NOT NULL THEN 'grade' WHEN d.status IS NOT NULL THEN 'notice' END AS via
