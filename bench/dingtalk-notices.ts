@@ -119,6 +119,43 @@ try {
   );
   console.log(`  delivered ${delivered}, failed ${failed}; dropped by DingTalk's limits: ${dropped}`);
   console.log(`  rate-limit answers (90018) on any API: ${limited}`);
+
+  // The monthly quota (5,000 calls for a standard-edition organisation): what the assignment cost,
+  // then what 1,000 completions cost (the learners' notices and the admins' daily summary).
+  const assignmentCalls = sim.countedCalls(CORP);
+  const DONE = Math.min(1000, PEOPLE);
+  await sql.query(`UPDATE dingtalk_corps SET admin_userids = '{bench}' WHERE corp_id = $1`, [CORP]);
+  await sql.query(
+    `INSERT INTO dingtalk_users (corp_id, userid, user_key, name)
+     SELECT $1, 'p' || i, 'dt:' || $1 || ':p' || i, 'Person ' || i FROM generate_series(0, $2 - 1) i`,
+    [CORP, DONE],
+  );
+  await sql.query(
+    `INSERT INTO watch_progress (lesson_id, user_id, tenant_id, context_id, platform_id, user_name, intervals,
+       duration_sec, coverage, completed_at)
+     SELECT l.id, 'dt:' || $2 || ':p' || i, l.tenant_id, l.context_id, 'bench', 'Person ' || i, '[]', 60, 1,
+       now() - interval '1 day'
+     FROM lessons l, generate_series(0, $3 - 1) i WHERE l.id = $1`,
+    [lessonId, CORP, DONE],
+  );
+  const before = sim.countedCalls(CORP);
+  await tool.dingtalk.reports.report();
+  await tool.dingtalk.reports.summarize(tool.dingtalk.reports.yesterday());
+  for (const deadline = Date.now() + 5 * 60_000; Date.now() < deadline;) {
+    if ((await count('pending')) === 0 && (await count('sent')) === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const completionCalls = sim.countedCalls(CORP) - before;
+  const per100 = (100 * assignmentCalls) / assignees;
+  console.log('  monthly quota (calls that count; 5,000 a month for a standard-edition organisation):');
+  console.log(
+    `    ${assignees} people in one department: ${assignmentCalls} calls = ${per100.toFixed(2)} per 100 people` +
+      ' (one send and one result per 100: target ≤ 2.1 per 100 one by one)',
+  );
+  console.log(
+    `    ${DONE} completions (learners' notices and the daily summary): ${completionCalls} calls` +
+      ` = ${((100 * completionCalls) / 5000).toFixed(1)} % of the month`,
+  );
 } finally {
   await sql.end();
   await platform.close();
