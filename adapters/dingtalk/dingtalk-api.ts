@@ -167,12 +167,22 @@ export class DingTalkApi {
     return pending;
   }
 
+  /**
+   * The app's token from DingTalk's current endpoint (shared/docs/dingtalk.md §1: the older
+   * `GET /gettoken` is in its "not recommended" historical docs). The same token serves the older
+   * server API; a wrong key or secret is HTTP 400 with a code, a refusal for good.
+   */
   private async fetchToken(app: CorpApp): Promise<string> {
-    const url = new URL('/gettoken', this.endpoints.oapi);
-    url.search = new URLSearchParams({ appkey: app.appKey, appsecret: app.appSecret }).toString();
-    const body = await this.json<{ access_token: string; expires_in: number }>(url, { method: 'GET' });
-    await this.tokens.set(app.appKey, body.access_token, body.expires_in);
-    return body.access_token;
+    const body = await this.json<{ accessToken: string; expireIn: number }>(
+      new URL('/v1.0/oauth2/accessToken', this.endpoints.api),
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ appKey: app.appKey, appSecret: app.appSecret }),
+      },
+    );
+    await this.tokens.set(app.appKey, body.accessToken, body.expireIn);
+    return body.accessToken;
   }
 
   /**

@@ -99,8 +99,10 @@ export class DingTalkSimulator {
   readonly sends: SimSend[] = [];
   /** Work notices each person received, by `corpId:userid`. */
   readonly inbox = new Map<string, SimSend['msg'][]>();
-  /** gettoken calls answered, by app key. */
+  /** Token calls answered (either endpoint), by app key. */
   readonly tokenFetches = new Map<string, number>();
+  /** Token calls answered, by endpoint: the legacy `/gettoken` or the current `/v1.0/oauth2/accessToken`. */
+  readonly tokenEndpoints = new Map<string, number>();
   /**
    * Every server-API call, by path, with its errcode and, for a wrapped one (88), its sub_code; a call
    * about a work-notice task names it.
@@ -217,6 +219,7 @@ export class DingTalkSimulator {
     const app = express();
     app.use(express.json({ limit: '1mb' }));
     app.get('/gettoken', (req, res) => this.getToken(req, res));
+    app.post('/v1.0/oauth2/accessToken', (req, res) => this.accessToken(req, res));
     const api = (
       path: string,
       handler: (a: SimApp, body: Record<string, unknown>) => Record<string, unknown>,
@@ -606,15 +609,41 @@ export class DingTalkSimulator {
       </html>`.value;
   }
 
+  /** The legacy token call (historical docs): `GET /gettoken?appkey&appsecret`, errcode 40096 when wrong. */
   private getToken(req: Request, res: Response): void {
     const q = req.query as Record<string, string>;
     const a = this.apps.get(q.appkey ?? '');
     if (!a || a.appSecret !== q.appsecret)
       return void res.json({ errcode: 40096, errmsg: '不合法的appKey或appSecret' });
+    this.tokenEndpoints.set('/gettoken', (this.tokenEndpoints.get('/gettoken') ?? 0) + 1);
+    res.json({ errcode: 0, errmsg: 'ok', access_token: this.issueToken(a), expires_in: TOKEN_TTL_SEC });
+  }
+
+  /** The current token call: `POST /v1.0/oauth2/accessToken {appKey, appSecret}`; 400 with a code when wrong. */
+  private accessToken(req: Request, res: Response): void {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const a = this.apps.get(String(b.appKey ?? ''));
+    if (!a || a.appSecret !== b.appSecret)
+      return void res.status(400).json({
+        code: 'invalidClientIdOrSecret',
+        message: '无效的clientId或者clientSecret',
+        requestid: randomBytes(6).toString('hex'),
+      });
+    const path = '/v1.0/oauth2/accessToken';
+    this.tokenEndpoints.set(path, (this.tokenEndpoints.get(path) ?? 0) + 1);
+    res.json({ accessToken: this.issueToken(a), expireIn: TOKEN_TTL_SEC });
+  }
+
+  /**
+   * The app's token, as DingTalk gives it (shared/docs/dingtalk.md §1): asked again while it is still
+   * valid, the same token, its life extended; once expired, a new one. Both token calls count here.
+   */
+  private issueToken(a: SimApp): string {
     this.tokenFetches.set(a.appKey, (this.tokenFetches.get(a.appKey) ?? 0) + 1);
-    const token = randomBytes(16).toString('hex');
+    const live = [...this.tokens].find(([, t]) => t.appKey === a.appKey && t.expiresAt > this.now());
+    const token = live?.[0] ?? randomBytes(16).toString('hex');
     this.tokens.set(token, { appKey: a.appKey, expiresAt: this.now() + TOKEN_TTL_SEC * 1000 });
-    res.json({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: TOKEN_TTL_SEC });
+    return token;
   }
 
   /**

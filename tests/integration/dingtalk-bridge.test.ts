@@ -234,7 +234,14 @@ describe("DingTalk's server API through the bridge", () => {
     // A secret DingTalk refuses is no retry loop: one fetch, a permanent error.
     const wrong = { ...corp, appKey: 'ding-app-acme', appSecret: 'not-the-secret' };
     await tool.dingtalk.api['tokens'].forget(corp.appKey, (await tool.dingtalk.api.accessToken(corp))!);
-    await expect(api.user(wrong, 'alice')).rejects.toMatchObject({ errcode: 40096, permanent: true });
+    await expect(api.user(wrong, 'alice')).rejects.toMatchObject({
+      errcode: 'invalidClientIdOrSecret',
+      status: 400,
+      permanent: true,
+    });
+    // Every token came from DingTalk's current endpoint, none from the historical GET /gettoken.
+    expect(sim.tokenEndpoints.get('/v1.0/oauth2/accessToken')).toBeGreaterThan(0);
+    expect(sim.tokenEndpoints.get('/gettoken')).toBeUndefined();
   });
 
   it('waits out rate limits (errcode 88, sub_code 90018) and answers every call', async () => {
