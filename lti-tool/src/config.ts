@@ -84,6 +84,8 @@ const schema = z.object({
   VT_DINGTALK_CHECK_AFTER_MS: z.coerce.number().int().positive().default(5000),
   /** The calendar of the daily summaries sent to assigning admins. */
   VT_DINGTALK_TIME_ZONE: z.string().default('Asia/Shanghai'),
+  /** How often each organisation's directory is compared with what the tool knows (missed events). */
+  VT_DINGTALK_RECONCILE_HOURS: z.coerce.number().positive().default(24),
   /** How long a rotated-out signing key stays in our published keyset. */
   VT_KEY_GRACE_HOURS: z.coerce.number().min(0).default(24),
   /** Cookies marked Secure (behind TLS). */

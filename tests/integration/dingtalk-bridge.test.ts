@@ -809,6 +809,46 @@ describe('event callbacks', () => {
   });
 });
 
+describe('events the tool missed', () => {
+  const leftAt = async (userid: string) =>
+    (await sql.query('SELECT left_at FROM dingtalk_users WHERE userid = $1', [userid])).rows[0]?.left_at;
+
+  it('a leaver whose event never came is found by the directory comparison; a listing that fails marks nobody', async () => {
+    sim.addUser({ corpId: CORP, userid: 'mia', unionid: 'union-mia', name: 'Mia', deptIds: [3] });
+    await assignTo('mia');
+    const open = await freeLogin('mia');
+    expect(open.status).toBe(200);
+    // Mia leaves while the tool is down: DingTalk's push is lost.
+    sim.users.delete(`${CORP}:mia`);
+    // A listing that fails part way (DingTalk busy) proves nothing: nobody is marked gone.
+    sim.failNext.push({ path: '/topapi/user/listid', errcode: -1, errmsg: '系统繁忙' });
+    await expect(tool.dingtalk.directory.reconcile(corp)).rejects.toThrow(/DingTalk -1/);
+    expect(await leftAt('mia')).toBeNull();
+    // The next comparison finds her gone, and handles it as her leave event would have.
+    expect((await tool.dingtalk.directory.reconcile(corp)).left).toContain('mia');
+    expect(await leftAt('mia')).not.toBeNull();
+    const sessions = await sql.query(`SELECT 1 FROM lti_sessions WHERE user_id = $1`, [`dt:${CORP}:mia`]);
+    expect(sessions.rowCount).toBe(0);
+    expect((await freeLogin('mia')).status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('each organisation is compared once a day, by one instance, from the sweep', async () => {
+    await sql.query(
+      `UPDATE dingtalk_corps SET reconciled_at = now() - interval '25 hours' WHERE corp_id = $1`,
+      [CORP],
+    );
+    await until('compared', async () => {
+      const { rows } = await sql.query(
+        `SELECT reconciled_at > now() - interval '1 hour' AS fresh FROM dingtalk_corps WHERE corp_id = $1`,
+        [CORP],
+      );
+      return rows[0].fresh === true;
+    });
+    // Claimed: another instance asking now gets nothing to do.
+    expect(await tool.dingtalk.corps.claimReconciliation(24)).toEqual([]);
+  });
+});
+
 describe('admin pages with DingTalk sign-in (OAuth2) in Chromium', () => {
   it("an organisation's admin signs in with DingTalk, assigns a lesson and sees its progress; nothing of other organisations", async () => {
     sim.deviceUser = { corpId: CORP, userid: 'boss' };

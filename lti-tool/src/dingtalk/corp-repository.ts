@@ -79,6 +79,20 @@ export class CorpRepository {
     return rows.map(corpOf);
   }
 
+  /**
+   * The organisations whose directory is due for a comparison (none in the last `everyHours`),
+   * claimed for this instance: another instance asking now gets none of them.
+   */
+  async claimReconciliation(everyHours: number): Promise<Corp[]> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE dingtalk_corps SET reconciled_at = now()
+       WHERE reconciled_at < now() - make_interval(secs => $1)
+       RETURNING *`,
+      [everyHours * 3600],
+    );
+    return rows.map(corpOf);
+  }
+
   /** Disconnects an organisation: its people's sessions end with it. */
   async remove(corpId: string): Promise<void> {
     await this.sessions.end(platformIdOf(corpId));

@@ -16,6 +16,7 @@ import { CompletionReports } from './completion-reports.js';
 import { CorpRepository } from './corp-repository.js';
 import { CallbackEvents } from './callback-events.js';
 import { DingTalkPeople } from './dingtalk-people.js';
+import { DirectoryReconciliation } from './directory-reconciliation.js';
 import { NoticeDelivery } from './notice-delivery.js';
 import type { JobRegistry } from '../jobs/job-registry.js';
 import type { LtiSessions } from '../lti/lti-sessions.js';
@@ -37,6 +38,8 @@ export class DingTalkBridge {
   readonly delivery: NoticeDelivery;
   /** Each organisation's month of calls against DingTalk's quota. */
   readonly usage: ApiUsage;
+  /** The daily comparison with each organisation's directory (events the tool missed). */
+  readonly directory: DirectoryReconciliation;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -99,6 +102,14 @@ export class DingTalkBridge {
       api: this.api,
       urls: o.urls,
     });
+    this.directory = new DirectoryReconciliation({
+      api: this.api,
+      corps: this.corps,
+      people: this.people,
+      assignments: this.assignments,
+      log,
+      everyHours: config.VT_DINGTALK_RECONCILE_HOURS,
+    });
     this.reports = new CompletionReports({
       ...common,
       completions: new CompletionRepository(db),
@@ -107,7 +118,10 @@ export class DingTalkBridge {
     });
   }
 
-  /** Sends what the outbox holds, and sweeps for completions and summaries a signal missed. */
+  /**
+   * Sends what the outbox holds, and sweeps for completions and summaries a signal missed, and for
+   * directory changes an event missed.
+   */
   start(): void {
     this.delivery.start();
     const sweep = (): void =>
@@ -115,6 +129,7 @@ export class DingTalkBridge {
         await this.reports.report();
         await this.reports.summarize(this.reports.yesterday());
         await this.callbackEvents.prune();
+        await this.directory.due();
       })().catch((e: Error) => this.o.log.warn({ err: e.message }, 'DingTalk completion sweep'));
     sweep();
     this.timer = setInterval(sweep, this.o.config.VT_GRADE_RELAY_SEC * 1000);

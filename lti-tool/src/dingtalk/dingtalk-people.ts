@@ -26,6 +26,22 @@ export class DingTalkPeople {
   }
 
   /**
+   * The organisation's people the tool knows and counts as members: those who signed in and did not
+   * leave, and those assigned a lesson (who get its notices).
+   */
+  async known(corpId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ userid: string }>(
+      `SELECT userid FROM dingtalk_users WHERE corp_id = $1 AND left_at IS NULL
+       UNION
+       SELECT a.userid FROM dingtalk_assignees a
+       WHERE a.corp_id = $1 AND NOT EXISTS (SELECT 1 FROM dingtalk_users u
+         WHERE u.corp_id = a.corp_id AND u.userid = a.userid AND u.left_at IS NOT NULL)`,
+      [corpId],
+    );
+    return rows.map((r) => r.userid);
+  }
+
+  /**
    * People who left the organisation: their sessions end now, notices not yet sent to them are
    * dropped, and they are refused until they rejoin. Their progress stays for the records.
    */
