@@ -62,6 +62,7 @@ try {
     appKey: 'ding-app-bench',
     appSecret: 'bench-secret-0123',
     agentId: '4001',
+    eventChannel: 'http',
   });
   const corp = (await tool.dingtalk.corps.get(CORP))!;
 

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import MarkdownIt from 'markdown-it';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { html, SafeHtml } from '../../lti-tool/src/web/html.js';
 
 export interface SimApp {
@@ -169,6 +170,10 @@ export class DingTalkSimulator {
   private readonly reached: { appKey: string; at: number }[] = [];
   private nextTask = 1000;
   private server?: Server;
+  private wss?: WebSocketServer;
+  private readonly streamTickets = new Map<string, string>();
+  private readonly streams = new Set<{ appKey: string; id: string; ws: WebSocket }>();
+  private readonly streamAcks = new Map<string, (status: string) => void>();
 
   addApp(app: SimApp): void {
     this.apps.set(app.appKey, app);
@@ -220,6 +225,19 @@ export class DingTalkSimulator {
     app.use(express.json({ limit: '1mb' }));
     app.get('/gettoken', (req, res) => this.getToken(req, res));
     app.post('/v1.0/oauth2/accessToken', (req, res) => this.accessToken(req, res));
+    // Stream mode (shared/docs/dingtalk.md §6): the app asks for a connection with its key and
+    // secret, and gets a WebSocket endpoint and a one-time ticket.
+    app.post('/v1.0/gateway/connections/open', (req, res) => {
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      const a = this.apps.get(String(b.clientId ?? ''));
+      if (!a || a.appSecret !== b.clientSecret)
+        return void res
+          .status(400)
+          .json({ code: 'invalidClientIdOrSecret', message: '无效的clientId或者clientSecret' });
+      const ticket = randomBytes(16).toString('hex');
+      this.streamTickets.set(ticket, a.appKey);
+      res.json({ endpoint: `${this.url.replace(/^http/, 'ws')}/stream`, ticket });
+    });
     const api = (
       path: string,
       handler: (a: SimApp, body: Record<string, unknown>) => Record<string, unknown>,
@@ -532,6 +550,7 @@ export class DingTalkSimulator {
       const s = app.listen(port, '127.0.0.1', () => resolve(s));
     });
     this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    this.openStreams(this.server);
     return this;
   }
 
@@ -727,7 +746,78 @@ export class DingTalkSimulator {
     return { status: res.status, reply: body2.subarray(20, 20 + n).toString() };
   }
 
+  /**
+   * Delivers an event over Stream mode to one of the app's open connections, as DingTalk does:
+   * `{type: 'EVENT', headers: {eventType, eventId, eventBornTime, eventCorpId, messageId, …}, data}`
+   * with the event's JSON in `data`. Answers the app's acknowledgement (`SUCCESS` or `LATER`).
+   */
+  async streamEvent(
+    corpId: string,
+    eventType: string,
+    data: Record<string, unknown>,
+    eventId = randomBytes(16).toString('hex'),
+  ): Promise<string> {
+    const app = [...this.apps.values()].find((a) => a.corpId === corpId);
+    const socket = [...this.streams].find((x) => x.appKey === app?.appKey);
+    if (!app || !socket) throw new Error(`no Stream connection of ${corpId}`);
+    const messageId = randomBytes(12).toString('hex');
+    const now = String(this.now());
+    const acked = new Promise<string>((resolve) => this.streamAcks.set(messageId, resolve));
+    socket.ws.send(
+      JSON.stringify({
+        specVersion: '1.0',
+        type: 'EVENT',
+        headers: {
+          appId: app.agentId,
+          connectionId: socket.id,
+          contentType: 'application/json',
+          messageId,
+          time: now,
+          topic: '*',
+          eventType,
+          eventBornTime: now,
+          eventId,
+          eventCorpId: corpId,
+          eventUnifiedAppId: app.appKey,
+        },
+        data: JSON.stringify(data),
+      }),
+    );
+    return acked;
+  }
+
+  /** Open Stream connections, by app key. */
+  streamsOf(appKey: string): number {
+    return [...this.streams].filter((x) => x.appKey === appKey).length;
+  }
+
+  private openStreams(server: Server): void {
+    this.wss = new WebSocketServer({ server, path: '/stream' });
+    this.wss.on('connection', (ws, req) => {
+      const ticket = new URL(req.url ?? '', 'ws://x').searchParams.get('ticket') ?? '';
+      const appKey = this.streamTickets.get(ticket);
+      this.streamTickets.delete(ticket); // one use
+      if (!appKey) return ws.close(4001, 'invalid ticket');
+      const entry = { appKey, id: randomBytes(8).toString('hex'), ws };
+      this.streams.add(entry);
+      ws.on('close', () => this.streams.delete(entry));
+      ws.on('message', (raw) => {
+        // An acknowledgement: {code: 200, headers: {messageId}, data: '{"status":"SUCCESS"}'}.
+        try {
+          const m = JSON.parse(String(raw)) as { headers?: { messageId?: string }; data?: string };
+          const resolve = this.streamAcks.get(m.headers?.messageId ?? '');
+          this.streamAcks.delete(m.headers?.messageId ?? '');
+          resolve?.(String((JSON.parse(m.data ?? '{}') as { status?: string }).status));
+        } catch {
+          // Not an acknowledgement.
+        }
+      });
+    });
+  }
+
   async close(): Promise<void> {
+    for (const x of this.streams) x.ws.terminate();
+    this.wss?.close();
     this.server?.closeAllConnections();
     await new Promise((r) => this.server?.close(r));
   }

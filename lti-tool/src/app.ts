@@ -217,7 +217,7 @@ export function createApp(d: AppDeps): express.Express {
       api: d.dingtalk.api,
       corps: d.dingtalk.corps,
       people: d.dingtalk.people,
-      callbackEvents: d.dingtalk.callbackEvents,
+      events: d.dingtalk.events,
       assignments: d.dingtalk.assignments,
       sessions: d.sessions,
       lessons: d.lessons,

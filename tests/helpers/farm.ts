@@ -48,6 +48,10 @@ export async function toolConfig(
     VT_LOG_LEVEL: 'silent',
     // Every peer of the tests (platform, DingTalk and speech simulators) is on loopback.
     VT_ALLOW_PRIVATE_HOSTS: 'true',
+    // No test reaches the real DingTalk: unless a test names its simulator, DingTalk is a closed port.
+    VT_DINGTALK_OAPI_URL: 'http://127.0.0.1:9',
+    VT_DINGTALK_API_URL: 'http://127.0.0.1:9',
+    VT_DINGTALK_LOGIN_URL: 'http://127.0.0.1:9',
     ...over,
   });
 }

@@ -176,8 +176,9 @@ beforeAll(async () => {
     callbackToken: CALLBACK.token,
     callbackAesKey: CALLBACK.aesKey,
     adminUserids: ['boss'],
+    eventChannel: 'http',
   });
-  // Another organisation, on a tenant of its own with no lessons.
+  // Another organisation, on a tenant of its own with no lessons, on Stream mode.
   await tool.tenants.ensureTenant('tenant-other', 'Other');
   await tool.dingtalk.corps.save({
     corpId: OTHER_CORP,
@@ -187,6 +188,7 @@ beforeAll(async () => {
     appSecret: 'other-secret-0123',
     agentId: '3002',
     adminUserids: ['oadmin'],
+    eventChannel: 'stream',
   });
   corp = (await tool.dingtalk.corps.get(CORP))!;
   browser = await launchChromium();
@@ -806,6 +808,30 @@ describe('event callbacks', () => {
     const perRun = 3; // the Warehouse assignment (Warehouse, Night shift) and the Sales one
     expect(listCalls() - before).toBeGreaterThanOrEqual(perRun);
     expect(listCalls() - before).toBeLessThanOrEqual(2 * perRun);
+  });
+});
+
+describe('Stream mode (DingTalk’s recommended channel, through its official SDK)', () => {
+  it('events come over the connection the tool opened, are handled once and acknowledged', async () => {
+    await until('a Stream connection', () => sim.streamsOf('ding-app-other') === 1);
+    await tool.dingtalk.people.signedIn({ corpId: OTHER_CORP, userid: 'olga', name: 'Olga', deptIds: [1] });
+    const leftAt = async () =>
+      (
+        await sql.query('SELECT left_at FROM dingtalk_users WHERE corp_id = $1 AND userid = $2', [
+          OTHER_CORP,
+          'olga',
+        ])
+      ).rows[0].left_at;
+    // Stream mode carries the event's fields in its data, `userId` as HTTP push names it.
+    const leave = { EventType: 'user_leave_org', CorpId: OTHER_CORP, userId: ['olga'] };
+    expect(await sim.streamEvent(OTHER_CORP, 'user_leave_org', leave, 'ev-olga-1')).toBe('SUCCESS');
+    expect(await leftAt()).not.toBeNull();
+    // DingTalk delivers it again (no acknowledgement reached it): acknowledged, not handled twice.
+    await sql.query('UPDATE dingtalk_users SET left_at = NULL WHERE corp_id = $1', [OTHER_CORP]);
+    expect(await sim.streamEvent(OTHER_CORP, 'user_leave_org', leave, 'ev-olga-1')).toBe('SUCCESS');
+    expect(await leftAt()).toBeNull();
+    // An organisation on HTTP push has no Stream connection.
+    expect(sim.streamsOf('ding-app-acme')).toBe(0);
   });
 });
 

@@ -64,6 +64,7 @@ describe('first run', () => {
         appSecret: 'first-secret-0123',
         agentId: '3010',
         adminUserids: ['boss'],
+        eventChannel: 'http',
       });
       expect(await (await fetch(`${tool.url}/admin/login`)).text()).toContain('Sign in with DingTalk');
     });

@@ -39,6 +39,7 @@ beforeAll(async () => {
     callbackToken: CALLBACK.token,
     callbackAesKey: CALLBACK.aesKey,
     adminUserids: ['boss'],
+    eventChannel: 'http',
   });
 });
 

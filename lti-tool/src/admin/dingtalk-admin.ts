@@ -81,6 +81,7 @@ const CorpForm = z.object({
         .optional(),
     ),
   adminUserids: z.string().transform(idList),
+  eventChannel: z.enum(['stream', 'http']).default('stream'),
 });
 
 const AssignForm = z.object({

@@ -26,6 +26,14 @@ export class CallbackEvents {
     return rowCount === 1;
   }
 
+  /** The event was not handled after all: its next delivery counts as the first. */
+  async forget(corpId: string, key: string): Promise<void> {
+    await this.db.query('DELETE FROM dingtalk_callback_events WHERE corp_id = $1 AND event_id = $2', [
+      corpId,
+      key,
+    ]);
+  }
+
   async prune(): Promise<void> {
     await this.db.query(
       `DELETE FROM dingtalk_callback_events WHERE received_at < now() - make_interval(hours => $1)`,

@@ -11,7 +11,11 @@ export interface Corp extends CorpApp {
   readonly callback?: CallbackKeys;
   /** DingTalk user ids allowed to administer the bridge for this organisation. */
   readonly adminUserids: readonly string[];
+  /** How its events reach the tool: Stream mode (a WebSocket the tool opens) or HTTP push. */
+  readonly eventChannel: EventChannel;
 }
+
+export type EventChannel = 'stream' | 'http';
 
 export interface NewCorp extends CorpApp {
   readonly tenantId: string;
@@ -19,6 +23,8 @@ export interface NewCorp extends CorpApp {
   readonly callbackToken?: string;
   readonly callbackAesKey?: string;
   readonly adminUserids?: readonly string[];
+  /** Stream mode unless said otherwise (DingTalk's recommendation for internal apps). */
+  readonly eventChannel?: EventChannel;
 }
 
 type Row = Record<string, unknown>;
@@ -38,6 +44,7 @@ const corpOf = (r: Row): Corp => ({
         }
       : undefined,
   adminUserids: r.admin_userids as string[],
+  eventChannel: r.event_channel as EventChannel,
 });
 
 /** The DingTalk organisations the bridge serves. */
@@ -51,10 +58,10 @@ export class CorpRepository {
   async save(c: NewCorp): Promise<void> {
     await this.db.query(
       `INSERT INTO dingtalk_corps (corp_id, tenant_id, name, app_key, app_secret, agent_id, callback_token,
-         callback_aes_key, admin_userids)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         callback_aes_key, admin_userids, event_channel)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (corp_id) DO UPDATE SET tenant_id = $2, name = $3, app_key = $4, app_secret = $5,
-         agent_id = $6, callback_token = $7, callback_aes_key = $8, admin_userids = $9`,
+         agent_id = $6, callback_token = $7, callback_aes_key = $8, admin_userids = $9, event_channel = $10`,
       [
         c.corpId,
         c.tenantId,
@@ -65,6 +72,7 @@ export class CorpRepository {
         c.callbackToken ?? null,
         c.callbackAesKey ?? null,
         c.adminUserids ?? [],
+        c.eventChannel ?? 'stream',
       ],
     );
   }

@@ -81,6 +81,17 @@ export function corpsPage(lang: Lang, corps: readonly Corp[], invalid?: string):
         ${field('appKey', msg.dingtalkAdminPages.appkeyClientId)}
         ${field('appSecret', msg.dingtalkAdminPages.appsecret, 'password')}
         ${field('agentId', msg.dingtalkAdminPages.agentid)}
+        <fieldset>
+          <legend>${t(lang, msg.dingtalkAdminPages.eventsReachTheTool)}</legend>
+          <label
+            ><input type="radio" name="eventChannel" value="stream" checked />
+            ${t(lang, msg.dingtalkAdminPages.streamMode)}</label
+          >
+          <label
+            ><input type="radio" name="eventChannel" value="http" />
+            ${t(lang, msg.dingtalkAdminPages.httpPush)}</label
+          >
+        </fieldset>
         ${field('callbackToken', msg.dingtalkAdminPages.eventSubscriptionTokenOptional, 'text', false)}
         ${field('callbackAesKey', msg.dingtalkAdminPages.eventSubscriptionAesKeyOptional, 'text', false)}
         ${field('adminUserids', msg.dingtalkAdminPages.adminsDingtalkUserIdsComma, 'text', false)}

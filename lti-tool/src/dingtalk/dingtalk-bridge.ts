@@ -17,6 +17,8 @@ import { CorpRepository } from './corp-repository.js';
 import { CallbackEvents } from './callback-events.js';
 import { DingTalkPeople } from './dingtalk-people.js';
 import { DirectoryReconciliation } from './directory-reconciliation.js';
+import { DirectoryEvents } from './directory-events.js';
+import { StreamConnections } from './stream-connections.js';
 import { NoticeDelivery } from './notice-delivery.js';
 import type { JobRegistry } from '../jobs/job-registry.js';
 import type { LtiSessions } from '../lti/lti-sessions.js';
@@ -40,6 +42,10 @@ export class DingTalkBridge {
   readonly usage: ApiUsage;
   /** The daily comparison with each organisation's directory (events the tool missed). */
   readonly directory: DirectoryReconciliation;
+  /** Address-book events, from Stream mode and HTTP push alike. */
+  readonly events: DirectoryEvents;
+  /** The Stream-mode connections of the organisations that chose it. */
+  readonly streams: StreamConnections;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -102,6 +108,19 @@ export class DingTalkBridge {
       api: this.api,
       urls: o.urls,
     });
+    this.events = new DirectoryEvents({
+      seen: this.callbackEvents,
+      people: this.people,
+      assignments: this.assignments,
+      log,
+    });
+    this.streams = new StreamConnections({
+      corps: this.corps,
+      events: this.events,
+      api: config.VT_DINGTALK_API_URL,
+      http: o.http,
+      log,
+    });
     this.directory = new DirectoryReconciliation({
       api: this.api,
       corps: this.corps,
@@ -126,6 +145,7 @@ export class DingTalkBridge {
     this.delivery.start();
     const sweep = (): void =>
       void (async () => {
+        await this.streams.sync();
         await this.reports.report();
         await this.reports.summarize(this.reports.yesterday());
         await this.callbackEvents.prune();
@@ -137,6 +157,7 @@ export class DingTalkBridge {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.streams.close();
     await this.delivery.close();
   }
 }

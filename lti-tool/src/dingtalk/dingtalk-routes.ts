@@ -19,6 +19,7 @@ import type { CorpRepository } from './corp-repository.js';
 import { allowOrigin, freeLoginPage, sendDingTalkError } from './dingtalk-page.js';
 import type { DingTalkPeople } from './dingtalk-people.js';
 import { CallbackEvents } from './callback-events.js';
+import type { DirectoryEvent, DirectoryEvents } from './directory-events.js';
 import { signInWithDingTalk } from './dingtalk-sign-in.js';
 import { ApiError } from '../web/api-error.js';
 
@@ -26,7 +27,8 @@ export interface DingTalkRoutesDeps {
   readonly api: DingTalkApi;
   readonly corps: CorpRepository;
   readonly people: DingTalkPeople;
-  readonly callbackEvents: CallbackEvents;
+  /** Address-book events, from this route and from Stream mode alike. */
+  readonly events: DirectoryEvents;
   readonly assignments: Assignments;
   readonly sessions: LtiSessions;
   readonly lessons: LessonRepository;
@@ -38,9 +40,6 @@ export interface DingTalkRoutesDeps {
   readonly secureCookies: boolean;
   readonly log: Logger;
 }
-
-/** DingTalk's address-book events after which department assignments may reach more people. */
-const DIRECTORY_EVENTS = new Set(['user_add_org', 'user_modify_org', 'org_dept_create', 'org_dept_modify']);
 
 /**
  * The DingTalk side of the tool: a lesson opened inside DingTalk (free-login, then the same player as
@@ -131,8 +130,7 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
     const corp = await d.corps.get(req.params.corpId);
     if (!corp?.callback) throw ApiError.of('NOT_FOUND', 'No event subscription here.');
     const q = req.query as Record<string, unknown>;
-    // Today's HTTP push names the people `userId`; the older register_call_back format `UserId`.
-    let event: { EventType?: string; userId?: string[]; UserId?: string[]; eventId?: string };
+    let event: DirectoryEvent & { eventId?: string };
     let owner: string;
     const sealed = String((req.body as { encrypt?: unknown } | undefined)?.encrypt ?? '');
     try {
@@ -150,18 +148,7 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
       throw ApiError.of('FORBIDDEN', `Callback refused: ${why}.`);
     }
     // A replayed callback (genuine, captured, sent again) is answered as DingTalk expects and ignored.
-    if (!(await d.callbackEvents.firstTime(corp.corpId, CallbackEvents.keyOf(event, sealed)))) {
-      d.log.info({ corpId: corp.corpId, event: event.EventType }, 'DingTalk event already handled');
-      return void res.json(sealReply(corp.callback, owner, 'success'));
-    }
-    // Who left loses access now; a change of people or departments may reach people assigned by department.
-    if (event.EventType === 'user_leave_org')
-      await d.people.left(corp.corpId, event.userId ?? event.UserId ?? []);
-    else if (DIRECTORY_EVENTS.has(event.EventType ?? ''))
-      d.assignments.refreshSoon(corp, (e) =>
-        d.log.warn({ corpId: corp.corpId, err: e.message }, 'assignments not refreshed'),
-      );
-    d.log.info({ corpId: corp.corpId, event: event.EventType }, 'DingTalk event');
+    await d.events.handle(corp, event, CallbackEvents.keyOf(event, sealed), 'http');
     res.json(sealReply(corp.callback, owner, 'success'));
   });
 

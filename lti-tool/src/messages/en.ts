@@ -113,6 +113,10 @@ export const en = {
       `Assigned: ${assignees === 1 ? '1 more person' : `${assignees} more people`} reached; their work notices are on the way.`,
   },
   dingtalkAdminPages: {
+    eventsReachTheTool: 'How DingTalk’s events reach the tool',
+    streamMode:
+      'Stream mode (recommended: the tool opens the connection; no public URL, token or aes_key needed)',
+    httpPush: 'HTTP push (DingTalk calls the event URL below with the token and aes_key)',
     apiCallsThisMonth: 'DingTalk API calls this month',
     callsUsed: (month: string, calls: number, quota: number) =>
       `${month}: ${calls.toLocaleString('en')} of ${quota.toLocaleString('en')} calls used by this tool`,

@@ -107,6 +107,9 @@ export const zh: Catalog = {
       `已分配，新增 ${assignees} 人；工作通知正在发送。`,
   },
   dingtalkAdminPages: {
+    eventsReachTheTool: '钉钉事件如何送达本工具',
+    streamMode: 'Stream 模式（推荐：由本工具建立连接，无需公网地址、token 或 aes_key）',
+    httpPush: 'HTTP 推送（钉钉以下方的 token 和 aes_key 调用事件地址）',
     apiCallsThisMonth: '本月钉钉接口调用',
     callsUsed: (month: string, calls: number, quota: number) =>
       `${month}：本工具已用 ${calls.toLocaleString('zh')} 次，共 ${quota.toLocaleString('zh')} 次`,
