@@ -576,7 +576,10 @@ describe('the monthly API quota (5,000 calls for a standard-edition organisation
     await until('kim notified', async () => (await statusOf('kim'))?.status === 'delivered');
     expect(sim.countedCalls(CORP) - theirs).toBe(2);
     await until('counted', async () => (await usage()).calls - ours === 2);
-    expect(await corpPageText()).toMatch(/DingTalk API calls this month \d{4}-\d{2}: [\d,]+ of 5,000 calls/);
+    const page = await corpPageText();
+    expect(page).toMatch(/DingTalk API calls this month \d{4}-\d{2}: [\d,]+ of 5,000 calls/);
+    // The page says why notices go person by person rather than to whole departments.
+    expect(page).toContain('Notices go person by person, 100 to a send');
 
     // Few calls left: Kim's completion is not sent to Kim; the admin's daily summary will list it.
     const counted = (await usage()).calls;
@@ -590,9 +593,8 @@ describe('the monthly API quota (5,000 calls for a standard-edition organisation
     await sql.query(
       `INSERT INTO watch_progress (lesson_id, user_id, tenant_id, context_id, platform_id, user_name, intervals,
          duration_sec, coverage, completed_at)
-       SELECT lesson_id, $1, tenant_id, context_id, platform_id, 'Kim', intervals, duration_sec, coverage, now()
-       FROM watch_progress WHERE user_id = $2`,
-      [`dt:${CORP}:kim`, `dt:${CORP}:alice`],
+       SELECT id, $1, tenant_id, context_id, $3, 'Kim', '[]', 60, 1, now() FROM lessons WHERE id = $2`,
+      [`dt:${CORP}:kim`, lessonId, `dingtalk:${CORP}`],
     );
     await tool.dingtalk.reports.report([{ lessonId, userId: `dt:${CORP}:kim` }]);
     expect(await statusOf('kim', 'completion')).toEqual({

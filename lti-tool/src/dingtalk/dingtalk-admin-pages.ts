@@ -221,5 +221,6 @@ function quotaSection(lang: Lang, u: MonthUsage): SafeHtml {
           ? html`<p class="error" role="alert">${t(lang, msg.dingtalkAdminPages.quotaTight(left))}</p>`
           : ''
     }
-    <p><small>${t(lang, msg.dingtalkAdminPages.quotaExplained)}</small></p>`;
+    <p><small>${t(lang, msg.dingtalkAdminPages.quotaExplained)}</small></p>
+    <p><small>${t(lang, msg.dingtalkAdminPages.whyPersonByPerson)}</small></p>`;
 }

@@ -113,6 +113,8 @@ export const en = {
       `Assigned: ${assignees === 1 ? '1 more person' : `${assignees} more people`} reached; their work notices are on the way.`,
   },
   dingtalkAdminPages: {
+    whyPersonByPerson:
+      'Notices go person by person, 100 to a send, about 2 calls per 100 people (the send and its result). DingTalk could send to a whole department in one call, but then it reports nobody’s delivery, and past 5,000 people a minute it drops the rest without a word: a large department would lose notices, and the dashboard could not say who has one.',
     eventsReachTheTool: 'How DingTalk’s events reach the tool',
     streamMode:
       'Stream mode (recommended: the tool opens the connection; no public URL, token or aes_key needed)',

@@ -107,6 +107,8 @@ export const zh: Catalog = {
       `已分配，新增 ${assignees} 人；工作通知正在发送。`,
   },
   dingtalkAdminPages: {
+    whyPersonByPerson:
+      '通知按人发送，每次最多 100 人，每 100 人约 2 次调用（发送及查询结果）。钉钉也可一次发给整个部门，但那样不会返回每个人的送达情况，且每分钟超过 5,000 人的部分会被静默丢弃：大部门会漏发通知，仪表盘也无法显示谁已收到。',
     eventsReachTheTool: '钉钉事件如何送达本工具',
     streamMode: 'Stream 模式（推荐：由本工具建立连接，无需公网地址、token 或 aes_key）',
     httpPush: 'HTTP 推送（钉钉以下方的 token 和 aes_key 调用事件地址）',
