@@ -134,6 +134,9 @@ export class DingTalkSimulator {
   banNext: false | 'json' | 'html' = false;
   /** Who is signed in to the DingTalk client, on the device or in the browser (JSAPI and OAuth2). */
   deviceUser: { corpId: string; userid: string } | undefined;
+  /** Free-logins whose code came from the historical `dd.runtime.permission.requestAuthCode`. */
+  historicalJsapiSignIns = 0;
+  private readonly historicalCodes = new Set<string>();
   /** On DingTalk's OAuth2 page, the person picks this organisation (if they belong to it). */
   oauthPicks: string | undefined;
   /** The client's kind: the PC client opens `page/link` links with `pc_slide=false` in the system browser. */
@@ -321,6 +324,7 @@ export class DingTalkSimulator {
     api('/topapi/v2/user/getuserinfo', (a, b) => {
       const c = this.codes.get(String(b.code));
       this.codes.delete(String(b.code)); // one use
+      if (this.historicalCodes.delete(String(b.code))) this.historicalJsapiSignIns++;
       if (!c || c.expiresAt < Date.now() || c.corpId !== a.corpId)
         throw new Error('40078|不存在的临时授权码');
       const u = this.users.get(`${c.corpId}:${c.userid}`)!;
@@ -453,17 +457,28 @@ export class DingTalkSimulator {
       };
     });
 
-    // The JSAPI side: what dingtalk.open.js gives a page inside the DingTalk client.
+    // The JSAPI side: what dingtalk.open.js gives a page inside the DingTalk client (3.1.0's
+    // dd.requestAuthCode({corpId, clientId}), and the historical dd.runtime.permission form).
     app.get('/jsapi/dingtalk.open.js', (_req, res) => {
       const who = this.deviceUser;
       const code = who && !this.openedOutside ? this.authCodeFor(who.corpId, who.userid) : '';
+      // A code of its own for the historical call, to tell which one a page used.
+      const oldCode = who && !this.openedOutside ? this.authCodeFor(who.corpId, who.userid) : '';
+      this.historicalCodes.add(oldCode);
+      // The current dd.requestAuthCode also names the app (clientId: its AppKey) in the organisation.
+      const appKeys = [...this.apps.values()].filter((a) => a.corpId === who?.corpId).map((a) => a.appKey);
       res.type('application/javascript').send(
         `window.dd = {
   env: { platform: ${JSON.stringify(!who || this.openedOutside ? 'notInDingTalk' : this.device === 'pc' ? 'pc' : 'android')} },
   ready: function (cb) { setTimeout(cb, 0); },
+  requestAuthCode: function (o) {
+    if (o.corpId !== ${JSON.stringify(who?.corpId ?? '')}) return o.onFail({ errorCode: '3', errorMessage: 'corpId mismatch' });
+    if (${JSON.stringify(appKeys)}.indexOf(o.clientId) < 0) return o.onFail({ errorCode: '9', errorMessage: 'clientId mismatch' });
+    o.onSuccess({ code: ${JSON.stringify(code)} });
+  },
   runtime: { permission: { requestAuthCode: function (o) {
     if (o.corpId !== ${JSON.stringify(who?.corpId ?? '')}) return o.onFail({ errorCode: '3', errorMessage: 'corpId mismatch' });
-    o.onSuccess({ code: ${JSON.stringify(code)} });
+    o.onSuccess({ code: ${JSON.stringify(oldCode)} });
   } } }
 };`,
       );

@@ -8,16 +8,20 @@
   };
   var dd = window.dd;
   if (!dd || !dd.env || dd.env.platform === 'notInDingTalk') return show('dingtalk-outside');
+  var ask = {
+    corpId: form.elements.corpId.value,
+    clientId: form.elements.clientId.value,
+    onSuccess: function (result) {
+      form.elements.code.value = result.code;
+      form.submit();
+    },
+    onFail: function () {
+      show('dingtalk-failed');
+    },
+  };
   dd.ready(function () {
-    dd.runtime.permission.requestAuthCode({
-      corpId: form.elements.corpId.value,
-      onSuccess: function (result) {
-        form.elements.code.value = result.code;
-        form.submit();
-      },
-      onFail: function () {
-        show('dingtalk-failed');
-      },
-    });
+    // The current JSAPI (3.1.0) has dd.requestAuthCode; older clients only the historical form.
+    if (typeof dd.requestAuthCode === 'function') dd.requestAuthCode(ask);
+    else dd.runtime.permission.requestAuthCode(ask);
   });
 })();

@@ -74,7 +74,7 @@ const schema = z.object({
   /** The DingTalk JSAPI script the free-login page loads. */
   VT_DINGTALK_JSAPI_URL: z
     .url()
-    .default('https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.25/dingtalk.open.js'),
+    .default('https://g.alicdn.com/dingding/dingtalk-jsapi/3.1.0/dingtalk.open.js'),
   /**
    * Calls a second to DingTalk's work-notice API, all instances together (BullMQ's limiter is the
    * queue's): under DingTalk's per-app limit (errcode 90018), which is answered with a retry anyway.

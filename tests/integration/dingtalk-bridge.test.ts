@@ -347,6 +347,8 @@ describe('free-login (免登) inside DingTalk', () => {
     ).toBeGreaterThan(0);
     await notice.getByRole('link', { name: '开始学习 Start lesson' }).click();
     await page.getByRole('heading', { name: 'Safe lifting 安全搬运' }).waitFor();
+    // The page asked the current JSAPI (dd.requestAuthCode with the app's clientId), not the historical one.
+    expect(sim.historicalJsapiSignIns).toBe(0);
     await page.waitForSelector('body[data-player="ready"]');
     await page.locator('#player').evaluate((v) => (v as unknown as { play(): Promise<void> }).play());
     await page.waitForSelector('body[data-completed="true"]', { timeout: 30_000 });

@@ -74,10 +74,12 @@ export function sendDingTalkError(
 /** The page that signs a person in inside DingTalk, then posts the code to open the lesson. */
 export function freeLoginPage(
   lang: Lang,
-  o: { action: string; corpId: string; state: string; jsapiUrl: string; title: string },
+  o: { action: string; corpId: string; clientId: string; state: string; jsapiUrl: string; title: string },
 ): string {
+  // The app's key is DingTalk's clientId: the current JSAPI asks for it with the organisation.
   const form: SafeHtml = html`<form id="dingtalk-login" method="post" action="${o.action}">
     <input type="hidden" name="corpId" value="${o.corpId}" />
+    <input type="hidden" name="clientId" value="${o.clientId}" />
     <input type="hidden" name="state" value="${o.state}" />
     <input type="hidden" name="code" value="" />
   </form>`;

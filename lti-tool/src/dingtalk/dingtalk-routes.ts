@@ -73,6 +73,7 @@ export function dingtalkRoutes(d: DingTalkRoutesDeps): Router {
         freeLoginPage(lang, {
           action: `/dingtalk/lessons/${encodeURIComponent(lesson.id)}/open`,
           corpId: corp.corpId,
+          clientId: corp.appKey,
           state,
           jsapiUrl: d.jsapiUrl,
           title: lesson.title,
