@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { quotaMonth, quotaRenews, type CallMeter } from '../../../adapters/dingtalk/api-quota.js';
+import { quotaMonth, type CallMeter } from '../../../adapters/dingtalk/api-quota.js';
 import type { Db } from '../db/database.js';
 
 /** An organisation's month of DingTalk calls against its quota. */
@@ -65,10 +65,5 @@ export class ApiUsage implements CallMeter {
       ...(until && { exhaustedUntil: until }),
       tight: !!until || quota - calls < quota * TIGHT_SHARE,
     };
-  }
-
-  /** When the quota renews after `now` (the next month in China). */
-  renews(now = new Date()): Date {
-    return quotaRenews(now);
   }
 }

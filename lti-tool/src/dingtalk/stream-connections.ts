@@ -41,11 +41,6 @@ export class StreamConnections {
     for (const corp of wanted.values()) if (!this.open.has(corp.corpId) && !this.closed) this.connect(corp);
   }
 
-  /** Whether this instance holds an open connection for the organisation. */
-  connected(corpId: string): boolean {
-    return this.open.get(corpId)?.stream.connected ?? false;
-  }
-
   close(): void {
     this.closed = true;
     for (const { stream } of this.open.values()) stream.disconnect();
