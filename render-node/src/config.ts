@@ -22,9 +22,17 @@ const schema = z.object({
   VT_LIVEAVATAR_CKPT: z.string().default('/opt/LiveAvatar/ckpt/Wan2.2-S2V-14B'),
   VT_LIVEAVATAR_LORA: z.string().default('/opt/LiveAvatar/ckpt/LiveAvatar/liveavatar.safetensors'),
   VT_LIVEAVATAR_TORCHRUN: z.string().default('torchrun'),
+  /** The Python that runs Live Avatar (vt doctor and the FP8 check ask it what it has). */
+  VT_LIVEAVATAR_PYTHON: z.string().default('python3'),
+  /** Longest silence between two progress bars; silent stages get budgets from the timings below. */
   VT_LIVEAVATAR_HANG_SECONDS: z.coerce.number().positive().default(900),
-  /** Clips a run renders at most: the model holds every frame in host memory until a run ends. */
-  VT_LIVEAVATAR_MAX_CLIPS: z.coerce.number().int().min(1).max(100).default(100),
+  /** Where `vt smoke` writes this node's measured stage timings, which the hang timer reads. */
+  VT_LIVEAVATAR_TIMINGS: z.string().default('/var/lib/virtual-tutor/liveavatar-timings.json'),
+  /**
+   * Clips a run renders at most. Unset: as many as host memory and the silent final decode allow
+   * (every join shows a pose reset, so batches are kept long).
+   */
+  VT_LIVEAVATAR_MAX_CLIPS: z.coerce.number().int().min(1).max(1000).optional(),
   VT_NVIDIA_SMI: z.string().default('nvidia-smi'),
   // The render node service.
   /**

@@ -39,6 +39,31 @@ export function nvidiaSmiStandIn(csvWorks = true): string {
   return script;
 }
 
+/**
+ * A STAND-IN for the node's Python answering render-node/python/probe_node.py: it prints what the real
+ * script printed on an H200 (tests/fixtures/gpu-h200/probe-node.stdout: torch, Triton, gcc), or that
+ * record without Triton, as on a node that cannot compile FP8.
+ */
+export function pythonProbeStandIn(withTriton = true): string {
+  const dir = scratchDir();
+  const probe = JSON.parse(readFileSync(join(REPO, 'tests/fixtures/gpu-h200/probe-node.stdout'), 'utf8')) as {
+    modules: Record<string, unknown>;
+  };
+  if (!withTriton) probe.modules.triton = { missing: "ModuleNotFoundError: No module named 'triton'" };
+  writeFileSync(join(dir, 'probe.json'), JSON.stringify(probe));
+  const script = join(dir, 'python3');
+  writeFileSync(
+    script,
+    [
+      '#!/bin/sh',
+      `case "$1" in */render-node/python/probe_node.py) cat "${dir}/probe.json"; exit 0;; esac`,
+      'echo "unexpected arguments: $*" >&2; exit 9',
+    ].join('\n'),
+  );
+  chmodSync(script, 0o755);
+  return script;
+}
+
 /** A Live Avatar install with every file the engine checks for (empty: the stand-in never reads them). */
 export function fakeLiveAvatarInstall(): { repoDir: string; ckptDir: string; loraFile: string } {
   const root = scratchDir();

@@ -31,7 +31,7 @@ const fiveH800: GpuInventory = {
   })),
 };
 const planFor = (inv: GpuInventory, size = '704*384'): LaunchPlan => {
-  const r = choosePlan(inv, { size, clips: 10, onlineDecode: false });
+  const r = choosePlan(inv, { size, clips: 10, fp8Toolchain: true });
   if (!r.ok) throw new Error(r.reason);
   return r.plan;
 };
@@ -91,6 +91,23 @@ const launches = (
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
+/** The batches the engine planned, read back from the part videos' frame counts in its state. */
+const planned = (workDir: string): Array<{ index: number; startFrame: number }> => {
+  const state = JSON.parse(readFileSync(join(workDir, 'liveavatar-state.json'), 'utf8')) as {
+    history: Array<{ batch: number; outcome: string; note: string }>;
+  };
+  // "rendered N clips (H frames for F)": F = the part's own frames + the 8-frame overlap (not the last).
+  const needs = state.history
+    .filter((a) => a.outcome === 'done')
+    .sort((a, b) => a.batch - b.batch)
+    .map((a) => Number(/for (\d+)\)/.exec(a.note)![1]));
+  let start = 0;
+  return needs.map((need, index) => {
+    const b = { index, startFrame: start };
+    start += need - 8;
+    return b;
+  });
+};
 const request = (size = '704*384') => ({
   imagePath: PORTRAIT,
   audioPath: speech.path,
@@ -99,27 +116,78 @@ const request = (size = '704*384') => ({
 });
 
 describe('the liveavatar engine, driving the Live Avatar CLI stand-in', () => {
-  it('renders batch by batch, joins them losslessly to the audio’s length, and makes MP4, HLS and poster', async () => {
+  it('renders batch by batch, cross-fades the joins frame-exact on the voice, and makes MP4, HLS and poster', async () => {
     const { o, calls, restore } = setup();
     try {
-      const progress: number[] = [];
-      const r = await renderLiveAvatar(request(), { ...o, onProgress: (p) => progress.push(p.batch) });
-      const expected = Math.ceil(speech.durationSec / 1.92); // one 1.92 s clip a batch at most 2 clips
-      expect(r.batches).toBeGreaterThanOrEqual(expected - 1);
+      const stages: string[] = [];
+      const r = await renderLiveAvatar(request(), {
+        ...o,
+        onProgress: (p) => stages.at(-1) !== p.stage && stages.push(p.stage),
+      });
+      expect(r.batches).toBeGreaterThan(1);
       expect(launches(calls)).toHaveLength(r.batches);
       const probe = await ffprobe(join(o.workDir, 'lesson.mp4'), true);
       expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
       expect(Math.abs(Number(probe.format.duration) - speech.durationSec)).toBeLessThanOrEqual(1 / 25 + 0.03);
-      // Lossless concat: the joined video is exactly the batches laid end to end.
-      const partsSec = r.history
-        .filter((a) => a.outcome === 'done')
-        .map((a) => Number(/\(([\d.]+) s\)/.exec(a.note)![1]));
-      const joined = Number((await ffprobe(join(o.workDir, 'joined.mp4'))).format.duration);
-      expect(Math.abs(joined - partsSec.reduce((s, v) => s + v, 0))).toBeLessThanOrEqual(0.05);
+      // Frame-exact: the joined video has one frame per 1/25 s of voice, whatever each run made.
+      const joined = (await ffprobe(join(o.workDir, 'joined.mp4'), true)).streams[0]!;
+      expect(Number(joined.nb_read_frames)).toBe(Math.round(speech.durationSec * 25));
       expect(readFileSync(join(o.workDir, 'hls/index.m3u8'), 'utf8')).toContain('#EXT-X-ENDLIST');
       expect(execFileSync('file', [join(o.workDir, 'poster.jpg')], { encoding: 'utf8' })).toContain('JPEG');
-      expect(r.delivered).toEqual({ size: '704*384', sampleSteps: 4, onlineDecode: false });
-      expect(new Set(progress).size).toBe(r.batches);
+      expect(r.delivered).toEqual({ size: '704*384', offloadKvCache: false, t5Cpu: false });
+      // The square portrait fills the 704*384 area as 512 × 512, as the model renders it.
+      expect(r.frame).toBe('512x512');
+      expect([joined.width, joined.height]).toEqual([512, 512]);
+      // Each run starts its clip seeds afresh: every batch gets its own base seed.
+      expect(launches(calls).map((l) => l.args.base_seed)).toEqual(
+        Array.from({ length: r.batches }, (_, i) => String(420 + 1000 * i)),
+      );
+      expect(stages.slice(0, 2)).toEqual(['loading', 'compiling']); // FP8 on the H100
+      expect(stages).toEqual(expect.arrayContaining(['denoising', 'decoding', 'saving']));
+    } finally {
+      restore();
+    }
+  });
+
+  it('shows each join where the plan put it: one run before the cut, a dissolve, the next run after', async () => {
+    const { o, restore } = setup();
+    try {
+      await renderLiveAvatar(request(), o);
+      const state = JSON.parse(readFileSync(join(o.workDir, 'liveavatar-state.json'), 'utf8')) as {
+        done: Array<{ index: number }>;
+      };
+      expect(state.done.length).toBeGreaterThan(1);
+      const joined = join(o.workDir, 'joined.mp4');
+      // The stand-in paints each run's seed into the red channel: (seed mod 97) × 2 + 20.
+      const red = (frame: number): number =>
+        execFileSync('ffmpeg', [
+          '-v',
+          'error',
+          '-i',
+          joined,
+          '-vf',
+          `select=eq(n\\,${frame}),scale=1:1`,
+          '-frames:v',
+          '1',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          '-',
+        ])[0]!;
+      const seedRed = (seed: number): number => (seed % 97) * 2 + 20;
+      const batches = planned(o.workDir);
+      for (const b of batches.slice(1)) {
+        const cut = b.startFrame;
+        expect(Math.abs(red(cut - 2) - seedRed(420 + 1000 * (b.index - 1)))).toBeLessThanOrEqual(4);
+        expect(Math.abs(red(cut + 9) - seedRed(420 + 1000 * b.index))).toBeLessThanOrEqual(4);
+        const mid = red(cut + 4);
+        const [lo, hi] = [seedRed(420 + 1000 * (b.index - 1)), seedRed(420 + 1000 * b.index)].sort(
+          (x, y) => x - y,
+        );
+        expect(mid).toBeGreaterThan(lo! + 4);
+        expect(mid).toBeLessThan(hi! - 4);
+      }
     } finally {
       restore();
     }
@@ -139,70 +207,100 @@ describe('the liveavatar engine, driving the Live Avatar CLI stand-in', () => {
         size: '704*384',
         sample_steps: '4',
       });
-      expect(first!.env.CUDA_VISIBLE_DEVICES).toBe('0');
+      expect(first!.env).toMatchObject({ CUDA_VISIBLE_DEVICES: '0', PYTHONUNBUFFERED: '1' });
     } finally {
       restore();
     }
   });
 
   it.each([
-    ['22', { size: '704*384', sampleSteps: 4, onlineDecode: true }, ['enabled online decode']],
     [
-      '17',
-      { size: '704*384', sampleSteps: 3, onlineDecode: true },
-      ['enabled online decode', 'lowered sample steps to 3'],
+      '45',
+      { size: '704*384', offloadKvCache: true, t5Cpu: false },
+      ['moved the KV caches to the CPU'],
+      '512x512',
     ],
     [
-      '14',
-      { size: '384*256', sampleSteps: 3, onlineDecode: true },
+      '30',
+      { size: '688*368', offloadKvCache: true, t5Cpu: true },
       [
-        'enabled online decode',
-        'lowered sample steps to 3',
-        'dropped the size to 688*368',
-        'dropped the size to 384*256',
+        'moved the KV caches to the CPU',
+        'moved T5 to the CPU',
+        'dropped the size to 688*368 (448x448 for this portrait)',
       ],
+      '448x448',
     ],
-  ])('steps down the ladder on CUDA out of memory (budget %s units)', async (budget, delivered, steps) => {
-    const { o, restore } = setup({ STANDIN_GPU_UNITS: budget });
+  ])(
+    'steps down the ladder of real levers when the GPU runs out (%s GiB)',
+    async (gib, delivered, steps, frame) => {
+      const { o, restore } = setup({ STANDIN_GPU_GIB: gib });
+      try {
+        const r = await renderLiveAvatar(request(), o);
+        expect(r.delivered).toEqual(delivered);
+        const oom = r.history
+          .filter((a) => a.outcome === 'oom')
+          .map((a) => a.note.replace('GPU out of memory; next: ', ''));
+        expect(oom).toEqual(steps);
+        const v = (await ffprobe(join(o.workDir, 'lesson.mp4'))).streams.find(
+          (s) => s.codec_type === 'video',
+        )!;
+        expect(`${v.width}x${v.height}`).toBe(frame);
+      } finally {
+        restore();
+      }
+    },
+  );
+
+  it.each(['cuda', 'cublas', 'nccl'])('knows the %s form of running out of GPU memory', async (text) => {
+    const { o, restore } = setup({ STANDIN_GPU_GIB: '45', STANDIN_OOM_TEXT: text });
     try {
-      const r = await renderLiveAvatar(request(), o);
-      expect(r.delivered).toEqual(delivered);
-      const oom = r.history
-        .filter((a) => a.outcome === 'oom')
-        .map((a) => a.note.replace('CUDA out of memory; next: ', ''));
-      expect(oom).toEqual(steps);
-      const v = (await ffprobe(join(o.workDir, 'lesson.mp4'))).streams.find((s) => s.codec_type === 'video')!;
-      const [w, h] = delivered.size.split('*').map(Number);
-      expect([v.width, v.height]).toEqual([w, h]);
+      const r = await renderLiveAvatar(request(), { ...o, maxClipsPerBatch: 100 });
+      expect(r.delivered.offloadKvCache).toBe(true);
     } finally {
       restore();
     }
   });
 
   it('fails with the whole story when nothing fits', async () => {
-    const { o, restore } = setup({ STANDIN_GPU_UNITS: '1' });
+    const { o, restore } = setup({ STANDIN_GPU_GIB: '20' });
     try {
       const err = (await renderLiveAvatar(request(), o).catch((e: unknown) => e)) as RenderError;
       expect(err.code).toBe('GPU_OUT_OF_MEMORY');
       expect(err.permanent).toBe(true);
-      expect(err.message).toMatch(/at 704\*384, 4 steps: CUDA out of memory; next: enabled online decode\./);
+      expect(err.message).toMatch(/at 704\*384: GPU out of memory; next: moved the KV caches to the CPU\./);
       expect(err.message).toMatch(
-        /at 384\*256, 3 steps, online decode: CUDA out of memory with nothing left to try/,
+        /at 384\*256, KV caches on the CPU, T5 on the CPU: GPU out of memory with nothing left to try/,
       );
     } finally {
       restore();
     }
   });
 
-  it('in TPP skips the single-GPU rungs and goes straight to a smaller size; five ranks of progress', async () => {
-    const { o, calls, restore } = setup({ STANDIN_GPU_UNITS: '27.5' }, planFor(fiveH800, '720*400'));
+  it('tells the host’s OOM killer from a crash', async () => {
+    const { o, restore } = setup({ STANDIN_HOST_OOM: '1' });
+    try {
+      const err = (await renderLiveAvatar(request(), o).catch((e: unknown) => e)) as RenderError;
+      expect(err.code).toBe('MODEL_FAILED');
+      expect(err.message).toMatch(/ran out of host memory in batch 1/);
+    } finally {
+      restore();
+    }
+  });
+
+  it('in TPP moves T5 off the GPU, then skips a size that gives the same frame; five ranks of progress', async () => {
+    const { o, calls, restore } = setup({ STANDIN_GPU_GIB: '30' }, planFor(fiveH800, '720*400'));
     try {
       const seen: number[] = [];
       const r = await renderLiveAvatar(request('720*400'), {
         ...o,
         onProgress: (p) => seen.push(p.clipsDone / p.clipsTotal),
       });
-      expect(r.delivered).toEqual({ size: '704*384', sampleSteps: 4, onlineDecode: false });
+      // 704*384 gives this square portrait the same 512 × 512 as 720*400: no step there.
+      expect(r.delivered).toEqual({ size: '688*368', offloadKvCache: false, t5Cpu: true });
+      expect(r.history.filter((a) => a.outcome === 'oom').map((a) => a.note)).toEqual([
+        'GPU out of memory; next: moved T5 to the CPU',
+        'GPU out of memory; next: dropped the size to 688*368 (448x448 for this portrait)',
+      ]);
       const [first] = launches(calls);
       expect(first!.torchrun.nproc_per_node).toBe('5');
       expect(first!.args).toMatchObject({
@@ -220,16 +318,51 @@ describe('the liveavatar engine, driving the Live Avatar CLI stand-in', () => {
     }
   });
 
+  it('waits out the silent stages (FP8 compile, final decode) that a plain hang timer would kill', async () => {
+    // Silences of 6 s against a 3 s limit between bars: the stages' own budgets allow minutes.
+    const { o, restore } = setup({ STANDIN_COMPILE_MS: '6000', STANDIN_DECODE_MS_PER_CLIP: '6000' });
+    try {
+      const r = await renderLiveAvatar(request(), { ...o, maxClipsPerBatch: 100, hangSec: 3 });
+      expect(r.batches).toBe(1);
+      expect(r.history.map((a) => a.outcome)).toEqual(['done']);
+    } finally {
+      restore();
+    }
+  });
+
+  it('checks the file itself: a failed mux logged with exit code 0 is a failure', async () => {
+    const { o, restore } = setup({ STANDIN_SAVE_FAIL: 'mux' });
+    try {
+      const err = (await renderLiveAvatar(request(), o).catch((e: unknown) => e)) as RenderError;
+      expect(err.code).toBe('MODEL_FAILED');
+      expect(err.message).toMatch(
+        /reported success for batch 1 but its video is missing or wrong .*audio no/,
+      );
+    } finally {
+      restore();
+    }
+  });
+
+  it('passes a prompt that starts with "-" as the prompt, not as a flag', async () => {
+    const { o, calls, restore } = setup();
+    try {
+      await renderLiveAvatar({ ...request(), prompt: '-smiling trainer' }, { ...o, maxClipsPerBatch: 100 });
+      expect(launches(calls)[0]!.args.prompt).toBe('-smiling trainer');
+    } finally {
+      restore();
+    }
+  });
+
   it('resumes after the last finished batch when a run dies mid-lesson', async () => {
-    const { o, calls, restore } = setup({ STANDIN_DIE_ON_LAUNCH: '3' });
+    const { o, calls, restore } = setup({ STANDIN_DIE_ON_LAUNCH: '2' });
     try {
       const err = (await renderLiveAvatar(request(), o).catch((e: unknown) => e)) as RenderError;
       expect(err.code).toBe('MODEL_FAILED');
       expect(err.permanent).toBe(false);
-      expect(err.message).toMatch(/batch 3 of \d+: exit 1: .*NCCL communicator was aborted/);
+      expect(err.message).toMatch(/batch 2 of \d+: exit 1: .*NCCL communicator was aborted/);
       const r = await renderLiveAvatar(request(), o);
-      expect(r.history.filter((a) => a.outcome === 'resumed').map((a) => a.batch)).toEqual([0, 1]);
-      expect(launches(calls)).toHaveLength(2 + 1 + (r.batches - 2)); // nothing rendered twice
+      expect(r.history.filter((a) => a.outcome === 'resumed').map((a) => a.batch)).toEqual([0]);
+      expect(launches(calls)).toHaveLength(1 + 1 + (r.batches - 1)); // nothing rendered twice
       expect(
         Math.abs(Number((await ffprobe(join(o.workDir, 'lesson.mp4'))).format.duration) - speech.durationSec),
       ).toBeLessThanOrEqual(0.07);
@@ -239,9 +372,10 @@ describe('the liveavatar engine, driving the Live Avatar CLI stand-in', () => {
   });
 
   it('treats silence as a hang: kills the whole process group and fails so the job can resume', async () => {
-    const { o, restore } = setup({ STANDIN_HANG_AT_CLIP: '0', STANDIN_CLIP_MS: '5' });
+    const { o, restore } = setup({ STANDIN_HANG_AT_CLIP: '1', STANDIN_CLIP_MS: '5' });
     try {
-      // The stand-in goes silent for good at its first clip: a hang, whatever the machine's speed.
+      // The stand-in goes silent for good after its first clip, while denoising: a hang, whatever the
+      // machine's speed (a silence before the first bar is the loading stage, which may take minutes).
       const err = (await renderLiveAvatar(request(), { ...o, hangSec: 1 }).catch(
         (e: unknown) => e,
       )) as RenderError;

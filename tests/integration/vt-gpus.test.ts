@@ -20,7 +20,7 @@ describe('vt gpus (saved nvidia-smi output of a real H100)', () => {
     expect(cli.stdout).toMatch(/Plan: single GPU \(offline\) on 1 × NVIDIA H100 80GB HBM3, FP8/);
   });
 
-  it('splits a 10-minute lesson into batches', async () => {
+  it('splits a 10-minute lesson into batches as long as that node’s memory holds', async () => {
     const cli = await runVt([
       'gpus',
       '--from',
@@ -29,9 +29,17 @@ describe('vt gpus (saved nvidia-smi output of a real H100)', () => {
       '600',
       '--size',
       '720*400',
-      '--online-decode',
+      '--host-gib',
+      '64',
     ]);
-    expect(cli.stdout).toMatch(/4 batches of ≤ 100 clips, joined afterwards · host ≈ [\d.]+ GiB per batch/);
+    // 313 clips; 64 GiB of host memory holds about 60 clips of 720 × 400 frames a run.
+    const m =
+      /(\d+) batches of ≤ (\d+) clips \(host memory\), joined with cross-fades · host ≈ ([\d.]+) GiB per batch/.exec(
+        cli.stdout,
+      );
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(Math.ceil(313 / Number(m![2])));
+    expect(Number(m![3])).toBeLessThanOrEqual(64 * 0.8);
   });
 
   it('exits 1 with the reason where nothing fits', async () => {

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { runVt } from '../helpers/cli.js';
 import { PORTRAIT } from '../helpers/paths.js';
 import { makeSpeech, scratchDir, type Speech } from '../helpers/speech.js';
-import { fakeLiveAvatarInstall, LIVEAVATAR_STANDIN, nvidiaSmiStandIn } from '../helpers/standins.js';
+import {
+  fakeLiveAvatarInstall,
+  LIVEAVATAR_STANDIN,
+  nvidiaSmiStandIn,
+  pythonProbeStandIn,
+} from '../helpers/standins.js';
 import { ffprobe } from '../helpers/video.js';
 
 /** `vt render --engine liveavatar` on an H100 node, played by the nvidia-smi and Live Avatar stand-ins. */
@@ -21,6 +26,7 @@ describe('vt render --engine liveavatar', () => {
       VT_LIVEAVATAR_CKPT: install.ckptDir,
       VT_LIVEAVATAR_LORA: install.loraFile,
       VT_LIVEAVATAR_TORCHRUN: LIVEAVATAR_STANDIN,
+      VT_LIVEAVATAR_PYTHON: pythonProbeStandIn(),
       VT_LIVEAVATAR_MAX_CLIPS: '2',
       STANDIN_CALLS: calls,
     };
@@ -54,7 +60,7 @@ describe('vt render --engine liveavatar', () => {
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(
-      /lesson\.mp4: [\d.]+ s in \d+ batches, rendered in [\d.]+ s at 704\*384, 4 steps/,
+      /lesson\.mp4: [\d.]+ s in \d+ batches, rendered in [\d.]+ s at 704\*384 \(512x512\)/,
     );
     const launches = readFileSync(calls, 'utf8')
       .trim()

@@ -42,18 +42,18 @@ function install(withFiles: boolean) {
 
 describe('whether a node offers the liveavatar engine', () => {
   it('offers it with a plan and every checkpoint on disk', () => {
-    expect(liveAvatarAvailability(h100, install(true))).toMatchObject({ available: true, reasons: [] });
+    expect(liveAvatarAvailability(h100, install(true), true)).toMatchObject({ available: true, reasons: [] });
   });
 
   it('does not without the checkpoints, and says which are missing', () => {
-    const a = liveAvatarAvailability(h100, install(false));
+    const a = liveAvatarAvailability(h100, install(false), true);
     expect(a.available).toBe(false);
     expect(a.reasons.join(' ')).toMatch(/Checkpoint files missing .*Wan2\.1_VAE\.pth/);
     expect(a.reasons.join(' ')).toMatch(/LoRA file .* is missing/);
   });
 
   it('does not without a GPU that can run it, even with the files', () => {
-    const a = liveAvatarAvailability({ source: 'none', gpus: [] }, install(true));
+    const a = liveAvatarAvailability({ source: 'none', gpus: [] }, install(true), true);
     expect(a.available).toBe(false);
     expect(a.reasons[0]).toMatch(/cannot run here/);
   });

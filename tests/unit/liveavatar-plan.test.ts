@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clipsFor, LIVEAVATAR } from '../../render-node/src/engines/liveavatar/cli-flags.js';
-import { planClipBatches } from '../../render-node/src/engines/liveavatar/clip-batches.js';
+import { LIVEAVATAR } from '../../render-node/src/engines/liveavatar/cli-flags.js';
 import {
   parseQueryCsv,
   type Gpu,
@@ -31,7 +30,11 @@ const cards = (n: number, name: string, mib: number, cc: string): GpuInventory =
     computeCapability: cc,
   })),
 });
-const lesson = { size: '704*384', clips: 32, onlineDecode: false };
+const lesson = { size: '704*384', clips: 32, fp8Toolchain: true };
+const frame = (size: string) => {
+  const [width, height] = size.split('*').map(Number) as [number, number];
+  return { width, height };
+};
 
 describe('memory model', () => {
   it('matches the seed’s FSDP figures: 25.65 GB needed against 22.15 GB usable on a 24 GB card', () => {
@@ -42,16 +45,14 @@ describe('memory model', () => {
   it('puts a single-GPU FP8 run at 704*384 near the ~60 GB the maintainers quote, bf16 higher', () => {
     const fp8 = estimateMemory({
       mode: 'single',
-      size: '704*384',
+      frame: frame('704*384'),
       clips: 32,
-      onlineDecode: false,
       fp8: true,
     });
     const bf16 = estimateMemory({
       mode: 'single',
-      size: '704*384',
+      frame: frame('704*384'),
       clips: 32,
-      onlineDecode: false,
       fp8: false,
     });
     expect(fp8.perGpuGiB[0]).toBeGreaterThan(55);
@@ -60,23 +61,32 @@ describe('memory model', () => {
     expect(bf16.perGpuGiB[0]! - fp8.perGpuGiB[0]!).toBeCloseTo(((32.6 - 17) * 1e9) / 2 ** 30, 3);
   });
 
-  it('grows with size and, without online decode, with the clip count', () => {
-    const at = (size: string, clips: number, onlineDecode: boolean): number =>
-      estimateMemory({ mode: 'single', size, clips, onlineDecode, fp8: true }).perGpuGiB[0]!;
-    expect(at('384*256', 10, false)).toBeLessThan(at('688*368', 10, false));
-    expect(at('688*368', 10, false)).toBeLessThan(at('720*400', 10, false));
-    expect(at('704*384', 1000, false)).toBeGreaterThan(at('704*384', 10, false) + 1);
-    expect(at('704*384', 1000, true)).toBeCloseTo(at('704*384', 10, true), 6);
+  it('grows with the frame; the clip count costs host memory, not GPU memory (latents wait on the CPU)', () => {
+    const at = (size: string, clips: number): number =>
+      estimateMemory({ mode: 'single', frame: frame(size), clips, fp8: true }).perGpuGiB[0]!;
+    expect(at('384*256', 10)).toBeLessThan(at('688*368', 10));
+    expect(at('688*368', 10)).toBeLessThan(at('720*400', 10));
+    expect(at('704*384', 1000)).toBeCloseTo(at('704*384', 10), 6);
     expect(
-      estimateMemory({ mode: 'single', size: '704*384', clips: 100, onlineDecode: false, fp8: true }).hostGiB,
+      estimateMemory({ mode: 'single', frame: frame('704*384'), clips: 100, fp8: true }).hostGiB,
     ).toBeGreaterThan(
-      estimateMemory({ mode: 'single', size: '704*384', clips: 10, onlineDecode: false, fp8: true }).hostGiB,
+      estimateMemory({ mode: 'single', frame: frame('704*384'), clips: 10, fp8: true }).hostGiB,
     );
   });
 
+  it('frees GPU memory only with the real levers: KV caches to the CPU (single), T5 to the CPU (TPP)', () => {
+    const single = (offloadKvCache: boolean): number =>
+      estimateMemory({ mode: 'single', frame: frame('704*384'), clips: 32, fp8: true, offloadKvCache })
+        .perGpuGiB[0]!;
+    expect(single(false) - single(true)).toBeCloseTo((3 * 12672 * 819200) / 2 ** 30, 3);
+    const tpp = (t5Cpu: boolean): number =>
+      estimateMemory({ mode: 'tpp', frame: frame('720*400'), clips: 32, fp8: true, t5Cpu }).perGpuGiB[0]!;
+    expect(tpp(false) - tpp(true)).toBeCloseTo((11.4 * 1e9) / 2 ** 30, 3);
+  });
+
   it('gives TPP five ranks, the DiT ranks near the ~42 GB (FP8) / ~57 GB (bf16) the code implies', () => {
-    const fp8 = estimateMemory({ mode: 'tpp', size: '720*400', clips: 32, onlineDecode: false, fp8: true });
-    const bf16 = estimateMemory({ mode: 'tpp', size: '720*400', clips: 32, onlineDecode: false, fp8: false });
+    const fp8 = estimateMemory({ mode: 'tpp', frame: frame('720*400'), clips: 32, fp8: true });
+    const bf16 = estimateMemory({ mode: 'tpp', frame: frame('720*400'), clips: 32, fp8: false });
     expect(fp8.perGpuGiB).toHaveLength(5);
     // The documented figures leave out activations; so does this comparison.
     const gb = (e: typeof fp8): number => ((e.perGpuGiB[0]! - ACTIVATION_MARGIN_GIB) * 2 ** 30) / 1e9;
@@ -151,9 +161,8 @@ describe('launch command', () => {
     audioPath: '/jobs/1/voice.wav',
     size: '704*384',
     numClip: 32,
-    sampleSteps: 3,
-    onlineDecode: true,
     seed: 420,
+    offloadKvCache: true,
     saveFile: '/jobs/1/part-0.mp4',
   };
   const plan = (mode: 'single' | 'tpp', gpus: number[], fp8 = true): LaunchPlan => ({
@@ -166,25 +175,30 @@ describe('launch command', () => {
   });
   const value = (args: readonly string[], flag: string): string | undefined => args[args.indexOf(flag) + 1];
 
-  it('single GPU: torchrun with one process, offload, FP8, online decode, args kept whole', () => {
+  it('single GPU: torchrun with one process, offload, FP8, KV caches on the CPU, args kept whole', () => {
     const l = buildLaunch(plan('single', [2]), run, install, { masterPort: 29555, p2pWorks: true });
     expect(l.file).toBe('torchrun');
     expect(l.cwd).toBe('/opt/LiveAvatar');
     expect(l.args.slice(0, 3)).toEqual(['--nproc_per_node=1', '--master_port=29555', LIVEAVATAR.entry]);
-    expect(value(l.args, '--prompt')).toBe(run.prompt);
+    expect(l.args).toContain(`--prompt=${run.prompt}`);
     expect(value(l.args, '--task')).toBe('s2v-14B');
     expect(value(l.args, '--offload_model')).toBe('True');
-    expect(value(l.args, '--sample_steps')).toBe('3');
+    expect(value(l.args, '--sample_steps')).toBe('4');
     expect(value(l.args, '--lora_path_dmd')).toBe('/models/liveavatar.safetensors');
     expect(value(l.args, '--training_config')).toBe(LIVEAVATAR.trainingConfig);
     expect(l.args).toEqual(
-      expect.arrayContaining(['--fp8', '--enable_online_decode', '--single_gpu', '--load_lora']),
+      expect.arrayContaining(['--fp8', '--offload_kv_cache', '--single_gpu', '--load_lora']),
     );
-    expect(l.env).toMatchObject({ CUDA_VISIBLE_DEVICES: '2', ENABLE_COMPILE: 'false', HF_HUB_OFFLINE: '1' });
+    expect(l.env).toMatchObject({
+      CUDA_VISIBLE_DEVICES: '2',
+      ENABLE_COMPILE: 'false',
+      HF_HUB_OFFLINE: '1',
+      PYTHONUNBUFFERED: '1',
+    });
     expect(l.env).not.toHaveProperty('TORCH_NCCL_HEARTBEAT_TIMEOUT_SEC');
   });
 
-  it('TPP: five processes, VAE parallel, four steps whatever was asked, NCCL heartbeat, P2P off where it fails', () => {
+  it('TPP: five processes, VAE parallel, four steps, no KV-cache offload (TPP ignores it), NCCL heartbeat, P2P off where it fails', () => {
     const l = buildLaunch(plan('tpp', [0, 1, 2, 3, 4], false), run, install, {
       masterPort: 29600,
       p2pWorks: false,
@@ -194,7 +208,7 @@ describe('launch command', () => {
     expect(value(l.args, '--offload_model')).toBe('False');
     expect(value(l.args, '--sample_steps')).toBe('4');
     expect(l.args).toContain('--enable_vae_parallel');
-    expect(l.args).not.toContain('--enable_online_decode');
+    expect(l.args).not.toContain('--offload_kv_cache');
     expect(l.args).not.toContain('--fp8');
     expect(l.env).toMatchObject({
       CUDA_VISIBLE_DEVICES: '0,1,2,3,4',
@@ -212,35 +226,5 @@ describe('launch command', () => {
     expect(() => buildLaunch(p, { ...run, size: '1280*720' }, install, o)).toThrow(/renders 720\*400/);
     expect(() => buildLaunch(p, { ...run, audioPath: '/a+b.wav' }, install, o)).toThrow(/two speakers/);
     expect(() => buildLaunch(p, { ...run, saveFile: 'out.mp4' }, install, o)).toThrow(/absolute \.mp4/);
-    expect(() => buildLaunch(p, { ...run, sampleSteps: 8 }, install, o)).toThrow(/1–4/);
   });
-});
-
-describe('clip batches for long lessons', () => {
-  it('counts clips as the model does', () => {
-    expect(clipsFor(60)).toBe(32);
-    expect(clipsFor(1.91)).toBe(1);
-    expect(clipsFor(1.92)).toBe(2);
-  });
-
-  it('keeps a short lesson whole', () => {
-    expect(planClipBatches(60)).toEqual([{ index: 0, startSec: 0, endSec: 60, clips: 32 }]);
-  });
-
-  it.each([600, 1919.2, 3600, 190.08, 190.12, 380.2, 571.85])(
-    'splits %p s into ≤ 100-clip batches, frame-exact, none ending short',
-    (seconds) => {
-      const batches = planClipBatches(seconds);
-      expect(batches[0]!.startSec).toBe(0);
-      expect(batches.at(-1)!.endSec).toBe(seconds);
-      for (const [i, b] of batches.entries()) {
-        expect(b.clips).toBeLessThanOrEqual(100);
-        if (i > 0) expect(b.startSec).toBe(batches[i - 1]!.endSec);
-        const frames = Math.round((b.endSec - b.startSec) * 25);
-        if (i < batches.length - 1)
-          expect(Math.abs(b.endSec * 25 - Math.round(b.endSec * 25))).toBeLessThan(1e-6);
-        expect(frames % 48).toBeLessThanOrEqual(45);
-      }
-    },
-  );
 });

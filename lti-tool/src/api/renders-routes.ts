@@ -36,7 +36,7 @@ const SubmitSchema = z
     prompt: z.string().max(4000).default(''),
     size: z.string().default('688*368'),
     fps: z.number().int().min(10).max(60).default(25),
-    sampleSteps: z.number().int().min(1).max(4).default(4),
+    sampleSteps: z.literal(4).default(4),
     chunkSec: z.number().int().min(2).max(600).multipleOf(2).default(60),
   })
   .strict()

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clipsFor } from '../engines/liveavatar/cli-flags.js';
+import { batchClipLimit } from '../engines/liveavatar/batch-length.js';
 import { planClipBatches } from '../engines/liveavatar/clip-batches.js';
+import { modelClips } from '../engines/liveavatar/clip-count.js';
 import {
   detectGpus,
   inventoryFrom,
@@ -10,15 +11,19 @@ import {
   readTopology,
   type GpuInventory,
 } from '../engines/liveavatar/gpu-detect.js';
-import { choosePlan } from '../engines/liveavatar/launch-plan.js';
+import { choosePlan, plannedFrame } from '../engines/liveavatar/launch-plan.js';
 import { estimateMemory } from '../engines/liveavatar/memory-model.js';
+import { UNMEASURED } from '../engines/liveavatar/model-timings.js';
 
 export interface GpusOptions {
   /** A folder with saved `query.csv`, `q.xml` and `topo.txt` from another machine. */
   readonly from?: string;
   readonly size: string;
   readonly seconds: number;
-  readonly onlineDecode: boolean;
+  /** Whether the node has gcc and Triton for FP8 (`vt doctor` checks; false plans bf16). */
+  readonly fp8Toolchain: boolean;
+  /** The node's RAM, GiB (batches are as long as it holds); this machine's when not given. */
+  readonly hostGiB?: number;
   /** nvidia-smi to run when not reading saved output. */
   readonly nvidiaSmi?: string;
 }
@@ -49,9 +54,9 @@ export async function printGpuPlan(o: GpusOptions, log: (line: string) => void):
         (g.architecture ? ` · ${g.architecture}` : ''),
     );
   }
-  const clips = clipsFor(o.seconds);
-  const result = choosePlan(inventory, { size: o.size, clips, onlineDecode: o.onlineDecode });
-  log(`Lesson: ${o.seconds} s at ${o.size}, ${clips} clips, online decode ${o.onlineDecode ? 'on' : 'off'}`);
+  const clips = modelClips(o.seconds);
+  const result = choosePlan(inventory, { size: o.size, clips, fp8Toolchain: o.fp8Toolchain });
+  log(`Lesson: ${o.seconds} s at ${o.size} (frame at most ${o.size.replace('*', 'x')}), ${clips} clips`);
   if (!result.ok) {
     log(`Plan: none. ${result.reason}`);
     return false;
@@ -66,18 +71,15 @@ export async function printGpuPlan(o: GpusOptions, log: (line: string) => void):
       .map(([k, v]) => `${k} ${v.toFixed(1)}`)
       .join(', ')}`,
   );
-  const batches = planClipBatches(o.seconds);
+  const frame = plannedFrame({ size: o.size });
+  const maxClips = batchClipLimit({ plan: p, frame, timings: UNMEASURED, hostGiB: o.hostGiB });
+  const batches = planClipBatches(o.seconds, { maxClips, crossfadeFrames: 8 });
   if (batches.length > 1) {
     const largest = Math.max(...batches.map((b) => b.clips));
-    const host = estimateMemory({
-      mode: p.mode,
-      size: o.size,
-      clips: largest,
-      onlineDecode: o.onlineDecode,
-      fp8: p.fp8,
-    }).hostGiB;
+    const host = estimateMemory({ mode: p.mode, frame, clips: largest, fp8: p.fp8 }).hostGiB;
     log(
-      `  ${batches.length} batches of ≤ ${largest} clips, joined afterwards · host ≈ ${host.toFixed(1)} GiB per batch`,
+      `  ${batches.length} batches of ≤ ${largest} clips (host memory), joined with cross-fades · ` +
+        `host ≈ ${host.toFixed(1)} GiB per batch`,
     );
   }
   if (p.gpus.length > 1) {

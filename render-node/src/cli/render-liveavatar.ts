@@ -1,6 +1,7 @@
 import type { RenderNodeConfig } from '../config.js';
 import {
   checkLiveAvatarSize,
+  progressText,
   renderLiveAvatar,
   type LiveAvatarResult,
 } from '../engines/liveavatar/liveavatar-engine.js';
@@ -14,7 +15,6 @@ export interface LiveAvatarCliRequest {
   readonly audioPath: string;
   readonly prompt: string;
   readonly size: string;
-  readonly sampleSteps: number;
   readonly force?: boolean;
   readonly onProgress?: (text: string) => void;
 }
@@ -51,7 +51,6 @@ export async function renderLessonWithLiveAvatar(
           audioPath: req.audioPath,
           prompt: req.prompt,
           size: req.size,
-          sampleSteps: req.sampleSteps,
         },
         {
           workDir,
@@ -59,8 +58,7 @@ export async function renderLessonWithLiveAvatar(
           hangSec: config.VT_LIVEAVATAR_HANG_SECONDS,
           maxClipsPerBatch: config.VT_LIVEAVATAR_MAX_CLIPS,
           signal,
-          onProgress: (p) =>
-            req.onProgress?.(`batch ${p.batch + 1}/${p.batches}: ${p.clipsDone}/${p.clipsTotal} clips`),
+          onProgress: (p) => req.onProgress?.(progressText(p)),
         },
       ),
     (result) => ({

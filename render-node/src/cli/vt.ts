@@ -9,6 +9,7 @@ import { printGpuPlan } from './gpus-command.js';
 import { progressBar } from './progress-bar.js';
 import { renderLesson } from './render-lesson.js';
 import { renderLessonWithLiveAvatar } from './render-liveavatar.js';
+import { describeSettings } from '../engines/liveavatar/liveavatar-engine.js';
 
 /** Exit codes: 0 done, 1 something failed, 2 bad input (fix the input; retrying will not help). */
 const program = new Command()
@@ -44,7 +45,6 @@ program
       .choices(['preview', 'liveavatar'])
       .default('preview'),
   )
-  .option('--sample-steps <n>', 'liveavatar: denoising steps (4; 3 is ~25% faster)', '4')
   .option('--force', 'replace existing outputs')
   .action(async (o: RenderFlags) => {
     const config = configWith(o.maxDuration);
@@ -90,7 +90,6 @@ interface RenderFlags {
   fps: string;
   maxDuration?: string;
   engine: 'preview' | 'liveavatar';
-  sampleSteps: string;
   force?: boolean;
 }
 
@@ -102,7 +101,6 @@ async function renderWithLiveAvatar(o: RenderFlags, config: ReturnType<typeof co
       audioPath: resolve(o.audio),
       prompt: o.prompt,
       size: o.size,
-      sampleSteps: Number(o.sampleSteps),
       force: o.force,
       onProgress: (text) => process.stderr.isTTY && process.stderr.write(`\rvt liveavatar ${text}   `),
     },
@@ -113,7 +111,7 @@ async function renderWithLiveAvatar(o: RenderFlags, config: ReturnType<typeof co
   const d = result.delivered;
   console.log(
     `${paths.mp4}: ${result.durationSec.toFixed(2)} s in ${result.batches} batch${result.batches > 1 ? 'es' : ''}, ` +
-      `rendered in ${t.toFixed(1)} s at ${d.size}, ${d.sampleSteps} steps${d.onlineDecode ? ', online decode' : ''}`,
+      `rendered in ${t.toFixed(1)} s at ${describeSettings(d)} (${result.frame})`,
   );
   for (const a of result.history.filter((h) => h.outcome === 'oom'))
     console.log(`  note: batch ${a.batch + 1}: ${a.note}`);
@@ -156,14 +154,16 @@ program
   .option('--from <dir>', 'read saved nvidia-smi output (query.csv, q.xml, topo.txt) instead of running it')
   .option('--size <w*h>', 'Live Avatar size', '704*384')
   .option('--seconds <n>', 'lesson length in seconds', '60')
-  .option('--online-decode', 'plan with online decode')
-  .action(async (o: { from?: string; size: string; seconds: string; onlineDecode?: boolean }) => {
+  .option('--no-fp8', 'plan without FP8 (the node lacks gcc or Triton: see docs/gpu-node.md)')
+  .option('--host-gib <n>', "the node's RAM in GiB (default: this machine's)")
+  .action(async (o: { from?: string; size: string; seconds: string; fp8: boolean; hostGib?: string }) => {
     const ok = await printGpuPlan(
       {
         from: o.from,
         size: o.size,
         seconds: Number(o.seconds),
-        onlineDecode: !!o.onlineDecode,
+        fp8Toolchain: o.fp8,
+        hostGiB: o.hostGib === undefined ? undefined : Number(o.hostGib),
         nvidiaSmi: loadConfig().VT_NVIDIA_SMI,
       },
       (line) => console.log(line),

@@ -40,8 +40,8 @@ export const RenderJobSchema = z
       /** "width*height" */
       size: z.string().regex(/^\d{2,4}\*\d{2,4}$/),
       fps: z.number().int().min(10).max(60).default(25),
-      /** liveavatar only: denoising steps (4; 3 is ~25 % faster). */
-      sampleSteps: z.number().int().min(1).max(4).default(4),
+      /** liveavatar: denoising steps; its LoRA is distilled for exactly 4 (fewer only soften the picture). */
+      sampleSteps: z.literal(4).default(4),
       /**
        * Long lessons render in chunks of this many seconds (a multiple of the 2 s keyframe interval),
        * each uploaded as it finishes; a restarted job resumes after the last uploaded chunk.

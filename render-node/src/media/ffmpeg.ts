@@ -415,6 +415,63 @@ export async function joinLesson(s: {
   await muxLesson({ ...s, video: joined });
 }
 
+/** A part to join: its file and the frames it must contribute (the model may have made a few more or fewer). */
+export interface FramedPart {
+  readonly file: string;
+  /** Frames the part must have; extra frames at its end are cut, missing ones repeat its last frame. */
+  readonly frames: number;
+  /** Frames the file really has (probe with countFrames). */
+  readonly has: number;
+}
+
+/**
+ * Joins parts rendered by separate model runs, frame-exact: each part is cut or padded to its frame
+ * count, and each join is a cross-fade of `crossfadeFrames` in which the end of one part (rendered
+ * past the cut) dissolves into the start of the next (the same stretch of voice). The joined video has
+ * exactly sum(frames) − crossfadeFrames × (parts − 1) frames, so it stays on the voice. Re-encoded
+ * (a dissolve cannot be copied), video only: the caller muxes the original audio over it.
+ */
+export async function crossfadeJoin(s: {
+  parts: readonly FramedPart[];
+  crossfadeFrames: number;
+  fps: number;
+  encoder: { preset: string; crf: number };
+  target: string;
+}): Promise<void> {
+  const command = ffmpeg();
+  for (const p of s.parts) {
+    command.input(absolute(p.file));
+    addOptions(command, 'input', [['-f', 'mov'], FILE_ONLY]); // the model's own MP4s
+  }
+  const graph: string[] = s.parts.map(
+    (p, i) =>
+      `[${i}:v:0]trim=end_frame=${Math.min(p.frames, p.has)},` +
+      `tpad=stop_mode=clone:stop=${Math.max(0, p.frames - p.has)},setpts=N/(${s.fps}*TB)[p${i}]`,
+  );
+  let last = 'p0';
+  let length = s.parts[0]!.frames;
+  const fade = s.crossfadeFrames / s.fps;
+  for (let i = 1; i < s.parts.length; i++) {
+    const out = `x${i}`;
+    graph.push(
+      s.crossfadeFrames > 0
+        ? `[${last}][p${i}]xfade=transition=fade:duration=${fade}:offset=${(length - s.crossfadeFrames) / s.fps}[${out}]`
+        : `[${last}][p${i}]concat=n=2:v=1:a=0[${out}]`,
+    );
+    length += s.parts[i]!.frames - s.crossfadeFrames;
+    last = out;
+  }
+  addOptions(command, 'output', [
+    ['-filter_complex', graph.join(';')],
+    ['-map', `[${last}]`],
+    ...pairs(['-c:v', 'libx264', '-preset', s.encoder.preset, '-crf', String(s.encoder.crf)]),
+    ...pairs(['-pix_fmt', 'yuv420p', '-r', String(s.fps), '-frames:v', String(length)]),
+    ['-an'],
+    ['-f', 'mp4'],
+  ]);
+  return runCommand(command.output(absolute(s.target)), 'Joining the parts');
+}
+
 /** A JPEG of the video's frame at `atSec`. */
 export function extractPoster(video: string, atSec: number, target: string): Promise<void> {
   const command = ffmpeg(absolute(video));

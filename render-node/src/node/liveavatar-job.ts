@@ -4,7 +4,9 @@ import { chunkFileName } from '../contract/render-job.js';
 import {
   batchFileName,
   checkLiveAvatarSize,
+  describeSettings,
   LIVEAVATAR_ENGINE_VERSION,
+  progressText,
   renderLiveAvatar,
   STATE_FILE,
   type Attempt,
@@ -40,8 +42,7 @@ export async function liveAvatarJob(job: JobFiles, ctx: RunContext): Promise<Eng
     [
       `liveavatar ${LIVEAVATAR_ENGINE_VERSION}`,
       spec.settings.size,
-      spec.settings.sampleSteps,
-      config.VT_LIVEAVATAR_MAX_CLIPS,
+      config.VT_LIVEAVATAR_MAX_CLIPS ?? 'by memory',
     ],
     signal,
   );
@@ -62,7 +63,6 @@ export async function liveAvatarJob(job: JobFiles, ctx: RunContext): Promise<Eng
       audioPath: job.audio,
       prompt: spec.settings.prompt,
       size: spec.settings.size,
-      sampleSteps: spec.settings.sampleSteps,
     },
     {
       workDir: work,
@@ -76,7 +76,7 @@ export async function liveAvatarJob(job: JobFiles, ctx: RunContext): Promise<Eng
         void report({
           stage: 'render',
           percent: enginePercent((p.batch + p.clipsDone / Math.max(1, p.clipsTotal)) / p.batches),
-          message: `batch ${p.batch + 1} of ${p.batches}: clip ${p.clipsDone} of ${p.clipsTotal}`,
+          message: progressText(p),
         });
       },
       onBatchDone: async (b) => {
@@ -96,8 +96,7 @@ export async function liveAvatarJob(job: JobFiles, ctx: RunContext): Promise<Eng
     only: new Set([ENCODED_MP4, ENCODED_HLS_DIR, result.files.poster]),
     durationSec: result.durationSec,
     notes: [
-      `delivered at ${result.delivered.size}, ${result.delivered.sampleSteps} sample steps` +
-        `${result.delivered.onlineDecode ? ', online decode' : ''} on ${rig.plan.summary}`,
+      `delivered at ${describeSettings(result.delivered)} (${result.frame}) on ${rig.plan.summary}`,
       `${result.batches} batch${result.batches === 1 ? '' : 'es'}${resumed > 0 ? `, ${resumed} resumed from an earlier attempt` : ''}`,
       // The fallback steps and failures, so the author sees why the quality is what it is.
       ...result.history.filter((a) => a.outcome !== 'done' && a.outcome !== 'resumed').map(describe),
@@ -105,9 +104,7 @@ export async function liveAvatarJob(job: JobFiles, ctx: RunContext): Promise<Eng
   };
 }
 
-const describe = (a: Attempt): string =>
-  `batch ${a.batch + 1} at ${a.settings.size}, ${a.settings.sampleSteps} steps` +
-  `${a.settings.onlineDecode ? ', online decode' : ''}: ${a.note}`;
+const describe = (a: Attempt): string => `batch ${a.batch + 1} at ${describeSettings(a.settings)}: ${a.note}`;
 
 /**
  * Fetches the engine's state and every part it names from the tool into the work folder; a part the

@@ -30,10 +30,14 @@ export interface Availability {
  * A render node offers the `liveavatar` engine only when its GPUs can run the smallest lesson and the
  * checkpoints are all on disk (nothing may be downloaded at run time).
  */
-export function liveAvatarAvailability(inventory: GpuInventory, install: LiveAvatarInstall): Availability {
+export function liveAvatarAvailability(
+  inventory: GpuInventory,
+  install: LiveAvatarInstall,
+  fp8Toolchain: boolean,
+): Availability {
   const reasons: string[] = [];
   const smallest = LIVEAVATAR.sizes.at(-1)!;
-  const plan = choosePlan(inventory, { size: smallest, clips: 1, onlineDecode: true });
+  const plan = choosePlan(inventory, { size: smallest, clips: 1, fp8Toolchain });
   if (!plan.ok) reasons.push(plan.reason);
   if (!existsSync(join(install.repoDir, LIVEAVATAR.entry))) {
     reasons.push(`The Live Avatar repository is not at ${install.repoDir} (no ${LIVEAVATAR.entry}).`);

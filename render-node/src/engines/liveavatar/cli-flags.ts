@@ -17,20 +17,22 @@ export const LIVEAVATAR = {
     ['--sample_solver', 'euler'], // the only solver the causal pipelines implement
     ['--sample_guide_scale', '0'], // no CFG branch in the causal pipelines
     ['--infer_frames', '48'], // the only value the block arithmetic divides evenly
+    // The LoRA is distilled for exactly 4 steps: fewer only soften the picture and free no memory
+    // (the four step KV caches are allocated anyway); TPP hands step i to rank i.
+    ['--sample_steps', '4'],
   ],
   /** Our job settings → flags. */
   flags: {
     ckptDir: '--ckpt_dir',
-    lora: '--lora_path_dmd', // a .safetensors file: a hub id would download at run time
+    lora: '--lora_path_dmd', // the distillation LoRA, as a file: a hub id would download at run time
     trainingConfig: '--training_config',
     prompt: '--prompt',
     image: '--image',
     audio: '--audio', // a "+" in the path means several speakers: never pass one
     size: '--size',
     numClip: '--num_clip',
-    sampleSteps: '--sample_steps',
-    onlineDecode: '--enable_online_decode', // single-GPU only; TPP always refreshes the sink
-    offloadKvCache: '--offload_kv_cache', // single-GPU only
+    offloadKvCache: '--offload_kv_cache', // single-GPU only: the step KV caches on the CPU
+    t5Cpu: '--t5_cpu', // T5 (11.4 GB) never on the GPU
     seed: '--base_seed',
     saveFile: '--save_file', // parent folder must exist
     fp8: '--fp8', // compute capability ≥ 8.9 (Ada, Hopper, Blackwell)
@@ -46,7 +48,9 @@ export const LIVEAVATAR = {
   },
   env: {
     always: {
-      ENABLE_COMPILE: 'false', // compiling costs minutes per resolution; not worth it for one job
+      // Compiling costs minutes per resolution; not worth it for one job. --fp8 compiles anyway.
+      ENABLE_COMPILE: 'false',
+      PYTHONUNBUFFERED: '1', // print() lines arrive as they happen, not at exit
       HF_HUB_OFFLINE: '1',
       TOKENIZERS_PARALLELISM: 'false',
       NCCL_DEBUG: 'WARN',
@@ -58,14 +62,10 @@ export const LIVEAVATAR = {
   },
   /** The sizes whose area fits the pipelines' fixed conditioning cache (contract/render-sizes.ts). */
   sizes: LIVEAVATAR_SIZES,
-  /** A clip is 48 frames at 25 fps; the first clip drops 3 frames. */
+  /** A clip is 48 frames at 25 fps; the first clip drops 3 frames (clip-count.ts). */
   clipSeconds: 1.92,
   fps: 25,
-  sampleSteps: { default: 4, fastest: 3 },
 } as const;
 
 export type LaunchMode = keyof typeof LIVEAVATAR.modes;
 export type LiveAvatarSize = (typeof LIVEAVATAR.sizes)[number];
-
-/** Clips the model renders for `audioSec` of audio (it pads the last one with silence). */
-export const clipsFor = (audioSec: number): number => Math.floor(audioSec / LIVEAVATAR.clipSeconds) + 1;

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { RenderError } from '../../contract/render-errors.js';
 import { LIVEAVATAR } from './cli-flags.js';
@@ -9,7 +10,7 @@ export interface LiveAvatarInstall {
   readonly repoDir: string;
   /** The Wan2.2-S2V-14B checkpoint folder. */
   readonly ckptDir: string;
-  /** The LiveAvatar LoRA, a .safetensors file (or a presenter's own LoRA). */
+  /** The LiveAvatar distillation LoRA, a .safetensors file (the only LoRA the CLI applies). */
   readonly loraFile: string;
   readonly torchrun?: string;
 }
@@ -21,12 +22,11 @@ export interface LiveAvatarRun {
   readonly audioPath: string;
   readonly size: string;
   readonly numClip: number;
-  readonly sampleSteps: number;
-  readonly onlineDecode: boolean;
   readonly seed: number;
   /** Absolute .mp4 path in a folder that exists. */
   readonly saveFile: string;
   readonly offloadKvCache?: boolean;
+  readonly t5Cpu?: boolean;
 }
 
 export interface Launch {
@@ -65,14 +65,6 @@ export function buildLaunch(
       `Live Avatar needs an absolute .mp4 output path, not ${run.saveFile}.`,
     );
   }
-  // TPP hands step i to rank i: it needs exactly four steps. One GPU can take fewer (faster, softer).
-  const steps = plan.mode === 'tpp' ? LIVEAVATAR.sampleSteps.default : run.sampleSteps;
-  if (!Number.isInteger(steps) || steps < 1 || steps > 4) {
-    throw new RenderError(
-      'BAD_OUTPUT',
-      `sample_steps must be 1–4 for the distilled model, not ${run.sampleSteps}.`,
-    );
-  }
   const f = LIVEAVATAR.flags;
   const args: string[] = [
     `--nproc_per_node=${mode.processes}`,
@@ -86,8 +78,8 @@ export function buildLaunch(
     install.loraFile,
     f.trainingConfig,
     LIVEAVATAR.trainingConfig,
-    f.prompt,
-    run.prompt,
+    // One argument with "=": a prompt starting with "-" would otherwise read as a flag.
+    `${f.prompt}=${run.prompt}`,
     f.image,
     run.imagePath,
     f.audio,
@@ -96,16 +88,14 @@ export function buildLaunch(
     run.size,
     f.numClip,
     String(run.numClip),
-    f.sampleSteps,
-    String(steps),
     f.seed,
     String(run.seed),
     f.saveFile,
     run.saveFile,
   ];
   if (plan.fp8) args.push(f.fp8);
-  if (plan.mode === 'single' && run.onlineDecode) args.push(f.onlineDecode);
   if (plan.mode === 'single' && run.offloadKvCache) args.push(f.offloadKvCache);
+  if (run.t5Cpu) args.push(f.t5Cpu);
 
   const multi = mode.processes > 1;
   return {
@@ -119,4 +109,16 @@ export function buildLaunch(
     },
     cwd: install.repoDir,
   };
+}
+
+/** A port free on this host now, for one run's torchrun rendezvous (the repository's scripts hard-code theirs). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,12 +1,26 @@
 import { LIVEAVATAR, type LaunchMode } from './cli-flags.js';
 import type { Gpu, GpuInventory } from './gpu-detect.js';
+import { modelFrame, type Frame } from './frame-size.js';
 import { estimateMemory, SEED_FSDP, usableShare, type MemoryEstimate } from './memory-model.js';
 
 export interface PlanRequest {
   readonly size: string;
   readonly clips: number;
-  readonly onlineDecode: boolean;
+  /** The upright portrait, when known: the model's frame follows its aspect ratio (frame-size.ts). */
+  readonly portrait?: Frame;
+  /**
+   * Whether this node can compile FP8: `--fp8` runs torch.compile (Inductor) whatever ENABLE_COMPILE
+   * says, which needs a C compiler and Triton (node-probe.ts). False: bf16 even on Ada/Hopper.
+   */
+  readonly fp8Toolchain: boolean;
 }
+
+/** The frame planned for: the portrait's, or without one the whole area (no frame is larger). */
+export const plannedFrame = (req: Pick<PlanRequest, 'size' | 'portrait'>): Frame => {
+  if (req.portrait) return modelFrame(req.size, req.portrait);
+  const [width, height] = req.size.split('*').map(Number) as [number, number];
+  return { width, height };
+};
 
 export interface LaunchPlan {
   readonly mode: LaunchMode;
@@ -48,14 +62,8 @@ export function usableGiB(g: Gpu): number {
 export function choosePlan(inventory: GpuInventory, req: PlanRequest): PlanResult {
   const gpus = [...inventory.gpus].sort((a, b) => usableGiB(b) - usableGiB(a));
   const fits = (mode: LaunchMode, chosen: Gpu[]): LaunchPlan | undefined => {
-    const fp8 = chosen.every(supportsFp8);
-    const estimate = estimateMemory({
-      mode,
-      size: req.size,
-      clips: req.clips,
-      onlineDecode: req.onlineDecode,
-      fp8,
-    });
+    const fp8 = req.fp8Toolchain && chosen.every(supportsFp8);
+    const estimate = estimateMemory({ mode, frame: plannedFrame(req), clips: req.clips, fp8 });
     const ok = chosen.every((g, rank) => usableGiB(g) >= estimate.perGpuGiB[rank]!);
     if (!ok) return undefined;
     const usable = Math.min(...chosen.map(usableGiB));
@@ -81,10 +89,7 @@ export function choosePlan(inventory: GpuInventory, req: PlanRequest): PlanResul
 
 function refusal(gpus: Gpu[], req: PlanRequest): string {
   const need = (mode: LaunchMode, fp8: boolean): number =>
-    Math.max(
-      ...estimateMemory({ mode, size: req.size, clips: req.clips, onlineDecode: req.onlineDecode, fp8 })
-        .perGpuGiB,
-    );
+    Math.max(...estimateMemory({ mode, frame: plannedFrame(req), clips: req.clips, fp8 }).perGpuGiB);
   const found = gpus.length === 0 ? 'no NVIDIA GPU (nvidia-smi found none)' : describe(gpus);
   const lines = [
     `Live Avatar cannot run here: found ${found}.`,

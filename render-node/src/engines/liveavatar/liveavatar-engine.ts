@@ -6,27 +6,40 @@ import { audioInput } from '../../media/input-checks.js';
 import { RenderError } from '../../contract/render-errors.js';
 import { sha256File } from '../../media/file-hash.js';
 import {
+  crossfadeJoin,
   cutAudio,
   ENCODED_HLS_DIR,
   ENCODED_MP4,
   extractPoster,
   HLS_PLAYLIST,
-  joinLesson,
+  muxLesson,
   probe,
 } from '../../media/ffmpeg.js';
-import { planClipBatches, type ClipBatch } from './clip-batches.js';
+import { uprightRgb } from '../../media/portrait-image.js';
+import { analyseVoice } from '../preview/voice/voice-track.js';
+import { batchClipLimit } from './batch-length.js';
+import { partFrames, planClipBatches, type ClipBatch } from './clip-batches.js';
 import { LIVEAVATAR } from './cli-flags.js';
 import { nextRung, type QualitySettings } from './fallback-ladder.js';
-import { buildLaunch, type LiveAvatarInstall } from './launch-command.js';
+import { frameName, modelFrame, type Frame } from './frame-size.js';
+import { buildLaunch, freePort, type LiveAvatarInstall } from './launch-command.js';
 import type { LaunchPlan } from './launch-plan.js';
+import type { ModelStage } from './model-output.js';
+import { UNMEASURED, type ModelTimings } from './model-timings.js';
 import { runModel, type RunOutcome } from './run-model.js';
 
-export const LIVEAVATAR_ENGINE_VERSION = '0.2.0';
+export const LIVEAVATAR_ENGINE_VERSION = '0.3.0';
 /** The engine's resumable state in the work folder: settings reached, finished batches, history. */
 export const STATE_FILE = 'liveavatar-state.json';
 /** A finished batch's video, relative to the work folder. */
 export const batchFileName = (index: number): string => `batch-${index}.mp4`;
 const POSTER_FILE = 'poster.jpg';
+/** The portrait as the model must see it: upright (the model's PIL ignores EXIF orientation), RGB. */
+const PORTRAIT_FILE = 'portrait.png';
+/** A join dissolves over 8 frames (0.32 s), placed on a pause in the voice. */
+export const CROSSFADE_FRAMES = 8;
+/** Clip seeds are base_seed + r within a run: runs step by this, so no two clips share a seed. */
+const SEED_STRIDE = 1000;
 
 /** Refuses a size the model's pipelines cannot render (its conditioning cache is fixed). */
 export function checkLiveAvatarSize(size: string): void {
@@ -41,9 +54,8 @@ export interface LiveAvatarRequest {
   readonly imagePath: string;
   readonly audioPath: string;
   readonly prompt: string;
+  /** An area (frame-size.ts): the frame follows the portrait's aspect ratio. */
   readonly size: string;
-  readonly sampleSteps?: number;
-  readonly onlineDecode?: boolean;
   readonly seed?: number;
 }
 
@@ -53,17 +65,17 @@ export interface LiveAvatarOptions {
   readonly plan: LaunchPlan;
   readonly install: LiveAvatarInstall;
   readonly p2pWorks?: boolean;
+  /** At most this many clips a run; by default as many as host memory and the silent decode allow. */
   readonly maxClipsPerBatch?: number;
+  /** Longest silence between two progress bars; the silent stages get budgets from `timings`. */
   readonly hangSec?: number;
+  /** This node's measured stage timings (`vt smoke`); unmeasured defaults otherwise. */
+  readonly timings?: ModelTimings;
+  /** Host memory the model may use, GiB (defaults to the machine's). */
+  readonly hostGiB?: number;
   readonly batchTimeoutSec?: number;
-  readonly masterPort?: number;
   readonly signal?: AbortSignal;
-  readonly onProgress?: (p: {
-    batch: number;
-    batches: number;
-    clipsDone: number;
-    clipsTotal: number;
-  }) => void;
+  readonly onProgress?: (p: LiveAvatarProgress) => void;
   /**
    * After each finished batch, with the state saved: a render node uploads the part and the state
    * so that a job restarted on another node resumes after it.
@@ -74,6 +86,34 @@ export interface LiveAvatarOptions {
     file: string;
     stateFile: string;
   }) => Promise<void>;
+}
+
+export interface LiveAvatarProgress {
+  readonly batch: number;
+  readonly batches: number;
+  readonly stage: ModelStage;
+  readonly clipsDone: number;
+  readonly clipsTotal: number;
+  /** What the stage should take on this node, seconds (measured by `vt smoke`, or a default). */
+  readonly stageSec: number;
+}
+
+/** What a stage is called where people read it. */
+export const STAGE_NAMES: Readonly<Record<ModelStage, string>> = {
+  loading: 'loading the model',
+  compiling: 'compiling (FP8)',
+  denoising: 'rendering clips',
+  decoding: 'decoding clip frames',
+  saving: 'saving',
+};
+
+/** A progress line: the batch, the stage, and clips or the stage's expected length. */
+export function progressText(p: LiveAvatarProgress): string {
+  const batch = p.batches > 1 ? `batch ${p.batch + 1} of ${p.batches}: ` : '';
+  if (p.stage === 'denoising') return `${batch}clip ${p.clipsDone} of ${p.clipsTotal}`;
+  const about =
+    p.stageSec >= 60 ? `about ${Math.round(p.stageSec / 60)} min` : `about ${Math.round(p.stageSec)} s`;
+  return `${batch}${STAGE_NAMES[p.stage]} (${about})`;
 }
 
 /** One try of one batch, kept so the author can see what quality was delivered and why. */
@@ -87,14 +127,16 @@ export interface Attempt {
 interface State {
   readonly key: string;
   settings: QualitySettings;
-  /** `file` is relative to the work folder, so the state moves between nodes. */
-  done: Array<{ index: number; file: string; durationSec: number }>;
+  /** `file` is relative to the work folder, so the state moves between nodes; `frames` it really has. */
+  done: Array<{ index: number; file: string; frames: number }>;
   history: Attempt[];
 }
 
 export interface LiveAvatarResult {
   readonly engine: { readonly name: 'liveavatar'; readonly version: string };
   readonly delivered: QualitySettings;
+  /** The frame rendered, e.g. "448x640" for a 3:4 portrait at 720*400. */
+  readonly frame: string;
   readonly batches: number;
   readonly durationSec: number;
   readonly history: readonly Attempt[];
@@ -114,7 +156,24 @@ export async function renderLiveAvatar(
   const audioSec =
     (await probe(req.audioPath, { demuxer: (await audioInput(req.audioPath)).demuxer })).durationSec ?? 0;
   if (audioSec <= 0) throw new RenderError('AUDIO_EMPTY', 'The audio holds no sound.');
-  const batches = planClipBatches(audioSec, o.maxClipsPerBatch ?? 100);
+  const portraitFile = join(o.workDir, PORTRAIT_FILE);
+  const upright = await uprightRgb(req.imagePath).png().toFile(portraitFile);
+  const portrait: Frame = { width: upright.width, height: upright.height };
+  const timings = o.timings ?? UNMEASURED;
+  const maxClips = batchClipLimit({
+    plan: o.plan,
+    frame: modelFrame(req.size, portrait),
+    timings,
+    hostGiB: o.hostGiB,
+    cap: o.maxClipsPerBatch,
+  });
+  const batchOptions = { maxClips, crossfadeFrames: CROSSFADE_FRAMES };
+  let batches = planClipBatches(audioSec, batchOptions);
+  if (batches.length > 1) {
+    // Cut where the voice pauses: the dissolve then falls on a closed mouth.
+    const voice = await analyseVoice(req.audioPath, { fps: LIVEAVATAR.fps, maxSeconds: audioSec + 1 });
+    batches = planClipBatches(audioSec, { ...batchOptions, voice: voice.speechProb });
+  }
   // Keyed by content, not paths: a node that downloaded the same inputs elsewhere may resume.
   const { imagePath, audioPath, ...settings } = req;
   const key = createHash('sha256')
@@ -124,17 +183,13 @@ export async function renderLiveAvatar(
         settings,
         await sha256File(imagePath),
         await sha256File(audioPath),
-        batches.length,
-        o.maxClipsPerBatch ?? 100,
+        batches.map((b) => [b.startFrame, b.endFrame, b.clips]),
       ]),
     )
     .digest('hex');
-  const state = await loadState(o.workDir, key, {
-    size: req.size,
-    sampleSteps: req.sampleSteps ?? LIVEAVATAR.sampleSteps.default,
-    onlineDecode: req.onlineDecode ?? false,
-  });
+  const state = await loadState(o.workDir, key, { size: req.size, offloadKvCache: false, t5Cpu: false });
   const save = (): Promise<void> => writeFile(join(o.workDir, STATE_FILE), JSON.stringify(state, null, 2));
+  const job: BatchJob = { req, o, portraitFile, portrait, timings, total: batches.length };
 
   // A size drop invalidates finished batches (parts of different sizes cannot be joined): start over.
   let pass: 'complete' | 'restart' = 'restart';
@@ -150,17 +205,27 @@ export async function renderLiveAvatar(
         });
         continue;
       }
-      if ((await renderBatch(batch, batches.length, req, o, state, save)) === 'restart') {
+      if ((await renderBatch(batch, job, state, save)) === 'restart') {
         pass = 'restart';
         break;
       }
     }
   }
 
-  const parts = batches.map((b) => join(o.workDir, state.done.find((d) => d.index === b.index)!.file));
-  await joinLesson({
-    parts,
-    scratchDir: o.workDir,
+  const joined = join(o.workDir, 'joined.mp4');
+  await crossfadeJoin({
+    parts: batches.map((b) => {
+      const done = state.done.find((d) => d.index === b.index)!;
+      return { file: join(o.workDir, done.file), frames: partFrames(b), has: done.frames };
+    }),
+    crossfadeFrames: CROSSFADE_FRAMES,
+    fps: LIVEAVATAR.fps,
+    // The model saves at CRF 10; a join re-encodes once, near that.
+    encoder: { preset: 'veryfast', crf: 14 },
+    target: joined,
+  });
+  await muxLesson({
+    video: joined,
     audioPath: req.audioPath,
     workDir: o.workDir,
     hlsSegmentSeconds: 4,
@@ -170,6 +235,7 @@ export async function renderLiveAvatar(
   return {
     engine: { name: 'liveavatar', version: LIVEAVATAR_ENGINE_VERSION },
     delivered: state.settings,
+    frame: frameName(modelFrame(state.settings.size, portrait)),
     batches: batches.length,
     durationSec: (await probe(join(o.workDir, ENCODED_MP4))).durationSec ?? 0,
     history: state.history,
@@ -177,14 +243,23 @@ export async function renderLiveAvatar(
   };
 }
 
+/** What every batch of one lesson shares. */
+interface BatchJob {
+  readonly req: LiveAvatarRequest;
+  readonly o: LiveAvatarOptions;
+  readonly portraitFile: string;
+  readonly portrait: Frame;
+  readonly timings: ModelTimings;
+  readonly total: number;
+}
+
 async function renderBatch(
   batch: ClipBatch,
-  total: number,
-  req: LiveAvatarRequest,
-  o: LiveAvatarOptions,
+  job: BatchJob,
   state: State,
   save: () => Promise<void>,
 ): Promise<'done' | 'restart'> {
+  const { req, o, total } = job;
   const audio = join(o.workDir, `batch-${batch.index}.wav`);
   const out = join(o.workDir, batchFileName(batch.index));
   await cutAudio(req.audioPath, batch.startSec, batch.endSec, audio);
@@ -193,37 +268,40 @@ async function renderBatch(
       o.plan,
       {
         prompt: req.prompt,
-        imagePath: req.imagePath,
+        imagePath: job.portraitFile,
         audioPath: audio,
         size: state.settings.size,
         numClip: batch.clips,
-        sampleSteps: state.settings.sampleSteps,
-        onlineDecode: state.settings.onlineDecode,
-        seed: req.seed ?? 420,
+        offloadKvCache: state.settings.offloadKvCache,
+        t5Cpu: state.settings.t5Cpu,
+        // Each run restarts its clip seeds at base_seed: a new base keeps parts from repeating noise.
+        seed: (req.seed ?? 420) + batch.index * SEED_STRIDE,
         saveFile: out,
       },
       o.install,
-      { masterPort: o.masterPort ?? 29500 + (process.pid % 1000), p2pWorks: o.p2pWorks ?? true },
+      // One port per run: two jobs on one node must not meet at the same rendezvous.
+      { masterPort: await freePort(), p2pWorks: o.p2pWorks ?? true },
     );
     await rm(out, { force: true });
     const outcome = await runModel(launch, {
       clips: batch.clips,
       processes: LIVEAVATAR.modes[o.plan.mode].processes,
+      compiles: o.plan.fp8,
       hangSec: o.hangSec ?? 600,
+      timings: job.timings,
       timeoutSec: o.batchTimeoutSec ?? 6 * 3600,
       signal: o.signal,
-      onProgress: (clipsDone, clipsTotal) =>
-        o.onProgress?.({ batch: batch.index, batches: total, clipsDone, clipsTotal }),
+      onProgress: (p) => o.onProgress?.({ batch: batch.index, batches: total, ...p }),
     });
     const record = (note: string): void => {
       state.history.push({ batch: batch.index, settings: state.settings, outcome: outcome.kind, note });
     };
     switch (outcome.kind) {
       case 'done': {
-        // The model's CLI exits 0 even when saving failed: check the file itself.
-        const durationSec = await verifyPart(out, batch);
-        state.done.push({ index: batch.index, file: batchFileName(batch.index), durationSec });
-        record(`rendered ${batch.clips} clips (${durationSec.toFixed(2)} s)`);
+        // The model's CLI exits 0 even when saving or muxing failed: check the file itself.
+        const frames = await verifyPart(out, batch, modelFrame(state.settings.size, job.portrait));
+        state.done.push({ index: batch.index, file: batchFileName(batch.index), frames });
+        record(`rendered ${batch.clips} clips (${frames} frames for ${partFrames(batch)})`);
         await save();
         await o.onBatchDone?.({
           index: batch.index,
@@ -234,16 +312,25 @@ async function renderBatch(
         return 'done';
       }
       case 'oom': {
-        const rung = nextRung(state.settings, o.plan.mode);
+        if (outcome.where === 'host') {
+          record(`host memory ran out: ${outcome.message}`);
+          await save();
+          throw new RenderError(
+            'MODEL_FAILED',
+            `The node ran out of host memory in batch ${batch.index + 1} of ${total} (the system killed a ` +
+              `model process). Give the node more RAM or set VT_LIVEAVATAR_MAX_CLIPS lower. ${story(state.history)}`,
+          );
+        }
+        const rung = nextRung(state.settings, o.plan.mode, job.portrait);
         if (!rung) {
-          record(`CUDA out of memory with nothing left to try: ${outcome.message}`);
+          record(`GPU out of memory with nothing left to try: ${outcome.message}`);
           await save();
           throw new RenderError(
             'GPU_OUT_OF_MEMORY',
-            `The GPU ran out of memory even at the smallest settings. ${story(state.history)}`,
+            `The GPU ran out of memory even with every saving tried. ${story(state.history)}`,
           );
         }
-        record(`CUDA out of memory; next: ${rung.step}`);
+        record(`GPU out of memory; next: ${rung.step}`);
         if (rung.settings.size !== state.settings.size && state.done.length > 0) {
           state.history.push({
             batch: batch.index,
@@ -265,11 +352,14 @@ async function renderBatch(
         await save();
         throw new RenderError('CANCELLED', 'The render was cancelled.');
       case 'hang':
-        record(`no output for ${outcome.silentSec} s; the process group was killed`);
+        record(
+          `no output for ${outcome.silentSec} s while ${STAGE_NAMES[outcome.stage]}; the process group was killed`,
+        );
         await save();
         throw new RenderError(
           'MODEL_HUNG',
-          `Live Avatar stopped answering in batch ${batch.index + 1} of ${total}; it will resume there.`,
+          `Live Avatar stopped answering in batch ${batch.index + 1} of ${total} (${STAGE_NAMES[outcome.stage]}); ` +
+            'it will resume there.',
         );
       case 'timeout':
         record(`still running after ${outcome.afterSec} s; the process group was killed`);
@@ -289,18 +379,25 @@ async function renderBatch(
   }
 }
 
-async function verifyPart(file: string, batch: ClipBatch): Promise<number> {
-  const p = existsSync(file) ? await probe(file).catch(() => undefined) : undefined;
-  const expected = batch.endSec - batch.startSec;
-  const duration = p?.durationSec ?? 0;
-  if (!p?.video || !p.audio || Math.abs(duration - expected) > 0.2) {
+/**
+ * The part as the model left it: a video of the expected frame with the voice muxed in, and nearly
+ * the frames the part needs (the join cuts the spare and repeats a last frame where the model's clip
+ * count fell up to 3 short). Returns the frames it really has.
+ */
+async function verifyPart(file: string, batch: ClipBatch, frame: Frame): Promise<number> {
+  const p = existsSync(file) ? await probe(file, { countFrames: true }).catch(() => undefined) : undefined;
+  const need = partFrames(batch);
+  const has = p?.video?.frames ?? 0;
+  const sized = p?.video?.width === frame.width && p.video.height === frame.height;
+  if (!p?.video || !p.audio || !sized || has < need - 3) {
     throw new RenderError(
       'MODEL_FAILED',
       `Live Avatar reported success for batch ${batch.index + 1} but its video is missing or wrong ` +
-        `(${p ? `${duration.toFixed(2)} s, video ${p.video ? 'yes' : 'no'}, audio ${p.audio ? 'yes' : 'no'}` : 'no file'}; expected ${expected.toFixed(2)} s).`,
+        `(${p?.video ? `${p.video.width}x${p.video.height}, ${has} frames, audio ${p.audio ? 'yes' : 'no'}` : 'no video'}; ` +
+        `expected ${frameName(frame)}, ${need} frames, with audio).`,
     );
   }
-  return duration;
+  return has;
 }
 
 async function loadState(workDir: string, key: string, settings: QualitySettings): Promise<State> {
@@ -313,10 +410,11 @@ async function loadState(workDir: string, key: string, settings: QualitySettings
   return { key, settings, done: [], history: [] };
 }
 
+/** A quality setting in words, for histories and notes. */
+export const describeSettings = (s: QualitySettings): string =>
+  [s.size, s.offloadKvCache ? 'KV caches on the CPU' : '', s.t5Cpu ? 'T5 on the CPU' : '']
+    .filter(Boolean)
+    .join(', ');
+
 const story = (history: readonly Attempt[]): string =>
-  history
-    .map(
-      (a) =>
-        `Batch ${a.batch + 1} at ${a.settings.size}, ${a.settings.sampleSteps} steps${a.settings.onlineDecode ? ', online decode' : ''}: ${a.note}.`,
-    )
-    .join(' ');
+  history.map((a) => `Batch ${a.batch + 1} at ${describeSettings(a.settings)}: ${a.note}.`).join(' ');

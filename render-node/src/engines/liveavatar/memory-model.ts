@@ -1,4 +1,5 @@
 import type { LaunchMode } from './cli-flags.js';
+import type { Frame } from './frame-size.js';
 
 /**
  * GPU and host memory a Live Avatar job needs, in GiB. A pure function of the job, so the planner and
@@ -7,7 +8,7 @@ import type { LaunchMode } from './cli-flags.js';
  * Sizes come from the model's files and the cache shapes in its code (shared/docs/liveavatar.md §5):
  * the DiT is 32.6 GB in bf16 (≈ 17 GB as FP8), T5 11.4 GB, the VAE 0.5 GB; a KV-cache token costs
  * 40 layers × (k + v) × 40 heads × 128 × 2 bytes = 819,200 bytes; a clip is 12 latent frames of
- * (W/16)·(H/16) tokens; the conditioning cache is 2,800 tokens (single GPU) or 3,000 (TPP).
+ * (W/16)·(H/16) tokens of the frame really rendered (frame-size.ts); the conditioning cache is 2,800 tokens (single GPU) or 3,000 (TPP).
  */
 const GB = 1e9 / 2 ** 30; // decimal GB in GiB
 export const WEIGHTS_GIB = {
@@ -35,12 +36,12 @@ export const usableShare = SEED_FSDP.usableOn24GiB / 24;
 
 export interface MemoryQuery {
   readonly mode: LaunchMode;
-  /** "W*H" */
-  readonly size: string;
+  /** The frame the model renders (frame-size.ts), not the `--size` area. */
+  readonly frame: Frame;
   readonly clips: number;
-  readonly onlineDecode: boolean;
   readonly fp8: boolean;
   readonly offloadKvCache?: boolean;
+  readonly t5Cpu?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -55,15 +56,16 @@ export interface MemoryEstimate {
 const gib = (bytes: number): number => bytes / 2 ** 30;
 
 export function estimateMemory(q: MemoryQuery): MemoryEstimate {
-  const [w, h] = q.size.split('*').map(Number) as [number, number];
+  const { width: w, height: h } = q.frame;
   const tokensPerClip = LATENT_FRAMES_PER_CLIP * (w / 16) * (h / 16);
   const stepCache = gib(tokensPerClip * KV_BYTES_PER_TOKEN);
   const condCache = gib((q.mode === 'single' ? 2800 : 3000) * KV_BYTES_PER_TOKEN);
   const dit = q.fp8 ? WEIGHTS_GIB.ditFp8 : WEIGHTS_GIB.ditBf16;
-  // Latents of clips not yet decoded (16 channels, 1/8 resolution, bf16): all of them until the
-  // final decode, unless online decode turns them into pixels as it goes.
+  // Latents of one clip (16 channels, 1/8 resolution, bf16). The others wait on the CPU for the final
+  // decode, with or without online decode: it frees no GPU memory.
   const latentPerClip = gib(LATENT_FRAMES_PER_CLIP * 16 * (w / 8) * (h / 8) * 2);
-  const heldLatents = latentPerClip * (q.onlineDecode ? 1 : q.clips);
+  const hostLatents = latentPerClip * q.clips;
+  const t5Host = q.t5Cpu ? WEIGHTS_GIB.t5 : 0;
   const frames = q.clips * FRAMES_PER_CLIP;
   const hostFrames = gib(frames * w * h * 3 * 4) * HOST_FRAME_COPIES;
 
@@ -75,26 +77,27 @@ export function estimateMemory(q: MemoryQuery): MemoryEstimate {
       vae: WEIGHTS_GIB.vae,
       kvCaches: caches,
       conditioningCache: condCache,
-      latents: heldLatents,
+      latents: latentPerClip,
       margin: ACTIVATION_MARGIN_GIB,
     };
     return {
       perGpuGiB: [sum(parts)],
-      hostGiB: WEIGHTS_GIB.t5 + WEIGHTS_GIB.lora + (q.offloadKvCache ? 3 * stepCache : 0) + hostFrames,
+      hostGiB:
+        WEIGHTS_GIB.t5 + WEIGHTS_GIB.lora + (q.offloadKvCache ? 3 * stepCache : 0) + hostLatents + hostFrames,
       parts,
     };
   }
   // TPP: ranks 0–3 each hold the DiT, T5 (not offloaded) and one step's cache; rank 4 decodes.
   const denoiser = {
     dit,
-    t5: WEIGHTS_GIB.t5,
+    t5: WEIGHTS_GIB.t5 - t5Host,
     kvCache: stepCache,
     conditioningCache: condCache,
     margin: ACTIVATION_MARGIN_GIB,
   };
   const decoder = {
     dit,
-    t5: WEIGHTS_GIB.t5,
+    t5: WEIGHTS_GIB.t5 - t5Host,
     vae: WEIGHTS_GIB.vae,
     latents: latentPerClip * 2,
     margin: ACTIVATION_MARGIN_GIB,

@@ -1,32 +1,44 @@
 import { spawn } from 'node:child_process';
 import type { Launch } from './launch-command.js';
+import { linesOf, readModelLine, type ModelStage } from './model-output.js';
+import { silenceBudgetSec, stageSeconds, type ModelTimings } from './model-timings.js';
 
 export type RunOutcome =
   | { readonly kind: 'done' }
-  | { readonly kind: 'oom'; readonly message: string }
-  | { readonly kind: 'hang'; readonly silentSec: number }
+  | { readonly kind: 'oom'; readonly where: 'gpu' | 'host'; readonly message: string }
+  | { readonly kind: 'hang'; readonly stage: ModelStage; readonly silentSec: number }
   | { readonly kind: 'crashed'; readonly message: string }
   | { readonly kind: 'timeout'; readonly afterSec: number }
   | { readonly kind: 'cancelled' };
 
-export interface RunOptions {
-  /** Clips this run renders and processes it starts: progress is tqdm bars / (4 × processes × clips). */
-  readonly clips: number;
-  readonly processes: number;
-  /** No output for this long means a hang (a stuck NCCL rank prints nothing, forever). */
-  readonly hangSec: number;
-  readonly timeoutSec: number;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (clipsDone: number, clipsTotal: number) => void;
+export interface RunProgress {
+  readonly stage: ModelStage;
+  readonly clipsDone: number;
+  readonly clipsTotal: number;
+  /** What the stage is expected to take (from the node's measured timings), for an estimate. */
+  readonly stageSec: number;
 }
 
-const OOM = /CUDA out of memory|OutOfMemoryError/;
-/** A finished tqdm bar over the four denoising steps: " 100%|██████████| 4/4 [...". */
-const BAR_DONE = /100%\|[^|]*\|\s*4\/4\b/;
+export interface RunOptions {
+  /** Clips this run renders and processes it starts: every process draws 4 bars (blocks) a clip. */
+  readonly clips: number;
+  readonly processes: number;
+  /** With FP8 the first forward pass compiles (silently, for minutes) whatever ENABLE_COMPILE says. */
+  readonly compiles: boolean;
+  /** Longest silence between two bars while denoising (a stuck NCCL rank prints nothing, forever). */
+  readonly hangSec: number;
+  readonly timings: ModelTimings;
+  readonly timeoutSec: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: RunProgress) => void;
+}
+
+const BLOCKS_PER_CLIP = 4;
 
 /**
  * Runs the model once and says how it ended. It runs in a process group of its own so that every
- * torchrun rank is killed together: on out-of-memory text, on silence, on timeout or on cancel.
+ * torchrun rank is killed together: on out-of-memory text, on silence longer than the stage allows,
+ * on timeout or on cancel.
  */
 export function runModel(launch: Launch, o: RunOptions): Promise<RunOutcome> {
   // Cancelled while the inputs were prepared: nothing to start (an abort before it is no event).
@@ -40,10 +52,14 @@ export function runModel(launch: Launch, o: RunOptions): Promise<RunOutcome> {
     });
     const tail: string[] = [];
     let outcome: RunOutcome | undefined;
-    let bars = 0;
-    let lastReported = -1;
-    const barsPerClip = 4 * o.processes;
+    let stage: ModelStage = 'loading';
+    let barsStarted = 0;
+    let clipsDone = 0;
+    const barsPerClip = BLOCKS_PER_CLIP * o.processes;
+    const budget = { clips: o.clips, hangSec: o.hangSec, timings: o.timings };
 
+    const report = (): void =>
+      o.onProgress?.({ stage, clipsDone, clipsTotal: o.clips, stageSec: stageSeconds(stage, budget) });
     const killGroup = (signal: NodeJS.Signals): void => {
       try {
         if (child.pid) process.kill(-child.pid, signal);
@@ -60,32 +76,44 @@ export function runModel(launch: Launch, o: RunOptions): Promise<RunOutcome> {
       hardKill = setTimeout(() => killGroup('SIGKILL'), 3000);
     };
 
-    let silence: NodeJS.Timeout;
+    let silence: NodeJS.Timeout | undefined;
     const armHang = (): void => {
       clearTimeout(silence);
-      silence = setTimeout(() => stop({ kind: 'hang', silentSec: o.hangSec }), o.hangSec * 1000);
+      const allowed = silenceBudgetSec(stage, budget);
+      silence = setTimeout(() => stop({ kind: 'hang', stage, silentSec: allowed }), allowed * 1000);
     };
+    const enter = (next: ModelStage): void => {
+      if (next === stage) return;
+      stage = next;
+      if (next === 'decoding' || next === 'saving') clipsDone = o.clips;
+      report();
+    };
+    report();
     armHang();
     const deadline = setTimeout(() => stop({ kind: 'timeout', afterSec: o.timeoutSec }), o.timeoutSec * 1000);
     const onAbort = (): void => stop({ kind: 'cancelled' });
     o.signal?.addEventListener('abort', onAbort);
 
     const onData = (chunk: Buffer): void => {
-      armHang();
-      for (const line of chunk.toString('utf8').split(/[\r\n]+/)) {
-        if (!line.trim()) continue;
-        tail.push(line);
+      for (const text of linesOf(chunk.toString('utf8'))) {
+        tail.push(text);
         if (tail.length > 20) tail.shift();
-        if (OOM.test(line)) stop({ kind: 'oom', message: line.trim() });
-        if (BAR_DONE.test(line)) {
-          bars++;
-          const clipsDone = Math.min(o.clips, Math.floor(bars / barsPerClip));
-          if (clipsDone !== lastReported) {
-            lastReported = clipsDone;
-            o.onProgress?.(clipsDone, o.clips);
+        const line = readModelLine(text);
+        if (line.kind === 'oom') stop({ kind: 'oom', where: line.where, message: line.message });
+        else if (line.kind === 'stage') enter(line.stage);
+        else if (line.kind === 'bar-start') {
+          barsStarted++;
+          // The first bar's first step is where FP8 compiles.
+          if (barsStarted === 1) enter(o.compiles ? 'compiling' : 'denoising');
+          // A clip is done when every process has opened the next clip's first bar.
+          const done = Math.min(o.clips, Math.floor(Math.max(0, barsStarted - o.processes) / barsPerClip));
+          if (done !== clipsDone) {
+            clipsDone = done;
+            report();
           }
-        }
+        } else if (line.kind === 'bar-step' && stage === 'compiling') enter('denoising');
       }
+      armHang(); // after the stage changes: the budget is the stage's own
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
@@ -100,8 +128,11 @@ export function runModel(launch: Launch, o: RunOptions): Promise<RunOutcome> {
       killGroup('SIGKILL'); // ranks left behind by a dead launcher
       if (outcome) return resolve(outcome);
       if (code === 0) return resolve({ kind: 'done' });
+      // The launcher itself taken by the OOM killer leaves no summary at all.
+      if (signal === 'SIGKILL')
+        return resolve({ kind: 'oom', where: 'host', message: 'killed by SIGKILL (host out of memory?)' });
       const last = tail
-        .filter((l) => !BAR_DONE.test(l) && !/\d+%\|/.test(l))
+        .filter((l) => readModelLine(l).kind === 'text')
         .slice(-3)
         .join(' / ');
       resolve({ kind: 'crashed', message: `exit ${code ?? signal}: ${last}` });
