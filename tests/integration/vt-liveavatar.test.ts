@@ -97,4 +97,46 @@ describe('vt render --engine liveavatar', () => {
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain('[BAD_SIZE]');
   });
+
+  it('vt doctor says what the node lacks, line by line, and vt smoke measures what the hang timer allows', async () => {
+    const timings = join(scratchDir(), 'timings.json');
+    const nodeEnv = { ...env, VT_LIVEAVATAR_TIMINGS: timings };
+    const before = await runVt(['doctor'], { env: nodeEnv });
+    // The H200 that recorded the probe had torch, Triton and gcc, but not flash-attn, diffusers or librosa.
+    expect(before.code).toBe(1);
+    expect(before.stdout).toMatch(
+      /^ok {4}GPUs: \[0\] NVIDIA H100 80GB HBM3 79\.6 GiB; driver 580\.159\.04$/m,
+    );
+    expect(before.stdout).toMatch(/^ok {4}torch: 2\.11\.0\+cu130, CUDA 13\.0, 1 GPU\(s\)$/m);
+    expect(before.stdout).toMatch(/^FAIL {2}flash_attn: pip install flash-attn==2\.8\.3 \(mandatory/m);
+    expect(before.stdout).toMatch(/^ok {4}FP8 compile: Triton 3\.6\.0, gcc \(Ubuntu 13\.3\.0/m);
+    expect(before.stdout).toMatch(/^ok {4}plan: single GPU \(offline\) on 1 × NVIDIA H100 80GB HBM3, FP8/m);
+    expect(before.stdout).toMatch(/^ok {4}ffmpeg: ffmpeg version /m);
+    // The stand-in install's files are empty, as after an interrupted download.
+    expect(before.stdout).toMatch(
+      /^FAIL {2}.*\/Wan2\.1_VAE\.pth: empty: an interrupted download\? fetch it again$/m,
+    );
+    expect(before.stdout).toMatch(
+      /^warn {2}stage timings: not measured on NVIDIA H100 80GB HBM3: run vt smoke/m,
+    );
+    expect(before.stdout).toMatch(/check\(s\) failed: fix them/);
+
+    // The stand-in is silent for 0.5 s compiling and 0.3 s a clip decoding (lower bounds, whatever the load).
+    const smoke = await runVt(['smoke', '--engine', 'liveavatar'], {
+      env: { ...nodeEnv, STANDIN_COMPILE_MS: '500', STANDIN_DECODE_MS_PER_CLIP: '300' },
+    });
+    expect(smoke.stderr).toBe('');
+    expect(smoke.code).toBe(0);
+    expect(smoke.stdout).toMatch(/^1 clip at 384\*256 \(256x256\): /m);
+    expect(smoke.stdout).toMatch(
+      /^10 clips at 704\*384 \(512x512\): .*compiling [\d.]+ s, denoising [\d.]+ s, decoding [\d.]+ s/m,
+    );
+    const saved = JSON.parse(readFileSync(timings, 'utf8')) as Record<string, number | string>;
+    expect(saved.gpu).toBe('NVIDIA H100 80GB HBM3');
+    expect(saved.compileSec).toBeGreaterThanOrEqual(0.45);
+    expect(saved.decodeSecPerClip).toBeGreaterThanOrEqual(0.25);
+
+    const after = await runVt(['doctor'], { env: nodeEnv });
+    expect(after.stdout).toMatch(/^ok {4}stage timings: measured /m);
+  });
 });

@@ -6,6 +6,7 @@ import { isRenderError } from '../contract/render-errors.js';
 import { parseFps, parseSize, SUPPORTED_SIZES } from '../render-size.js';
 import { renderBatch } from './batch.js';
 import { printGpuPlan } from './gpus-command.js';
+import { printDoctor, runSmoke } from './node-commands.js';
 import { progressBar } from './progress-bar.js';
 import { renderLesson } from './render-lesson.js';
 import { renderLessonWithLiveAvatar } from './render-liveavatar.js';
@@ -169,6 +170,22 @@ program
       (line) => console.log(line),
     );
     if (!ok) process.exitCode = 1;
+  });
+
+program
+  .command('doctor')
+  .description('check this node for Live Avatar: GPUs, Python, torch, flash-attn, FP8, ffmpeg, weights, disk')
+  .action(async () => {
+    if (!(await printDoctor(loadConfig(), (line) => console.log(line)))) process.exitCode = 1;
+  });
+
+program
+  .command('smoke')
+  .description('run the model twice (1 clip at 384*256, 10 at 704*384) and save its stage timings')
+  .addOption(new Option('--engine <name>', 'engine to try').choices(['liveavatar']).default('liveavatar'))
+  .option('--image <file>', 'a portrait (default: a plain grey image; timings do not depend on it)')
+  .action(async (o: { image?: string }) => {
+    await runSmoke(loadConfig(), { imagePath: o.image && resolve(o.image) }, (line) => console.log(line));
   });
 
 function configWith(maxDuration: string | undefined) {

@@ -2,11 +2,13 @@
  * Every use of ffmpeg and ffprobe goes through this module. fluent-ffmpeg is archived upstream; keeping
  * it behind these few functions means replacing it later touches one file.
  */
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve as absolute } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
 import { fileTypeFromFile } from 'file-type';
 import ffmpeg from 'fluent-ffmpeg';
 
@@ -470,6 +472,22 @@ export async function crossfadeJoin(s: {
     ['-f', 'mp4'],
   ]);
   return runCommand(command.output(absolute(s.target)), 'Joining the parts');
+}
+
+/** The first line of `ffmpeg -version`; rejects when there is no ffmpeg to run. */
+export async function ffmpegVersion(): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-version'], {
+    timeout: 20_000,
+  });
+  return stdout.split('\n')[0] ?? '';
+}
+
+/** A 16 kHz WAV of a steady tone, `seconds` long: test audio for a smoke render. */
+export function toneAudio(seconds: number, target: string): Promise<void> {
+  const command = ffmpeg().input(`sine=frequency=220:sample_rate=16000:duration=${seconds.toFixed(3)}`);
+  addOptions(command, 'input', [['-f', 'lavfi']]);
+  addOptions(command, 'output', pairs(['-c:a', 'pcm_s16le', '-f', 'wav']));
+  return runCommand(command.output(absolute(target)), 'Making test audio');
 }
 
 /** A JPEG of the video's frame at `atSec`. */
