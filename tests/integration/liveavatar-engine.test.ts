@@ -353,6 +353,24 @@ describe('the liveavatar engine, driving the Live Avatar CLI stand-in', () => {
     }
   });
 
+  it('gives each run its own torchrun master port, so two jobs on one node do not meet', async () => {
+    const one = setup();
+    const two = setup();
+    try {
+      // Both use the STANDIN_CALLS of the second setup (one process environment): two launches there.
+      await Promise.all([
+        renderLiveAvatar(request(), { ...one.o, maxClipsPerBatch: 100 }),
+        renderLiveAvatar(request(), { ...two.o, maxClipsPerBatch: 100 }),
+      ]);
+      const ports = launches(two.calls).map((l) => l.torchrun.master_port);
+      expect(ports).toHaveLength(2);
+      expect(ports[0]).not.toBe(ports[1]);
+    } finally {
+      two.restore();
+      one.restore();
+    }
+  });
+
   it('resumes after the last finished batch when a run dies mid-lesson', async () => {
     const { o, calls, restore } = setup({ STANDIN_DIE_ON_LAUNCH: '2' });
     try {
