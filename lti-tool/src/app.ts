@@ -153,7 +153,16 @@ export function createApp(d: AppDeps): express.Express {
     opsRoutes({ db: d.db, redis: d.redis, metrics: d.metrics, metricsToken: d.config.VT_METRICS_TOKEN }),
   );
   const maxUploadBytes = d.config.VT_MAX_UPLOAD_MB * 1024 * 1024;
-  app.use(mediaRoutes({ signer: d.signer, store: d.store, renders: d.renders, maxUploadBytes, log: d.log }));
+  app.use(
+    mediaRoutes({
+      signer: d.signer,
+      store: d.store,
+      renders: d.renders,
+      maxUploadBytes,
+      log: d.log,
+      accelPrefix: d.config.VT_MEDIA_ACCEL_PREFIX,
+    }),
+  );
 
   // Images are shown by the LMS on its own pages (the logo on the tool card, course tool list, activity
   // header, grader report): those may be loaded cross-origin. Scripts and styles stay same-origin.

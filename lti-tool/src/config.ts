@@ -18,6 +18,14 @@ const schema = z.object({
     .regex(/^[\w-]+$/)
     .default('vt'),
   VT_MEDIA_DIR: z.string().default(join(REPO_ROOT, 'data/media')),
+  /**
+   * Behind nginx: the internal location over VT_MEDIA_DIR (e.g. "/_media/"). The tool then checks each
+   * media request and answers with X-Accel-Redirect, and nginx sends the bytes (docs/deploy.md).
+   */
+  VT_MEDIA_ACCEL_PREFIX: z
+    .string()
+    .regex(/^\/[\w/-]*\/$/)
+    .optional(),
   /** Lifetime of the signed URLs handed to render nodes (inputs and uploads). */
   VT_NODE_URL_TTL_SEC: z.coerce
     .number()

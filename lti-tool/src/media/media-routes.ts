@@ -1,8 +1,10 @@
-import { Router, type Request } from 'express';
+import { relative } from 'node:path';
+import { Router, type Request, type Response } from 'express';
+import type { SendFileOptions } from 'express-serve-static-core';
 import type { Logger } from 'pino';
 import { outputType } from '../../../render-node/src/contract/output-manifest.js';
-import { narrationTrack } from '../narration/narration-tracks.js';
 import type { RenderRepository } from '../renders/render-repository.js';
+import { FinishedFiles } from './finished-files.js';
 import { IngestError, type MediaStore } from './media-store.js';
 import { scopes } from './media-urls.js';
 import type { UrlSigner } from './url-signer.js';
@@ -14,6 +16,8 @@ export interface MediaRoutesDeps {
   readonly renders: RenderRepository;
   readonly maxUploadBytes: number;
   readonly log: Logger;
+  /** Where nginx serves the media store internally (X-Accel-Redirect), when it fronts the tool. */
+  readonly accelPrefix?: string;
 }
 
 /** Names a node may upload: the outputs of the contract and its resumable chunks; nothing else. */
@@ -48,6 +52,26 @@ export function mediaRoutes(d: MediaRoutesDeps): Router {
       : ApiError.of('BAD_SIGNATURE', 'This link is not valid.');
   };
   const fileName = (req: Request): string => ([] as string[]).concat(req.params.name ?? []).join('/');
+  const finished = new FinishedFiles(d.renders);
+  /**
+   * Sends a stored object, Range requests included. Behind nginx (`accelPrefix` set) the tool only
+   * decides and nginx sends the bytes (X-Accel-Redirect to an internal location over the store);
+   * alone it reads in 1 MiB pieces (a player's Range is often that long; fs's default is 64 KiB).
+   */
+  const send = (res: Response, sha256: string, headers: Record<string, string> = {}): void => {
+    if (d.accelPrefix) {
+      res
+        .set(headers)
+        .setHeader('x-accel-redirect', `${d.accelPrefix}${relative(d.store.root, d.store.path(sha256))}`);
+      res.end();
+      return;
+    }
+    res.sendFile(d.store.path(sha256), {
+      cacheControl: false,
+      headers,
+      highWaterMark: 1 << 20,
+    } as SendFileOptions);
+  };
 
   router.get('/media/node/assets/:sha', async (req, res) => {
     const sha = req.params.sha;
@@ -55,7 +79,7 @@ export function mediaRoutes(d: MediaRoutesDeps): Router {
     signed(req, scopes.nodeAsset(sha), String(req.query.exp), String(req.query.sig));
     if (!(await d.store.has(sha))) throw ApiError.of('NOT_FOUND', 'No such asset.');
     res.type('application/octet-stream').setHeader('x-content-sha256', sha);
-    res.sendFile(d.store.path(sha), { cacheControl: false });
+    send(res, sha);
   });
 
   router.put('/media/node/renders/:id/:exp/:sig/*name', async (req, res) => {
@@ -105,42 +129,28 @@ export function mediaRoutes(d: MediaRoutesDeps): Router {
       (SHARED_PART.test(name) ? await d.renders.tenantFile(id, name) : undefined);
     if (!file) throw ApiError.of('NOT_FOUND', 'No such file.');
     res.type(file.contentType).setHeader('x-content-sha256', file.sha256);
-    res.sendFile(d.store.path(file.sha256), { cacheControl: false });
+    send(res, file.sha256);
   });
 
   router.get('/media/renders/:id/:exp/:sig/*name', async (req, res) => {
     const { id, exp, sig } = req.params;
     signed(req, scopes.playerFiles(id), exp, sig);
-    const name = fileName(req);
-    const render = await d.renders.get(id);
-    if (render?.state !== 'done') throw ApiError.of('NOT_FOUND', 'No such file.');
-    // A finished render's own outputs (never chunks), and the captions and chapters of its script.
-    const track = narrationTrack(render.narration, name);
-    const listed = render.result?.files.some((f) => f.name === name);
-    const file = track
-      ? { sha256: track, contentType: 'text/vtt; charset=utf-8' }
-      : listed
-        ? await d.renders.file(id, name)
-        : undefined;
+    const file = await finished.get(id, fileName(req));
     if (!file) throw ApiError.of('NOT_FOUND', 'No such file.');
     res.type(file.contentType);
-    res.sendFile(d.store.path(file.sha256), {
-      cacheControl: false,
-      headers: { 'cache-control': 'private, max-age=3600' },
-    });
+    send(res, file.sha256, { 'cache-control': 'private, max-age=3600' });
   });
 
   router.get('/media/posters/:id/:exp/:sig/poster.jpg', async (req, res) => {
     const { id, exp, sig } = req.params;
     signed(req, scopes.poster(id), exp, sig);
-    const render = await d.renders.get(id);
-    const file = render?.state === 'done' ? await d.renders.file(id, 'poster.jpg') : undefined;
+    const file = await finished.get(id, 'poster.jpg');
     if (!file) throw ApiError.of('NOT_FOUND', 'No such file.');
     res.type(file.contentType);
     // Shown by another party (DingTalk's card), so other origins may embed this one image.
-    res.sendFile(d.store.path(file.sha256), {
-      cacheControl: false,
-      headers: { 'cache-control': 'public, max-age=86400', 'cross-origin-resource-policy': 'cross-origin' },
+    send(res, file.sha256, {
+      'cache-control': 'public, max-age=86400',
+      'cross-origin-resource-policy': 'cross-origin',
     });
   });
 
