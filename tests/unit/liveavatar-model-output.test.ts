@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { modelClips, modelFrames } from '../../render-node/src/engines/liveavatar/clip-count.js';
 import { planClipBatches, partFrames } from '../../render-node/src/engines/liveavatar/clip-batches.js';
 import { nextRung } from '../../render-node/src/engines/liveavatar/fallback-ladder.js';
+import { parseQueryCsv } from '../../render-node/src/engines/liveavatar/gpu-detect.js';
+import { choosePlan } from '../../render-node/src/engines/liveavatar/launch-plan.js';
 import { modelFrame } from '../../render-node/src/engines/liveavatar/frame-size.js';
 import { linesOf, readModelLine } from '../../render-node/src/engines/liveavatar/model-output.js';
 import { silenceBudgetSec, UNMEASURED } from '../../render-node/src/engines/liveavatar/model-timings.js';
@@ -47,6 +49,15 @@ describe('reading what the real tools print (H200 recordings)', () => {
     const text = recorded('compile.stderr');
     expect(text).toContain('OutOfMemoryError: out of resource');
     expect(kinds(text)).not.toContain('oom');
+  });
+
+  it('reads the H200’s nvidia-smi and plans one GPU with FP8 on it', () => {
+    const inventory = { source: 'csv' as const, ...parseQueryCsv(recorded('nvidia-smi-query.stdout')) };
+    expect(inventory.gpus).toMatchObject([
+      { name: 'NVIDIA H200', memoryTotalMiB: 143771, computeCapability: '9.0' },
+    ]);
+    const plan = choosePlan(inventory, { size: '720*400', clips: 99, fp8Toolchain: true });
+    expect(plan.ok && plan.plan).toMatchObject({ mode: 'single', gpus: [0], fp8: true });
   });
 
   it('reads the node probe as the H200 printed it: torch, Triton and gcc, so FP8 can compile', () => {
