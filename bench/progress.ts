@@ -3,7 +3,8 @@
  * real tool in a process of its own (`vt-tool start`) on the local PostgreSQL and Redis; the
  * reference platform simulator (AGS peer) and the simulated learners in this process.
  *  1. 1,000 learners, each sending a heartbeat every 200 ms (5,000/s offered) for `--seconds`:
- *     heartbeats/s taken and p50/p99 latency.
+ *     heartbeats/s taken and p50/p99 latency; then the same load against a null endpoint
+ *     (bench/null-heartbeat.ts), the floor, and the ratio.
  *  2. 200 learners finishing a lesson: time from the completing heartbeat's answer to the Completed
  *     score reaching the platform, p50/p95.
  *   npx tsx bench/progress.ts [--learners 1000] [--every-ms 200] [--seconds 20]
@@ -21,11 +22,12 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { ReferencePlatform } from '../reference-platform/src/reference-platform.js';
-import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/farm.js';
+import { createTestDatabase, freePort, startTestTool, toolConfig } from '../tests/helpers/farm.js';
 import { registerManually } from '../tests/helpers/lti.js';
 import { LtiSessions } from '../lti-tool/src/lti/lti-sessions.js';
 import { tenantIdOf } from '../lti-tool/src/lti/lti-registry.js';
 import { cpuSince, cpuTimes } from './cpu-time.js';
+import { recordFigures } from './bench-results.js';
 import { pct, startToolProcess } from './tool-process.js';
 
 const arg = (name: string, fallback: string): string => {
@@ -110,8 +112,8 @@ const child = await startToolProcess(config);
 
 // Each learner keeps a connection (keep-alive), as a browser does.
 const agent = new http.Agent({ keepAlive: true, maxSockets: LEARNERS });
-const { hostname, port } = new URL(config.VT_PUBLIC_URL);
-const heartbeat = (body: unknown): Promise<number> =>
+const { hostname, port: toolPort } = new URL(config.VT_PUBLIC_URL);
+const heartbeat = (body: unknown, port: string | number = toolPort): Promise<number> =>
   new Promise((resolve) => {
     const json = JSON.stringify(body);
     const req = http.request(
@@ -145,54 +147,74 @@ for (
   platform.scores.length < scoresBefore + LEARNERS && Date.now() < deadline;
 )
   await sleep(50);
-const latencies: number[] = [];
-const warmup: number[] = [];
+/** What one run of the offered load gave: rate taken, latencies, answers other than 200. */
+interface IngestRun {
+  readonly perSec: number;
+  readonly latencies: number[];
+  readonly warmup: number[];
+  readonly failures: Map<number, number>;
+  readonly sent: number;
+  readonly seconds: number;
+}
+
+/** The offered load (every learner, one heartbeat every EVERY_MS) for SECONDS against `port`. */
+async function offer(port: string | number): Promise<IngestRun> {
+  const latencies: number[] = [];
+  const warmup: number[] = [];
+  /** Answers other than 200, by status (0: no answer, the connection failed). */
+  const failures = new Map<number, number>();
+  let sent = 0;
+  const started = performance.now();
+  const end = started + SECONDS * 1000;
+  await Promise.all(
+    tokens.map(async (session, i) => {
+      let seq = 1;
+      let at = started + (i * EVERY_MS) / LEARNERS; // spread evenly over one period
+      while (at < end) {
+        await sleep(Math.max(0, at - performance.now()));
+        const position = (seq * EVERY_MS) / 1000;
+        const t0 = performance.now();
+        const status = await heartbeat(
+          {
+            session,
+            lessonId: longLesson,
+            seq: ++seq,
+            position: position + EVERY_MS / 1000,
+            intervals: [[position, position + EVERY_MS / 1000]],
+            event: 'tick',
+          },
+          port,
+        );
+        sent++;
+        if (t0 >= started + WARMUP_MS) latencies.push(performance.now() - t0);
+        else warmup.push(performance.now() - t0);
+        if (status !== 200) failures.set(status, (failures.get(status) ?? 0) + 1);
+        at += EVERY_MS;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  warmup.sort((a, b) => a - b);
+  return { perSec: sent / seconds, latencies, warmup, failures, sent, seconds };
+}
+
 const cpu = (): ReturnType<typeof cpuTimes> =>
   cpuTimes({ tool: child.pid, learners: process.pid }, { PostgreSQL: 'postgres', Redis: 'redis-server' });
 const cpuBefore = cpu();
 // The learners' own event loop: a stall there shows in every latency measured meanwhile.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-/** Answers other than 200, by status (0: no answer, the connection failed). */
-const failures = new Map<number, number>();
-let sent = 0;
-const started = performance.now();
-const end = started + SECONDS * 1000;
-await Promise.all(
-  tokens.map(async (session, i) => {
-    let seq = 1;
-    let at = started + (i * EVERY_MS) / LEARNERS; // spread evenly over one period
-    while (at < end) {
-      await sleep(Math.max(0, at - performance.now()));
-      const position = (seq * EVERY_MS) / 1000;
-      const t0 = performance.now();
-      const status = await heartbeat({
-        session,
-        lessonId: longLesson,
-        seq: ++seq,
-        position: position + EVERY_MS / 1000,
-        intervals: [[position, position + EVERY_MS / 1000]],
-        event: 'tick',
-      });
-      sent++;
-      if (t0 >= started + WARMUP_MS) latencies.push(performance.now() - t0);
-      else warmup.push(performance.now() - t0);
-      if (status !== 200) failures.set(status, (failures.get(status) ?? 0) + 1);
-      at += EVERY_MS;
-    }
-  }),
-);
-const seconds = (performance.now() - started) / 1000;
+const run = await offer(toolPort);
+const { latencies, warmup, failures, sent } = run;
 const used = cpuSince(cpuBefore, cpu());
 loopDelay.disable();
-latencies.sort((a, b) => a - b);
-warmup.sort((a, b) => a - b);
 console.log(
   `Heartbeats (${LEARNERS} learners, one every ${EVERY_MS} ms each = ${(LEARNERS * 1000) / EVERY_MS}/s offered; tool in its own process; ${availableParallelism()} CPUs)`,
 );
 const notTaken = [...failures.values()].reduce((a, b) => a + b, 0);
 console.log(
-  `  ${(sent / seconds).toFixed(0)} heartbeats/s taken, p50 ${pct(latencies, 0.5).toFixed(1)} ms, ` +
+  `  ${run.perSec.toFixed(0)} heartbeats/s taken, p50 ${pct(latencies, 0.5).toFixed(1)} ms, ` +
     `p95 ${pct(latencies, 0.95).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms ` +
     `(after ${WARMUP_MS / 1000} s warm-up), not taken ${notTaken} of ${sent}` +
     (notTaken ? ` (${[...failures].map(([st, n]) => `${n} × ${st || 'no answer'}`).join(', ')})` : ''),
@@ -211,6 +233,40 @@ console.log(
     .join(', ')}; all ${usPer(total).toFixed(0)} µs = ` +
     `${((usPer(total) * LEARNERS * 1000) / EVERY_MS / 1e6).toFixed(2)} cores at the offered rate`,
 );
+
+// The floor: the same learners and load against a null endpoint (same kind of server, parse and
+// answer, no database), in a process of its own as the tool is.
+const nullPort = await freePort();
+const nullChild = await startToolProcess(
+  { ...config, VT_PUBLIC_URL: `http://127.0.0.1:${nullPort}` },
+  { args: ['bench/null-heartbeat.ts', String(nullPort)] },
+);
+const floor = await offer(nullPort);
+await nullChild.stop();
+console.log(
+  `  the NULL ENDPOINT, same load: ${floor.perSec.toFixed(0)}/s taken, p50 ${pct(floor.latencies, 0.5).toFixed(1)} ms, ` +
+    `p99 ${pct(floor.latencies, 0.99).toFixed(1)} ms`,
+);
+await recordFigures('progress', [
+  {
+    name: 'heartbeats taken',
+    figure: run.perSec,
+    unit: '/s',
+    floor: floor.perSec,
+    floorWhat: 'null endpoint, same load',
+    ratio: run.perSec / floor.perSec,
+    target: 0.6,
+  },
+  {
+    name: 'heartbeat p99',
+    figure: pct(latencies, 0.99),
+    unit: 'ms',
+    floor: pct(floor.latencies, 0.99),
+    floorWhat: 'null endpoint p99',
+    ratio: pct(floor.latencies, 0.99) / pct(latencies, 0.99),
+    target: 1 / 3,
+  },
+]);
 
 // 2. Completion to the gradebook.
 const finishers = await Promise.all(
