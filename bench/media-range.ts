@@ -3,8 +3,9 @@
  * 1 MiB ranges over keep-alive connections), answered by the real tool (`vt-tool start`: a signed
  * player URL, the render looked up, the file sent from the media store) and, as the floor, by nginx
  * (Debian's, one worker, sendfile) serving the same file on the same machine; and the production
- * path, nginx in front of the tool: the tool checks each request and answers X-Accel-Redirect, nginx
- * sends the bytes (VT_MEDIA_ACCEL_PREFIX). Same client, same ranges, one after the other.
+ * path, nginx in front of the tool, two ways: the tool checks each request and answers X-Accel-Redirect
+ * and nginx sends the bytes (VT_MEDIA_ACCEL_PREFIX), or nginx relays the bytes the tool sends. Same
+ * client, same ranges, one after the other.
  *   npx tsx bench/media-range.ts [--mb 50] [--seconds 10] [--connections 16] [--range-kb 1024]
  * Needs nginx (apt-get install nginx-light).
  */
@@ -54,6 +55,7 @@ const toolBehind = await startToolProcess({
 // nginx, one worker (as the tool is one process), sendfile, keep-alive: the plain file server, and
 // the front of the tool (docs/deploy.md has the same two locations).
 const nginxPort = await freePort();
+const proxyPort = await freePort();
 await writeFile(
   join(dir, 'nginx.conf'),
   `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
@@ -62,7 +64,11 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; cl
   proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
   types { video/mp4 mp4; }
   upstream tool { server 127.0.0.1:${behind.VT_TOOL_PORT}; keepalive 32; }
+  upstream direct { server 127.0.0.1:${config.VT_TOOL_PORT}; keepalive 32; }
   server { listen 127.0.0.1:${nginxPort}; root ${dir}/www; }
+  server { listen 127.0.0.1:${proxyPort};
+    location / { proxy_pass http://direct; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host $host; proxy_set_header X-Forwarded-For $remote_addr; } }
   server { listen 127.0.0.1:${accelPort};
     location /_media/ { internal; alias ${config.VT_MEDIA_DIR}/; }
     location / { proxy_pass http://tool; proxy_http_version 1.1; proxy_set_header Connection "";
@@ -122,6 +128,7 @@ const behindUrl = new URL(toolUrl.pathname + toolUrl.search, `http://127.0.0.1:$
 const viaTool = await hammer(toolUrl);
 const viaNginx = await hammer(nginxUrl);
 const viaBehind = await hammer(behindUrl);
+const viaProxy = await hammer(new URL(toolUrl.pathname + toolUrl.search, `http://127.0.0.1:${proxyPort}`));
 const line = (who: string, r: typeof viaTool): string =>
   `${who}: ${r.mbPerSec.toFixed(0)} MB/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms` +
   (r.bad ? `, ${r.bad} bad answers` : '');
@@ -131,6 +138,7 @@ console.log(
 console.log(line('tool ', viaTool));
 console.log(line('nginx', viaNginx));
 console.log(line('tool behind nginx (X-Accel-Redirect)', viaBehind));
+console.log(line('tool behind nginx (proxied bytes)', viaProxy));
 await recordFigures('media-range', [
   {
     name: 'Range throughput',
@@ -149,6 +157,14 @@ await recordFigures('media-range', [
     floorWhat: 'nginx alone',
     ratio: viaBehind.mbPerSec / viaNginx.mbPerSec,
     target: 0.7,
+  },
+  {
+    name: 'Range throughput behind nginx (proxied bytes)',
+    figure: viaProxy.mbPerSec,
+    unit: 'MB/s',
+    floor: viaNginx.mbPerSec,
+    floorWhat: 'nginx alone',
+    ratio: viaProxy.mbPerSec / viaNginx.mbPerSec,
   },
   {
     name: 'Range p99 latency',
