@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadConfig } from '../render-node/src/config.js';
 import { startEncoder } from '../render-node/src/media/ffmpeg.js';
+import { recordFigures } from './bench-results.js';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -163,6 +164,26 @@ async function main(): Promise<void> {
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+    await recordFigures('preview-engine', [
+      {
+        name: 'end to end, 60 s lesson',
+        figure: engineFps,
+        unit: 'fps',
+        floor: encoderFps,
+        floorWhat: 'x264 alone on the same frames',
+        ratio: engineFps / encoderFps,
+        target: 0.8,
+      },
+      {
+        name: 'frame pipeline (draw + encode)',
+        figure: pipelineFps,
+        unit: 'fps',
+        floor: encoderFps,
+        floorWhat: 'x264 alone on the same frames',
+        ratio: pipelineFps / encoderFps,
+      },
+      { name: `peak RSS, ${longMinutes}-minute lesson`, figure: longRun.peakRssMb, unit: 'MB' },
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
