@@ -16,6 +16,7 @@ import { DingTalkSimulator } from '../dingtalk-simulator/src/dingtalk-simulator.
 import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/farm.js';
 import { publishLesson, registerManually } from '../tests/helpers/lti.js';
 import { makeSpeech } from '../tests/helpers/speech.js';
+import { recordFigures } from './bench-results.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -157,6 +158,12 @@ try {
     `    ${DONE} completions (learners' notices and the daily summary): ${completionCalls} calls` +
       ` = ${((100 * completionCalls) / 5000).toFixed(1)} % of the month`,
   );
+  await recordFigures('dingtalk', [
+    { name: 'everyone sent to', figure: allSent / 1000, unit: 's' },
+    { name: 'dropped by DingTalk’s limits', figure: dropped, unit: 'people' },
+    { name: 'quota calls per 100 people assigned', figure: per100, unit: 'calls' },
+    { name: `quota calls for ${DONE} completions`, figure: completionCalls, unit: 'calls' },
+  ]);
 } finally {
   await sql.end();
   await platform.close();

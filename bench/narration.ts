@@ -13,6 +13,7 @@ import { parseScript } from '../lti-tool/src/narration/script.js';
 import { SpeechCache } from '../lti-tool/src/narration/speech-cache.js';
 import { longScript } from './long-script.js';
 import { durationOf } from '../lti-tool/src/narration/wav.js';
+import { recordFigures } from './bench-results.js';
 
 const i = process.argv.indexOf('--paragraphs');
 const PARAGRAPHS = i > 0 ? Number(process.argv[i + 1]) : 60;
@@ -50,3 +51,14 @@ console.log(
   `  the edit took ${((100 * edited.ms) / cold.ms).toFixed(1)} % of the cold time ` +
     `(${(100 - (100 * edited.synthesized) / cold.synthesized).toFixed(1)} % fewer synthesis calls)`,
 );
+await recordFigures('narration', [
+  { name: 'script to speech, empty cache', figure: cold.ms / 1000, unit: 's' },
+  {
+    name: 'one paragraph edited',
+    figure: edited.ms / 1000,
+    unit: 's',
+    floor: cold.ms / 1000,
+    floorWhat: 'the whole script, cold',
+    ratio: edited.ms / cold.ms,
+  },
+]);

@@ -26,6 +26,7 @@ import {
 } from '../tests/helpers/farm.js';
 import { PORTRAIT } from '../tests/helpers/paths.js';
 import { scratchDir } from '../tests/helpers/speech.js';
+import { recordFigures } from './bench-results.js';
 
 const run = promisify(execFile);
 const arg = (name: string, fallback: number): number => {
@@ -145,6 +146,18 @@ try {
       `${farm.map((s) => s.toFixed(2)).join(' / ')} s (submit → done: inputs fetched, outputs uploaded and verified): ` +
       `overhead ${((best(farm) / best(direct) - 1) * 100).toFixed(1)} % (best of 3 each)`,
   );
+  await recordFigures('farm', [
+    {
+      name: '60 s lesson through the farm',
+      figure: best(farm),
+      unit: 's',
+      floor: best(direct),
+      floorWhat: 'the same render, direct',
+      ratio: best(direct) / best(farm),
+    },
+    { name: 'scaling, 2 nodes over 1', figure: solo.wallSec / pair.wallSec, unit: '×' },
+    { name: 'pickup on an idle node, p99', figure: pct(pickups, 99), unit: 'ms' },
+  ]);
   await Promise.all(two.map((n) => stopNode(n, 'SIGTERM')));
 } finally {
   await queue.close();

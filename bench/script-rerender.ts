@@ -18,6 +18,7 @@ import { parseScript } from '../lti-tool/src/narration/script.js';
 import { SpeechCache } from '../lti-tool/src/narration/speech-cache.js';
 import { longScript } from './long-script.js';
 import { durationOf, writeWav } from '../lti-tool/src/narration/wav.js';
+import { recordFigures } from './bench-results.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -97,3 +98,14 @@ console.log(
   `  the edit took ${((100 * edited.sec) / cold.sec).toFixed(1)} % of the first render's time ` +
     `(${(100 - (100 * edited.rendered) / cold.rendered).toFixed(1)} % fewer parts rendered)`,
 );
+await recordFigures('rerender', [
+  { name: 'first render', figure: cold.sec, unit: 's' },
+  {
+    name: 'one paragraph edited',
+    figure: edited.sec,
+    unit: 's',
+    floor: cold.sec,
+    floorWhat: 'the first render',
+    ratio: edited.sec / cold.sec,
+  },
+]);
