@@ -13,6 +13,9 @@ if (video) {
   video.addEventListener('loadedmetadata', () => (document.body.dataset.player = 'ready'));
   video.addEventListener('playing', () => (document.body.dataset.player = 'playing'));
   video.addEventListener('error', () => (document.body.dataset.player = 'error'));
+  // This module runs after the page is parsed: a quick server may have loaded the metadata already.
+  if (video.error) document.body.dataset.player = 'error';
+  else if (video.readyState >= HTMLMediaElement.HAVE_METADATA) document.body.dataset.player = 'ready';
   // Learners' watching goes to the gradebook; instructors' previews do not.
   const tracker = $('watch-status')
     ? trackWatching(video, $('watch-status'), token, timeline(JSON.parse(video.dataset.map || '[]')))

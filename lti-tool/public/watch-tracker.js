@@ -24,14 +24,10 @@ export function trackWatching(video, status, token, timeline) {
 
   let map = timeline;
   const resume = map.fromLesson(Number(status.dataset.resume || 0));
-  if (resume > 1)
-    video.addEventListener(
-      'loadedmetadata',
-      () => (video.currentTime = Math.min(resume, video.duration - 1)),
-      {
-        once: true,
-      },
-    );
+  const seekToResume = () => (video.currentTime = Math.min(resume, video.duration - 1));
+  // The metadata may have loaded before this module ran (a quick server): then seek at once.
+  if (resume > 1 && video.readyState >= HTMLMediaElement.HAVE_METADATA) seekToResume();
+  else if (resume > 1) video.addEventListener('loadedmetadata', seekToResume, { once: true });
 
   const close = (at) => {
     if (from !== null && at > from) played.push([map.toLesson(from), map.toLesson(at)]);
