@@ -17,11 +17,8 @@ import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/
 import { publishLesson, registerManually } from '../tests/helpers/lti.js';
 import { makeSpeech } from '../tests/helpers/speech.js';
 import { recordFigures } from './bench-results.js';
+import { arg } from './bench-args.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-};
 const PEOPLE = Number(arg('--people', '10000'));
 const QPS = Number(arg('--qps', '20'));
 const CORP = 'ding-corp-bench';

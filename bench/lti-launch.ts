@@ -17,11 +17,8 @@ import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/
 import { launch, registerManually } from '../tests/helpers/lti.js';
 import { recordFigures } from './bench-results.js';
 import { pct, startToolProcess } from './tool-process.js';
+import { arg } from './bench-args.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-};
 const LAUNCHES = Number(arg('--launches', '1000'));
 const LEVELS = arg('--concurrency', '50,200').split(',').map(Number);
 

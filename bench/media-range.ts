@@ -20,11 +20,8 @@ import { createTestDatabase, freePort, toolConfig } from '../tests/helpers/farm.
 import { seedFinishedRender } from '../tests/helpers/finished-render.js';
 import { recordFigures } from './bench-results.js';
 import { pct, startToolProcess } from './tool-process.js';
+import { arg } from './bench-args.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-};
 const MB = Number(arg('--mb', '50'));
 const SECONDS = Number(arg('--seconds', '10'));
 const CONNECTIONS = Number(arg('--connections', '16'));

@@ -29,11 +29,8 @@ import { tenantIdOf } from '../lti-tool/src/lti/lti-registry.js';
 import { cpuSince, cpuTimes } from './cpu-time.js';
 import { recordFigures } from './bench-results.js';
 import { pct, startToolProcess } from './tool-process.js';
+import { arg } from './bench-args.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-};
 const LEARNERS = Number(arg('--learners', '1000'));
 const EVERY_MS = Number(arg('--every-ms', '200'));
 const SECONDS = Number(arg('--seconds', '20'));

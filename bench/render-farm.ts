@@ -27,14 +27,11 @@ import {
 import { PORTRAIT } from '../tests/helpers/paths.js';
 import { scratchDir } from '../tests/helpers/speech.js';
 import { recordFigures } from './bench-results.js';
+import { arg } from './bench-args.js';
 
 const run = promisify(execFile);
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const RENDERS = arg('--renders', 200);
-const SCALING = arg('--scaling-renders', 40);
+const RENDERS = Number(arg('--renders', String(200)));
+const SCALING = Number(arg('--scaling-renders', String(40)));
 const dir = scratchDir('vt-bench-farm-');
 
 async function speech(seconds: number, name: string): Promise<string> {

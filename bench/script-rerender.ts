@@ -19,11 +19,8 @@ import { SpeechCache } from '../lti-tool/src/narration/speech-cache.js';
 import { longScript } from './long-script.js';
 import { durationOf, writeWav } from '../lti-tool/src/narration/wav.js';
 import { recordFigures } from './bench-results.js';
+import { arg } from './bench-args.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-};
 const PARAGRAPHS = Number(arg('--paragraphs', '20'));
 const SIZE = arg('--size', '688*368');
 const FPS = 25;
