@@ -3,10 +3,10 @@
  * on the local PostgreSQL; the reference platform simulator and the clients in this process, making
  * full launches over loopback HTTP:
  * OIDC login initiation → id_token signed by the platform (RS256) → POST to the tool (our validation,
- * then ltijs's) → ltijs's redirect → the page with its session. Prints launches/s and p50/p99 latency
+ * then ltijs's id_token step) → the page with its session, in answer to the POST. Prints launches/s and p50/p99 latency
  * of whole launches at each concurrency:
  *   npx tsx bench/lti-launch.ts [--launches 1000] [--concurrency 50,200]
- * Then the NULL TOOL (bench/null-lti-tool.ts: redirects and a signature check, nothing else) takes the
+ * Then the NULL TOOL (bench/null-lti-tool.ts: a redirect and a signature check, nothing else) takes the
  * tool's place under the same load: the most this machine allows with the simulator and the clients
  * on it, and the ratio.
  */
@@ -16,6 +16,7 @@ import { ReferencePlatform } from '../reference-platform/src/reference-platform.
 import { createTestDatabase, startTestTool, toolConfig } from '../tests/helpers/farm.js';
 import { launch, registerManually } from '../tests/helpers/lti.js';
 import { recordFigures } from './bench-results.js';
+import { cpuSince, cpuTimes } from './cpu-time.js';
 import { pct, startToolProcess } from './tool-process.js';
 import { arg } from './bench-args.js';
 
@@ -34,6 +35,8 @@ const tool = { url: config.VT_PUBLIC_URL } as RunningTool;
 const instructor = { clientId: reg.clientId, userId: '3', kind: 'deeplink' as const, contextId: '101' };
 
 interface Level {
+  /** CPU ms a launch in the clients (with the platform simulator) and in PostgreSQL. */
+  readonly outsideMs: number;
   readonly concurrency: number;
   readonly perSec: number;
   readonly p50: number;
@@ -41,8 +44,9 @@ interface Level {
   readonly failed: number;
 }
 
-/** Launches at each concurrency against whatever answers on the tool's port. */
-async function measure(label: string): Promise<Level[]> {
+/** Launches at each concurrency against whatever answers on the tool's port (process `pid`). */
+async function measure(label: string, pid: number): Promise<Level[]> {
+  const cpu = () => cpuTimes({ tool: pid, clients: process.pid }, { PostgreSQL: 'postgres' });
   // Warm up: keysets cached, connections pooled, code paths compiled.
   for (let i = 0; i < 50; i++) await launch(tool, platform, instructor);
   console.log(`${label}, ${LAUNCHES} per level, ${availableParallelism()} CPUs`);
@@ -51,6 +55,7 @@ async function measure(label: string): Promise<Level[]> {
     const latencies: number[] = [];
     let failed = 0;
     let next = 0;
+    const cpuBefore = cpu();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -71,8 +76,14 @@ async function measure(label: string): Promise<Level[]> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    // Where the cores went, per launch: the tool, the clients with the platform simulator, PostgreSQL.
+    const used = cpuSince(cpuBefore, cpu());
+    const perLaunch = Object.entries(used)
+      .map(([k, v]) => `${k} ${((v * 1000) / latencies.length).toFixed(1)}`)
+      .join(', ');
     latencies.sort((a, b) => a - b);
     const level = {
+      outsideMs: ((used.clients! + used.PostgreSQL!) * 1000) / latencies.length,
       concurrency,
       perSec: latencies.length / seconds,
       p50: pct(latencies, 0.5),
@@ -82,7 +93,7 @@ async function measure(label: string): Promise<Level[]> {
     levels.push(level);
     console.log(
       `  ${String(concurrency).padStart(4)} concurrent: ${level.perSec.toFixed(0)} launches/s, ` +
-        `p50 ${level.p50.toFixed(1)} ms, p99 ${level.p99.toFixed(1)} ms, failed ${failed}`,
+        `p50 ${level.p50.toFixed(1)} ms, p99 ${level.p99.toFixed(1)} ms, failed ${failed}; CPU ms a launch: ${perLaunch}`,
     );
   }
   return levels;
@@ -90,16 +101,24 @@ async function measure(label: string): Promise<Level[]> {
 
 // The tool, then the NULL TOOL in its place on the same port: the floor, in the same run.
 let child = await startToolProcess(config);
-const real = await measure(
-  'LTI launches (login + id_token + ltijs redirect + page; tool in its own process)',
-);
+const real = await measure('LTI launches (login + id_token + page; tool in its own process)', child.pid);
 await child.stop();
 child = await startToolProcess(config, {
   args: ['bench/null-lti-tool.ts', platform.url, String(config.VT_TOOL_PORT)],
   readyPath: '/page',
 });
-const floor = await measure('the NULL TOOL (login + id_token + redirect + page), the floor');
+const floor = await measure('the NULL TOOL (login + id_token + page), the floor', child.pid);
 await child.stop();
+// The most the real tool could reach on these cores if it cost nothing itself: what its launches
+// cost the clients (its pages) and PostgreSQL (its statements) already divides the machine.
+for (const [i, r] of real.entries()) {
+  const ceiling = (availableParallelism() * 1000) / r.outsideMs;
+  console.log(
+    `  ${String(r.concurrency).padStart(4)} concurrent: a tool costing 0 CPU would reach at most ` +
+      `${ceiling.toFixed(0)} launches/s (clients + PostgreSQL ${r.outsideMs.toFixed(1)} ms a launch), ` +
+      `${((100 * ceiling) / floor[i]!.perSec).toFixed(0)} % of the null tool`,
+  );
+}
 await recordFigures(
   'lti-launch',
   real.flatMap((r, i) => [

@@ -78,7 +78,9 @@ declare module 'ltijs-sequelize' {
     constructor(database: string, user: string, pass: string | undefined, options: Record<string, unknown>);
     /** Connects, syncs its tables and runs its migrations (ltijs calls it at deploy). */
     setup(): Promise<boolean>;
+    Get(key: string | false, table: string, info?: object): Promise<object[] | false>;
     Insert(key: string | false, table: string, item: object, index?: object): Promise<boolean>;
+    Modify(key: string | false, table: string, info: object, modification: object): Promise<boolean>;
     Replace(key: string | false, table: string, info: object, item: object, index?: object): Promise<boolean>;
     Delete(table: string, info: object): Promise<boolean>;
   }

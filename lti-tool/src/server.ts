@@ -173,6 +173,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
 
   const lti = await createLtiProvider({
     databaseUrl: config.VT_DATABASE_URL,
+    db,
     encryptionKey: (await toolSecret(db, 'lti-encryption-key')).toString('base64url'),
     secureCookies: config.VT_SECURE_COOKIES,
     tokenMaxAgeSec: LTI_TOKEN_MAX_AGE_SEC,

@@ -58,8 +58,9 @@ export function addToolTo(platform: ReferencePlatform, toolUrl: string): ToolReg
 export async function registerManually(
   tool: RunningTool,
   platform: ReferencePlatform,
+  /** The platform's side of it, when the test made that first (addToolTo). */
+  reg: ToolRegistration = addToolTo(platform, tool.url),
 ): Promise<ToolRegistration> {
-  const reg = addToolTo(platform, tool.url);
   await tool.registration.addManually({
     issuer: platform.issuer,
     clientId: reg.clientId,
@@ -95,6 +96,8 @@ export interface LaunchResult {
   /** The launch's session token, from the page. */
   readonly session?: string;
   readonly csp?: string | null;
+  /** Where the tool sent the browser after the id_token POST, if it redirected. */
+  readonly redirectedTo?: string;
 }
 
 export interface LaunchOptions {
@@ -112,7 +115,7 @@ export interface LaunchOptions {
 /**
  * One LTI 1.3 launch over HTTP, as a browser would make it between the simulator and the tool: login
  * initiation → the tool's redirect to the platform's auth endpoint (state, nonce) → a signed id_token
- * posted back → ltijs's redirect with its ltik → the page.
+ * posted back → the page (or, from a tool that redirects after the POST, the page it redirects to).
  */
 export async function launch(
   tool: RunningTool,
@@ -140,16 +143,17 @@ export async function launch(
     },
     body: new URLSearchParams({ id_token: idToken, state }),
   });
-  if (post.status !== 302) return { status: post.status, html: await post.text(), idToken };
   jar.take(post);
-  const page = await fetch(new URL(post.headers.get('location')!, tool.url), {
-    headers: { cookie: jar.header() },
-  });
+  const page =
+    post.status === 302
+      ? await fetch(new URL(post.headers.get('location')!, tool.url), { headers: { cookie: jar.header() } })
+      : post;
   const html = await page.text();
   return {
     status: page.status,
     html,
     idToken,
+    redirectedTo: post.status === 302 ? (post.headers.get('location') ?? undefined) : undefined,
     session: /<meta name="vt-session" content="([^"]+)"/.exec(html)?.[1],
     csp: page.headers.get('content-security-policy'),
   };

@@ -7,7 +7,7 @@ import {
   type ToolRegistration,
 } from '../../reference-platform/src/reference-platform.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
-import { launch, registerManually } from '../helpers/lti.js';
+import { addToolTo, launch, registerManually } from '../helpers/lti.js';
 import { sweepExpired } from '../../lti-tool/src/lti/lti-sweeper.js';
 
 /** LTI 1.3 launches against the REFERENCE PLATFORM SIMULATOR (real RS256 keys, JWKS, OIDC). */
@@ -52,6 +52,29 @@ describe('LTI 1.3 launches (reference platform simulator)', () => {
     expect(r.html).toContain('Generate avatar lesson');
     expect(r.session).toMatch(/^vt_lti_/);
     expect(r.csp).toContain(`frame-ancestors 'self' ${platform.url}`);
+  });
+
+  it('the page answers the id_token POST itself: no second request, no ltik in a URL', async () => {
+    const r = await launch(tool, platform, deepLink('3', '104'));
+    expect(r.status).toBe(200);
+    expect(r.session).toMatch(/^vt_lti_/);
+    expect(r.redirectedTo).toBeUndefined();
+  });
+
+  it('a platform registered after a login for it was refused launches at once (no stale lookup)', async () => {
+    const late = await new ReferencePlatform().start();
+    try {
+      // The platform knows the tool; the tool does not know the platform yet.
+      const lateReg = addToolTo(late, tool.url);
+      const before = await launch(tool, late, { ...deepLink(), clientId: lateReg.clientId });
+      expect(before.status).not.toBe(200);
+      await registerManually(tool, late, lateReg);
+      const after = await launch(tool, late, { ...deepLink(), clientId: lateReg.clientId });
+      expect(after.status).toBe(200);
+      expect(after.session).toMatch(/^vt_lti_/);
+    } finally {
+      await late.close();
+    }
   });
 
   it('the same person launching in several tabs at once gets every one of them', async () => {

@@ -2,14 +2,23 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import { REPO_ROOT } from '../config.js';
+import { PreparingClient } from './prepared-statements.js';
 
 export type Db = pg.Pool;
 /** The pool or a transaction's client: what a repository method that may join a transaction takes. */
 export type Queryable = pg.Pool | pg.PoolClient;
 
-/** A pool that survives PostgreSQL restarts: idle clients that die are dropped and replaced. */
+/**
+ * A pool that survives PostgreSQL restarts: idle clients that die are dropped and replaced. Its
+ * statements are prepared once per connection (PreparingClient).
+ */
 export function openDatabase(url: string): Db {
-  const pool = new pg.Pool({ connectionString: url, max: 20, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 20,
+    connectionTimeoutMillis: 5000,
+    Client: PreparingClient,
+  });
   pool.on('error', () => {}); // an idle client lost its server; the next query gets a fresh one
   return pool;
 }

@@ -8,7 +8,8 @@ import { sendLtiError } from './error-page.js';
 import { parsedForLtijs } from './ltijs-guard.js';
 import { allowPlatform } from './platform-framing.js';
 import { LaunchError } from './launch-claims.js';
-import type { LaunchValidator } from './launch-validator.js';
+import type { LaunchValidator, ValidLaunch } from './launch-validator.js';
+import { verifiedLaunch, withVerifiedLaunch } from './verified-launch.js';
 import { roleOf } from './launch-roles.js';
 import type { LtiRegistry } from './lti-registry.js';
 import type { LtiSessions } from './lti-sessions.js';
@@ -77,18 +78,23 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
       }
       return sendLtiError(req, res, 'STATE_MISSING', 'no state, or its cookie did not come back');
     }
+    let valid: ValidLaunch;
     try {
-      await d.validator.validate(body.id_token);
+      valid = await d.validator.validate(body.id_token);
     } catch (e) {
       if (e instanceof LaunchError) return sendLtiError(req, res, e.problem, e.message);
       throw e;
     }
-    next();
+    withVerifiedLaunch({ ...valid, idToken: body.id_token }, next);
   });
 
   const launched = async (token: LtijsIdToken, req: Request, res: Response): Promise<void> => {
     const ctx = token.platformContext;
-    const deployment = await d.registry.checkDeployment(token.iss, [token.clientId], token.deploymentId);
+    // Checked by our validator a moment ago, in this request; ltijs calls back only after it.
+    const verified = verifiedLaunch();
+    const deployment = verified
+      ? ({ kind: 'ok', ...verified } as const)
+      : await d.registry.checkDeployment(token.iss, [token.clientId], token.deploymentId);
     if (deployment.kind !== 'ok') return sendLtiError(req, res, 'UNKNOWN_DEPLOYMENT', token.deploymentId);
     const role = roleOf(ctx.roles ?? []);
     const contextId = ctx.context?.id ?? `resource:${ctx.resource?.id ?? 'none'}`;
@@ -114,7 +120,6 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
       launch: {
         issuer: token.iss,
         clientId: token.clientId,
-        platformKid: token.platformId,
         locale: ctx.launchPresentation?.locale,
         returnUrl: ctx.launchPresentation?.return_url,
         deepLinking: ctx.deepLinkingSettings,

@@ -93,16 +93,11 @@ export class LaunchValidator {
       nowSec: Date.now() / 1000,
     });
 
-    const deployment = await this.registry.checkDeployment(
-      platform.issuer,
-      [platform.clientId],
-      String(claims[CLAIM.deploymentId] ?? ''),
-    );
-    if (deployment.kind !== 'ok')
-      throw new LaunchError(
-        'UNKNOWN_DEPLOYMENT',
-        `Deployment ${String(claims[CLAIM.deploymentId])} is unknown.`,
-      );
+    const deploymentId = String(claims[CLAIM.deploymentId] ?? '');
+    const tenantId = Object.hasOwn(platform.tenantByDeployment, deploymentId)
+      ? platform.tenantByDeployment[deploymentId]
+      : undefined;
+    if (!tenantId) throw new LaunchError('UNKNOWN_DEPLOYMENT', `Deployment ${deploymentId} is unknown.`);
 
     // Last, once everything else holds: a nonce is used up only by a launch that would succeed.
     if (typeof claims.nonce !== 'string' || !claims.nonce)
@@ -113,7 +108,7 @@ export class LaunchValidator {
         claims.nonce,
       ]);
       if (spent.rowCount) throw new LaunchError('NONCE_REUSED', 'This id_token was used before.');
-      return { claims, platformId: platform.id, tenantId: deployment.tenantId, clientId: platform.clientId };
+      return { claims, platformId: platform.id, tenantId, clientId: platform.clientId };
     }
     const { rowCount } = await this.db.query(
       `INSERT INTO lti_nonces (issuer, nonce, expires_at)
@@ -121,7 +116,7 @@ export class LaunchValidator {
       [platform.issuer, claims.nonce, claims.exp, this.o.skewSec + this.o.maxAgeSec],
     );
     if (rowCount !== 1) throw new LaunchError('NONCE_REUSED', 'This id_token was used before.');
-    return { claims, platformId: platform.id, tenantId: deployment.tenantId, clientId: platform.clientId };
+    return { claims, platformId: platform.id, tenantId, clientId: platform.clientId };
   }
 
   private keyset(url: string): ReturnType<typeof createRemoteJWKSet> {

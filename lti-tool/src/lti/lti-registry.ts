@@ -10,6 +10,8 @@ export interface LtiPlatform {
   readonly registeredVia: 'dynamic' | 'manual';
   readonly keysetUrl: string;
   readonly deploymentIds: readonly string[];
+  /** Each deployment's tenant. */
+  readonly tenantByDeployment: Readonly<Record<string, string>>;
 }
 
 export type DeploymentCheck =
@@ -93,9 +95,11 @@ export class LtiRegistry {
       registered_via: 'dynamic' | 'manual';
       keyset_url: string;
       deployments: string[] | null;
+      tenants: Record<string, string> | null;
     }>(
       `SELECT p.id, p.issuer, p.client_id, p.name, p.registered_via, p.keyset_url,
-              array_agg(d.deployment_id ORDER BY d.deployment_id) FILTER (WHERE d.deployment_id IS NOT NULL) AS deployments
+              array_agg(d.deployment_id ORDER BY d.deployment_id) FILTER (WHERE d.deployment_id IS NOT NULL) AS deployments,
+              json_object_agg(d.deployment_id, d.tenant_id) FILTER (WHERE d.deployment_id IS NOT NULL) AS tenants
        FROM lti_platforms p LEFT JOIN lti_deployments d ON d.platform_id = p.id
        WHERE ${where}
        GROUP BY p.id ORDER BY p.created_at`,
@@ -109,6 +113,7 @@ export class LtiRegistry {
       registeredVia: r.registered_via,
       keysetUrl: r.keyset_url,
       deploymentIds: r.deployments ?? [],
+      tenantByDeployment: r.tenants ?? {},
     }));
   }
 

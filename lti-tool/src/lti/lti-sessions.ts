@@ -24,7 +24,6 @@ export interface LtiSession {
     readonly deepLinking?: Record<string, unknown>;
     readonly ags?: Record<string, unknown>;
     readonly nrps?: Record<string, unknown>;
-    readonly platformKid?: string;
   };
 }
 
