@@ -2,8 +2,9 @@
  * Preview engine benchmark (issue: 60 s of speech at 688×368@25 on this machine).
  *   node dist/bench/preview-engine.js [--minutes-long 10]
  * Prints, from one run: the engine's throughput against ffmpeg encoding the same number of frames
- * alone (same settings, same audio, frames cycled from real rendered ones), × real time, and the
- * render process's peak RSS for a 1-minute and a 10-minute lesson.
+ * alone (same settings, same audio, frames cycled from real rendered ones), × real time, the render
+ * process's peak RSS, and how soon the first frame and the first playable HLS segment come, for a
+ * 1-minute and a 10-minute lesson.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadConfig } from '../render-node/src/config.js';
 import { startEncoder } from '../render-node/src/media/ffmpeg.js';
+import { renderPreview } from '../render-node/src/engines/preview/preview-engine.js';
+import { parseSize } from '../render-node/src/render-size.js';
 import { recordFigures } from './bench-results.js';
 
 const run = promisify(execFile);
@@ -93,6 +96,33 @@ async function encoderOnly(dir: string, audio: string, sample: Buffer[], frames:
   return (performance.now() - started) / 1000;
 }
 
+/**
+ * How soon a render node's render gives its first frame and its first playable segment: in this
+ * process, as a node renders, after one render has warmed it (models loaded, ffmpeg found).
+ */
+async function warmStart(
+  dir: string,
+  warmAudio: string,
+  audio: string,
+): Promise<{ firstFrameSec: number; firstSegmentSec: number }> {
+  const config = loadConfig();
+  const once = async (name: string, audioPath: string) => {
+    const workDir = mkdtempSync(join(dir, name));
+    const result = await renderPreview(
+      { imagePath: portrait, audioPath, prompt: '', size: parseSize(`${W}*${H}`), fps: FPS },
+      {
+        workDir,
+        maxAudioSeconds: config.VT_MAX_AUDIO_SECONDS,
+        x264Preset: config.VT_X264_PRESET,
+        x264Crf: config.VT_X264_CRF,
+      },
+    );
+    return { firstFrameSec: result.timings.firstFrameSec, firstSegmentSec: result.timings.firstSegmentSec! };
+  };
+  await once('warm-', warmAudio);
+  return once('warmed-', audio);
+}
+
 async function renderedFrames(mp4: string, count: number): Promise<Buffer[]> {
   const { stdout } = await run(
     'ffmpeg',
@@ -132,12 +162,24 @@ async function main(): Promise<void> {
       ]);
     await render(oneMinute, 'warmup.mp4'); // page cache, model files
     const engine = await render(oneMinute, 'one-minute.mp4');
-    const meta = JSON.parse(readFileSync(join(dir, 'one-minute.json'), 'utf8')) as {
-      timings: { analyseSec: number; renderSec: number; totalSec: number };
-    };
+    const timings = (name: string) =>
+      (
+        JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as {
+          timings: {
+            firstFrameSec: number;
+            firstSegmentSec: number;
+            analyseSec: number;
+            renderSec: number;
+            totalSec: number;
+          };
+        }
+      ).timings;
+    const meta = { timings: timings('one-minute') };
     const sample = await renderedFrames(join(dir, 'one-minute.mp4'), 100);
     const encoderSec = await encoderOnly(dir, oneMinute, sample, frames);
     const longRun = await render(long, 'long.mp4');
+    const longTimings = timings('long');
+    const warm = await warmStart(dir, oneMinute, long);
 
     const engineFps = frames / meta.timings.totalSec;
     const pipelineFps = frames / meta.timings.renderSec;
@@ -152,7 +194,19 @@ async function main(): Promise<void> {
       [
         'engine end to end (+ checks, analysis)',
         `${engineFps.toFixed(0)} fps · ${meta.timings.totalSec.toFixed(2)} s = ${pct(engineFps)} of encoder alone ` +
-          `(analysis ${meta.timings.analyseSec.toFixed(2)} s)`,
+          `(voice analysed meanwhile, by ${meta.timings.analyseSec.toFixed(2)} s)`,
+      ],
+      [
+        'first frame · first HLS segment, 1 minute',
+        `${meta.timings.firstFrameSec.toFixed(2)} s · ${meta.timings.firstSegmentSec.toFixed(2)} s after the start (target ≈ 0.2 s · ≤ 2 s)`,
+      ],
+      [
+        `first frame · first HLS segment, ${longMinutes} minutes`,
+        `${longTimings.firstFrameSec.toFixed(2)} s · ${longTimings.firstSegmentSec.toFixed(2)} s (whole voice analysed at ${longTimings.analyseSec.toFixed(1)} s)`,
+      ],
+      [
+        `first frame · first HLS segment, ${longMinutes} minutes, warm node`,
+        `${warm.firstFrameSec.toFixed(2)} s · ${warm.firstSegmentSec.toFixed(2)} s (a render node's next render, in one process)`,
       ],
       ['× real time, end to end', `${(60 / meta.timings.totalSec).toFixed(1)}×   (target ≥ 10×)`],
       ['process wall time incl. start-up, 60 s', `${engine.wallSec.toFixed(2)} s`],
@@ -183,6 +237,23 @@ async function main(): Promise<void> {
         ratio: pipelineFps / encoderFps,
       },
       { name: `peak RSS, ${longMinutes}-minute lesson`, figure: longRun.peakRssMb, unit: 'MB' },
+      {
+        name: 'first HLS segment, 1-minute lesson (target ≤ 2 s)',
+        figure: meta.timings.firstSegmentSec,
+        unit: 's',
+      },
+      {
+        name: `first HLS segment, ${longMinutes}-minute lesson (target ≤ 2 s)`,
+        figure: longTimings.firstSegmentSec,
+        unit: 's',
+      },
+      { name: `first frame, ${longMinutes}-minute lesson`, figure: longTimings.firstFrameSec, unit: 's' },
+      {
+        name: `first HLS segment, ${longMinutes}-minute lesson, warm node (target ≤ 2 s)`,
+        figure: warm.firstSegmentSec,
+        unit: 's',
+      },
+      { name: `first frame, ${longMinutes}-minute lesson, warm node`, figure: warm.firstFrameSec, unit: 's' },
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,10 @@
 import { analyseVoice } from '../../render-node/src/engines/preview/voice/voice-track.js';
+import { VoiceStream } from '../../render-node/src/engines/preview/voice/voice-stream.js';
+import {
+  LessonAnimator,
+  wholeTracks,
+} from '../../render-node/src/engines/preview/animation/lesson-tracks.js';
+import type { FramePose } from '../../render-node/src/engines/preview/render/frame-renderer.js';
 import { VISEME_SILENCE } from '../../render-node/src/engines/preview/voice/viseme-classifier.js';
 import { makeSpeech, type Speech } from '../helpers/speech.js';
 
@@ -51,6 +57,45 @@ describe.each([
     expect(spoken.size).toBeGreaterThanOrEqual(5);
     const silent = framesOf(speech, 'silence', 0.4).map((f) => track.viseme[f]!);
     expect(silent.filter((v) => v !== VISEME_SILENCE).length / silent.length).toBeLessThan(0.1);
+  });
+
+  it('streams: frames are final while the rest is analysed, and the lesson drawn meanwhile is the whole track’s', async () => {
+    const stream = new VoiceStream(FPS);
+    const whole = stream.analyse(speech.path, { fps: FPS, maxSeconds: 600 });
+    await stream.ready(0);
+    // The first frame is final long before the end (ffmpeg hands the audio over in ~1 s pieces).
+    expect(stream.frameCount).toBeUndefined();
+    // Pose each frame as soon as the voice it needs is final, as a one-pass render does.
+    const animator = new LessonAnimator(stream);
+    const pose: FramePose = { headX: 0, headY: 0, roll: 0, open: 0, spread: 0, round: 0, blink: 0 };
+    const drawn: number[][] = [];
+    let beforeTheEnd = 0;
+    for (let f = 0; f < (stream.frameCount ?? Infinity); f++) {
+      await stream.ready(animator.needs(f));
+      if (f >= (stream.frameCount ?? Infinity)) break;
+      if (stream.frameCount === undefined) beforeTheEnd++;
+      animator.pose(f, pose);
+      drawn.push([pose.open, pose.spread, pose.round, pose.headX, pose.headY, pose.roll, pose.blink]);
+    }
+    const track = await whole;
+    expect(beforeTheEnd).toBeGreaterThan(0);
+    expect(stream.late).toBe(0);
+    expect(drawn).toHaveLength(track.frameCount);
+    const tracks = wholeTracks(track);
+    const f32 = Math.fround;
+    drawn.forEach((d, f) =>
+      expect(d.map(f32)).toEqual([
+        tracks.mouth.open[f],
+        tracks.mouth.spread[f],
+        tracks.mouth.round[f],
+        tracks.head.x[f],
+        tracks.head.y[f],
+        tracks.head.roll[f],
+        tracks.blink[f],
+      ]),
+    );
+    // And the track read at the end is the one a plain analysis gives.
+    expect(await analyseVoice(speech.path, { fps: FPS, maxSeconds: 600 })).toEqual(track);
   });
 
   it('stops at the length limit', async () => {

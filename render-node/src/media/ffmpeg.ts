@@ -2,7 +2,7 @@
  * Every use of ffmpeg and ffprobe goes through this module. fluent-ffmpeg is archived upstream; keeping
  * it behind these few functions means replacing it later touches one file.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -143,31 +143,36 @@ export function probe(
 
 /**
  * Decodes the first audio stream to mono 32-bit float PCM at `sampleRate`, chunk by chunk, so that
- * a long recording never sits in memory whole.
+ * a long recording never sits in memory whole. ffmpeg is started directly, not through fluent-ffmpeg:
+ * fluent first has ffmpeg list its formats (another process, up to half a second in a fresh process),
+ * and the voice analysis, which the first frames of a render wait for, starts with this decode.
  */
 export async function* decodeAudio(
   path: string,
   sampleRate: number,
 ): AsyncGenerator<Float32Array<ArrayBuffer>> {
-  let failure: Error | undefined;
-  const command = ffmpeg();
-  addAudioInput(command, await audioOrThrow(path));
-  command
-    .noVideo()
-    .audioChannels(1)
-    .audioFrequency(sampleRate)
-    .audioCodec('pcm_f32le')
-    .format('f32le')
-    .on('error', (err: Error) => {
-      failure = new Error(`ffmpeg could not decode the audio: ${lastLines(stderr) || err.message}`);
-      output.destroy();
-    });
-  const stderr = stderrTail(command);
-  const output = new PassThrough({ highWaterMark: 1 << 16 });
-  command.pipe(output, { end: true });
+  const input = await audioOrThrow(path);
+  const child = spawn(
+    process.env.FFMPEG_PATH ?? 'ffmpeg',
+    [
+      ...['-hide_banner', '-nostdin', '-v', 'error'],
+      ...['-f', input.demuxer, ...FILE_ONLY, '-i', absolute(input.path)],
+      ...['-vn', '-ac', '1', '-ar', String(sampleRate), '-c:a', 'pcm_f32le', '-f', 'f32le', 'pipe:1'],
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stderr: string[] = [];
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr.push(...d.split('\n'));
+    stderr.splice(0, Math.max(0, stderr.length - 40));
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(null)); // not found, say: reported below
+    child.on('close', (code) => resolve(code));
+  });
   let carry = Buffer.alloc(0);
   try {
-    for await (const chunk of output as AsyncIterable<Buffer>) {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
       const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
       const usable = bytes.length - (bytes.length % 4);
       carry = Buffer.from(bytes.subarray(usable));
@@ -178,12 +183,14 @@ export async function* decodeAudio(
         yield samples;
       }
     }
-  } catch (e) {
-    if (!failure) throw e;
+    const code = await exited;
+    if (code !== 0)
+      throw new Error(
+        `ffmpeg could not decode the audio: ${lastLines(stderr) || (code === null ? 'ffmpeg did not start' : `exit ${code}`)}`,
+      );
   } finally {
-    command.kill('SIGKILL');
+    child.kill('SIGKILL');
   }
-  if (failure) throw failure;
 }
 
 export const ENCODED_MP4 = 'lesson.mp4';
@@ -215,8 +222,11 @@ export interface FrameEncoder {
   write(frame: Buffer): Promise<void>;
   /** Closes the input and waits for ffmpeg to finish every output. */
   finish(): Promise<void>;
-  /** Kills ffmpeg; finish() then rejects. */
-  abort(): void;
+  /**
+   * Kills ffmpeg (at once, or as soon as it starts: fluent-ffmpeg first lists ffmpeg's capabilities)
+   * and resolves once it is gone, so the caller may remove its folder; finish() then rejects.
+   */
+  abort(): Promise<void>;
 }
 
 /** Starts ffmpeg reading raw yuv420p frames on stdin and writing MP4 (+ HLS) in one encode. */
@@ -227,7 +237,9 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
   if (s.hlsSegmentSeconds) {
     mkdirSync(join(s.workDir, ENCODED_HLS_DIR), { recursive: true });
     outputs.push(
-      `[f=hls:hls_time=${s.hlsSegmentSeconds}:hls_playlist_type=event:` +
+      // The first segment one GOP long: a live lesson can be played as soon as one keyframe interval is
+      // encoded, not a whole segment.
+      `[f=hls:hls_time=${s.hlsSegmentSeconds}:hls_init_time=${gop / s.fps}:hls_playlist_type=event:` +
         `hls_segment_filename=${ENCODED_HLS_DIR}/segment_%05d.ts]${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`,
     );
   }
@@ -273,6 +285,12 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
     );
   });
   done.catch(() => frames.destroy());
+  let started = false;
+  let aborted = false;
+  command.on('start', () => {
+    started = true;
+    if (aborted) command.kill('SIGKILL');
+  });
   command.run();
 
   return {
@@ -286,8 +304,10 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
       frames.end();
       await done;
     },
-    abort() {
-      command.kill('SIGKILL');
+    async abort() {
+      aborted = true;
+      if (started) command.kill('SIGKILL');
+      await done.catch(() => {});
     },
   };
 }

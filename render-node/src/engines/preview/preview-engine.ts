@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { chunkFileName } from '../../contract/render-job.js';
@@ -8,12 +9,17 @@ import {
   HLS_PLAYLIST,
   joinLesson,
   startEncoder,
-  warmUp,
   type FrameEncoder,
 } from '../../media/ffmpeg.js';
 import { checkAudio, checkPortrait } from '../../media/input-checks.js';
 import type { FrameSize } from '../../render-size.js';
-import { partTracks, wholeTracks, type LessonTracks } from './animation/lesson-tracks.js';
+import {
+  LessonAnimator,
+  partTracks,
+  trackPose,
+  wholeTracks,
+  type LessonTracks,
+} from './animation/lesson-tracks.js';
 import type { FaceDetection } from './face/blazeface-decoder.js';
 import { detectFace, type FaceAnalysis } from './face/face-detector.js';
 import { buildFaceRig } from './render/face-rig.js';
@@ -21,7 +27,7 @@ import { FrameRenderer, type FramePose } from './render/frame-renderer.js';
 import { rgbToYuv420 } from './render/yuv.js';
 import { composeBase } from './scene/compose-base.js';
 import { planScene, type ScenePlan } from './scene/scene-plan.js';
-import { analyseVoice, closeVoiceWorkers, startVoiceWorkers } from './voice/voice-track.js';
+import { VoiceStream } from './voice/voice-stream.js';
 
 export const PREVIEW_ENGINE_VERSION = '1.0.0';
 export const POSTER_FILE = 'poster.jpg';
@@ -91,7 +97,16 @@ export interface PreviewRenderResult {
   readonly audioDurationSec: number;
   readonly face: { readonly detection: FaceDetection; readonly count: number };
   readonly warnings: readonly string[];
-  readonly timings: { readonly analyseSec: number; readonly renderSec: number; readonly totalSec: number };
+  readonly timings: {
+    /** From the start to the first frame drawn (the voice analysed only as far as that frame needs). */
+    readonly firstFrameSec: number;
+    /** From the start to the live HLS playlist naming its first segment (a one-pass render's). */
+    readonly firstSegmentSec?: number;
+    /** From the start to the whole voice analysed (meanwhile frames were being drawn). */
+    readonly analyseSec: number;
+    readonly renderSec: number;
+    readonly totalSec: number;
+  };
   /** Relative to the work folder. */
   readonly files: { readonly mp4: string; readonly hlsPlaylist: string; readonly poster: string };
 }
@@ -101,8 +116,10 @@ const ANALYSE_SHARE = 0.1;
 
 /**
  * The preview engine: portrait + voice → a talking-portrait lesson, on any CPU. Analysis (BlazeFace,
- * Silero VAD, HeadAudio visemes) produces small per-frame tracks; frames are then drawn one at a time
- * and streamed to ffmpeg, so memory does not grow with the lesson's length.
+ * Silero VAD, HeadAudio visemes) produces small per-frame tracks; frames are drawn one at a time and
+ * streamed to ffmpeg, so memory does not grow with the lesson's length. A one-pass render draws
+ * frames while the voice is still being analysed (VoiceStream, LessonAnimator): its first frame and
+ * first HLS segment come as soon for a ten-minute lesson as for a one-minute one.
  */
 export async function renderPreview(
   req: PreviewRenderRequest,
@@ -118,38 +135,41 @@ export async function renderPreview(
   // check stops the rest; errors are reported portrait first, then audio, then analysis.
   const scene = planScene(req.prompt);
   report({ stage: 'analyse', fraction: 0, framesDone: 0, framesTotal: 0 });
-  const workers = startVoiceWorkers();
+  const voice = new VoiceStream(req.fps);
   let expectedSec: number | undefined;
+  let analyseSec: number | undefined;
   const portraitTask = o.face ? Promise.resolve(o.face) : analysePortrait(req.imagePath);
   const audioTask = checkAudio(req.audioPath, o.maxAudioSeconds).then((p) => {
     expectedSec = p.audio?.durationSec ?? p.durationSec;
     return p.input;
   });
-  const voiceTask = warmUp().then(() =>
-    analyseVoice(
-      req.audioPath,
-      {
-        fps: req.fps,
-        maxSeconds: o.maxAudioSeconds,
-        onProgress: (sec) =>
-          expectedSec &&
-          report({
-            stage: 'analyse',
-            fraction: Math.min(1, sec / expectedSec) * ANALYSE_SHARE,
-            framesDone: 0,
-            framesTotal: 0,
-          }),
-      },
-      workers,
-    ),
-  );
+  let drawing = false;
+  const voiceTask = voice
+    .analyse(req.audioPath, {
+      fps: req.fps,
+      maxSeconds: o.maxAudioSeconds,
+      onProgress: (sec) =>
+        expectedSec &&
+        !drawing &&
+        report({
+          stage: 'analyse',
+          fraction: Math.min(1, sec / expectedSec) * ANALYSE_SHARE,
+          framesDone: 0,
+          framesTotal: 0,
+        }),
+    })
+    .then((track) => {
+      analyseSec = since(started);
+      return track;
+    });
   const pictureTask = portraitTask.then((face) => preparePicture(req, face, scene, o.workDir));
   for (const t of [voiceTask, pictureTask]) t.catch(() => {}); // awaited below, or abandoned on a failed check
 
   const [portrait, audio] = await Promise.allSettled([portraitTask, audioTask]);
   if (portrait.status === 'rejected' || audio.status === 'rejected') {
-    await closeVoiceWorkers(workers);
-    await pictureTask.catch(() => {}); // let it finish writing before the caller removes the folder
+    await voice.close();
+    // Let it finish writing before the caller removes the folder.
+    await pictureTask.then((p) => p.poster).catch(() => {});
     throw portrait.status === 'rejected' ? portrait.reason : (audio as PromiseRejectedResult).reason;
   }
   const face = portrait.value;
@@ -174,94 +194,114 @@ export async function renderPreview(
     startEncoder({ ...encoderSettings, audio: audioIn, hlsSegmentSeconds, metadata });
   let encoder: FrameEncoder | undefined = o.chunks ? undefined : onePass();
   try {
-    const [voice, picture] = await Promise.all([voiceTask, pictureTask]);
+    const picture = await pictureTask;
     throwIfCancelled(o.signal);
-    const total = voice.frameCount;
-    const analyseSec = since(started);
-
     const renderStarted = performance.now();
+    let firstFrameSec: number | undefined;
+    let firstSegmentSec: number | undefined;
+    // ffmpeg writes the playlist once the first segment is complete: looked for once a second of video.
+    const playlist = join(o.workDir, ENCODED_HLS_DIR, HLS_PLAYLIST);
     let rendered = 0;
+    let fraction = ANALYSE_SHARE;
     const pose: FramePose = { headX: 0, headY: 0, roll: 0, open: 0, spread: 0, round: 0, blink: 0 };
+    const draw = async (into: FrameEncoder, f: number, total: number): Promise<void> => {
+      if (o.signal?.aborted) throw cancelled();
+      await into.write(picture.renderer.render(pose));
+      firstFrameSec ??= since(started);
+      if (into === encoder && firstSegmentSec === undefined && f % 25 === 0 && existsSync(playlist))
+        firstSegmentSec = since(started);
+      rendered++;
+      if (f % 25 === 24 || f === total - 1) {
+        const elapsed = since(renderStarted);
+        // While the voice is still coming in, `total` is the probe's estimate: never step back.
+        fraction = Math.max(fraction, ANALYSE_SHARE + (1 - ANALYSE_SHARE) * Math.min(1, (f + 1) / total));
+        report({
+          stage: 'render',
+          fraction,
+          framesDone: f + 1,
+          framesTotal: total,
+          etaSec: (elapsed / rendered) * Math.max(0, total - f - 1),
+        });
+      }
+    };
     // Every frame is a pure function of the tracks, so a chunk rendered after a restart joins its
     // neighbours seamlessly.
-    const renderFrames = async (
-      into: FrameEncoder,
-      tracks: LessonTracks,
-      from: number,
-      to: number,
-    ): Promise<void> => {
-      const { mouth, blink, head } = tracks;
+    const renderFrames = async (into: FrameEncoder, tracks: LessonTracks, from: number, to: number) => {
       for (let f = from; f < to; f++) {
-        if (o.signal?.aborted) throw cancelled();
-        const i = f - tracks.from;
-        pose.headX = head.x[i]!;
-        pose.headY = head.y[i]!;
-        pose.roll = head.roll[i]!;
-        pose.open = mouth.open[i]!;
-        pose.spread = mouth.spread[i]!;
-        pose.round = mouth.round[i]!;
-        pose.blink = blink[i]!;
-        await into.write(picture.renderer.render(pose));
-        rendered++;
-        if (f % 25 === 24 || f === total - 1) {
-          const elapsed = since(renderStarted);
-          report({
-            stage: 'render',
-            fraction: ANALYSE_SHARE + (1 - ANALYSE_SHARE) * ((f + 1) / total),
-            framesDone: f + 1,
-            framesTotal: total,
-            etaSec: (elapsed / rendered) * (total - f - 1),
-          });
-        }
+        trackPose(tracks, f, pose);
+        await draw(into, f, total);
       }
     };
 
+    let total: number;
     const c = o.chunks;
-    const starts = c ? c.starts(total) : [0];
-    const count = starts.length;
-    // A lesson of one chunk gains nothing from chunking (a restart redoes at most that much): it is
-    // rendered in one pass, without the join and mux, unless that chunk is already made.
-    if (c && count === 1 && !(await c.existing(0, 1))) encoder = onePass();
     if (encoder) {
-      await renderFrames(
-        encoder,
-        c?.independent ? partTracks(voice, 0, total) : wholeTracks(voice),
-        0,
-        total,
-      );
-      await encoder.finish();
-    } else {
-      const chunked = c!;
-      const whole = chunked.independent ? undefined : wholeTracks(voice);
-      const parts: string[] = [];
-      for (let i = 0; i < count; i++) {
-        const from = starts[i]!;
-        const to = starts[i + 1] ?? total;
-        const made = await chunked.existing(i, count);
-        if (made) {
-          parts.push(made);
-          continue;
-        }
-        const name = chunkFileName(i);
-        encoder = startEncoder({ ...encoderSettings, workDir: chunked.dir, mp4Name: name });
-        await renderFrames(encoder, whole ?? partTracks(voice, from, to), from, to);
-        await encoder.finish();
-        encoder = undefined;
-        parts.push(join(chunked.dir, name));
-        await chunked.onChunk(i, join(chunked.dir, name), count);
+      // One pass, drawn while the voice comes in: each frame waits only for the voice it needs.
+      drawing = true;
+      const animator = new LessonAnimator(voice);
+      const estimated = Math.max(1, Math.round((expectedSec ?? 0) * req.fps));
+      for (let f = 0; f < (voice.frameCount ?? Infinity); f++) {
+        const needs = animator.needs(f);
+        if (needs >= voice.known && voice.frameCount === undefined) await voice.ready(needs);
+        if (f >= (voice.frameCount ?? Infinity)) break;
+        animator.pose(f, pose);
+        await draw(encoder, f, voice.frameCount ?? Math.max(estimated, f + 2));
       }
+      await voiceTask;
+      total = voice.frameCount!;
+      await encoder.finish();
+      firstSegmentSec ??= since(started);
+    } else {
+      const track = await voiceTask;
       throwIfCancelled(o.signal);
-      report({ stage: 'encode', fraction: 1, framesDone: total, framesTotal: total, etaSec: 0 });
-      await joinLesson({
-        parts,
-        scratchDir: chunked.dir,
-        audioPath: req.audioPath,
-        workDir: o.workDir,
-        hlsSegmentSeconds,
-        metadata,
-      });
+      total = track.frameCount;
+      const chunked = c!;
+      const starts = chunked.starts(total);
+      const count = starts.length;
+      // A lesson of one chunk gains nothing from chunking (a restart redoes at most that much): it is
+      // rendered in one pass, without the join and mux, unless that chunk is already made.
+      if (count === 1 && !(await chunked.existing(0, 1))) {
+        encoder = onePass();
+        await renderFrames(
+          encoder,
+          chunked.independent ? partTracks(track, 0, total) : wholeTracks(track),
+          0,
+          total,
+        );
+        await encoder.finish();
+      } else {
+        const whole = chunked.independent ? undefined : wholeTracks(track);
+        const parts: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const from = starts[i]!;
+          const to = starts[i + 1] ?? total;
+          const made = await chunked.existing(i, count);
+          if (made) {
+            parts.push(made);
+            continue;
+          }
+          const name = chunkFileName(i);
+          encoder = startEncoder({ ...encoderSettings, workDir: chunked.dir, mp4Name: name });
+          await renderFrames(encoder, whole ?? partTracks(track, from, to), from, to);
+          await encoder.finish();
+          encoder = undefined;
+          parts.push(join(chunked.dir, name));
+          await chunked.onChunk(i, join(chunked.dir, name), count);
+        }
+        throwIfCancelled(o.signal);
+        report({ stage: 'encode', fraction: 1, framesDone: total, framesTotal: total, etaSec: 0 });
+        await joinLesson({
+          parts,
+          scratchDir: chunked.dir,
+          audioPath: req.audioPath,
+          workDir: o.workDir,
+          hlsSegmentSeconds,
+          metadata,
+        });
+      }
     }
 
+    await picture.poster;
     return {
       engine: { name: 'preview', version: PREVIEW_ENGINE_VERSION },
       prompt: req.prompt,
@@ -270,15 +310,22 @@ export async function renderPreview(
       fps: req.fps,
       frames: total,
       durationSec: total / req.fps,
-      audioDurationSec: voice.durationSec,
+      audioDurationSec: voice.durationSec!,
       face: { detection: picture.face, count: face.faceCount },
       warnings: face.warnings,
-      timings: { analyseSec, renderSec: since(renderStarted), totalSec: since(started) },
+      timings: {
+        firstFrameSec: firstFrameSec ?? since(started),
+        firstSegmentSec,
+        analyseSec: analyseSec ?? since(started),
+        renderSec: since(renderStarted),
+        totalSec: since(started),
+      },
       files: { mp4: ENCODED_MP4, hlsPlaylist: `${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`, poster: POSTER_FILE },
     };
   } catch (e) {
-    encoder?.abort();
-    await closeVoiceWorkers(workers);
+    await encoder?.abort();
+    await voice.close();
+    await pictureTask.then((p) => p.poster).catch(() => {});
     if (isRenderError(e)) throw e;
     throw new RenderError('ENCODER_FAILED', `Encoding the video failed: ${(e as Error).message}`, {
       cause: e,
@@ -288,13 +335,13 @@ export async function renderPreview(
 
 /** A chunk's file name: the same on every node, so a restarted job finds what an earlier one made. */
 
-/** Frames the portrait for the lesson, writes the poster, and readies the frame renderer. */
+/** Frames the portrait for the lesson, readies the frame renderer, and starts writing the poster. */
 async function preparePicture(
   req: PreviewRenderRequest,
   face: FaceAnalysis,
   scene: ScenePlan,
   workDir: string,
-): Promise<{ renderer: FrameRenderer; face: FaceDetection }> {
+): Promise<{ renderer: FrameRenderer; face: FaceDetection; poster: Promise<void> }> {
   const base = await composeBase(
     req.imagePath,
     face.imageWidth,
@@ -303,14 +350,17 @@ async function preparePicture(
     req.size,
     scene,
   );
-  await sharp(base.rgb, { raw: { width: base.width, height: base.height, channels: 3 } })
-    .jpeg({ quality: 88 })
-    .toFile(join(workDir, POSTER_FILE));
   const renderer = new FrameRenderer(
     rgbToYuv420(base.rgb, base.width, base.height),
     buildFaceRig(base.face, base.width, base.height),
   );
-  return { renderer, face: base.face };
+  // Written beside the first frames (sharp works on its own threads); the render awaits it at the end.
+  const poster = sharp(base.rgb, { raw: { width: base.width, height: base.height, channels: 3 } })
+    .jpeg({ quality: 88 })
+    .toFile(join(workDir, POSTER_FILE))
+    .then(() => {});
+  poster.catch(() => {}); // awaited below
+  return { renderer, face: base.face, poster };
 }
 
 /** Checks the portrait is a real image, then finds the face to animate. */

@@ -6,24 +6,54 @@ const MIN_GAP_SEC = 1.6;
 const CLOSE_SEC = 0.08;
 const HOLD_SEC = 0.04;
 const OPEN_SEC = 0.14;
+const BLINK_SEC = CLOSE_SEC + HOLD_SEC + OPEN_SEC;
 
-/** Eyelid closure a frame (0 open, 1 shut), at irregular intervals from a seeded random source. */
-export function blinkTrack(frameCount: number, fps: number, seed: number): Float32Array {
-  const random = seededRandom(seed);
-  const lid = new Float32Array(frameCount);
-  const durationSec = frameCount / fps;
-  // Gamma(2)-distributed gaps: irregular, but rarely very short or very long.
-  const gap = (): number =>
-    MIN_GAP_SEC - (MEAN_GAP_SEC - MIN_GAP_SEC) * 0.5 * Math.log(Math.max(1e-9, random() * random()));
-  for (let start = 0.6 + random() * 2; start < durationSec; start += gap()) {
-    const double = random() < 0.12; // an occasional double blink
-    for (const at of double ? [start, start + 0.35] : [start]) {
-      const first = Math.floor(at * fps);
-      const last = Math.min(frameCount - 1, Math.ceil((at + CLOSE_SEC + HOLD_SEC + OPEN_SEC) * fps));
-      for (let f = Math.max(0, first); f <= last; f++) lid[f] = Math.max(lid[f]!, closure(f / fps - at));
-    }
+/**
+ * Eyelid closure a frame (0 open, 1 shut), at irregular intervals from a seeded random source, frame
+ * after frame: the schedule is drawn as time goes on, so it needs no lesson length.
+ */
+export class BlinkSchedule {
+  private readonly random: () => number;
+  private nextStart: number;
+  /** Blinks that may still be under way, by start time. */
+  private blinks: number[] = [];
+
+  constructor(
+    private readonly fps: number,
+    seed: number,
+  ) {
+    this.random = seededRandom(seed);
+    this.nextStart = 0.6 + this.random() * 2;
   }
-  return lid;
+
+  /** Closure at frame f; frames are asked for in increasing order. */
+  at(f: number): number {
+    const t = f / this.fps;
+    while (this.nextStart <= t) {
+      const double = this.random() < 0.12; // an occasional double blink
+      this.blinks.push(this.nextStart);
+      if (double) this.blinks.push(this.nextStart + 0.35);
+      this.nextStart += this.gap();
+    }
+    this.blinks = this.blinks.filter((at) => t - at <= BLINK_SEC);
+    let lid = 0;
+    for (const at of this.blinks) lid = Math.max(lid, closure(t - at));
+    return lid;
+  }
+
+  /** Gamma(2)-distributed gaps: irregular, but rarely very short or very long. */
+  private gap(): number {
+    return (
+      MIN_GAP_SEC -
+      (MEAN_GAP_SEC - MIN_GAP_SEC) * 0.5 * Math.log(Math.max(1e-9, this.random() * this.random()))
+    );
+  }
+}
+
+/** The whole track's eyelids (BlinkSchedule over every frame). */
+export function blinkTrack(frameCount: number, fps: number, seed: number): Float32Array {
+  const schedule = new BlinkSchedule(fps, seed);
+  return Float32Array.from({ length: frameCount }, (_, f) => schedule.at(f));
 }
 
 function closure(t: number): number {

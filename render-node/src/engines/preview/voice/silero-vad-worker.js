@@ -2,8 +2,9 @@
 // Worker thread running Silero VAD (v4, ONNX) beside the main thread's decoding and viseme analysis.
 // Plain JavaScript so the same file runs from the sources and from dist/. Protocol:
 //   in:  { samples: Float32Array } (any length), then { end: true }; { stop: true } ends the thread
-//   out: { ready: true } once loaded, { ack: true } after each chunk, then { result: Float32Array } (one probability a window of
-//        workerData.window samples)
+//   out: { ready: true } once loaded, { ack: true, part: Float32Array } after each chunk (the probabilities
+//        of the windows it completed, one a window of workerData.window samples), then { result: Float32Array }
+//        at the end (the last, zero-padded window's, if any)
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 
@@ -20,8 +21,14 @@ let h = new Float32Array(128);
 let c = new Float32Array(128);
 const window = new Float32Array(WINDOW);
 let fill = 0;
-/** @type {number[]} */
-const probabilities = [];
+/** @type {number[]} probabilities not yet sent */
+let probabilities = [];
+/** Sends what was computed since the last message. */
+const take = () => {
+  const part = Float32Array.from(probabilities);
+  probabilities = [];
+  return part;
+};
 
 async function step() {
   const out = await session.run({
@@ -70,13 +77,15 @@ parentPort?.on(
             fill = 0;
           }
         }
-        parentPort?.postMessage({ ack: true });
+        const part = take();
+        parentPort?.postMessage({ ack: true, part }, [part.buffer]);
       } else if (message.end) {
         if (fill > 0) {
           window.fill(0, fill);
           await step();
         }
-        parentPort?.postMessage({ result: Float32Array.from(probabilities) });
+        const result = take();
+        parentPort?.postMessage({ result }, [result.buffer]);
       }
     });
   },

@@ -9,10 +9,16 @@ export const VAD_SAMPLE_RATE = 16000;
  */
 export const VAD_WINDOW = 1536;
 
-/** Silero VAD (v4, ONNX) on a worker thread: speech probability for each window, in order. */
-export function startVoiceActivity(): StreamWorker<Float32Array> {
-  return new StreamWorker(new URL('./silero-vad-worker.js', import.meta.url), {
-    modelPath: modelPath('sileroVad'),
-    window: VAD_WINDOW,
-  });
+/**
+ * Silero VAD (v4, ONNX) on a worker thread: speech probability for each window, in order, handed to
+ * `onPart` as windows complete.
+ */
+export function startVoiceActivity(
+  onPart?: (probabilities: Float32Array, samplesTaken: number) => void,
+): StreamWorker<Float32Array> {
+  return new StreamWorker(
+    new URL('./silero-vad-worker.js', import.meta.url),
+    { modelPath: modelPath('sileroVad'), window: VAD_WINDOW },
+    onPart,
+  );
 }

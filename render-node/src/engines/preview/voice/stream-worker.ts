@@ -5,32 +5,46 @@ import { Worker } from 'node:worker_threads';
 const MAX_IN_FLIGHT = 8;
 
 /**
- * Runs one audio analysis on a worker thread: samples stream in, one result comes out. The worker
- * says { ready: true } once loaded, answers each chunk with { ack: true } and the end with { result },
- * and ends its thread on { stop: true }; see the *-worker.js files.
+ * Runs one audio analysis on a worker thread: samples stream in, results come out as they are made.
+ * The worker says { ready: true } once loaded, answers each chunk with { ack: true, part } (what that
+ * chunk completed) and the end with { result } (the rest), and ends its thread on { stop: true }; see
+ * the *-worker.js files. `onPart` hears every part in order, with how many samples the worker has
+ * taken in so far, so a reader can tell which results are final.
  * Analyses run beside each other and beside the decoder, one core each.
  */
-export class StreamWorker<Result> {
+export class StreamWorker<Part> {
   private inFlight = 0;
+  /** Lengths of the chunks sent and not yet answered, oldest first. */
+  private readonly sent: number[] = [];
+  private taken = 0;
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private exited = false;
-  private readonly result: Promise<Result>;
+  private readonly result: Promise<Part>;
   /** Settles once the worker has loaded its model (or failed). */
   private readonly ready: Promise<void>;
   private readonly worker: Worker;
 
-  constructor(script: URL, workerData: unknown) {
+  constructor(
+    script: URL,
+    workerData: unknown,
+    private readonly onPart: (part: Part, samplesTaken: number) => void = () => {},
+  ) {
     this.worker = new Worker(script, { workerData });
     let loaded: () => void = () => {};
     this.ready = new Promise<void>((resolve) => (loaded = resolve));
     this.result = new Promise((resolve, reject) => {
-      this.worker.on('message', (m: { ready?: boolean; ack?: boolean; result?: Result }) => {
+      this.worker.on('message', (m: { ready?: boolean; ack?: boolean; part?: Part; result?: Part }) => {
         if (m.ready) loaded();
         else if (m.ack) {
           this.inFlight--;
+          this.taken += this.sent.shift() ?? 0;
+          if (m.part !== undefined) this.onPart(m.part, this.taken);
           this.wake?.();
-        } else if ('result' in m) resolve(m.result as Result);
+        } else if ('result' in m) {
+          this.onPart(m.result as Part, this.taken);
+          resolve(m.result as Part);
+        }
       });
       const fail = (e: Error): void => {
         loaded();
@@ -53,10 +67,12 @@ export class StreamWorker<Result> {
     while (this.inFlight >= MAX_IN_FLIGHT && !this.failure) await new Promise<void>((r) => (this.wake = r));
     if (this.failure) throw this.failure;
     this.inFlight++;
+    this.sent.push(samples.length);
     this.worker.postMessage({ samples }, [samples.buffer]);
   }
 
-  async finish(): Promise<Result> {
+  /** Ends the stream; resolves with the last part, once every part was heard. */
+  async finish(): Promise<Part> {
     this.worker.postMessage({ end: true });
     try {
       return await this.result;

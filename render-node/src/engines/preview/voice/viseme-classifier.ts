@@ -29,8 +29,11 @@ export interface VisemeEvents {
 
 /**
  * HeadAudio's viseme model (MFCC features, Gaussian prototypes, Mahalanobis distance; MIT) on a
- * worker thread: samples in, a viseme every 16 ms hop out.
+ * worker thread: samples in, a viseme every 16 ms hop out, handed to `onPart` as they are heard.
  */
-export function startVisemeClassifier(sampleRate: number): StreamWorker<VisemeEvents> {
-  return new StreamWorker(new URL('./viseme-worker.js', import.meta.url), { sampleRate });
+export function startVisemeClassifier(
+  sampleRate: number,
+  onPart?: (heard: VisemeEvents, samplesTaken: number) => void,
+): StreamWorker<VisemeEvents> {
+  return new StreamWorker(new URL('./viseme-worker.js', import.meta.url), { sampleRate }, onPart);
 }

@@ -3,7 +3,8 @@
 // plain class when given a stand-in for the worklet port; its own energy gate is off because Silero
 // decides what is speech. Plain JavaScript so the same file runs from the sources and from dist/.
 //   in:  { samples: Float32Array }, then { end: true }; { stop: true } ends the thread
-//   out: { ready: true } once loaded, { ack: true } after each chunk, then { result: { viseme: Uint8Array, centreSec: Float32Array } }
+//   out: { ready: true } once loaded, { ack: true, part } after each chunk, then { result } at the end; each part
+//        the visemes heard since the last message: { viseme: Uint8Array, centreSec: Float32Array }
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -20,10 +21,17 @@ for (let pos = 0; pos + RECORD_OFFSET <= buffer.byteLength; pos += RECORD_OFFSET
   model.push(training.decodeBinaryRecord(new Float32Array(buffer, pos, RECORD_LEN)));
 }
 
+/** @type {number[]} visemes heard and not yet sent */
+let visemes = [];
 /** @type {number[]} */
-const visemes = [];
-/** @type {number[]} */
-const centres = [];
+let centres = [];
+/** Sends what was heard since the last message. */
+const take = () => {
+  const part = { viseme: Uint8Array.from(visemes), centreSec: Float32Array.from(centres) };
+  visemes = [];
+  centres = [];
+  return part;
+};
 const port = {
   onmessage: null,
   /** @param {{ event: string, viseme?: number, t?: number }} m */
@@ -48,11 +56,9 @@ parentPort?.on(
       process.exit(0);
     } else if (message.samples) {
       processor.process(message.samples);
-      parentPort?.postMessage({ ack: true });
+      parentPort?.postMessage({ ack: true, part: take() });
     } else if (message.end) {
-      parentPort?.postMessage({
-        result: { viseme: Uint8Array.from(visemes), centreSec: Float32Array.from(centres) },
-      });
+      parentPort?.postMessage({ result: take() });
     }
   },
 );
