@@ -29,7 +29,11 @@ import { composeBase } from './scene/compose-base.js';
 import { planScene, type ScenePlan } from './scene/scene-plan.js';
 import { VoiceStream } from './voice/voice-stream.js';
 
-export const PREVIEW_ENGINE_VERSION = '1.0.0';
+/**
+ * In every render and chunk key: frames made by another version are never reused. 1.1: the animation
+ * is causal (loudness scale from the speech so far, seeds from the first second).
+ */
+export const PREVIEW_ENGINE_VERSION = '1.1.0';
 export const POSTER_FILE = 'poster.jpg';
 
 export interface PreviewRenderRequest {
