@@ -5,7 +5,11 @@ import {
   wholeTracks,
 } from '../../render-node/src/engines/preview/animation/lesson-tracks.js';
 import type { FramePose } from '../../render-node/src/engines/preview/render/frame-renderer.js';
-import { VISEME_SILENCE } from '../../render-node/src/engines/preview/voice/viseme-classifier.js';
+import { MAX_IN_FLIGHT } from '../../render-node/src/engines/preview/voice/stream-worker.js';
+import {
+  startVisemeClassifier,
+  VISEME_SILENCE,
+} from '../../render-node/src/engines/preview/voice/viseme-classifier.js';
 import { makeSpeech, type Speech } from '../helpers/speech.js';
 
 const FPS = 25;
@@ -102,5 +106,26 @@ describe.each([
     await expect(analyseVoice(speech.path, { fps: FPS, maxSeconds: 3 })).rejects.toMatchObject({
       code: 'AUDIO_TOO_LONG',
     });
+  });
+});
+
+describe('an analysis thread fed a long stream', () => {
+  it('reuses the buffers it hands back, and leaves the caller its chunks', async () => {
+    const heard: number[] = [];
+    const worker = startVisemeClassifier(16_000, (part) => heard.push(...part.viseme));
+    let seed = 7;
+    const noise = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.4;
+    const chunks = 400;
+    for (let i = 0; i < chunks; i++) {
+      // Pipe reads come in all sizes up to 64 KiB.
+      const chunk = Float32Array.from({ length: 1 + ((i * 7919) % 16_384) }, noise);
+      const first = chunk[0];
+      await worker.push(chunk);
+      expect([chunk.length, chunk[0]]).toEqual([1 + ((i * 7919) % 16_384), first]);
+    }
+    await worker.finish();
+    expect(heard.length).toBeGreaterThan(100);
+    expect(worker.buffersMade).toBeGreaterThan(0);
+    expect(worker.buffersMade).toBeLessThanOrEqual(MAX_IN_FLIGHT);
   });
 });

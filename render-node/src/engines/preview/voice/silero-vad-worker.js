@@ -2,8 +2,9 @@
 // Worker thread running Silero VAD (v4, ONNX) beside the main thread's decoding and viseme analysis.
 // Plain JavaScript so the same file runs from the sources and from dist/. Protocol:
 //   in:  { samples: Float32Array } (any length), then { end: true }; { stop: true } ends the thread
-//   out: { ready: true } once loaded, { ack: true, part: Float32Array } after each chunk (the probabilities
-//        of the windows it completed, one a window of workerData.window samples), then { result: Float32Array }
+//   out: { ready: true } once loaded, { ack: true, part: Float32Array, buffer } after each chunk (the
+//        probabilities of the windows it completed, one a window of workerData.window samples, and the
+//        chunk's own buffer, handed back for reuse), then { result: Float32Array }
 //        at the end (the last, zero-padded window's, if any)
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
@@ -60,7 +61,7 @@ let stopping = false;
 parentPort?.postMessage({ ready: true });
 parentPort?.on(
   'message',
-  (/** @type {{ samples?: Float32Array, end?: boolean, stop?: boolean }} */ message) => {
+  (/** @type {{ samples?: Float32Array<ArrayBuffer>, end?: boolean, stop?: boolean }} */ message) => {
     if (message.stop) {
       stopping = true;
       queue = queue.then(() => process.exit(0));
@@ -78,7 +79,9 @@ parentPort?.on(
           }
         }
         const part = take();
-        parentPort?.postMessage({ ack: true, part }, [part.buffer]);
+        // The chunk's buffer goes back to be filled again.
+        const buffer = message.samples.buffer;
+        parentPort?.postMessage({ ack: true, part, buffer }, [part.buffer, buffer]);
       } else if (message.end) {
         if (fill > 0) {
           window.fill(0, fill);

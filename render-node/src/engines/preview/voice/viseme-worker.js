@@ -3,8 +3,8 @@
 // plain class when given a stand-in for the worklet port; its own energy gate is off because Silero
 // decides what is speech. Plain JavaScript so the same file runs from the sources and from dist/.
 //   in:  { samples: Float32Array }, then { end: true }; { stop: true } ends the thread
-//   out: { ready: true } once loaded, { ack: true, part } after each chunk, then { result } at the end; each part
-//        the visemes heard since the last message: { viseme: Uint8Array, centreSec: Float32Array }
+//   out: { ready: true } once loaded, { ack: true, part, buffer } after each chunk (buffer: the chunk's own,
+//        handed back for reuse), then { result } at the end; each part the visemes heard since the last message: { viseme: Uint8Array, centreSec: Float32Array }
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -51,12 +51,19 @@ processor._onmessage({ data: { event: 'model', model } });
 parentPort?.postMessage({ ready: true });
 parentPort?.on(
   'message',
-  (/** @type {{ samples?: Float32Array, end?: boolean, stop?: boolean }} */ message) => {
+  (/** @type {{ samples?: Float32Array<ArrayBuffer>, end?: boolean, stop?: boolean }} */ message) => {
     if (message.stop) {
       process.exit(0);
     } else if (message.samples) {
       processor.process(message.samples);
-      parentPort?.postMessage({ ack: true, part: take() });
+      const part = take();
+      // The chunk's buffer goes back to be filled again (the processor keeps no reference to it).
+      const buffer = message.samples.buffer;
+      parentPort?.postMessage({ ack: true, part, buffer }, [
+        part.viseme.buffer,
+        part.centreSec.buffer,
+        buffer,
+      ]);
     } else if (message.end) {
       parentPort?.postMessage({ result: take() });
     }

@@ -82,8 +82,7 @@ export class VoiceStream implements VoiceFrames {
           this.count[f] = (this.count[f] ?? 0) + 1;
         }
         this.decoded += chunk.length;
-        // Each worker gets its own copy (the buffer is moved, not cloned).
-        await Promise.all([this.vad.push(chunk.slice()), this.visemes.push(chunk)]);
+        await Promise.all([this.vad.push(chunk), this.visemes.push(chunk)]);
         if (o.onProgress && this.decoded - lastReport > VAD_SAMPLE_RATE) {
           lastReport = this.decoded;
           o.onProgress(this.decoded / VAD_SAMPLE_RATE);
