@@ -90,12 +90,10 @@ export function launchRoutes(d: LaunchRoutesDeps): Router {
 
   const launched = async (token: LtijsIdToken, req: Request, res: Response): Promise<void> => {
     const ctx = token.platformContext;
-    // Checked by our validator a moment ago, in this request; ltijs calls back only after it.
-    const verified = verifiedLaunch();
-    const deployment = verified
-      ? ({ kind: 'ok', ...verified } as const)
-      : await d.registry.checkDeployment(token.iss, [token.clientId], token.deploymentId);
-    if (deployment.kind !== 'ok') return sendLtiError(req, res, 'UNKNOWN_DEPLOYMENT', token.deploymentId);
+    // Checked by our validator a moment ago, in this request: ltijs takes no token it did not verify
+    // (lti-provider.ts), so a launch without one cannot reach here; refused all the same if it did.
+    const deployment = verifiedLaunch();
+    if (!deployment) return sendLtiError(req, res, 'UNKNOWN_DEPLOYMENT', token.deploymentId);
     const role = roleOf(ctx.roles ?? []);
     const contextId = ctx.context?.id ?? `resource:${ctx.resource?.id ?? 'none'}`;
     const deepLinking = ctx.messageType === 'LtiDeepLinkingRequest';

@@ -9,15 +9,11 @@ export interface LtiPlatform {
   readonly name: string;
   readonly registeredVia: 'dynamic' | 'manual';
   readonly keysetUrl: string;
+  /** The platform's deployments, sorted (the keys of tenantByDeployment). */
   readonly deploymentIds: readonly string[];
   /** Each deployment's tenant. */
   readonly tenantByDeployment: Readonly<Record<string, string>>;
 }
-
-export type DeploymentCheck =
-  | { readonly kind: 'ok'; readonly platformId: string; readonly tenantId: string; readonly clientId: string }
-  | { readonly kind: 'unknown-platform' }
-  | { readonly kind: 'unknown-deployment'; readonly platformId: string };
 
 /** A tenant per platform + deployment: the id is stable, so registering again finds the same lessons. */
 export const tenantIdOf = (issuer: string, clientId: string, deploymentId: string): string =>
@@ -94,11 +90,9 @@ export class LtiRegistry {
       name: string;
       registered_via: 'dynamic' | 'manual';
       keyset_url: string;
-      deployments: string[] | null;
       tenants: Record<string, string> | null;
     }>(
       `SELECT p.id, p.issuer, p.client_id, p.name, p.registered_via, p.keyset_url,
-              array_agg(d.deployment_id ORDER BY d.deployment_id) FILTER (WHERE d.deployment_id IS NOT NULL) AS deployments,
               json_object_agg(d.deployment_id, d.tenant_id) FILTER (WHERE d.deployment_id IS NOT NULL) AS tenants
        FROM lti_platforms p LEFT JOIN lti_deployments d ON d.platform_id = p.id
        WHERE ${where}
@@ -112,26 +106,8 @@ export class LtiRegistry {
       name: r.name,
       registeredVia: r.registered_via,
       keysetUrl: r.keyset_url,
-      deploymentIds: r.deployments ?? [],
+      deploymentIds: Object.keys(r.tenants ?? {}).sort(),
       tenantByDeployment: r.tenants ?? {},
     }));
-  }
-
-  /** Whether a launch from this issuer, one of these client ids and this deployment may go on. */
-  async checkDeployment(
-    issuer: string,
-    clientIds: readonly string[],
-    deploymentId: string,
-  ): Promise<DeploymentCheck> {
-    const { rows } = await this.db.query<{ id: string; tenant_id: string | null; client_id: string }>(
-      `SELECT p.id, d.tenant_id, p.client_id FROM lti_platforms p
-       LEFT JOIN lti_deployments d ON d.platform_id = p.id AND d.deployment_id = $3
-       WHERE p.issuer = $1 AND p.client_id = ANY($2::text[])`,
-      [issuer, clientIds, deploymentId],
-    );
-    const hit = rows.find((r) => r.tenant_id) ?? rows[0];
-    if (!hit) return { kind: 'unknown-platform' };
-    if (!hit.tenant_id) return { kind: 'unknown-deployment', platformId: hit.id };
-    return { kind: 'ok', platformId: hit.id, tenantId: hit.tenant_id, clientId: hit.client_id };
   }
 }

@@ -208,11 +208,13 @@ export async function renderPreview(
     let rendered = 0;
     let fraction = ANALYSE_SHARE;
     const pose: FramePose = { headX: 0, headY: 0, roll: 0, open: 0, spread: 0, round: 0, blink: 0 };
+    // The encoder writing the live HLS (a one-pass render's), whose first segment is timed.
+    let live: FrameEncoder | undefined;
     const draw = async (into: FrameEncoder, f: number, total: number): Promise<void> => {
       if (o.signal?.aborted) throw cancelled();
       await into.write(picture.renderer.render(pose));
       firstFrameSec ??= since(started);
-      if (into === encoder && firstSegmentSec === undefined && f % 25 === 0 && existsSync(playlist))
+      if (into === live && firstSegmentSec === undefined && f % 25 === 0 && existsSync(playlist))
         firstSegmentSec = since(started);
       rendered++;
       if (f % 25 === 24 || f === total - 1) {
@@ -242,11 +244,13 @@ export async function renderPreview(
     if (encoder) {
       // One pass, drawn while the voice comes in: each frame waits only for the voice it needs.
       drawing = true;
+      live = encoder;
       const animator = new LessonAnimator(voice);
       const estimated = Math.max(1, Math.round((expectedSec ?? 0) * req.fps));
-      for (let f = 0; f < (voice.frameCount ?? Infinity); f++) {
+      for (let f = 0; ; f++) {
         const needs = animator.needs(f);
         if (needs >= voice.known && voice.frameCount === undefined) await voice.ready(needs);
+        // The voice's length is known once it has all come in, maybe during that wait.
         if (f >= (voice.frameCount ?? Infinity)) break;
         animator.pose(f, pose);
         await draw(encoder, f, voice.frameCount ?? Math.max(estimated, f + 2));
@@ -265,7 +269,7 @@ export async function renderPreview(
       // A lesson of one chunk gains nothing from chunking (a restart redoes at most that much): it is
       // rendered in one pass, without the join and mux, unless that chunk is already made.
       if (count === 1 && !(await chunked.existing(0, 1))) {
-        encoder = onePass();
+        encoder = live = onePass();
         await renderFrames(
           encoder,
           chunked.independent ? partTracks(track, 0, total) : wholeTracks(track),
@@ -336,8 +340,6 @@ export async function renderPreview(
     });
   }
 }
-
-/** A chunk's file name: the same on every node, so a restarted job finds what an earlier one made. */
 
 /** Frames the portrait for the lesson, readies the frame renderer, and starts writing the poster. */
 async function preparePicture(
