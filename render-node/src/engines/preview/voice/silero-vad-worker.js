@@ -1,7 +1,8 @@
 // @ts-check
 // Worker thread running Silero VAD (v4, ONNX) beside the main thread's decoding and viseme analysis.
 // Plain JavaScript so the same file runs from the sources and from dist/. Protocol:
-//   in:  { samples: Float32Array } (any length), then { end: true }; { stop: true } ends the thread
+//   in:  { samples: Float32Array } (any length), then { end: true }, after which another stream may
+//        follow from a fresh state; { stop: true } ends the thread
 //   out: { ready: true } once loaded, { ack: true, part: Float32Array, buffer } after each chunk (the
 //        probabilities of the windows it completed, one a window of workerData.window samples, and the
 //        chunk's own buffer, handed back for reuse), then { result: Float32Array }
@@ -89,6 +90,10 @@ parentPort?.on(
         }
         const result = take();
         parentPort?.postMessage({ result }, [result.buffer]);
+        // Ready for the next stream, from a fresh state.
+        h = new Float32Array(128);
+        c = new Float32Array(128);
+        fill = 0;
       }
     });
   },

@@ -15,11 +15,33 @@ const MIN_CHUNK_BYTES = 64 * 1024;
 const YOUNG_GENERATION_MB = 2;
 
 /**
+ * Threads kept loaded after a stream ended well, per script and data, for the next stream: a render
+ * node's next render starts without loading the models again (a quarter of a second of both cores at
+ * the start of a render, where the first frame waits). A render node runs a few renders at once.
+ */
+const MAX_IDLE = 2;
+/** An idle thread ends after this long unused (its model's memory is given back). */
+const IDLE_MS = 60_000;
+
+interface IdleThread {
+  readonly worker: Worker;
+  readonly spare: ArrayBuffer[];
+  /** Drops the thread from the pool if it fails or ends while idle. */
+  readonly gone: () => void;
+  readonly expiry: NodeJS.Timeout;
+}
+const idle = new Map<string, IdleThread[]>();
+
+type Message<Part> = { ready?: boolean; ack?: boolean; part?: Part; buffer?: ArrayBuffer; result?: Part };
+
+/**
  * Runs one audio analysis on a worker thread: samples stream in, results come out as they are made.
  * The worker says { ready: true } once loaded, answers each chunk with { ack: true, part, buffer } (what
- * that chunk completed, and the chunk's buffer back) and the end with { result } (the rest), and ends its
- * thread on { stop: true }; see the *-worker.js files. `onPart` hears every part in order, with how
- * many samples the worker has taken in so far, so a reader can tell which results are final.
+ * that chunk completed, and the chunk's buffer back) and the end with { result } (the rest), after
+ * which it is ready for another stream; it ends its thread on { stop: true }; see the *-worker.js
+ * files. `onPart` hears every part in order, with how many samples the worker has taken in so far, so
+ * a reader can tell which results are final. A stream that ended well leaves its thread, loaded, for
+ * the next one in this process (at most MAX_IDLE a kind; idle threads never keep the process alive).
  * Chunks travel in buffers of this class's own, moved to the worker and back, so a stream of any length
  * makes no garbage on either thread: a worker frees moved-in buffers only when its own small heap fills,
  * and fresh ones piled up there by the tens of MB during a long lesson, on top of the drawing's memory.
@@ -30,32 +52,61 @@ export class StreamWorker<Part> {
   /** Lengths of the chunks sent and not yet answered, oldest first. */
   private readonly sent: number[] = [];
   /** Chunk buffers the worker has handed back, for the next chunks. */
-  private readonly spare: ArrayBuffer[] = [];
+  private readonly spare: ArrayBuffer[];
   /** Chunk buffers made so far: MAX_IN_FLIGHT at most (chunks of up to 64 KiB), however long the stream. */
   buffersMade = 0;
+  /** Whether this stream got a thread that had already loaded its model. */
+  readonly reused: boolean;
   private taken = 0;
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private exited = false;
+  /** The thread went back to the pool: this object has no say over it any more. */
+  private released = false;
   private readonly result: Promise<Part>;
   /** Settles once the worker has loaded its model (or failed). */
   private readonly ready: Promise<void>;
   private readonly worker: Worker;
+  private readonly key: string;
+  private readonly listeners: {
+    message: (m: Message<Part>) => void;
+    error: (e: Error) => void;
+    exit: () => void;
+  };
 
   constructor(
     script: URL,
     workerData: unknown,
     private readonly onPart: (part: Part, samplesTaken: number) => void = () => {},
   ) {
-    this.worker = new Worker(script, {
-      workerData,
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    });
+    this.key = `${script.href}\n${JSON.stringify(workerData)}`;
+    const kept = idle.get(this.key)?.pop();
+    this.reused = kept !== undefined;
+    if (kept) {
+      clearTimeout(kept.expiry);
+      kept.worker.off('error', kept.gone).off('exit', kept.gone);
+    }
+    this.worker =
+      kept?.worker ??
+      new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    this.worker.ref();
+    this.spare = kept?.spare ?? [];
     let loaded: () => void = () => {};
-    this.ready = new Promise<void>((resolve) => (loaded = resolve));
+    this.ready = kept ? Promise.resolve() : new Promise<void>((resolve) => (loaded = resolve));
+    let resolveResult: (part: Part) => void = () => {};
+    let rejectResult: (e: Error) => void = () => {};
     this.result = new Promise((resolve, reject) => {
-      type Message = { ready?: boolean; ack?: boolean; part?: Part; buffer?: ArrayBuffer; result?: Part };
-      this.worker.on('message', (m: Message) => {
+      resolveResult = resolve;
+      rejectResult = reject;
+    });
+    const fail = (e: Error): void => {
+      loaded();
+      this.failure ??= e;
+      this.wake?.();
+      rejectResult(e);
+    };
+    this.listeners = {
+      message: (m) => {
         if (m.ready) loaded();
         else if (m.ack) {
           this.inFlight--;
@@ -65,22 +116,19 @@ export class StreamWorker<Part> {
           this.wake?.();
         } else if ('result' in m) {
           this.onPart(m.result as Part, this.taken);
-          resolve(m.result as Part);
+          resolveResult(m.result as Part);
         }
-      });
-      const fail = (e: Error): void => {
-        loaded();
-        this.failure ??= e;
-        this.wake?.();
-        reject(e);
-      };
-      this.worker.on('error', fail);
+      },
+      error: fail,
       // Stopped before it answered (closed by us, or crashed): whoever waits must not wait forever.
-      this.worker.on('exit', () => {
+      exit: () => {
         this.exited = true;
         fail(new Error('The audio analysis worker stopped before finishing.'));
-      });
-    });
+      },
+    };
+    this.worker.on('message', this.listeners.message);
+    this.worker.on('error', this.listeners.error);
+    this.worker.on('exit', this.listeners.exit);
     this.result.catch(() => {}); // surfaced by push() or finish()
   }
 
@@ -107,19 +155,57 @@ export class StreamWorker<Part> {
     return new ArrayBuffer(Math.max(bytes, MIN_CHUNK_BYTES));
   }
 
-  /** Ends the stream; resolves with the last part, once every part was heard. */
+  /**
+   * Ends the stream; resolves with the last part, once every part was heard. The thread then waits,
+   * loaded, for the next stream (or ends, if enough already wait).
+   */
   async finish(): Promise<Part> {
     this.worker.postMessage({ end: true });
+    let part: Part;
     try {
-      return await this.result;
-    } finally {
+      part = await this.result;
+    } catch (e) {
       await this.stop();
+      throw e;
     }
+    this.release();
+    return part;
   }
 
-  /** Stops the worker, whatever it was doing; safe to call more than once. */
+  /** Stops the worker, whatever it was doing; safe to call more than once, and after finish(). */
   async close(): Promise<void> {
-    await this.stop();
+    if (!this.released) await this.stop();
+  }
+
+  /** Hands the thread, and its buffers, to the next stream of its kind. */
+  private release(): void {
+    const kept = idle.get(this.key) ?? [];
+    if (kept.length >= MAX_IDLE || this.exited) {
+      void this.stop();
+      return;
+    }
+    this.released = true;
+    this.worker.off('message', this.listeners.message);
+    this.worker.off('error', this.listeners.error);
+    this.worker.off('exit', this.listeners.exit);
+    const thread: IdleThread = {
+      worker: this.worker,
+      spare: this.spare,
+      gone: () => {
+        clearTimeout(thread.expiry);
+        const list = idle.get(this.key) ?? [];
+        const i = list.indexOf(thread);
+        if (i >= 0) list.splice(i, 1);
+      },
+      expiry: setTimeout(() => {
+        thread.gone();
+        this.worker.postMessage({ stop: true });
+      }, IDLE_MS).unref(),
+    };
+    this.worker.on('error', thread.gone).on('exit', thread.gone);
+    this.worker.unref();
+    kept.push(thread);
+    idle.set(this.key, kept);
   }
 
   /**

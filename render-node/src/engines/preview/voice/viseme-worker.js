@@ -2,7 +2,8 @@
 // Worker thread running HeadAudio's viseme classifier (MIT) offline. Its audio-worklet processor is a
 // plain class when given a stand-in for the worklet port; its own energy gate is off because Silero
 // decides what is speech. Plain JavaScript so the same file runs from the sources and from dist/.
-//   in:  { samples: Float32Array }, then { end: true }; { stop: true } ends the thread
+//   in:  { samples: Float32Array }, then { end: true }, after which another stream may follow from a
+//        fresh state; { stop: true } ends the thread
 //   out: { ready: true } once loaded, { ack: true, part, buffer } after each chunk (buffer: the chunk's own,
 //        handed back for reuse), then { result } at the end; each part the visemes heard since the last message: { viseme: Uint8Array, centreSec: Float32Array }
 import { readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ const modelFile = createRequire(import.meta.url).resolve('@met4citizen/headaudio
 const bytes = readFileSync(modelFile);
 const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 const training = new Training();
+/** @type {ReturnType<Training["decodeBinaryRecord"]>[]} */
 const model = [];
 for (let pos = 0; pos + RECORD_OFFSET <= buffer.byteLength; pos += RECORD_OFFSET) {
   model.push(training.decodeBinaryRecord(new Float32Array(buffer, pos, RECORD_LEN)));
@@ -42,11 +44,16 @@ const port = {
     }
   },
 };
-const processor = new Processor(
-  { sampleRate: workerData.sampleRate, parameterData: { vadMode: 0, silMode: 0 } },
-  { port },
-);
-processor._onmessage({ data: { event: 'model', model } });
+/** A processor with the model loaded and no stream heard yet. */
+const fresh = () => {
+  const p = new Processor(
+    { sampleRate: workerData.sampleRate, parameterData: { vadMode: 0, silMode: 0 } },
+    { port },
+  );
+  p._onmessage({ data: { event: 'model', model } });
+  return p;
+};
+let processor = fresh();
 
 parentPort?.postMessage({ ready: true });
 parentPort?.on(
@@ -66,6 +73,7 @@ parentPort?.on(
       ]);
     } else if (message.end) {
       parentPort?.postMessage({ result: take() });
+      processor = fresh(); // ready for the next stream
     }
   },
 );
