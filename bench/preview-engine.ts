@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../render-node/src/config.js';
 import { startEncoder } from '../render-node/src/media/ffmpeg.js';
 import { renderPreview } from '../render-node/src/engines/preview/preview-engine.js';
+import { keepAnalysisThreadsLoaded } from '../render-node/src/engines/preview/voice/stream-worker.js';
 import { parseSize } from '../render-node/src/render-size.js';
 import { recordFigures } from './bench-results.js';
 
@@ -105,6 +106,7 @@ async function warmStart(
   warmAudio: string,
   audio: string,
 ): Promise<{ firstFrameSec: number; firstSegmentSec: number }> {
+  keepAnalysisThreadsLoaded(); // as startRenderWorkers does in a node
   const config = loadConfig();
   const once = async (name: string, audioPath: string) => {
     const workDir = mkdtempSync(join(dir, name));

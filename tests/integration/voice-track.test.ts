@@ -6,8 +6,11 @@ import {
 } from '../../render-node/src/engines/preview/animation/lesson-tracks.js';
 import type { FramePose } from '../../render-node/src/engines/preview/render/frame-renderer.js';
 import { startVoiceActivity } from '../../render-node/src/engines/preview/voice/silero-vad.js';
-import type { StreamWorker } from '../../render-node/src/engines/preview/voice/stream-worker.js';
-import { MAX_IN_FLIGHT } from '../../render-node/src/engines/preview/voice/stream-worker.js';
+import {
+  keepAnalysisThreadsLoaded,
+  MAX_IN_FLIGHT,
+  type StreamWorker,
+} from '../../render-node/src/engines/preview/voice/stream-worker.js';
 import {
   startVisemeClassifier,
   VISEME_SILENCE,
@@ -122,6 +125,7 @@ describe('an analysis thread fed a long stream', () => {
   };
 
   it('hands its loaded thread to the next stream, which starts from a fresh state', async () => {
+    keepAnalysisThreadsLoaded(); // as a render node does
     const starts: Array<(heard: unknown[]) => Stream> = [
       (heard) => startVoiceActivity((p) => heard.push(...p)),
       (heard) => startVisemeClassifier(16_000, (p) => heard.push(...p.viseme)),

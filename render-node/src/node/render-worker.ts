@@ -14,6 +14,7 @@ import {
 } from '../contract/render-job.js';
 import type { LiveAvatarRig } from '../engines/liveavatar/liveavatar-rig.js';
 import { isRenderError } from '../contract/render-errors.js';
+import { keepAnalysisThreadsLoaded } from '../engines/preview/voice/stream-worker.js';
 import type { NodePresence } from './node-presence.js';
 import { runRenderJob, type ProgressUpdate } from './run-render-job.js';
 
@@ -48,6 +49,7 @@ export interface RenderWorkers {
  * The tool cancels a job by publishing its id; a node that has it aborts it.
  */
 export async function startRenderWorkers(o: RenderWorkerOptions): Promise<RenderWorkers> {
+  keepAnalysisThreadsLoaded(); // this process renders one lesson after another
   const handingBack = new AbortController();
   const lockMs = Math.round(o.config.VT_JOB_LOCK_SEC * 1000);
   const workers = o.presence.identity.engines.map(

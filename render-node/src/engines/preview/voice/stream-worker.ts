@@ -20,6 +20,16 @@ const YOUNG_GENERATION_MB = 2;
  * the start of a render, where the first frame waits). A render node runs a few renders at once.
  */
 const MAX_IDLE = 2;
+let keepLoaded = false;
+
+/**
+ * Makes this process keep analysis threads loaded between streams (a render node, whose next render
+ * then starts sooner), at the cost of ≈ 25 MB a pair while idle. A one-shot render (`vt render`) ends
+ * its threads as soon as its voice is analysed, before the rest of its frames are drawn.
+ */
+export function keepAnalysisThreadsLoaded(): void {
+  keepLoaded = true;
+}
 /** An idle thread ends after this long unused (its model's memory is given back). */
 const IDLE_MS = 60_000;
 
@@ -40,8 +50,9 @@ type Message<Part> = { ready?: boolean; ack?: boolean; part?: Part; buffer?: Arr
  * that chunk completed, and the chunk's buffer back) and the end with { result } (the rest), after
  * which it is ready for another stream; it ends its thread on { stop: true }; see the *-worker.js
  * files. `onPart` hears every part in order, with how many samples the worker has taken in so far, so
- * a reader can tell which results are final. A stream that ended well leaves its thread, loaded, for
- * the next one in this process (at most MAX_IDLE a kind; idle threads never keep the process alive).
+ * a reader can tell which results are final. In a render node (keepAnalysisThreadsLoaded), a stream
+ * that ended well leaves its thread, loaded, for the next one (at most MAX_IDLE a kind, for IDLE_MS;
+ * idle threads never keep the process alive).
  * Chunks travel in buffers of this class's own, moved to the worker and back, so a stream of any length
  * makes no garbage on either thread: a worker frees moved-in buffers only when its own small heap fills,
  * and fresh ones piled up there by the tens of MB during a long lesson, on top of the drawing's memory.
@@ -156,8 +167,8 @@ export class StreamWorker<Part> {
   }
 
   /**
-   * Ends the stream; resolves with the last part, once every part was heard. The thread then waits,
-   * loaded, for the next stream (or ends, if enough already wait).
+   * Ends the stream; resolves with the last part, once every part was heard and the thread either
+   * ended or waits, loaded, for the next stream.
    */
   async finish(): Promise<Part> {
     this.worker.postMessage({ end: true });
@@ -168,7 +179,7 @@ export class StreamWorker<Part> {
       await this.stop();
       throw e;
     }
-    this.release();
+    if (!this.release()) await this.stop();
     return part;
   }
 
@@ -177,13 +188,10 @@ export class StreamWorker<Part> {
     if (!this.released) await this.stop();
   }
 
-  /** Hands the thread, and its buffers, to the next stream of its kind. */
-  private release(): void {
+  /** Hands the thread, and its buffers, to the next stream of its kind, if it is to be kept. */
+  private release(): boolean {
     const kept = idle.get(this.key) ?? [];
-    if (kept.length >= MAX_IDLE || this.exited) {
-      void this.stop();
-      return;
-    }
+    if (!keepLoaded || kept.length >= MAX_IDLE || this.exited) return false;
     this.released = true;
     this.worker.off('message', this.listeners.message);
     this.worker.off('error', this.listeners.error);
@@ -206,6 +214,7 @@ export class StreamWorker<Part> {
     this.worker.unref();
     kept.push(thread);
     idle.set(this.key, kept);
+    return true;
   }
 
   /**
