@@ -51,6 +51,10 @@ import { perAddress, sharedLimit } from './web/rate-limit.js';
 import { redactRequest } from './web/log-redaction.js';
 import { deepLinkingRoutes } from './lti/deep-linking-routes.js';
 import { studioFacesRoutes } from './api/studio-faces-routes.js';
+import { lessonQuestionsApiRoutes } from './api/lesson-questions-routes.js';
+import { lessonQuestionsRoutes } from './lti/lesson-questions-routes.js';
+import type { QuestionRepository } from './questions/question-repository.js';
+import type { AnswerService } from './questions/answer-service.js';
 import { lessonPublishingRoutes } from './api/lesson-publishing-routes.js';
 import type { ToolKeys } from './lti/tool-keys.js';
 import { LTI_ROUTES } from './lti/lti-provider.js';
@@ -107,6 +111,9 @@ export interface AppDeps {
   readonly narration: NarrationService;
   readonly roster: RosterService;
   readonly dingtalk: DingTalkBridge;
+  readonly questions: QuestionRepository;
+  /** Learners' answers to a lesson's questions, graded on the server. */
+  readonly answers: AnswerService;
 }
 
 /** The tool's HTTP surface: ops endpoints, signed media, the tenant API and the admin pages. */
@@ -250,6 +257,17 @@ export function createApp(d: AppDeps): express.Express {
   app.use(studioFacesRoutes({ assets: d.assets, store: d.store, findFace: d.findFace }));
   app.use(lessonPublishingRoutes({ lessons: d.lessons }));
   app.use(lessonLanguagesRoutes({ lessons: d.lessons, languages: d.languages }));
+  app.use(lessonQuestionsApiRoutes({ lessons: d.lessons, questions: d.questions }));
+  app.use(
+    lessonQuestionsRoutes({
+      sessions: d.sessions,
+      answers: d.answers,
+      limit: sharedLimit(d.redis, `${d.config.VT_QUEUE_PREFIX}:limit:answers`, {
+        points: 30,
+        durationSec: 60,
+      }),
+    }),
+  );
   app.use(
     dashboardRoutes({
       sessions: d.sessions,

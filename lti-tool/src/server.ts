@@ -52,6 +52,10 @@ import { SpeechCache } from './narration/speech-cache.js';
 import { speechEngines } from './narration/speech-engines.js';
 import { LessonGradingCache } from './progress/lesson-grading.js';
 import { ProgressIngest } from './progress/progress-ingest.js';
+import type { GradeKey } from './grades/grade-key.js';
+import { AnswerRepository } from './questions/answer-repository.js';
+import { AnswerService } from './questions/answer-service.js';
+import { QuestionRepository } from './questions/question-repository.js';
 import { ProgressRepository } from './progress/progress-repository.js';
 import { CourseMembers } from './progress/course-members.js';
 import { RosterService } from './progress/roster-service.js';
@@ -236,16 +240,33 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   });
   jobs.assertComplete();
   dingtalk.start();
-  const ingest = new ProgressIngest(db, new WatchStore(), gradeOutbox, {
+  // Heartbeats and answers both move a learner's grade: the same outbox, delivery and reports.
+  const onScored = (keys: GradeKey[]): void =>
+    void grades.enqueue(keys).catch((e: Error) => log.warn({ err: e.message }, 'score not queued yet'));
+  const onCompleted = (keys: GradeKey[]): void =>
+    void dingtalk.reports
+      .report(keys)
+      .catch((e: Error) => log.warn({ err: e.message }, 'completion not reported yet'));
+  const watchStore = new WatchStore();
+  const grading = new LessonGradingCache(db);
+  const ingest = new ProgressIngest(db, watchStore, gradeOutbox, {
     flushMs: config.VT_PROGRESS_FLUSH_MS,
     maxBatch: 500,
     maxInFlight: config.VT_PROGRESS_TRANSACTIONS,
-    onScored: (keys) =>
-      void grades.enqueue(keys).catch((e: Error) => log.warn({ err: e.message }, 'score not queued yet')),
-    onCompleted: (keys) =>
-      void dingtalk.reports
-        .report(keys)
-        .catch((e: Error) => log.warn({ err: e.message }, 'completion not reported yet')),
+    onScored,
+    onCompleted,
+  });
+  const questions = new QuestionRepository(db);
+  const answers = new AnswerService({
+    db,
+    questions,
+    answers: new AnswerRepository(),
+    store: watchStore,
+    outbox: gradeOutbox,
+    grading,
+    onScored,
+    onCompleted,
+    log,
   });
   const narration = new NarrationService({
     narrator: new Narrator(
@@ -301,8 +322,10 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     sessionSecret,
     adminSessions,
     dingtalk,
+    questions,
+    answers,
   });
-  const heartbeats = new HeartbeatEndpoint({ sessions, grading: new LessonGradingCache(db), ingest, log });
+  const heartbeats = new HeartbeatEndpoint({ sessions, grading, ingest, log });
   let stopPolicy = (): void => {};
   const server: Server = await new Promise((resolve, reject) => {
     const s = createServer(heartbeats.inFrontOf(app));

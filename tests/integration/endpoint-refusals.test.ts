@@ -123,6 +123,37 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
     { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' },
     { ...malformedApi, body: { renderId: randomUUID(), title: 'A lesson' } },
   ],
+  'GET /api/lessons/:id/questions': [
+    anonymousApi,
+    { as: 'api-key', status: 404, code: 'NOT_FOUND' },
+    malformedApi,
+  ],
+  'PUT /api/lessons/:id/questions': [
+    anonymousApi,
+    { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' },
+    {
+      as: 'api-key',
+      body: { questions: [{ kind: 'single', at: 1, prompt: 'Which?', choices: [] }] },
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    { as: 'api-key', body: { questions: [] }, status: 404, code: 'NOT_FOUND' },
+    { ...malformedApi, body: { questions: [] } },
+  ],
+  // Only a launch session opens these; an API key is no launch.
+  'GET /lti/lessons/:id/questions': [
+    { as: 'anonymous', status: 401, code: 'UNAUTHENTICATED' },
+    { as: 'api-key', status: 401, code: 'UNAUTHENTICATED' },
+  ],
+  'POST /lti/lessons/:id/answers': [
+    { as: 'anonymous', body: {}, status: 401, code: 'UNAUTHENTICATED' },
+    {
+      as: 'api-key',
+      body: { question: 'x', attempt: 1, answer: { value: true } },
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    },
+  ],
   'ALL /lti/register': [{ as: 'anonymous', status: 403, code: 'REGISTRATION_NEEDS_LINK' }],
   'GET /lti/register/:token': [{ as: 'anonymous', status: 403, code: 'REGISTRATION_LINK_INVALID' }],
   'POST /lti/register/:token': [

@@ -5,8 +5,8 @@ import { scoreFor, SCORE_STEP_PERCENT, type Standing } from '../../lti-tool/src/
  * reference platform): which change of a learner's standing sends a score, and which score.
  */
 const at = new Date('2026-12-02T10:00:00.000Z');
-const standing = (coverage: number, scoredPercent: number, completed = false): Standing => ({
-  coverage,
+const standing = (grade: number, scoredPercent: number, completed = false): Standing => ({
+  grade,
   scoredPercent,
   completed,
 });

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import type { QuestionRule } from './grade-policy.js';
 
 /** How a lesson is watched and graded: its length (of the version learners see) and its rule. */
 export interface LessonGrading {
@@ -7,6 +8,8 @@ export interface LessonGrading {
   readonly durationSec: number;
   readonly scoreMaximum: number;
   readonly completionThreshold: number;
+  /** How its questions weigh in the grade; absent for a lesson without questions. */
+  readonly questions?: QuestionRule;
 }
 
 /**
@@ -58,10 +61,16 @@ export class LessonGradingCache {
       score_maximum: number;
       completion_threshold: number;
       duration: number | null;
+      watching_weight: number | null;
+      pass_threshold: number | null;
     }>(
       `SELECT l.id, l.title, l.score_maximum, l.completion_threshold,
-              (r.result->>'durationSec')::float AS duration
+              (r.result->>'durationSec')::float AS duration,
+              (q.question_set->>'watchingWeight')::float AS watching_weight,
+              (q.question_set->>'passThreshold')::float AS pass_threshold
        FROM lessons l LEFT JOIN renders r ON r.id = l.published_render_id
+         LEFT JOIN lesson_questions q ON q.lesson_id = l.id
+           AND jsonb_array_length(q.question_set->'questions') > 0
        WHERE l.tenant_id = $1 AND l.id = $2`,
       [tenantId, lessonId],
     );
@@ -73,6 +82,9 @@ export class LessonGradingCache {
           durationSec: r.duration ?? 0,
           scoreMaximum: r.score_maximum,
           completionThreshold: r.completion_threshold,
+          ...(r.watching_weight !== null && {
+            questions: { watchingWeight: r.watching_weight, passThreshold: r.pass_threshold ?? 0 },
+          }),
         }
       : undefined;
   }

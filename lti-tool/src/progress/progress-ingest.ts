@@ -1,13 +1,13 @@
 import type { PoolClient } from 'pg';
-import type { ScoreTarget } from '../../../adapters/lms-adapter.js';
 import { inTransaction, type Db } from '../db/database.js';
 import type { GradeKey } from '../grades/grade-key.js';
 import type { DueScore, GradeOutbox } from '../grades/grade-outbox.js';
 import type { LtiSession } from '../lti/lti-sessions.js';
 import { coverageOf, coveredSec, creditable, mergeIntervals } from './coverage.js';
-import { scoreFor } from './grade-policy.js';
+import { gradeComment, gradeOf, isComplete, scoreFor } from './grade-policy.js';
 import { isPlaying, type Heartbeat, type WatchStanding } from './heartbeat.js';
 import type { LessonGrading } from './lesson-grading.js';
+import { scoreTargetOf } from './score-target.js';
 import type { ProgressRow, ProgressUpdate, WatchStore } from './watch-store.js';
 
 /** A heartbeat with who sent it (from its launch session) and the lesson's rule. */
@@ -152,18 +152,31 @@ export class ProgressIngest {
       const merged = creditable(previous, mergeIntervals([...previous, ...played], duration), clock.credit);
       const credit = Math.max(0, clock.credit - (coveredSec(merged) - coveredSec(previous)));
       const coverage = coverageOf(merged, duration);
-      const completed = row.completed || (duration > 0 && coverage >= lesson.completionThreshold);
+      // A lesson with questions weighs in the learner's points as of their last answer.
+      const rule = lesson.questions;
+      const earned = row.question_earned ?? 0;
+      const total = row.question_total ?? 0;
+      const questionScore = total > 0 ? earned / total : 0;
+      const completed =
+        row.completed ||
+        (duration > 0 && isComplete(coverage, lesson.completionThreshold, rule, questionScore));
       if (completed && !row.completed)
         completedNow.push({ lessonId: lesson.lessonId, userId: session.userId });
       const latest = group.reduce((a, b) => (b.hb.heartbeat.seq >= a.hb.heartbeat.seq ? b : a));
       const position = Math.min(latest.hb.heartbeat.position, duration || Infinity);
+      const grade = gradeOf(coverage, rule, questionScore);
       const score = session.launch.ags
         ? scoreFor(
-            { coverage: row.coverage, completed: row.completed, scoredPercent: row.scored_percent },
-            { coverage, completed, scoredPercent: row.scored_percent },
+            {
+              grade: gradeOf(row.coverage, rule, questionScore),
+              completed: row.completed,
+              scoredPercent: row.scored_percent,
+            },
+            { grade, completed, scoredPercent: row.scored_percent },
             session.userId,
             lesson.scoreMaximum,
             now,
+            { comment: rule && gradeComment(coverage, earned, total) },
           )
         : undefined;
       updates.push({
@@ -174,7 +187,7 @@ export class ProgressIngest {
         position,
         duration,
         completed,
-        scoredPercent: score ? Math.floor(coverage * 100) : row.scored_percent,
+        scoredPercent: score ? Math.floor(grade * 100) : row.scored_percent,
         credit,
         lastSessionSha: clock.session,
         lastHeartbeatAt: clock.at,
@@ -187,7 +200,7 @@ export class ProgressIngest {
           tenantId: session.tenantId,
           platformId: session.platformId,
           score,
-          target: targetOf(session, lesson),
+          target: scoreTargetOf(session, lesson.title),
         });
       for (const w of group) standingOf.set(w, { coverage, completed, position });
     }
@@ -225,17 +238,4 @@ function creditClock(
     playing = isPlaying(w.hb.heartbeat);
   }
   return { credit, session, at, playing };
-}
-
-/** The gradebook column of the launch's resource link (AGS endpoint claim). */
-function targetOf(session: LtiSession, lesson: LessonGrading): ScoreTarget {
-  const ags = session.launch.ags as { lineitem?: string; lineitems?: string; scope?: string[] };
-  return {
-    platformId: session.platformId,
-    lineitem: ags.lineitem,
-    lineitems: ags.lineitems,
-    resourceLinkId: session.resourceLinkId,
-    label: lesson.title,
-    scopes: ags.scope ?? [],
-  };
 }

@@ -31,8 +31,21 @@ export interface ProgressRow {
   last_heartbeat_at: number | null;
   last_playing: boolean;
   credit_sec: number;
+  /** Points on the lesson's questions as of the learner's last answer; null before one. */
+  question_earned: number | null;
+  question_total: number | null;
   /** The transaction's clock, in epoch seconds. */
   now: number;
+}
+
+/** A learner's standing after an answer: their points, and what the grade sent made of it. */
+export interface QuestionsUpdate {
+  readonly lessonId: string;
+  readonly userId: string;
+  readonly earned: number;
+  readonly total: number;
+  readonly completed: boolean;
+  readonly scoredPercent: number;
 }
 
 /** A learner's progress after a batch. */
@@ -53,8 +66,8 @@ export interface ProgressUpdate {
 
 /**
  * Watching as stored (`watch_heartbeats`, `watch_progress`): written only inside the ingest's
- * transactions, a handful of statements per batch whatever its size. Reads for the dashboards are
- * `progress-repository.ts`.
+ * transactions, a handful of statements per batch whatever its size, and an answer's (its points
+ * are part of the learner's standing). Reads for the dashboards are `progress-repository.ts`.
  */
 export class WatchStore {
   /**
@@ -83,7 +96,7 @@ export class WatchStore {
            RETURNING lesson_id, user_id, intervals, coverage, position_sec,
              completed_at IS NOT NULL AS completed, scored_percent, last_session_sha256,
              extract(epoch FROM last_heartbeat_at)::float AS last_heartbeat_at, last_playing, credit_sec,
-             extract(epoch FROM now())::float AS now
+             question_earned, question_total, extract(epoch FROM now())::float AS now
          )
          SELECT (SELECT coalesce(json_agg(json_build_array(session_sha256, seq)), '[]') FROM fresh) AS fresh,
                 (SELECT coalesce(json_agg(learners), '[]') FROM learners) AS learners`,
@@ -139,6 +152,17 @@ export class WatchStore {
           })),
         ),
       ],
+    });
+  }
+
+  /** Writes a learner's points after an answer (the row `take` locked in the answer's transaction). */
+  async saveQuestions(c: PoolClient, u: QuestionsUpdate): Promise<void> {
+    await c.query({
+      name: 'progress-save-questions',
+      text: `UPDATE watch_progress SET question_earned = $3, question_total = $4, scored_percent = $6,
+           completed_at = CASE WHEN $5 THEN COALESCE(completed_at, now()) END
+         WHERE lesson_id = $1 AND user_id = $2`,
+      values: [u.lessonId, u.userId, u.earned, u.total, u.completed, u.scoredPercent],
     });
   }
 }

@@ -1,0 +1,60 @@
+import { Router } from 'express';
+import type { z } from 'zod';
+import type { LessonRepository } from '../lessons/lesson-repository.js';
+import type { QuestionRepository } from '../questions/question-repository.js';
+import { QuestionSetSchema, questionKey } from '../questions/question-set.js';
+import { ApiError } from '../web/api-error.js';
+import { IdParams } from '../web/request-schemas.js';
+import { validate, validOf } from '../web/validate.js';
+import { callerOf, type ApiCaller } from './api-auth.js';
+
+/**
+ * GET and PUT /api/lessons/:id/questions: the author's side of a lesson's questions, with their
+ * right answers and feedback (learners get theirs from `lti/lesson-questions-routes.ts`). An
+ * instructor's launch reaches its course's lessons; an API key its tenant's.
+ */
+export function lessonQuestionsApiRoutes(d: {
+  lessons: Pick<LessonRepository, 'get' | 'inTenant'>;
+  questions: QuestionRepository;
+}): Router {
+  const router = Router();
+  const lessonOf = async (caller: ApiCaller, id: string) => {
+    const lesson = caller.contextId
+      ? await d.lessons.get(caller.tenantId, caller.contextId, id)
+      : await d.lessons.inTenant(caller.tenantId, id);
+    if (!lesson) throw ApiError.of('NOT_FOUND', 'No such lesson.');
+    return lesson;
+  };
+  const withKeys = (set: z.infer<typeof QuestionSetSchema>) => ({
+    ...set,
+    questions: set.questions.map((q) => ({ key: questionKey(q), ...q })),
+  });
+
+  router.get('/api/lessons/:id/questions', validate({ params: IdParams }), async (req, res) => {
+    const caller = callerOf(req.user);
+    const { params } = validOf<unknown, unknown, z.infer<typeof IdParams>>(res);
+    await lessonOf(caller, params.id);
+    const set = await d.questions.get(caller.tenantId, params.id);
+    res.set('cache-control', 'no-store').json(withKeys(set ?? QuestionSetSchema.parse({ questions: [] })));
+  });
+
+  router.put(
+    '/api/lessons/:id/questions',
+    validate({ params: IdParams, body: QuestionSetSchema }, 'Give the questions and how they are graded.'),
+    async (req, res) => {
+      const caller = callerOf(req.user);
+      const { params, body } = validOf<z.infer<typeof QuestionSetSchema>, unknown, z.infer<typeof IdParams>>(
+        res,
+      );
+      await lessonOf(caller, params.id);
+      if (!(await d.questions.save(caller.tenantId, params.id, body)))
+        throw ApiError.of('NOT_FOUND', 'No such lesson.');
+      req.log.info(
+        { event: 'questions', tenantId: caller.tenantId, lessonId: params.id, count: body.questions.length },
+        'lesson questions saved',
+      );
+      res.json(withKeys((await d.questions.get(caller.tenantId, params.id))!));
+    },
+  );
+  return router;
+}
