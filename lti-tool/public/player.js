@@ -1,9 +1,11 @@
 // The lesson player. Browsers without HLS take the MP4 source; the keyboard controls are the video's own.
 // A lesson with language versions has a language choice: switching keeps the learner's place (through
 // each version's time map onto the lesson) and brings that language's captions and chapters.
+// Learners are asked the lesson's questions at their times (lesson-questions.js).
 // Instructors also get "Edit and re-render" and "Language versions": a new version rendered, followed
 // live, previewed, then published to learners.
 import { $, api, endedText, followRender, say, sizesFollowEngine, token } from './lti-client.js';
+import { askQuestions } from './lesson-questions.js';
 import { scriptFields } from './script-fields.js';
 import { timeline } from './time-map.js';
 import { trackWatching } from './watch-tracker.js';
@@ -20,6 +22,8 @@ if (video) {
   const tracker = $('watch-status')
     ? trackWatching(video, $('watch-status'), token, timeline(JSON.parse(video.dataset.map || '[]')))
     : undefined;
+  // Learners answer the lesson's questions as they reach them.
+  if ($('question')) void askQuestions(video, $('watch-status').dataset.lesson);
   const chapters = document.querySelector('.chapters');
   chapters.addEventListener('click', (e) => {
     const button = e.target.closest('button[data-start]');

@@ -139,7 +139,7 @@ describe('questions are authored with their rules', () => {
     expect(questionKey({ ...single, at: 99, feedback: { correct: 'Yes!' } })).toBe(questionKey(single));
     expect(questionKey({ ...single, prompt: 'Where do pallets go?' })).not.toBe(questionKey(single));
     expect(questionKey({ ...single, points: 3 })).not.toBe(questionKey(single));
-    expect(questionKey({ ...typed, accepted: ['GDPR'] })).not.toBe(questionKey(typed));
+    expect(questionKey({ ...typed, accepted: ['GDPR'] } as Question)).not.toBe(questionKey(typed));
   });
 });
 

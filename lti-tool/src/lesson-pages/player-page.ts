@@ -145,6 +145,33 @@ function languageChoice(lang: Lang, versions: readonly LanguageVersion[], shown:
 }
 
 /**
+ * Where the player asks a lesson's questions (lesson-questions.js fills it from the tool): a modal
+ * dialog, so focus stays in it and a screen reader reads the question; the answer is checked by the
+ * tool, and what it says back is announced.
+ */
+function questionDialog(lang: Lang): SafeHtml {
+  return html`<dialog id="question" aria-labelledby="question-prompt" aria-describedby="question-meta">
+    <form id="question-form" novalidate>
+      <p id="question-meta" class="hint" data-label="${t(lang, msg.playerPage.question)}"></p>
+      <h2 id="question-prompt" tabindex="-1"></h2>
+      <fieldset id="question-choices">
+        <legend class="visually-hidden">${t(lang, msg.playerPage.yourAnswer)}</legend>
+      </fieldset>
+      <p id="question-typed" hidden>
+        <label for="question-text">${t(lang, msg.playerPage.yourAnswer)}</label>
+        <input id="question-text" name="text" maxlength="500" autocomplete="off" />
+      </p>
+      <p id="question-feedback" role="status" aria-live="polite"></p>
+      <p>
+        <button type="submit" id="question-submit">${t(lang, msg.playerPage.answer)}</button>
+        <button type="button" id="question-continue" hidden>${t(lang, msg.playerPage.continueLesson)}</button>
+        <button type="button" id="question-skip" hidden>${t(lang, msg.playerPage.skipQuestion)}</button>
+      </p>
+    </form>
+  </dialog>`;
+}
+
+/**
  * The lesson player, opened by a resource-link launch. A lesson with language versions starts in the
  * page's language when it has it; instructors also see the render status, and edit and dub.
  */
@@ -190,17 +217,18 @@ export function playerPage(
               ${
                 o.role === 'learner'
                   ? html`<p
-                      id="watch-status"
-                      role="status"
-                      aria-live="polite"
-                      data-lesson="${o.lesson.id}"
-                      data-resume="${o.standing?.completed ? 0 : (o.standing?.position ?? 0)}"
-                      data-watched="${t(lang, msg.playerPage.watched)}"
-                      data-completed="${t(lang, msg.playerPage.completed)}"
-                    >
-                      ${o.standing ? `${t(lang, msg.playerPage.watched)} ${Math.floor(o.standing.coverage * 100)} %` : ''}
-                      ${o.standing?.completed ? ` · ${t(lang, msg.playerPage.completed)}` : ''}
-                    </p>`
+                        id="watch-status"
+                        role="status"
+                        aria-live="polite"
+                        data-lesson="${o.lesson.id}"
+                        data-resume="${o.standing?.completed ? 0 : (o.standing?.position ?? 0)}"
+                        data-watched="${t(lang, msg.playerPage.watched)}"
+                        data-completed="${t(lang, msg.playerPage.completed)}"
+                      >
+                        ${o.standing ? `${t(lang, msg.playerPage.watched)} ${Math.floor(o.standing.coverage * 100)} %` : ''}
+                        ${o.standing?.completed ? ` · ${t(lang, msg.playerPage.completed)}` : ''}
+                      </p>
+                      ${questionDialog(lang)}`
                   : html``
               }`
           : html`<p role="status">${t(lang, msg.playerPage.thisLessonIsNotReady)}</p>`

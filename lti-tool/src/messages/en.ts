@@ -356,6 +356,11 @@ export const en = {
     thisLessonIsNotReady: 'This lesson is not ready yet.',
     renderStatus: 'Render status',
     completionDashboard: 'Completion dashboard',
+    question: 'Question',
+    yourAnswer: 'Your answer',
+    answer: 'Answer',
+    continueLesson: 'Continue the lesson',
+    skipQuestion: 'Skip this question',
   },
   problemPage: {
     problem: 'Problem',

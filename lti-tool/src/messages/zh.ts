@@ -331,6 +331,11 @@ export const zh: Catalog = {
     thisLessonIsNotReady: '本课程尚未准备好。',
     renderStatus: '渲染状态',
     completionDashboard: '完成情况看板',
+    question: '题目',
+    yourAnswer: '您的答案',
+    answer: '提交答案',
+    continueLesson: '继续学习',
+    skipQuestion: '跳过此题',
   },
   problemPage: {
     problem: '问题代码',
