@@ -34,7 +34,12 @@ CREATE INDEX question_answers_question ON question_answers (lesson_id, question_
 -- weighs them in without reading the answers. NULL until a first answer.
 ALTER TABLE watch_progress ADD COLUMN question_earned real, ADD COLUMN question_total real;
 
+-- The parts of the lesson the learner played more than once (merged intervals, like `intervals`):
+-- with `intervals` they make the dashboard's engagement chart (who watched each second, who went
+-- back to it) without keeping every heartbeat.
+ALTER TABLE watch_progress ADD COLUMN rewatched jsonb NOT NULL DEFAULT '[]';
+
 -- Down Migration
-ALTER TABLE watch_progress DROP COLUMN question_earned, DROP COLUMN question_total;
+ALTER TABLE watch_progress DROP COLUMN question_earned, DROP COLUMN question_total, DROP COLUMN rewatched;
 DROP TABLE question_answers;
 DROP TABLE lesson_questions;

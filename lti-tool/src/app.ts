@@ -55,6 +55,7 @@ import { lessonQuestionsApiRoutes } from './api/lesson-questions-routes.js';
 import { lessonQuestionsRoutes } from './lti/lesson-questions-routes.js';
 import type { QuestionRepository } from './questions/question-repository.js';
 import type { AnswerService } from './questions/answer-service.js';
+import type { LessonInsightsService } from './progress/lesson-insights.js';
 import { lessonPublishingRoutes } from './api/lesson-publishing-routes.js';
 import type { ToolKeys } from './lti/tool-keys.js';
 import { LTI_ROUTES } from './lti/lti-provider.js';
@@ -112,6 +113,8 @@ export interface AppDeps {
   readonly roster: RosterService;
   readonly dingtalk: DingTalkBridge;
   readonly questions: QuestionRepository;
+  /** One lesson's engagement and question statistics, for the dashboards. */
+  readonly insights: LessonInsightsService;
   /** Learners' answers to a lesson's questions, graded on the server. */
   readonly answers: AnswerService;
 }
@@ -275,6 +278,7 @@ export function createApp(d: AppDeps): express.Express {
       roster: d.roster,
       lessons: d.lessons,
       grades: d.grades,
+      insights: d.insights,
     }),
   );
   // Our keyset, not ltijs's per-platform keys: we sign deep-linking responses and service tokens.
@@ -289,6 +293,7 @@ export function createApp(d: AppDeps): express.Express {
     adminRoutes({
       db: d.db,
       progress: d.progress,
+      insights: d.insights,
       users: d.adminUsers,
       jobs: d.jobs,
       redis: d.redis,

@@ -56,6 +56,7 @@ import type { GradeKey } from './grades/grade-key.js';
 import { AnswerRepository } from './questions/answer-repository.js';
 import { AnswerService } from './questions/answer-service.js';
 import { QuestionRepository } from './questions/question-repository.js';
+import { LessonInsightsService } from './progress/lesson-insights.js';
 import { ProgressRepository } from './progress/progress-repository.js';
 import { CourseMembers } from './progress/course-members.js';
 import { RosterService } from './progress/roster-service.js';
@@ -257,10 +258,13 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     onCompleted,
   });
   const questions = new QuestionRepository(db);
+  const answerRepository = new AnswerRepository();
+  const progress = new ProgressRepository(db);
+  const insights = new LessonInsightsService({ db, progress, questions, answers: answerRepository });
   const answers = new AnswerService({
     db,
     questions,
-    answers: new AnswerRepository(),
+    answers: answerRepository,
     store: watchStore,
     outbox: gradeOutbox,
     grading,
@@ -302,7 +306,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     lessons,
     languages: new LessonLanguages(db),
     narration,
-    progress: new ProgressRepository(db),
+    progress,
     roster: new RosterService(new CourseMembers(db), lms, config.VT_ROSTER_MAX_AGE_SEC),
     config,
     db,
@@ -324,6 +328,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     dingtalk,
     questions,
     answers,
+    insights,
   });
   const heartbeats = new HeartbeatEndpoint({ sessions, grading, ingest, log });
   let stopPolicy = (): void => {};

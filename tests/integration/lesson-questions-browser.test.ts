@@ -155,5 +155,25 @@ describe('questions in the player (Chromium + reference platform simulator)', ()
     expect(completed.comment).toContain('questions 3/3 points');
     expect(completed.scoreGiven).toBeGreaterThanOrEqual(70 + 0.3 * 90);
     await page.close();
+
+    // The instructor sees how the question went: from the activity to the dashboard, one lesson in view.
+    const teacher = await browser.newPage();
+    await teacher.goto(`${platform.url}/launch?activity=${activityId}&user=3&context=101`);
+    await teacher.getByRole('button', { name: 'Completion dashboard' }).click();
+    await teacher.getByLabel('Lesson').selectOption(lessonId);
+    await teacher.getByRole('button', { name: 'Filter', exact: true }).click();
+    const stats = teacher.getByRole('table', { name: 'Questions' });
+    const first = stats.getByRole('row', { name: /Where do pallets stay\?/ });
+    await first.waitFor();
+    expect((await first.getByRole('cell').allTextContents()).map((c) => c.trim())).toEqual([
+      '0:01',
+      '1',
+      '0 %',
+      '100 %',
+      'In the aisle (1)',
+      expect.stringMatching(/^\d+(\.\d)? s$/),
+    ]);
+    await teacher.getByRole('img', { name: 'Engagement' }).waitFor();
+    await teacher.close();
   });
 });

@@ -342,3 +342,68 @@ describe('the gradebook', () => {
     });
   });
 });
+
+describe("the instructor's dashboard", () => {
+  const dashboard = async (fields: Record<string, string>): Promise<Response> =>
+    fetch(`${tool.url}/lti/dashboard`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ session: await sessionOf('3'), lesson: lessonId, ...fields }),
+    });
+
+  it("shows each question's statistics, each learner's answers and grade, and who watched and rewatched each second", async () => {
+    // Learner 4 watched it all (above) and now plays its first second again.
+    const again = await sessionOf('4');
+    await heartbeat({ session: again, lessonId, seq: 1, position: 0, intervals: [], event: 'play' });
+    await heartbeat({ session: again, lessonId, seq: 2, position: 1, intervals: [[0, 1]], event: 'pause' });
+
+    const res = await dashboard({});
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    const keys = await keysOf(await sessionOf('6'));
+    // The single choice: learners 4 and 6 wrong then right, 7 wrong, 5 right at once.
+    const row = new RegExp(`<tr data-question="${keys.single}">([\\s\\S]*?)</tr>`).exec(page)![1]!;
+    const cells = [...row.matchAll(/<t[hd][^>]*>\s*([\s\S]*?)\s*<\/t[hd]>/g)].map((m) => m[1]!.trim());
+    expect(cells).toEqual([
+      'Where do pallets stay?',
+      '0:01',
+      '4',
+      '25 %',
+      '75 %',
+      'In the aisle (3)',
+      expect.any(String),
+    ]);
+    // Each learner's answers, and their grade beside their watching.
+    expect(page).toMatch(
+      /<tr data-user="7">\s*<th scope="row">[^<]+<\/th>\s*<td data-result="wrong">\s*Wrong \(1 attempt\(s\)\)/,
+    );
+    expect(page).toMatch(
+      /<tr data-user="6">\s*<th scope="row">[^<]+<\/th>\s*<td data-result="right">\s*Right \(attempt 2\)/,
+    );
+    expect(page).toMatch(/<tr data-user="4"[^>]*>[\s\S]*?<td>2\/3<\/td>\s*<td data-grade="77">/);
+    // Engagement: learner 4 watched the first second twice.
+    const first = /<tr data-from="0">\s*<td>[^<]+<\/td>\s*<td>(\d+)<\/td>\s*<td>(\d+)<\/td>/.exec(page)!;
+    expect(Number(first[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(first[2])).toBe(1);
+    expect(page).toContain('id="engagement-chart"');
+  });
+
+  it('exports the answers and grades in the CSV', async () => {
+    const res = await dashboard({ format: 'csv' });
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const [head, ...lines] = (await res.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    const columns = head!.split(',');
+    expect(columns.slice(-5)).toEqual([
+      'question_points',
+      'question_total',
+      'grade_percent',
+      'question_1',
+      'question_2',
+    ]);
+    const six = lines.find((l) => l.split(',')[4] === '6')!.split(',');
+    expect(six.slice(-5)).toEqual(['3', '3', expect.any(String), 'right (2)', 'right (1)']);
+  });
+});

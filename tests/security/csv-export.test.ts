@@ -14,6 +14,7 @@ const row = (name: string): LearnerProgress => ({
   userId: 'u1',
   name,
   coverage: 0.5,
+  grade: 0.5,
   state: 'in-progress',
   lastWatchedAt: new Date('2026-12-01T10:00:00Z'),
   sync: 'delivered',

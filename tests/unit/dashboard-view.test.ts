@@ -13,6 +13,7 @@ const row = (userId: string, state: LearnerProgress['state']): LearnerProgress =
   userId,
   name: `Learner ${userId}`,
   coverage: state === 'completed' ? 1 : 0.3,
+  grade: state === 'completed' ? 1 : 0.3,
   state,
   sync: 'delivered',
   syncAttempts: 1,

@@ -29,12 +29,15 @@ import {
   type DingTalkAdminDeps,
 } from './dingtalk-admin.js';
 import { allowOrigin } from '../dingtalk/dingtalk-page.js';
+import type { LessonInsightsService } from '../progress/lesson-insights.js';
 import type { ProgressRepository } from '../progress/progress-repository.js';
 import { ApiError } from '../web/api-error.js';
 import { msg } from '../messages/messages.js';
 
 export interface AdminRoutesDeps {
   readonly progress: ProgressRepository;
+  /** One lesson's engagement and question statistics, on the dashboard. */
+  readonly insights: LessonInsightsService;
   readonly db: Db;
   readonly users: AdminUsers;
   readonly jobs: JobRegistry;
@@ -250,7 +253,10 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
 
   router.use(platformsAdmin({ ...d.platforms, publicUrl: d.publicUrl }, toolAdmin));
   router.use(
-    progressAdmin({ progress: d.progress, corps: d.dingtalk.corps, grades: d.platforms.grades }, signedIn),
+    progressAdmin(
+      { progress: d.progress, corps: d.dingtalk.corps, grades: d.platforms.grades, insights: d.insights },
+      signedIn,
+    ),
   );
   router.use(
     dingtalkAdmin(

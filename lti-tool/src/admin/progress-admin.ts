@@ -7,6 +7,7 @@ import type { GradeResender } from '../grades/grade-delivery.js';
 import { ApiError } from '../web/api-error.js';
 import { dashboardView, resentNotice, sendCsv } from '../progress/dashboard-view.js';
 import type { ProgressRepository } from '../progress/progress-repository.js';
+import type { LessonInsightsService } from '../progress/lesson-insights.js';
 import type { CorpRepository } from '../dingtalk/corp-repository.js';
 import type { AdminUser } from './dingtalk-admin.js';
 import { msg } from '../messages/messages.js';
@@ -16,7 +17,12 @@ import { msg } from '../messages/messages.js';
  * DingTalk) sees their organisation's tenant only.
  */
 export function progressAdmin(
-  d: { progress: ProgressRepository; corps: CorpRepository; grades: GradeResender },
+  d: {
+    progress: ProgressRepository;
+    corps: CorpRepository;
+    grades: GradeResender;
+    insights: LessonInsightsService;
+  },
   signedIn: RequestHandler,
 ): Router {
   const router = Router();
@@ -31,8 +37,12 @@ export function progressAdmin(
     const { filter, csv } = filterOf(req.query);
     const rows = tenant ? await d.progress.list({ ...filter, tenantId: tenant.id }) : [];
     const resent = Number(req.query.resent);
-    if (csv) return sendCsv(res, 'completion', rows);
     const lessons = tenant ? await d.progress.lessons(tenant.id) : [];
+    const insights =
+      tenant && filter.lessonId && lessons.some((l) => l.id === filter.lessonId)
+        ? await d.insights.of(tenant.id, undefined, filter.lessonId)
+        : undefined;
+    if (csv) return sendCsv(res, 'completion', rows, insights);
     const heading = t(lang, msg.progressAdmin.completion);
     res.type('html').send(
       adminPage(
@@ -55,6 +65,7 @@ export function progressAdmin(
                   byCourse: true,
                   resend: { action: '/admin/progress/resend', hidden: { tenant: tenant.id } },
                   notice: Number.isInteger(resent) && resent >= 0 ? resentNotice(lang, resent) : undefined,
+                  insights,
                 })
               : html`<p>${t(lang, msg.progressAdmin.noLessonsYet)}</p>`
           }`,

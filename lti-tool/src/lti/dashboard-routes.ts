@@ -10,6 +10,7 @@ import { filterOf, resendOf } from '../progress/dashboard-filter.js';
 import type { GradeResender } from '../grades/grade-delivery.js';
 import { dashboardView, resentNotice, sendCsv } from '../progress/dashboard-view.js';
 import type { ProgressRepository } from '../progress/progress-repository.js';
+import type { LessonInsightsService } from '../progress/lesson-insights.js';
 import type { RosterService } from '../progress/roster-service.js';
 import { msg } from '../messages/messages.js';
 
@@ -19,6 +20,7 @@ export interface DashboardRoutesDeps {
   readonly roster: RosterService;
   readonly lessons: LessonRepository;
   readonly grades: GradeResender;
+  readonly insights: LessonInsightsService;
 }
 
 /**
@@ -57,9 +59,14 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
       tenantId: session.tenantId,
       contextId: session.contextId,
     });
-    if (csv) return sendCsv(res, 'completion', rows);
-    allowPlatform(res, session.launch.issuer, { formPost: true });
     const lessons = await d.progress.lessons(session.tenantId, session.contextId);
+    // One of the course's lessons in view: its engagement and questions too.
+    const insights =
+      filter.lessonId && lessons.some((l) => l.id === filter.lessonId)
+        ? await d.insights.of(session.tenantId, session.contextId, filter.lessonId)
+        : undefined;
+    if (csv) return sendCsv(res, 'completion', rows, insights);
+    allowPlatform(res, session.launch.issuer, { formPost: true });
     res.type('html').send(
       page(
         lang,
@@ -72,6 +79,7 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
             notice,
             form: { action: '/lti/dashboard', method: 'post', hidden: { session: String(body.session) } },
             resend: { action: '/lti/dashboard', hidden: { session: String(body.session) } },
+            insights,
           })}
         </main>`,
       ),

@@ -79,3 +79,37 @@ function subtract(a: readonly Interval[], b: readonly Interval[]): Interval[] {
   }
   return out;
 }
+
+/** Parts of merged `a` that are also in merged `b` (a learner playing again what they had played). */
+export function intersect(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const out: Interval[] = [];
+  for (const [s0, e0] of a)
+    for (const [s1, e1] of b) {
+      const s = Math.max(s0, s1);
+      const e = Math.min(e0, e1);
+      if (e > s) out.push([s, e]);
+    }
+  return out;
+}
+
+/**
+ * How many of `learners` played each whole second of a lesson `durationSec` long: second `i` counts
+ * a learner whose intervals cover its middle.
+ */
+export function perSecond(learners: readonly (readonly Interval[])[], durationSec: number): number[] {
+  const seconds = Math.max(0, Math.ceil(durationSec));
+  const delta = new Array<number>(seconds + 1).fill(0);
+  for (const intervals of learners)
+    for (const [s, e] of intervals) {
+      // Seconds whose middle (i + 0.5) lies in [s, e].
+      const first = Math.max(0, Math.ceil(s - 0.5));
+      const last = Math.min(seconds - 1, Math.floor(e - 0.5));
+      if (last < first) continue;
+      delta[first]! += 1;
+      delta[last + 1]! -= 1;
+    }
+  const counts: number[] = [];
+  let running = 0;
+  for (let i = 0; i < seconds; i++) counts.push((running += delta[i]!));
+  return counts;
+}

@@ -9,6 +9,8 @@ import {
   type SyncState,
 } from './progress-repository.js';
 import { msg } from '../messages/messages.js';
+import type { LessonInsights } from './lesson-insights.js';
+import { lessonInsightsView } from './lesson-insights-view.js';
 
 const STATE_LABEL: Record<LearnerState, Bilingual> = {
   'not-started': msg.dashboardView.notStarted,
@@ -51,6 +53,8 @@ export function dashboardView(
     /** Where refused grades are sent again; absent: no resend buttons. */
     resend?: ResendForm;
     notice?: string;
+    /** One lesson in view: its engagement, question statistics and answers. */
+    insights?: LessonInsights;
   },
 ): SafeHtml {
   const hidden = Object.entries(o.form.hidden).map(
@@ -106,6 +110,7 @@ export function dashboardView(
         : ''
     }
     ${completionChart(lang, ProgressRepository.completionsByDay(o.rows))}
+    ${o.insights ? lessonInsightsView(lang, o.insights, o.rows) : ''}
     <table id="learners">
       <caption class="visually-hidden">
         ${t(lang, msg.dashboardView.learners)}
@@ -116,6 +121,8 @@ export function dashboardView(
           <th scope="col">${t(lang, msg.dashboardView.lesson)}</th>
           <th scope="col">${t(lang, msg.dashboardView.learner)}</th>
           <th scope="col">${t(lang, msg.dashboardView.watched)}</th>
+          <th scope="col">${t(lang, msg.dashboardView.questions)}</th>
+          <th scope="col">${t(lang, msg.dashboardView.grade)}</th>
           <th scope="col">${t(lang, msg.dashboardView.state)}</th>
           <th scope="col">${t(lang, msg.dashboardView.completedAt)}</th>
           <th scope="col">${t(lang, msg.dashboardView.lastWatched)}</th>
@@ -133,6 +140,8 @@ export function dashboardView(
                 <meter min="0" max="100" value="${Math.round(r.coverage * 100)}"></meter>
                 ${Math.round(r.coverage * 100)} %
               </td>
+              <td>${r.questions ? `${r.questions.earned}/${r.questions.total}` : '—'}</td>
+              <td data-grade="${Math.round(r.grade * 100)}">${Math.round(r.grade * 100)} %</td>
               <td>${t(lang, STATE_LABEL[r.state])}</td>
               <td>${r.completedAt?.toISOString().replace('T', ' ').slice(0, 16) ?? '—'}</td>
               <td>${r.lastWatchedAt?.toISOString().replace('T', ' ').slice(0, 16) ?? '—'}</td>
@@ -200,8 +209,11 @@ function completionChart(lang: Lang, days: readonly { day: string; count: number
  */
 const FORMULA = /(^|[,;\t|])\s*[=+\-@\t\r]/;
 
-/** CSV (RFC 4180) of the rows; cells that a spreadsheet would run as a formula are made inert text. */
-export function dashboardCsv(rows: readonly LearnerProgress[]): string {
+/**
+ * CSV (RFC 4180) of the rows; cells that a spreadsheet would run as a formula are made inert text.
+ * With one lesson's insights, a column per question gives each learner's result on it.
+ */
+export function dashboardCsv(rows: readonly LearnerProgress[], insights?: LessonInsights): string {
   const cell = (v: unknown): string => {
     if (typeof v === 'number') return String(v);
     let s = String(v ?? '');
@@ -221,6 +233,10 @@ export function dashboardCsv(rows: readonly LearnerProgress[]): string {
     'last_watched_at',
     'gradebook',
     'gradebook_error',
+    'question_points',
+    'question_total',
+    'grade_percent',
+    ...(insights?.questions?.stats.map((_, k) => `question_${k + 1}`) ?? []),
   ];
   const lines = rows.map((r) =>
     [
@@ -236,6 +252,13 @@ export function dashboardCsv(rows: readonly LearnerProgress[]): string {
       r.lastWatchedAt?.toISOString(),
       r.sync,
       r.syncError,
+      r.questions?.earned,
+      r.questions?.total,
+      Math.round(r.grade * 1000) / 10,
+      ...(insights?.questions?.stats.map((q) => {
+        const res = insights.questions!.results.get(r.userId)?.get(q.key);
+        return res ? `${res.correct ? 'right' : 'wrong'} (${res.attempts})` : '';
+      }) ?? []),
     ]
       .map(cell)
       .join(','),
@@ -248,8 +271,13 @@ export const resentNotice = (lang: Lang, n: number): string =>
   n ? t(lang, msg.dashboardView.refusedGradeSSentAgain(n)) : t(lang, msg.dashboardView.noRefusedGradesToSend);
 
 /** The dashboard's rows as a CSV download named `name` and today's date. */
-export const sendCsv = (res: Response, name: string, rows: readonly LearnerProgress[]): void =>
+export const sendCsv = (
+  res: Response,
+  name: string,
+  rows: readonly LearnerProgress[],
+  insights?: LessonInsights,
+): void =>
   void res
     .type('text/csv; charset=utf-8')
     .attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`)
-    .send(dashboardCsv(rows));
+    .send(dashboardCsv(rows, insights));

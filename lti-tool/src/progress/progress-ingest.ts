@@ -3,7 +3,7 @@ import { inTransaction, type Db } from '../db/database.js';
 import type { GradeKey } from '../grades/grade-key.js';
 import type { DueScore, GradeOutbox } from '../grades/grade-outbox.js';
 import type { LtiSession } from '../lti/lti-sessions.js';
-import { coverageOf, coveredSec, creditable, mergeIntervals } from './coverage.js';
+import { coverageOf, coveredSec, creditable, intersect, mergeIntervals } from './coverage.js';
 import { gradeComment, gradeOf, isComplete, scoreFor } from './grade-policy.js';
 import { isPlaying, type Heartbeat, type WatchStanding } from './heartbeat.js';
 import type { LessonGrading } from './lesson-grading.js';
@@ -151,6 +151,9 @@ export class ProgressIngest {
       const played = fresh.flatMap((w) => w.hb.heartbeat.intervals);
       const merged = creditable(previous, mergeIntervals([...previous, ...played], duration), clock.credit);
       const credit = Math.max(0, clock.credit - (coveredSec(merged) - coveredSec(previous)));
+      // Played again: what of this batch the learner had played before (for the engagement chart).
+      const again = intersect(mergeIntervals(played, duration), previous);
+      const rewatched = again.length ? mergeIntervals([...row.rewatched, ...again], duration) : row.rewatched;
       const coverage = coverageOf(merged, duration);
       // A lesson with questions weighs in the learner's points as of their last answer.
       const rule = lesson.questions;
@@ -183,6 +186,7 @@ export class ProgressIngest {
         lessonId: lesson.lessonId,
         userId: session.userId,
         intervals: merged,
+        rewatched,
         coverage,
         position,
         duration,

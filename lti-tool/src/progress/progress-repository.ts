@@ -1,4 +1,6 @@
 import type { Db } from '../db/database.js';
+import { perSecond, type Interval } from './coverage.js';
+import { gradeOf } from './grade-policy.js';
 
 export type LearnerState = 'not-started' | 'in-progress' | 'completed';
 export type SyncState = 'delivered' | 'pending' | 'failed' | 'none';
@@ -13,6 +15,10 @@ export interface LearnerProgress {
   readonly userId: string;
   readonly name: string;
   readonly coverage: number;
+  /** Points on the lesson's questions as of the learner's last answer; absent before one. */
+  readonly questions?: { readonly earned: number; readonly total: number };
+  /** The grade (0 … 1): coverage, weighed with the questions on a lesson that has them. */
+  readonly grade: number;
   readonly state: LearnerState;
   readonly completedAt?: Date;
   readonly lastWatchedAt?: Date;
@@ -31,6 +37,16 @@ export interface ProgressFilter {
   readonly state?: LearnerState;
   readonly sync?: SyncState;
   readonly search?: string;
+}
+
+/** A lesson's audience second by second. */
+export interface Engagement {
+  readonly durationSec: number;
+  /** Learners with any watching recorded. */
+  readonly learners: number;
+  /** How many of them played each second, and how many played it more than once. */
+  readonly audience: readonly number[];
+  readonly rewatched: readonly number[];
 }
 
 /** NRPS roles come as URIs or, from Moodle, as short names. */
@@ -55,10 +71,15 @@ export class ProgressRepository {
       attempts: number | null;
       course: string | null;
       via: 'grade' | 'notice' | null;
+      question_earned: number | null;
+      question_total: number | null;
+      watching_weight: number | null;
     }>(
       `WITH scoped AS (
-         SELECT l.*, c.title AS course FROM lessons l
+         SELECT l.*, c.title AS course, (q.question_set->>'watchingWeight')::float AS watching_weight
+         FROM lessons l
          LEFT JOIN lti_contexts c ON c.tenant_id = l.tenant_id AND c.context_id = l.context_id
+         LEFT JOIN lesson_questions q ON q.lesson_id = l.id AND jsonb_array_length(q.question_set->'questions') > 0
          WHERE l.tenant_id = $1 AND ($2::text IS NULL OR l.context_id = $2) AND ($3::text IS NULL OR l.id = $3))
        SELECT l.id AS lesson_id, l.title, l.context_id, w.user_id, COALESCE(m.name, w.user_name) AS name,
               w.coverage, w.completed_at, w.last_watched_at,
@@ -66,7 +87,8 @@ export class ProgressRepository {
                 WHEN d.status IN ('unknown', 'summarized') THEN 'delivered' ELSE d.status END)
                 AS status,
               COALESCE(g.last_error, d.last_error) AS last_error, COALESCE(g.attempts, d.attempts) AS attempts,
-              l.course, CASE WHEN g.status IS NOT NULL THEN 'grade' WHEN d.status IS NOT NULL THEN 'notice' END AS via
+              l.course, CASE WHEN g.status IS NOT NULL THEN 'grade' WHEN d.status IS NOT NULL THEN 'notice' END AS via,
+              w.question_earned, w.question_total, l.watching_weight
        FROM scoped l JOIN watch_progress w ON w.lesson_id = l.id
        LEFT JOIN grade_outbox g ON g.lesson_id = w.lesson_id AND g.user_id = w.user_id
        LEFT JOIN course_members m ON m.tenant_id = l.tenant_id AND m.context_id = l.context_id
@@ -76,14 +98,14 @@ export class ProgressRepository {
          AND d.user_key = w.user_id
        UNION ALL
        SELECT l.id, l.title, l.context_id, a.user_key, COALESCE(u.name, a.userid), NULL, NULL, NULL, NULL,
-              NULL, NULL, l.course, NULL
+              NULL, NULL, l.course, NULL, NULL, NULL, l.watching_weight
        FROM scoped l JOIN dingtalk_assignees a ON a.lesson_id = l.id
        LEFT JOIN dingtalk_users u ON u.user_key = a.user_key
        WHERE u.left_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM watch_progress w WHERE w.lesson_id = l.id AND w.user_id = a.user_key)
        UNION ALL
        SELECT l.id, l.title, l.context_id, m.user_id, m.name, NULL, NULL, NULL, NULL, NULL, NULL, l.course,
-              NULL
+              NULL, NULL, NULL, l.watching_weight
        FROM scoped l JOIN course_members m ON m.tenant_id = l.tenant_id AND m.context_id = l.context_id
        WHERE l.published_render_id IS NOT NULL AND m.status = 'Active'
          AND EXISTS (SELECT 1 FROM unnest(m.roles) r WHERE r ~ '${LEARNER_ROLE}')
@@ -101,6 +123,14 @@ export class ProgressRepository {
         userId: r.user_id,
         name: r.name ?? r.user_id,
         coverage: r.coverage ?? 0,
+        ...(r.question_total !== null && {
+          questions: { earned: r.question_earned ?? 0, total: r.question_total },
+        }),
+        grade: gradeOf(
+          r.coverage ?? 0,
+          r.watching_weight === null ? undefined : { watchingWeight: r.watching_weight, passThreshold: 0 },
+          r.question_total ? (r.question_earned ?? 0) / r.question_total : 0,
+        ),
         state: r.completed_at ? 'completed' : r.coverage === null ? 'not-started' : 'in-progress',
         completedAt: r.completed_at ?? undefined,
         lastWatchedAt: r.last_watched_at ?? undefined,
@@ -129,6 +159,37 @@ export class ProgressRepository {
     );
     const r = rows[0];
     return r && { coverage: r.coverage, completed: r.completed, position: r.position_sec };
+  }
+
+  /**
+   * Who watched each second of the lesson and who went back to it, from its learners' merged
+   * intervals (the course's, for an instructor): where learners drop off, and what they rewatch.
+   */
+  async engagement(tenantId: string, contextId: string | undefined, lessonId: string): Promise<Engagement> {
+    const { rows } = await this.db.query<{
+      intervals: Interval[];
+      rewatched: Interval[];
+      duration: number | null;
+    }>(
+      `SELECT w.intervals, w.rewatched, (r.result->>'durationSec')::float AS duration
+       FROM lessons l JOIN watch_progress w ON w.lesson_id = l.id
+       LEFT JOIN renders r ON r.id = l.published_render_id
+       WHERE l.tenant_id = $1 AND ($2::text IS NULL OR l.context_id = $2) AND l.id = $3`,
+      [tenantId, contextId ?? null, lessonId],
+    );
+    const durationSec = rows[0]?.duration ?? 0;
+    return {
+      durationSec,
+      learners: rows.length,
+      audience: perSecond(
+        rows.map((r) => r.intervals),
+        durationSec,
+      ),
+      rewatched: perSecond(
+        rows.map((r) => r.rewatched),
+        durationSec,
+      ),
+    };
   }
 
   /** Lessons to filter by: the course's, or the whole tenant's. */

@@ -34,6 +34,8 @@ export interface ProgressRow {
   /** Points on the lesson's questions as of the learner's last answer; null before one. */
   question_earned: number | null;
   question_total: number | null;
+  /** What of the lesson the learner played more than once. */
+  rewatched: Interval[];
   /** The transaction's clock, in epoch seconds. */
   now: number;
 }
@@ -53,6 +55,7 @@ export interface ProgressUpdate {
   readonly lessonId: string;
   readonly userId: string;
   readonly intervals: readonly Interval[];
+  readonly rewatched: readonly Interval[];
   readonly coverage: number;
   readonly position: number;
   readonly duration: number;
@@ -96,7 +99,7 @@ export class WatchStore {
            RETURNING lesson_id, user_id, intervals, coverage, position_sec,
              completed_at IS NOT NULL AS completed, scored_percent, last_session_sha256,
              extract(epoch FROM last_heartbeat_at)::float AS last_heartbeat_at, last_playing, credit_sec,
-             question_earned, question_total, extract(epoch FROM now())::float AS now
+             question_earned, question_total, rewatched, extract(epoch FROM now())::float AS now
          )
          SELECT (SELECT coalesce(json_agg(json_build_array(session_sha256, seq)), '[]') FROM fresh) AS fresh,
                 (SELECT coalesce(json_agg(learners), '[]') FROM learners) AS learners`,
@@ -124,13 +127,13 @@ export class WatchStore {
     if (!updates.length) return;
     await c.query({
       name: 'progress-save',
-      text: `UPDATE watch_progress w SET intervals = x.intervals, coverage = x.coverage,
+      text: `UPDATE watch_progress w SET intervals = x.intervals, rewatched = x.rewatched, coverage = x.coverage,
            position_sec = x.position, duration_sec = x.duration, last_watched_at = now(),
            scored_percent = x.scored_percent,
            completed_at = CASE WHEN x.completed THEN COALESCE(w.completed_at, now()) END,
            credit_sec = x.credit, last_session_sha256 = x.last_session_sha256,
            last_heartbeat_at = to_timestamp(x.last_heartbeat_at), last_playing = x.last_playing
-         FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, intervals jsonb,
+         FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, intervals jsonb, rewatched jsonb,
            coverage real, position real, duration real, completed boolean, scored_percent int,
            credit real, last_session_sha256 text, last_heartbeat_at float8, last_playing boolean)
          WHERE w.lesson_id = x.lesson_id AND w.user_id = x.user_id`,
@@ -140,6 +143,7 @@ export class WatchStore {
             lesson_id: u.lessonId,
             user_id: u.userId,
             intervals: u.intervals,
+            rewatched: u.rewatched,
             coverage: u.coverage,
             position: u.position,
             duration: u.duration,

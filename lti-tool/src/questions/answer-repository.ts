@@ -2,9 +2,15 @@ import type { Queryable } from '../db/database.js';
 import type { Answer } from './answer-check.js';
 import type { GivenAnswer } from './question-score.js';
 
-/** An answer as stored, with who gave it and how. */
+/** An answer as stored, with what was answered. */
 export interface StoredAnswer extends GivenAnswer {
   readonly answer: Answer;
+}
+
+/** An answer on a lesson's statistics: whose, and how long it took. */
+export interface LessonAnswer extends StoredAnswer {
+  readonly userId: string;
+  readonly secondsToAnswer?: number;
 }
 
 export interface NewAnswer {
@@ -65,5 +71,31 @@ export class AnswerRepository {
         a.sessionSha,
       ],
     );
+  }
+
+  /** Every answer on the lesson, for its instructor's statistics. */
+  async ofLesson(c: Queryable, tenantId: string, lessonId: string): Promise<LessonAnswer[]> {
+    const { rows } = await c.query<{
+      user_id: string;
+      question_key: string;
+      attempt: number;
+      points: number;
+      correct: boolean;
+      answer: Answer;
+      seconds_to_answer: number | null;
+    }>(
+      `SELECT user_id, question_key, attempt, points, correct, answer, seconds_to_answer FROM question_answers
+       WHERE tenant_id = $1 AND lesson_id = $2 ORDER BY user_id, question_key, attempt`,
+      [tenantId, lessonId],
+    );
+    return rows.map((r) => ({
+      userId: r.user_id,
+      key: r.question_key,
+      attempt: r.attempt,
+      points: r.points,
+      correct: r.correct,
+      answer: r.answer,
+      secondsToAnswer: r.seconds_to_answer ?? undefined,
+    }));
   }
 }
