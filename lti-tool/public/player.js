@@ -6,6 +6,7 @@
 // live, previewed, then published to learners.
 import { $, api, endedText, followRender, say, sizesFollowEngine, token } from './lti-client.js';
 import { askQuestions } from './lesson-questions.js';
+import { editQuestions } from './question-editor.js';
 import { scriptFields } from './script-fields.js';
 import { timeline } from './time-map.js';
 import { trackWatching } from './watch-tracker.js';
@@ -31,6 +32,15 @@ if (video) {
     video.currentTime = Number(button.dataset.start);
     video.play().catch(() => {});
   });
+  // Instructors set the lesson's questions; a question can sit at a chapter's end.
+  if ($('questions-section'))
+    editQuestions($('questions-section'), () => {
+      const starts = [...document.querySelectorAll('.chapters button[data-start]')];
+      return starts.map((b, i) => ({
+        title: b.querySelector('span').textContent,
+        end: i + 1 < starts.length ? Number(starts[i + 1].dataset.start) : video.duration || 0,
+      }));
+    });
   const choice = $('version-language');
   if (choice) choice.addEventListener('change', () => switchVersion(choice.selectedOptions[0], tracker));
 }

@@ -1,8 +1,12 @@
 // The author's studio: upload, see the detected face, give the voice (a recording, or a script spoken and
-// previewed here), render with a live progress bar, preview, publish.
+// previewed here), render with a live progress bar, preview, add questions, publish.
 // Every call carries the launch's session token (held by the page, never a cookie).
 import { $, api, endedText, followRender, say, sizesFollowEngine } from './lti-client.js';
+import { editQuestions } from './question-editor.js';
 import { scriptFields } from './script-fields.js';
+
+// Questions are the lesson's: they can be set once its first render exists.
+const questions = editQuestions($('questions-section'));
 
 const uploads = {};
 
@@ -136,5 +140,6 @@ function finished(render, title) {
   form.renderId.value = render.id;
   form.title.value = title;
   $('preview-section').hidden = false;
+  void questions.load(render.lessonId);
   document.body.dataset.renderState = 'done';
 }

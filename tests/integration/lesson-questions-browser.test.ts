@@ -19,6 +19,7 @@ let browser: Browser;
 let lessonId: string;
 let activityId: string;
 
+/** What the author types into the lesson's page (the test then checks the tool stored exactly this). */
 const QUESTIONS = {
   questions: [
     {
@@ -53,19 +54,6 @@ beforeAll(async () => {
     title: 'Clear aisles',
     audio: speech.path,
   }));
-  const author = await launch(tool, platform, {
-    clientId: reg.clientId,
-    userId: '3',
-    kind: 'resource',
-    contextId: '101',
-    resourceLinkId: activityId,
-  });
-  const put = await new ApiClient(tool.url, author.session!).fetch(`/api/lessons/${lessonId}/questions`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(QUESTIONS),
-  });
-  expect(put.status).toBe(200);
   browser = await launchChromium();
 });
 
@@ -92,6 +80,73 @@ const seek = (page: Page, to: number | 'end') =>
   }, to);
 
 describe('questions in the player (Chromium + reference platform simulator)', () => {
+  it("the instructor adds questions in the lesson's page; what does not validate is said, per question", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${platform.url}/launch?activity=${activityId}&user=3&context=101`);
+    const section = page.getByRole('region', { name: 'Questions' });
+    await section.waitFor();
+    await page.waitForSelector('#questions-section[data-loaded="0"]');
+    await section.getByLabel('Answers allowed per question').fill('2');
+
+    await section.getByRole('button', { name: 'Add a question' }).click();
+    const first = section.getByRole('group', { name: 'Question 1' });
+    await first.getByLabel('Time in the lesson (m:ss)').fill('0:01');
+    await first.getByLabel('Question text').fill('Where do pallets stay?');
+    const choices = first.locator('.choice-item');
+    await choices.nth(0).getByLabel('Choice').fill('In the aisle');
+    await choices.nth(0).getByLabel('Right answer').uncheck();
+    await choices.nth(0).getByLabel('Feedback when chosen').fill('Aisles stay clear.');
+    await choices.nth(1).getByLabel('Choice').fill('Behind the yellow line');
+    await choices.nth(1).getByLabel('Right answer').check();
+
+    await section.getByRole('button', { name: 'Add a question' }).click();
+    const second = section.getByRole('group', { name: 'Question 2' });
+    await second.getByLabel('Time in the lesson (m:ss)').fill('0:02.5');
+    await second.getByLabel('Kind').selectOption('truefalse');
+    expect(await second.getByLabel('Choice').first().isVisible()).toBe(false); // no choices for true/false
+    await second.getByLabel('The statement is').selectOption('false');
+    await second.getByLabel('Points').fill('2');
+
+    // No question text yet: the tool refuses the set and the page says which question.
+    await section.getByRole('button', { name: 'Save questions' }).click();
+    await section.getByRole('alert').filter({ hasText: 'question 2' }).waitFor();
+    await second.getByLabel('Question text').fill('Fire doors may be propped open.');
+    await section.getByRole('button', { name: 'Save questions' }).click();
+    await page.waitForSelector('body[data-questions-saved="2"]');
+    expect(await section.getByRole('status').textContent()).toContain('Saved: 2 question(s)');
+    await page.close();
+
+    const author = await launch(tool, platform, {
+      clientId: [...platform.tools.values()][0]!.clientId,
+      userId: '3',
+      kind: 'resource',
+      contextId: '101',
+      resourceLinkId: activityId,
+    });
+    const saved = (await (
+      await new ApiClient(tool.url, author.session!).fetch(`/api/lessons/${lessonId}/questions`)
+    ).json()) as typeof QUESTIONS;
+    expect(saved).toMatchObject({
+      attempts: { max: 2, counts: 'best' },
+      watchingWeight: 0.3,
+      passThreshold: 0.6,
+      questions: [
+        {
+          kind: 'single',
+          at: 1,
+          prompt: 'Where do pallets stay?',
+          points: 1,
+          required: true,
+          choices: [
+            { text: 'In the aisle', correct: false, feedback: 'Aisles stay clear.' },
+            { text: 'Behind the yellow line', correct: true },
+          ],
+        },
+        { kind: 'truefalse', at: 2.5, prompt: 'Fire doors may be propped open.', answer: false, points: 2 },
+      ],
+    });
+  });
+
   it('asks at its time, takes a wrong then a right answer, cannot be skipped, and grades the lesson with both', async () => {
     const page = await browser.newPage();
     await page.goto(`${platform.url}/launch?activity=${activityId}&user=4&context=101`);

@@ -6,7 +6,7 @@ import { captionsName } from '../narration/narration-tracks.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
-import { engineAndSize, head, progressSection, scriptFields } from './page-parts.js';
+import { engineAndSize, head, progressSection, questionEditor, scriptFields } from './page-parts.js';
 import { msg } from '../messages/messages.js';
 
 export interface LessonEdit {
@@ -250,6 +250,7 @@ export function playerPage(
                 <input type="hidden" name="lesson" value="${o.lesson.id}" />
                 <button type="submit">${t(lang, msg.playerPage.completionDashboard)}</button>
               </form>
+              ${questionEditor(lang, { lessonId: o.lesson.id })}
               ${o.edit ? rerenderForm(lang, o.lesson, o.edit) : html``}
               ${o.edit && o.lesson.publishedRenderId ? dubForm(lang, o.lesson, o.edit, o.versions) : html``}
               ${o.edit ? newVersionSections(lang) : html``}

@@ -3,7 +3,7 @@ import { LANGUAGE_NAMES, SCRIPT_LANGUAGES } from '../narration/languages.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { t, type Lang } from '../web/i18n.js';
 import { page } from '../web/page.js';
-import { engineAndSize, head, progressSection, scriptFields } from './page-parts.js';
+import { engineAndSize, head, progressSection, questionEditor, scriptFields } from './page-parts.js';
 import { msg } from '../messages/messages.js';
 
 /** The lesson's voice: a recording, or a script the product speaks (previewed before rendering). */
@@ -112,6 +112,7 @@ export function studioPage(
           <p><button type="submit">${t(lang, msg.studioPage.publishToCourse)}</button></p>
         </form>
       </section>
+      ${questionEditor(lang, { hidden: true })}
     </main>`,
     head(o.token, 'studio.js', lang),
   );
