@@ -7,10 +7,25 @@ import { timeline } from './time-map.js';
 
 /** Starts asking the lesson's questions in `video`; resolves once they are loaded. */
 export async function askQuestions(video, lessonId) {
-  const res = await api(`/lti/lessons/${lessonId}/questions`).catch(() => undefined);
-  if (!res || !res.ok) return;
-  const { questions } = await res.json();
-  if (!questions.length) return;
+  // In the words of the language version being watched (its script's questions are translated).
+  const language = () => {
+    const v = $('version-language')?.value;
+    return v && v !== 'original' ? v : '';
+  };
+  const fetchQuestions = async () => {
+    const query = language() ? `?language=${encodeURIComponent(language())}` : '';
+    const res = await api(`/lti/lessons/${lessonId}/questions${query}`).catch(() => undefined);
+    return res && res.ok ? (await res.json()).questions : undefined;
+  };
+  const questions = await fetchQuestions();
+  if (!questions || !questions.length) return;
+  $('version-language')?.addEventListener('change', async () => {
+    const worded = await fetchQuestions();
+    for (const q of worded || []) {
+      const mine = questions.find((x) => x.key === q.key);
+      if (mine) Object.assign(mine, { prompt: q.prompt, choices: q.choices });
+    }
+  });
   const dialog = $('question');
   const skipped = new Set(); // optional questions passed over on this page
   let asking; // the question shown now
@@ -134,6 +149,7 @@ export async function askQuestions(video, lessonId) {
         attempt: q.attemptsUsed + 1,
         answer,
         secondsToAnswer: Math.round((performance.now() - shownAt) / 100) / 10,
+        ...(language() && { language: language() }),
       }),
     }).catch(() => undefined);
     $('question-submit').disabled = false;

@@ -56,6 +56,15 @@ export function editQuestions(section, chapters = () => []) {
     form.pass.value = Math.round(set.passThreshold * 100);
     list.replaceChildren();
     for (const q of set.questions) addQuestion(q);
+    const script = $('script-questions');
+    script.hidden = !set.fromScript.length;
+    script
+      .querySelector('ul')
+      .replaceChildren(
+        ...set.fromScript.map((q) =>
+          Object.assign(document.createElement('li'), { textContent: `${clock(q.at)} · ${q.prompt}` }),
+        ),
+      );
     section.dataset.loaded = String(set.questions.length);
   }
 

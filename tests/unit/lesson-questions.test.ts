@@ -10,6 +10,8 @@ import {
   type Question,
 } from '../../lti-tool/src/questions/question-set.js';
 import { gradeOf, isComplete } from '../../lti-tool/src/progress/grade-policy.js';
+import { parseScript, ScriptError } from '../../lti-tool/src/narration/script.js';
+import { parseQuestionBlock, scriptQuestions } from '../../lti-tool/src/questions/script-questions.js';
 
 /** Questions inside lessons, in milliseconds: how answers are read, checked and scored. */
 const q = (input: unknown): Question => QuestionSchema.parse(input);
@@ -204,5 +206,83 @@ describe('the lesson grade from watching and questions', () => {
     expect(isComplete(0.95, 0.9, r, 0.6)).toBe(true);
     expect(isComplete(0.8, 0.9, r, 1)).toBe(false);
     expect(isComplete(0.95, 0.9)).toBe(true);
+  });
+});
+
+describe('question blocks in a script', () => {
+  it('reads choices (one right: single, more: multiple), their feedback, points, optional and feedback', () => {
+    expect(
+      parseQuestionBlock(
+        [
+          'Which are exits?',
+          '- [x] North door',
+          '  Marked green.',
+          '- [X] South door',
+          '- [ ] Window',
+          '  Never a window.',
+          'points: 3',
+          'optional',
+          'right：Well done.',
+          'wrong: Look at the plan again.',
+        ].join('\n'),
+        1,
+      ),
+    ).toEqual({
+      kind: 'multiple',
+      prompt: 'Which are exits?',
+      points: 3,
+      required: false,
+      feedback: { correct: 'Well done.', incorrect: 'Look at the plan again.' },
+      choices: [
+        { id: 'c1', text: 'North door', correct: true, feedback: 'Marked green.' },
+        { id: 'c2', text: 'South door', correct: true },
+        { id: 'c3', text: 'Window', correct: false, feedback: 'Never a window.' },
+      ],
+    });
+    expect(parseQuestionBlock('Where?\n- [ ] A\n- [x] B', 1)).toMatchObject({ kind: 'single' });
+  });
+
+  it('reads typed answers and true/false statements, in any language', () => {
+    expect(parseQuestionBlock('哪部法律保护个人数据？\n= GDPR\n= 数据保护法', 1)).toMatchObject({
+      kind: 'text',
+      prompt: '哪部法律保护个人数据？',
+      accepted: ['GDPR', '数据保护法'],
+    });
+    expect(parseQuestionBlock('Fire doors may be\npropped open.\nanswer: False', 1)).toMatchObject({
+      kind: 'truefalse',
+      prompt: 'Fire doors may be propped open.',
+      answer: false,
+    });
+  });
+
+  it.each([
+    ['Which?', 'give choices'],
+    ['Which?\n- [x] A\n= A', 'give choices'],
+    ['Which?\n- [x] A\n- [ ] B\nstray words', '"stray words" is neither'],
+    ['Which?\n- [ ] A\n- [ ] B', 'at least one right choice'],
+    ['Which?\n= A\npoints: many', 'points must be a whole number'],
+    ['- [x] A\n- [ ] B', 'prompt'],
+  ])('refuses %j, saying which block and why', (source, why) => {
+    expect(() => parseQuestionBlock(source, 2)).toThrow(ScriptError);
+    expect(() => parseQuestionBlock(source, 2)).toThrow(/^Question block 2: /);
+    expect(() => parseQuestionBlock(source, 2)).toThrow(why);
+  });
+
+  it('stands where it is written: after so many spoken parts, not spoken itself', () => {
+    const script = parseScript(
+      [
+        'Intro.',
+        '```question\nFirst?\nanswer: true\n```',
+        '# Part',
+        'More.',
+        '```question\nLast?\nanswer: false\n```',
+      ].join('\n\n'),
+      'en',
+      10_000,
+    );
+    expect(script.questions.map((q) => q.afterParts)).toEqual([1, 3]);
+    expect(JSON.stringify(script.chapters)).not.toContain('First?');
+    const questions = scriptQuestions(script, [0, 2.5, 4], 9.25);
+    expect(questions.map((q) => q.at)).toEqual([2.5, 9.25]);
   });
 });

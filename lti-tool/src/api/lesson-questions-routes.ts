@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { z } from 'zod';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { QuestionRepository } from '../questions/question-repository.js';
-import { QuestionSetSchema, questionKey } from '../questions/question-set.js';
+import { QuestionSetSchema, questionKey, type QuestionSet } from '../questions/question-set.js';
 import { ApiError } from '../web/api-error.js';
 import { IdParams } from '../web/request-schemas.js';
 import { validate, validOf } from '../web/validate.js';
@@ -25,17 +25,28 @@ export function lessonQuestionsApiRoutes(d: {
     if (!lesson) throw ApiError.of('NOT_FOUND', 'No such lesson.');
     return lesson;
   };
-  const withKeys = (set: z.infer<typeof QuestionSetSchema>) => ({
+  const withKeys = (set: QuestionSet) => ({
     ...set,
     questions: set.questions.map((q) => ({ key: questionKey(q), ...q })),
   });
 
+  // The author's own questions, to edit; those the published script asks are listed beside them.
   router.get('/api/lessons/:id/questions', validate({ params: IdParams }), async (req, res) => {
     const caller = callerOf(req.user);
     const { params } = validOf<unknown, unknown, z.infer<typeof IdParams>>(res);
     await lessonOf(caller, params.id);
-    const set = await d.questions.get(caller.tenantId, params.id);
-    res.set('cache-control', 'no-store').json(withKeys(set ?? QuestionSetSchema.parse({ questions: [] })));
+    const [authored, asked] = await Promise.all([
+      d.questions.authored(caller.tenantId, params.id),
+      d.questions.get(caller.tenantId, params.id),
+    ]);
+    const own = withKeys(authored ?? QuestionSetSchema.parse({ questions: [] }));
+    const mine = new Set(own.questions.map((q) => q.key));
+    res.set('cache-control', 'no-store').json({
+      ...own,
+      fromScript: (asked?.questions ?? [])
+        .map((q) => ({ key: questionKey(q), ...q }))
+        .filter((q) => !mine.has(q.key)),
+    });
   });
 
   router.put(
@@ -53,7 +64,7 @@ export function lessonQuestionsApiRoutes(d: {
         { event: 'questions', tenantId: caller.tenantId, lessonId: params.id, count: body.questions.length },
         'lesson questions saved',
       );
-      res.json(withKeys((await d.questions.get(caller.tenantId, params.id))!));
+      res.json(withKeys((await d.questions.authored(caller.tenantId, params.id))!));
     },
   );
   return router;

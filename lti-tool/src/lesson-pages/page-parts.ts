@@ -119,6 +119,10 @@ export function questionEditor(lang: Lang, o: { lessonId?: string; hidden?: bool
       <input id="q-watching" name="watching" type="number" min="0" max="100" value="30" />
       <label for="q-pass">${t(lang, msg.pageParts.passThreshold)}</label>
       <input id="q-pass" name="pass" type="number" min="0" max="100" value="60" />
+      <div id="script-questions" hidden>
+        <p>${t(lang, msg.pageParts.fromScript)}</p>
+        <ul></ul>
+      </div>
       <ol id="question-list"></ol>
       <p>
         <button type="button" id="add-question">${t(lang, msg.pageParts.addQuestion)}</button>

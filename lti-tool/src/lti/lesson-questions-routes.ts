@@ -9,6 +9,8 @@ import { spend } from '../web/rate-limit.js';
 import { IdParams } from '../web/request-schemas.js';
 import { validate, validOf } from '../web/validate.js';
 
+const Language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/);
+
 const AnswerBodySchema = z.object({
   /** The question's key, as the player was given it. */
   question: z.string().regex(/^[\w-]{16}$/),
@@ -20,7 +22,10 @@ const AnswerBodySchema = z.object({
     .min(0)
     .max(24 * 3600)
     .optional(),
+  /** The language version being watched (its words for the feedback). */
+  language: Language.optional(),
 });
+const QuestionsQuerySchema = z.object({ language: Language.optional().catch(undefined) });
 
 export interface LessonQuestionsRoutesDeps {
   readonly sessions: Pick<LtiSessions, 'get'>;
@@ -53,10 +58,21 @@ export function lessonQuestionsRoutes(d: LessonQuestionsRoutesDeps): Router {
   };
   const sessionOf = (res: express.Response) => res.locals.session as LtiSession;
 
-  router.get('/lti/lessons/:id/questions', launched, validate({ params: IdParams }), async (_req, res) => {
-    const { params } = validOf<unknown, unknown, z.infer<typeof IdParams>>(res);
-    res.set('cache-control', 'no-store').json(await d.answers.forLearner(sessionOf(res), params.id));
-  });
+  router.get(
+    '/lti/lessons/:id/questions',
+    launched,
+    validate({ params: IdParams, query: QuestionsQuerySchema }),
+    async (_req, res) => {
+      const { params, query } = validOf<
+        unknown,
+        z.infer<typeof QuestionsQuerySchema>,
+        z.infer<typeof IdParams>
+      >(res);
+      res
+        .set('cache-control', 'no-store')
+        .json(await d.answers.forLearner(sessionOf(res), params.id, query.language));
+    },
+  );
 
   router.post(
     '/lti/lessons/:id/answers',

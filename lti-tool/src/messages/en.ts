@@ -294,6 +294,7 @@ export const en = {
     removeQuestion: 'Remove this question',
     addQuestion: 'Add a question',
     saveQuestions: 'Save questions',
+    fromScript: 'Asked by the script (edit them in the script, then publish a new version):',
   },
   platformCheck: {
     noTokenUrlIsRegistered: 'No token URL is registered for this platform.',

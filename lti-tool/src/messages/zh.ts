@@ -275,6 +275,7 @@ export const zh: Catalog = {
     removeQuestion: '删除此题',
     addQuestion: '添加题目',
     saveQuestions: '保存题目',
+    fromScript: '讲稿中的题目（请在讲稿中修改，再发布新版本）：',
   },
   platformCheck: {
     noTokenUrlIsRegistered: '该平台未登记访问令牌 URL。',

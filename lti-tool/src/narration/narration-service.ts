@@ -8,6 +8,8 @@ import { parseScript, ScriptError, sentencesIn } from './script.js';
 import { speechSpans } from './speech-spans.js';
 import type { AudioDecoder } from '../media/media-tools.js';
 import { alignTranscript } from './transcript-alignment.js';
+import { QuestionSchema } from '../questions/question-set.js';
+import { scriptQuestions } from '../questions/script-questions.js';
 import { durationOf, writeWav } from './wav.js';
 import { chapterCues, sentenceCues, webVtt, type Cue } from './webvtt.js';
 
@@ -27,6 +29,8 @@ export const NarrationRecordSchema = z.object({
   durationSec: z.number(),
   /** Where each paragraph's part of the spoken voice starts, seconds (renders reuse unchanged parts). */
   parts: z.array(z.number()).optional(),
+  /** The script's question blocks, timed where they stand: the lesson asks them while this version is published. */
+  questions: z.array(QuestionSchema).optional(),
 });
 export type NarrationRecord = z.infer<typeof NarrationRecordSchema>;
 
@@ -68,7 +72,10 @@ export class NarrationService {
     signal?: AbortSignal,
   ): Promise<PreparedNarration> {
     const script = parseScript(input.script, input.language, this.d.maxScriptChars);
+    // Question blocks are checked before anything is spoken: a mistake in one costs no synthesis.
+    scriptQuestions(script, [], 0);
     const n = await this.d.narrator.narrate(tenantId, script, input.voice, signal);
+    const questions = scriptQuestions(script, n.parts, durationOf(n.pcm));
     const wav = await this.put(writeWav(n.pcm));
     const audio: Asset = {
       sha256: wav.sha256,
@@ -91,6 +98,7 @@ export class NarrationService {
         ...(await this.storeTracks(n.captions, n.chapters)),
         durationSec: durationOf(n.pcm),
         parts: n.parts.map((t) => Math.round(t * 1000) / 1000),
+        ...(questions.length && { questions }),
       },
     };
   }
@@ -108,6 +116,11 @@ export class NarrationService {
     const audio = await this.d.assets.get(tenantId, audioSha256);
     if (audio?.kind !== 'audio') return undefined;
     const script = parseScript(input.text, input.language, this.d.maxScriptChars);
+    if (script.questions.length)
+      throw new ScriptError(
+        'question',
+        'Question blocks are read in scripts the tool speaks; for a recording, add the questions in the Questions section.',
+      );
     const said = sentencesIn(script).filter((s) => s.paragraph !== -1);
     if (!said.length)
       throw new ScriptError('empty', 'The transcript has nothing said: write what the recording says.');

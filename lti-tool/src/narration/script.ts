@@ -12,10 +12,15 @@ export interface ScriptChapter {
 export interface Script {
   readonly language: ScriptLanguage;
   readonly chapters: readonly ScriptChapter[];
+  /**
+   * The script's question blocks (```question fences), not spoken: each with the number of spoken
+   * parts (headings and paragraphs) before it, which says where in the voice it stands.
+   */
+  readonly questions: readonly { readonly afterParts: number; readonly source: string }[];
 }
 
 /** What the author can fix: nothing to say, too much, or (a transcript) a recording without speech. */
-export type ScriptProblem = 'empty' | 'too-long' | 'no-speech';
+export type ScriptProblem = 'empty' | 'too-long' | 'no-speech' | 'question';
 
 export class ScriptError extends Error {
   constructor(
@@ -36,7 +41,8 @@ const markdown = new MarkdownIt({ html: true });
 /**
  * An author's Markdown script as what will be said: headings become chapters, paragraphs and list
  * items keep their sentences (split by the language's rules, Intl.Segmenter). HTML tags, and the
- * contents of script and style elements, are dropped; code blocks are not read aloud.
+ * contents of script and style elements, are dropped; code blocks are not read aloud, and
+ * ```question blocks are the lesson's questions (`questions/script-questions.ts` reads them).
  */
 export function parseScript(source: string, language: ScriptLanguage, maxChars: number): Script {
   if (source.length > maxChars)
@@ -47,6 +53,8 @@ export function parseScript(source: string, language: ScriptLanguage, maxChars: 
   const segmenter = new Intl.Segmenter(language, { granularity: 'sentence' });
   const chapters: { title?: string; paragraphs: string[][] }[] = [];
   let chapter: { title?: string; paragraphs: string[][] } | undefined;
+  const questions: { afterParts: number; source: string }[] = [];
+  let parts = 0;
   const tokens = markdown.parse(source, {});
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
@@ -54,19 +62,23 @@ export function parseScript(source: string, language: ScriptLanguage, maxChars: 
       const title = plainText(tokens[i + 1]!);
       chapter = { title: title || undefined, paragraphs: [] };
       chapters.push(chapter);
+      if (title) parts++;
       i += 2;
+    } else if (token.type === 'fence' && token.info.trim() === 'question') {
+      questions.push({ afterParts: parts, source: token.content });
     } else if (token.type === 'inline' || token.type === 'html_block') {
       const text = token.type === 'inline' ? plainText(token) : withoutTags(token.content);
       const sentences = sentencesOf(text, segmenter);
       if (!sentences.length) continue;
       if (!chapter) chapters.push((chapter = { paragraphs: [] }));
       chapter.paragraphs.push(sentences);
+      parts++;
     }
   }
   const spoken = chapters.filter((c) => c.paragraphs.length || c.title);
   if (!spoken.some((c) => c.paragraphs.length || c.title))
     throw new ScriptError('empty', 'The script has nothing to say: write at least one sentence.');
-  return { language, chapters: spoken };
+  return { language, chapters: spoken, questions };
 }
 
 /** Every sentence of the script in order, with where it is; a heading is said first (paragraph -1). */

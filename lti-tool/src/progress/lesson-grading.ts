@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { QuestionRule } from './grade-policy.js';
+import { DEFAULT_PASS_THRESHOLD, DEFAULT_WATCHING_WEIGHT } from '../questions/question-set.js';
 
 /** How a lesson is watched and graded: its length (of the version learners see) and its rule. */
 export interface LessonGrading {
@@ -66,13 +67,15 @@ export class LessonGradingCache {
     }>(
       `SELECT l.id, l.title, l.score_maximum, l.completion_threshold,
               (r.result->>'durationSec')::float AS duration,
-              (q.question_set->>'watchingWeight')::float AS watching_weight,
-              (q.question_set->>'passThreshold')::float AS pass_threshold
+              CASE WHEN jsonb_array_length(COALESCE(q.question_set->'questions', '[]')) > 0
+                     OR jsonb_array_length(COALESCE(v.narration->'questions', '[]')) > 0
+                THEN COALESCE((q.question_set->>'watchingWeight')::float, $3) END AS watching_weight,
+              COALESCE((q.question_set->>'passThreshold')::float, $4) AS pass_threshold
        FROM lessons l LEFT JOIN renders r ON r.id = l.published_render_id
+         LEFT JOIN lesson_versions v ON v.id = r.version_id
          LEFT JOIN lesson_questions q ON q.lesson_id = l.id
-           AND jsonb_array_length(q.question_set->'questions') > 0
        WHERE l.tenant_id = $1 AND l.id = $2`,
-      [tenantId, lessonId],
+      [tenantId, lessonId, DEFAULT_WATCHING_WEIGHT, DEFAULT_PASS_THRESHOLD],
     );
     const r = rows[0];
     return r

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import { perSecond, type Interval } from './coverage.js';
 import { gradeOf } from './grade-policy.js';
+import { DEFAULT_WATCHING_WEIGHT } from '../questions/question-set.js';
 
 export type LearnerState = 'not-started' | 'in-progress' | 'completed';
 export type SyncState = 'delivered' | 'pending' | 'failed' | 'none';
@@ -76,10 +77,15 @@ export class ProgressRepository {
       watching_weight: number | null;
     }>(
       `WITH scoped AS (
-         SELECT l.*, c.title AS course, (q.question_set->>'watchingWeight')::float AS watching_weight
+         SELECT l.*, c.title AS course,
+                CASE WHEN jsonb_array_length(COALESCE(q.question_set->'questions', '[]')) > 0
+                       OR jsonb_array_length(COALESCE(v.narration->'questions', '[]')) > 0
+                  THEN COALESCE((q.question_set->>'watchingWeight')::float, $4) END AS watching_weight
          FROM lessons l
          LEFT JOIN lti_contexts c ON c.tenant_id = l.tenant_id AND c.context_id = l.context_id
-         LEFT JOIN lesson_questions q ON q.lesson_id = l.id AND jsonb_array_length(q.question_set->'questions') > 0
+         LEFT JOIN lesson_questions q ON q.lesson_id = l.id
+         LEFT JOIN renders pr ON pr.id = l.published_render_id
+         LEFT JOIN lesson_versions v ON v.id = pr.version_id
          WHERE l.tenant_id = $1 AND ($2::text IS NULL OR l.context_id = $2) AND ($3::text IS NULL OR l.id = $3))
        SELECT l.id AS lesson_id, l.title, l.context_id, w.user_id, COALESCE(m.name, w.user_name) AS name,
               w.coverage, w.completed_at, w.last_watched_at,
@@ -111,7 +117,7 @@ export class ProgressRepository {
          AND EXISTS (SELECT 1 FROM unnest(m.roles) r WHERE r ~ '${LEARNER_ROLE}')
          AND NOT EXISTS (SELECT 1 FROM watch_progress w WHERE w.lesson_id = l.id AND w.user_id = m.user_id)
        ORDER BY 2, 5 NULLS LAST, 4`,
-      [f.tenantId, f.contextId ?? null, f.lessonId ?? null],
+      [f.tenantId, f.contextId ?? null, f.lessonId ?? null, DEFAULT_WATCHING_WEIGHT],
     );
     const search = f.search?.trim().toLowerCase();
     return rows

@@ -10,7 +10,15 @@ import type { WatchStore } from '../progress/watch-store.js';
 import { ApiError } from '../web/api-error.js';
 import { answerFits, checkAnswer, type Answer } from './answer-check.js';
 import type { AnswerRepository } from './answer-repository.js';
-import { askedOf, questionKey, type AskedQuestion, type QuestionSet } from './question-set.js';
+import {
+  askedOf,
+  inLanguage,
+  questionKey,
+  type AskedQuestion,
+  type LessonQuestion,
+  type LessonQuestionSet,
+  type Question,
+} from './question-set.js';
 import type { QuestionRepository } from './question-repository.js';
 import { questionStanding } from './question-score.js';
 
@@ -34,6 +42,8 @@ export interface GivenAnswerRequest {
   readonly attempt: number;
   readonly answer: Answer;
   readonly secondsToAnswer?: number;
+  /** The language version the learner watches: its words for the feedback. */
+  readonly language?: string;
 }
 
 export interface AnswerResult {
@@ -62,7 +72,8 @@ export interface LearnerQuestions {
 export class AnswerService {
   constructor(private readonly d: AnswerServiceDeps) {}
 
-  async forLearner(session: LtiSession, lessonId: string): Promise<LearnerQuestions> {
+  /** `language`: the language version the learner watches, whose words the questions are in. */
+  async forLearner(session: LtiSession, lessonId: string, language?: string): Promise<LearnerQuestions> {
     const set = await this.setOf(session, lessonId);
     const given = set
       ? await this.d.answers.ofLearner(this.d.db, session.tenantId, lessonId, session.userId)
@@ -71,7 +82,7 @@ export class AnswerService {
     return {
       maxAttempts: set?.attempts.max ?? 1,
       questions: (set?.questions ?? []).map((q) => {
-        const asked = askedOf(q);
+        const asked = askedOf(q, language);
         return {
           ...asked,
           done: standing!.done.includes(asked.key),
@@ -101,7 +112,7 @@ export class AnswerService {
     if (!lesson) throw ApiError.of('NOT_FOUND', 'No such lesson.');
     const rule = { watchingWeight: set.watchingWeight, passThreshold: set.passThreshold };
     const key = given.question;
-    const checked = checkAnswer(question, given.answer);
+    const checked = checkAnswer(asWorded(question, given.language), given.answer);
     const now = new Date();
 
     const outcome = await inTransaction(this.d.db, async (c) => {
@@ -230,8 +241,21 @@ export class AnswerService {
   }
 
   /** The lesson's questions, if the launch is for this lesson. */
-  private async setOf(session: LtiSession, lessonId: string): Promise<QuestionSet | undefined> {
+  private async setOf(session: LtiSession, lessonId: string): Promise<LessonQuestionSet | undefined> {
     if (session.lessonId !== lessonId) throw ApiError.of('FORBIDDEN', 'This launch is for another lesson.');
     return this.d.questions.get(session.tenantId, lessonId);
   }
+}
+
+/**
+ * The question as checked for a learner watching in `language`: its feedback in that language, and
+ * a typed answer right in any language the lesson has (a learner may answer in the original's).
+ */
+function asWorded(q: LessonQuestion, language?: string): Question {
+  const shown = inLanguage(q, language);
+  if (shown.kind !== 'text' || q.kind !== 'text') return shown;
+  const everyLanguage = Object.values(q.translations ?? {}).flatMap((t) =>
+    t.kind === 'text' ? t.accepted : [],
+  );
+  return { ...shown, accepted: [...new Set([...q.accepted, ...shown.accepted, ...everyLanguage])] };
 }

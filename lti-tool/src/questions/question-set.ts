@@ -64,6 +64,10 @@ export const QuestionSchema = z.discriminatedUnion('kind', [
 ]);
 export type Question = z.infer<typeof QuestionSchema>;
 
+/** How a lesson's questions are graded until its author says otherwise. */
+export const DEFAULT_WATCHING_WEIGHT = 0.3;
+export const DEFAULT_PASS_THRESHOLD = 0.6;
+
 /** A lesson's questions and how they are graded, as the author sets them. */
 export const QuestionSetSchema = z
   .object({
@@ -77,9 +81,9 @@ export const QuestionSetSchema = z
       })
       .default({ max: 1, counts: 'best' }),
     /** The grade: this share from watching, the rest from the questions' points. */
-    watchingWeight: z.number().min(0).max(1).default(0.3),
+    watchingWeight: z.number().min(0).max(1).default(DEFAULT_WATCHING_WEIGHT),
     /** The share of the questions' points a learner needs (with the watching threshold) to complete. */
-    passThreshold: z.number().min(0).max(1).default(0.6),
+    passThreshold: z.number().min(0).max(1).default(DEFAULT_PASS_THRESHOLD),
   })
   .refine((s) => new Set(s.questions.map(questionKey)).size === s.questions.length, {
     message: 'Two questions ask the same thing with the same answers.',
@@ -107,6 +111,23 @@ export function questionKey(q: Question): string {
   return createHash('sha256').update(JSON.stringify(asked)).digest('base64url').slice(0, 16);
 }
 
+/** What a language version's script says of a question: the same question, in its words. */
+export type Translation = Question extends infer Q ? (Q extends unknown ? Omit<Q, 'at'> : never) : never;
+
+/** A question of a lesson as learners meet it: with its words in the lesson's other languages. */
+export type LessonQuestion = Question & {
+  readonly translations?: Readonly<Record<string, Translation>>;
+};
+
+/** The lesson's questions as learners meet them: the author's, then its published script's. */
+export type LessonQuestionSet = Omit<QuestionSet, 'questions'> & { questions: LessonQuestion[] };
+
+/** The question in `language` when a language version words it, else as written. */
+export function inLanguage(q: LessonQuestion, language?: string): Question {
+  const t = language ? q.translations?.[language] : undefined;
+  return t ? ({ ...t, at: q.at } as Question) : q;
+}
+
 /** A question as the learner's player gets it: nothing that tells the right answer or its feedback. */
 export interface AskedQuestion {
   readonly key: string;
@@ -118,21 +139,22 @@ export interface AskedQuestion {
   readonly choices?: readonly { readonly id: string; readonly text: string }[];
 }
 
-export function askedOf(q: Question): AskedQuestion {
+export function askedOf(q: LessonQuestion, language?: string): AskedQuestion {
+  const shown = inLanguage(q, language);
   return {
     key: questionKey(q),
     at: q.at,
     kind: q.kind,
-    prompt: q.prompt,
+    prompt: shown.prompt,
     points: q.points,
     required: q.required,
-    ...((q.kind === 'single' || q.kind === 'multiple') && {
-      choices: q.choices.map((c) => ({ id: c.id, text: c.text })),
+    ...((shown.kind === 'single' || shown.kind === 'multiple') && {
+      choices: shown.choices.map((c) => ({ id: c.id, text: c.text })),
     }),
   };
 }
 
 /** The questions in the order the player meets them. */
-export function ordered(set: QuestionSet): QuestionSet {
+export function ordered<S extends { questions: readonly { at: number }[] }>(set: S): S {
   return { ...set, questions: [...set.questions].sort((a, b) => a.at - b.at) };
 }
