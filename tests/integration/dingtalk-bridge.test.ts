@@ -399,6 +399,27 @@ describe('free-login (免登) inside DingTalk', () => {
     expect(summary.action_card!.single_url).toBe(`${tool.url}/admin/progress?corp=${CORP}`);
   });
 
+  it('a completion on a lesson with questions tells the learner their score', async () => {
+    // In no department: the other cases count the departments' people.
+    sim.addUser({ corpId: CORP, userid: 'mo', unionid: 'union-mo', name: 'Mo', deptIds: [] });
+    await sql.query(
+      `INSERT INTO dingtalk_users (corp_id, userid, user_key, name) VALUES ($1, 'mo', $2, 'Mo') ON CONFLICT DO NOTHING`,
+      [CORP, `dt:${CORP}:mo`],
+    );
+    // Watched it all and 2 of 3 question points: 0.3 × 100 % + 0.7 × 2/3 = 77 %.
+    await sql.query(
+      `INSERT INTO watch_progress (lesson_id, user_id, tenant_id, context_id, platform_id, user_name, intervals,
+         duration_sec, coverage, completed_at, question_earned, question_total)
+       SELECT id, $1, tenant_id, context_id, $3, 'Mo', '[]', 60, 1, now(), 2, 3 FROM lessons WHERE id = $2`,
+      [`dt:${CORP}:mo`, lessonId, `dingtalk:${CORP}`],
+    );
+    await tool.dingtalk.reports.report([{ lessonId, userId: `dt:${CORP}:mo` }]);
+    await until('completion notice', () => sim.received(CORP, 'mo').length > 0);
+    const card = sim.received(CORP, 'mo')[0]!.action_card!;
+    expect(card.title).toContain('Completed');
+    expect(card.markdown).toContain('得分 77 分（答题 2/3）· Score 77 % (questions 2/3)');
+  });
+
   it("signs in someone outside the app's directory scope with the name free-login gave", async () => {
     // The app may read the Warehouse only (user/get answers 50002 for others); Jo is in the office
     // (a department of no other test).

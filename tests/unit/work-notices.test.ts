@@ -36,6 +36,7 @@ describe('the notices the tool writes', () => {
         pageUrl: page,
       }),
       completionNotice({ title: long, pageUrl: page }),
+      completionNotice({ title: long, pageUrl: page, score: { grade: 0.8, earned: 8, total: 10 } }),
       ...summaryNotices('2026-12-01', people(3), 'https://tutor.example.com/admin/progress?corp=ding1'),
     ])
       expect(overLimits(n)).toEqual([]);

@@ -43,6 +43,7 @@ export class CompletionReports {
       notice: completionNotice({
         title: r.title,
         pageUrl: lessonPageUrl(this.d.publicUrl, r.corpId, r.lessonId),
+        score: r.score,
       }),
       // The month's calls are scarce: the admin's daily summary reports it, the learner is not sent one.
       ...(tight.get(r.corpId) && { summarized: true }),

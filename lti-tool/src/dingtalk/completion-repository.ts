@@ -1,5 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { GradeKey } from '../grades/grade-key.js';
+import { gradeOf } from '../progress/grade-policy.js';
+import { DEFAULT_WATCHING_WEIGHT } from '../questions/question-set.js';
 
 /** A DingTalk learner's completed lesson that no completion notice covers yet. */
 export interface UnreportedCompletion {
@@ -7,6 +9,8 @@ export interface UnreportedCompletion {
   readonly userid: string;
   readonly lessonId: string;
   readonly title: string;
+  /** On a lesson with questions: the grade (0 … 1) and the learner's points. */
+  readonly score?: { readonly grade: number; readonly earned: number; readonly total: number };
 }
 
 /** One admin's day of completions on the lessons they assigned. */
@@ -30,10 +34,16 @@ export class CompletionRepository {
       userid: string;
       lesson_id: string;
       title: string;
+      coverage: number;
+      question_earned: number | null;
+      question_total: number | null;
+      watching_weight: number | null;
     }>(
-      `SELECT u.corp_id, u.userid, w.lesson_id, l.title
+      `SELECT u.corp_id, u.userid, w.lesson_id, l.title, w.coverage, w.question_earned, w.question_total,
+              (q.question_set->>'watchingWeight')::float AS watching_weight
        FROM watch_progress w JOIN dingtalk_users u ON u.user_key = w.user_id
        JOIN lessons l ON l.id = w.lesson_id
+       LEFT JOIN lesson_questions q ON q.lesson_id = w.lesson_id
        WHERE w.completed_at IS NOT NULL AND u.left_at IS NULL
          AND ($1::text[] IS NULL OR (w.lesson_id, w.user_id) IN
                (SELECT * FROM unnest($1::text[], $2::text[])))
@@ -42,7 +52,24 @@ export class CompletionRepository {
        LIMIT 5000`,
       [keys?.map((k) => k.lessonId) ?? null, keys?.map((k) => k.userId) ?? null],
     );
-    return rows.map((r) => ({ corpId: r.corp_id, userid: r.userid, lessonId: r.lesson_id, title: r.title }));
+    return rows.map((r) => ({
+      corpId: r.corp_id,
+      userid: r.userid,
+      lessonId: r.lesson_id,
+      title: r.title,
+      // Points are kept from a learner's first answer on: the lesson has questions.
+      ...(r.question_total !== null && {
+        score: {
+          grade: gradeOf(
+            r.coverage,
+            { watchingWeight: r.watching_weight ?? DEFAULT_WATCHING_WEIGHT, passThreshold: 0 },
+            r.question_total ? (r.question_earned ?? 0) / r.question_total : 0,
+          ),
+          earned: r.question_earned ?? 0,
+          total: r.question_total,
+        },
+      }),
+    }));
   }
 
   /** `day`'s completions (a calendar day in `timeZone`) grouped by the admin who assigned the lesson. */

@@ -37,14 +37,26 @@ export function assignmentNotice(lesson: { title: string; posterUrl?: string; pa
 }
 
 /** The learner's confirmation that a lesson counts as completed. */
-export function completionNotice(lesson: { title: string; pageUrl: string }): Notice {
+export function completionNotice(lesson: {
+  title: string;
+  pageUrl: string;
+  /** On a lesson with questions: the grade (0 … 1) and the points earned of the total. */
+  score?: { grade: number; earned: number; total: number };
+}): Notice {
   const title = clip(lesson.title, TITLE_CHARS);
+  const s = lesson.score;
+  const percent = s && Math.round(s.grade * 100);
   return {
     title: `已完成 Completed: ${title}`,
     markdown: [
       `### ✅ ${md(title)}`,
       '你已完成本课程，学习记录已保存。',
       'You have completed this lesson; your record is saved.',
+      ...(s
+        ? [
+            `得分 ${percent} 分（答题 ${s.earned}/${s.total}）· Score ${percent} % (questions ${s.earned}/${s.total})`,
+          ]
+        : []),
     ].join('\n\n'),
     linkTitle: '再看一遍 Watch again',
     linkUrl: openInDingTalk(lesson.pageUrl),
