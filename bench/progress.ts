@@ -12,20 +12,15 @@
  * the client so much CPU on this machine's two cores that it, not the tool, would be measured.
  * Every learner's first heartbeat (their progress row, and a Started score to the LMS) is sent before
  * the clock starts; latencies are then counted after a warm-up of WARMUP_MS, reported apart.
- * The lessons and launch sessions are seeded in PostgreSQL directly (launching 1,000 learners is
- * the LTI benchmark's subject, not this one's).
+ * The lessons and launch sessions are seeded in PostgreSQL directly (bench/learner-fixture.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { ReferencePlatform } from '../reference-platform/src/reference-platform.js';
-import { createTestDatabase, freePort, startTestTool, toolConfig } from '../tests/helpers/farm.js';
-import { registerManually } from '../tests/helpers/lti.js';
-import { LtiSessions } from '../lti-tool/src/lti/lti-sessions.js';
-import { tenantIdOf } from '../lti-tool/src/lti/lti-registry.js';
+import { freePort } from '../tests/helpers/farm.js';
+import { learnerFixture, postJson } from './learner-fixture.js';
 import { cpuSince, cpuTimes } from './cpu-time.js';
 import { recordFigures } from './bench-results.js';
 import { pct, startToolProcess } from './tool-process.js';
@@ -37,45 +32,11 @@ const SECONDS = Number(arg('--seconds', '20'));
 const FINISHERS = 200;
 const WARMUP_MS = 2_000;
 
-const db = await createTestDatabase();
-const config = await toolConfig({ VT_DATABASE_URL: db.url });
-const platform = await new ReferencePlatform().start();
-const registering = await startTestTool({ ...config, VT_TOOL_PORT: 0 });
-const reg = await registerManually({ ...registering, url: config.VT_PUBLIC_URL }, platform);
-await registering.close();
-
-// Seed: a tenant's course with two published lessons (10 minutes and 10 seconds long).
-const sql = new pg.Pool({ connectionString: db.url });
-const { rows: platforms } = await sql.query<{ id: string }>('SELECT id FROM lti_platforms');
-const platformId = platforms[0]!.id;
-const tenantId = tenantIdOf(platform.issuer, reg.clientId, reg.deploymentId);
-const sha = (c: string): string => c.repeat(64);
-await sql.query(
-  `INSERT INTO assets (tenant_id, sha256, kind, content_type, bytes) VALUES ($1, $2, 'portrait', 'image/png', 1), ($1, $3, 'audio', 'audio/wav', 1)`,
-  [tenantId, sha('a'), sha('b')],
-);
-const lesson = async (title: string, durationSec: number): Promise<string> => {
-  const [lessonId, versionId, renderId] = [randomUUID(), randomUUID(), randomUUID()];
-  await sql.query(`INSERT INTO lessons (id, tenant_id, context_id, title) VALUES ($1, $2, '101', $3)`, [
-    lessonId,
-    tenantId,
-    title,
-  ]);
-  await sql.query(
-    `INSERT INTO lesson_versions (id, lesson_id, tenant_id, portrait_sha256, audio_sha256, engine, settings)
-     VALUES ($1, $2, $3, $4, $5, 'preview', '{}')`,
-    [versionId, lessonId, tenantId, sha('a'), sha('b')],
-  );
-  await sql.query(
-    `INSERT INTO renders (id, tenant_id, lesson_id, version_id, engine, state, result)
-     VALUES ($1, $2, $3, $4, 'preview', 'done', $5)`,
-    [renderId, tenantId, lessonId, versionId, { durationSec }],
-  );
-  await sql.query('UPDATE lessons SET published_render_id = $1 WHERE id = $2', [renderId, lessonId]);
-  return lessonId;
-};
-const longLesson = await lesson('Ten minutes', 600);
-const shortLesson = await lesson('Ten seconds', 10);
+const fixture = await learnerFixture();
+const { config, sql, platform } = fixture;
+// A course with two published lessons (10 minutes and 10 seconds long).
+const longLesson = await fixture.lesson('Ten minutes', 600);
+const shortLesson = await fixture.lesson('Ten seconds', 10);
 const lineItemId = randomUUID();
 platform.lineItems.set(lineItemId, {
   id: lineItemId,
@@ -83,50 +44,17 @@ platform.lineItems.set(lineItemId, {
   label: 'Ten seconds',
   scoreMaximum: 100,
 });
-const sessions = new LtiSessions(sql);
 const sessionFor = (user: string, lessonId: string): Promise<string> =>
-  sessions.create({
-    tenantId,
-    platformId,
-    deploymentId: reg.deploymentId,
-    contextId: '101',
-    userId: user,
-    role: 'learner',
-    messageType: 'LtiResourceLinkRequest',
-    resourceLinkId: 'bench',
-    lessonId,
-    launch: {
-      issuer: platform.issuer,
-      clientId: reg.clientId,
-      ags: {
-        scope: ['https://purl.imsglobal.org/spec/lti-ags/scope/score'],
-        lineitem: `${platform.url}/ags/101/lineitems/${lineItemId}`,
-      },
-    },
-  });
+  fixture.sessionFor(user, lessonId, `${platform.url}/ags/101/lineitems/${lineItemId}`);
 
 const child = await startToolProcess(config);
 
 // Each learner keeps a connection (keep-alive), as a browser does.
 const agent = new http.Agent({ keepAlive: true, maxSockets: LEARNERS });
-const { hostname, port: toolPort } = new URL(config.VT_PUBLIC_URL);
+const toolUrl = new URL(config.VT_PUBLIC_URL);
+const toolPort = toolUrl.port;
 const heartbeat = (body: unknown, port: string | number = toolPort): Promise<number> =>
-  new Promise((resolve) => {
-    const json = JSON.stringify(body);
-    const req = http.request(
-      {
-        host: hostname,
-        port,
-        path: '/lti/progress',
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) },
-      },
-      (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)),
-    );
-    req.on('error', () => resolve(0));
-    req.end(json);
-  });
+  postJson(agent, { host: toolUrl.hostname, port }, '/lti/progress', body);
 
 // 1. Ingestion.
 const tokens = await Promise.all(Array.from({ length: LEARNERS }, (_, i) => sessionFor(`L${i}`, longLesson)));
@@ -342,6 +270,4 @@ console.log(
 
 agent.destroy();
 await child.stop();
-await sql.end();
-await platform.close();
-await db.drop();
+await fixture.close();

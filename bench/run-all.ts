@@ -16,6 +16,7 @@ const BENCHES: Readonly<Record<string, readonly string[]>> = {
   'preview-engine': ['node', 'dist/bench/preview-engine.js'],
   'lti-launch': ['npx', 'tsx', 'bench/lti-launch.ts'],
   progress: ['npx', 'tsx', 'bench/progress.ts'],
+  answers: ['npx', 'tsx', 'bench/answers.ts'],
   'media-range': ['npx', 'tsx', 'bench/media-range.ts'],
   farm: ['npx', 'tsx', 'bench/render-farm.ts'],
   narration: ['npx', 'tsx', 'bench/narration.ts'],

@@ -56,6 +56,7 @@ import { lessonQuestionsRoutes } from './lti/lesson-questions-routes.js';
 import type { QuestionRepository } from './questions/question-repository.js';
 import type { AnswerService } from './questions/answer-service.js';
 import type { LessonInsightsService } from './progress/lesson-insights.js';
+import type { SessionCache } from './lti/session-cache.js';
 import { lessonPublishingRoutes } from './api/lesson-publishing-routes.js';
 import type { ToolKeys } from './lti/tool-keys.js';
 import { LTI_ROUTES } from './lti/lti-provider.js';
@@ -115,6 +116,8 @@ export interface AppDeps {
   readonly questions: QuestionRepository;
   /** One lesson's engagement and question statistics, for the dashboards. */
   readonly insights: LessonInsightsService;
+  /** Launch sessions kept a minute in memory, for the learners' busiest endpoints. */
+  readonly learnerSessions: SessionCache;
   /** Learners' answers to a lesson's questions, graded on the server. */
   readonly answers: AnswerService;
 }
@@ -261,16 +264,7 @@ export function createApp(d: AppDeps): express.Express {
   app.use(lessonPublishingRoutes({ lessons: d.lessons }));
   app.use(lessonLanguagesRoutes({ lessons: d.lessons, languages: d.languages }));
   app.use(lessonQuestionsApiRoutes({ lessons: d.lessons, questions: d.questions }));
-  app.use(
-    lessonQuestionsRoutes({
-      sessions: d.sessions,
-      answers: d.answers,
-      limit: sharedLimit(d.redis, `${d.config.VT_QUEUE_PREFIX}:limit:answers`, {
-        points: 30,
-        durationSec: 60,
-      }),
-    }),
-  );
+  app.use(lessonQuestionsRoutes({ sessions: d.learnerSessions, answers: d.answers }));
   app.use(
     dashboardRoutes({
       sessions: d.sessions,

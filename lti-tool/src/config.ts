@@ -57,6 +57,11 @@ const schema = z.object({
   VT_RECONCILE_SEC: z.coerce.number().positive().default(10),
   /** Heartbeats arriving within this many ms share one transaction (group commit). */
   VT_PROGRESS_FLUSH_MS: z.coerce.number().int().min(0).default(5),
+  /**
+   * Answers to a lesson's questions one learner may send a minute: a person answers a few; more is a
+   * script (a benchmark raises it to measure the endpoint rather than the limit).
+   */
+  VT_ANSWERS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Heartbeat transactions under way at once (each a database connection of the pool). */
   VT_PROGRESS_TRANSACTIONS: z.coerce.number().int().min(1).max(8).default(4),
   /** First retry of a score the LMS did not take, doubling up to VT_GRADE_MAX_BACKOFF_MS. */

@@ -54,7 +54,12 @@ import { LessonGradingCache } from './progress/lesson-grading.js';
 import { ProgressIngest } from './progress/progress-ingest.js';
 import type { GradeKey } from './grades/grade-key.js';
 import { AnswerRepository } from './questions/answer-repository.js';
+import { AnswerIngest } from './questions/answer-ingest.js';
 import { AnswerService } from './questions/answer-service.js';
+import { QuestionSetCache } from './questions/question-set-cache.js';
+import { SessionCache } from './lti/session-cache.js';
+import { AnswerEndpoint } from './lti/answer-endpoint.js';
+import { sharedLimit } from './web/rate-limit.js';
 import { QuestionRepository } from './questions/question-repository.js';
 import { LessonInsightsService } from './progress/lesson-insights.js';
 import { ProgressRepository } from './progress/progress-repository.js';
@@ -257,19 +262,30 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     onScored,
     onCompleted,
   });
+  const learnerSessions = new SessionCache(sessions);
   const questions = new QuestionRepository(db);
   const answerRepository = new AnswerRepository();
   const progress = new ProgressRepository(db);
   const insights = new LessonInsightsService({ db, progress, questions, answers: answerRepository });
+  // Answers are taken as heartbeats are: by group commit, in as many transactions at once.
+  const answerIngest = new AnswerIngest(
+    db,
+    { store: watchStore, answers: answerRepository, outbox: gradeOutbox },
+    {
+      flushMs: config.VT_PROGRESS_FLUSH_MS,
+      maxBatch: 500,
+      maxInFlight: config.VT_PROGRESS_TRANSACTIONS,
+      onScored,
+      onCompleted,
+    },
+  );
   const answers = new AnswerService({
     db,
     questions,
+    sets: new QuestionSetCache(questions),
     answers: answerRepository,
-    store: watchStore,
-    outbox: gradeOutbox,
+    ingest: answerIngest,
     grading,
-    onScored,
-    onCompleted,
     log,
   });
   const narration = new NarrationService({
@@ -329,11 +345,22 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     questions,
     answers,
     insights,
+    learnerSessions,
   });
-  const heartbeats = new HeartbeatEndpoint({ sessions, grading, ingest, log });
+  const heartbeats = new HeartbeatEndpoint({ sessions: learnerSessions, grading, ingest, log });
+  const answerEndpoint = new AnswerEndpoint({
+    sessions: learnerSessions,
+    answers,
+    limit: sharedLimit(requestRedis, `${config.VT_QUEUE_PREFIX}:limit:answers`, {
+      points: config.VT_ANSWERS_PER_MINUTE,
+      durationSec: 60,
+    }),
+    log,
+  });
   let stopPolicy = (): void => {};
   const server: Server = await new Promise((resolve, reject) => {
-    const s = createServer(heartbeats.inFrontOf(app));
+    // Heartbeats and answers, the learners' busiest requests, are answered in front of Express.
+    const s = createServer(heartbeats.inFrontOf(answerEndpoint.inFrontOf(app)));
     // The player sends a heartbeat every 5 s: Node's default 5 s idle limit would close its connection
     // just as the next one is sent. Longer than the 60 s a load balancer in front keeps one idle.
     s.keepAliveTimeout = 65_000;

@@ -140,19 +140,11 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
     { as: 'api-key', body: { questions: [] }, status: 404, code: 'NOT_FOUND' },
     { ...malformedApi, body: { questions: [] } },
   ],
-  // Only a launch session opens these; an API key is no launch.
+  // Only a launch session opens it; an API key is no launch. (Answers are taken in front of Express,
+  // as heartbeats are: lesson-questions.test.ts has their refusals.)
   'GET /lti/lessons/:id/questions': [
     { as: 'anonymous', status: 401, code: 'UNAUTHENTICATED' },
     { as: 'api-key', status: 401, code: 'UNAUTHENTICATED' },
-  ],
-  'POST /lti/lessons/:id/answers': [
-    { as: 'anonymous', body: {}, status: 401, code: 'UNAUTHENTICATED' },
-    {
-      as: 'api-key',
-      body: { question: 'x', attempt: 1, answer: { value: true } },
-      status: 401,
-      code: 'UNAUTHENTICATED',
-    },
   ],
   'ALL /lti/register': [{ as: 'anonymous', status: 403, code: 'REGISTRATION_NEEDS_LINK' }],
   'GET /lti/register/:token': [{ as: 'anonymous', status: 403, code: 'REGISTRATION_LINK_INVALID' }],

@@ -114,6 +114,7 @@ beforeAll(async () => {
     VT_GRADE_BACKOFF_MS: '100',
     VT_GRADE_MAX_BACKOFF_MS: '400',
     VT_GRADE_RELAY_SEC: '1',
+    VT_ANSWERS_PER_MINUTE: '12',
   });
   tool = await startTestTool(config);
   platform = await new ReferencePlatform().start();
@@ -405,5 +406,56 @@ describe("the instructor's dashboard", () => {
     ]);
     const six = lines.find((l) => l.split(',')[4] === '6')!.split(',');
     expect(six.slice(-5)).toEqual(['3', '3', expect.any(String), 'right (2)', 'right (1)']);
+  });
+});
+
+describe('the answers endpoint (in front of Express, as heartbeats are)', () => {
+  const raw = (headers: Record<string, string>, body: string): Promise<Response> =>
+    fetch(`${tool.url}/lti/lessons/${lessonId}/answers`, { method: 'POST', headers, body });
+
+  it('refuses what is not an answer with problem+json and a stable code, and is never cached or framed', async () => {
+    const session = await sessionOf('6');
+    const json = { 'content-type': 'application/json', authorization: `Bearer ${session}` };
+    const ok = JSON.stringify({ question: 'AAAAAAAAAAAAAAAA', attempt: 1, answer: { value: true } });
+    const cases: [Record<string, string>, string, number, string][] = [
+      [{ 'content-type': 'application/json' }, ok, 401, 'UNAUTHENTICATED'],
+      [{ ...json, authorization: 'Bearer vt_lti_forged' }, ok, 401, 'UNAUTHENTICATED'],
+      [{ ...json, 'content-type': 'text/plain' }, ok, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [json, JSON.stringify({ pad: 'x'.repeat(9000) }), 413, 'PAYLOAD_TOO_LARGE'],
+      [json, '{"question": ', 400, 'INVALID_JSON'],
+      [json, JSON.stringify({ question: 'x', attempt: 0 }), 400, 'INVALID_REQUEST'],
+      [json, ok, 404, 'NOT_FOUND'],
+    ];
+    for (const [headers, body, status, code] of cases) {
+      const res = await raw(headers, body);
+      expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([status, code]);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+    // A malformed lesson id in the path: refused at the door.
+    const bad = await fetch(`${tool.url}/lti/lessons/bad%20id!/answers`, {
+      method: 'POST',
+      headers: json,
+      body: ok,
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it("limits each learner's answers a minute (12 here), with Retry-After; the tool stays up", async () => {
+    const session = await sessionOf('7');
+    const keys = await keysOf(session);
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      const res = await answer(session, { question: keys.text, attempt: 9, answer: { text: 'x' } });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(((await res.json()) as { code: string }).code).toBe('RATE_LIMITED');
+        break;
+      }
+    }
+    expect(statuses.at(-1)).toBe(429);
+    expect((await fetch(`${tool.url}/healthz`)).status).toBe(200);
   });
 });

@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { digest, type LtiSession, type LtiSessions } from '../lti/lti-sessions.js';
+import { digest } from '../lti/lti-sessions.js';
+import type { SessionCache } from '../lti/session-cache.js';
+import { readSmallBody } from '../web/small-body.js';
 import { HeartbeatSchema } from './heartbeat.js';
 import type { LessonGradingCache } from './lesson-grading.js';
 import type { ProgressIngest } from './progress-ingest.js';
 
 export interface HeartbeatEndpointDeps {
-  readonly sessions: LtiSessions;
+  /** Launch sessions, kept a minute in memory (they never change, only expire). */
+  readonly sessions: Pick<SessionCache, 'get'>;
   readonly grading: LessonGradingCache;
   readonly ingest: ProgressIngest;
   readonly log: Logger;
@@ -16,8 +19,6 @@ export const HEARTBEAT_PATH = '/lti/progress';
 const MAX_BODY_BYTES = 16 * 1024;
 /** What the player's fetch sends, and what navigator.sendBeacon sends (it can set no other type). */
 const BODY_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
-/** Launch sessions never change, only expire: heartbeats find theirs in memory for this long. */
-const SESSION_CACHE_MS = 60_000;
 const HEADERS = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
@@ -38,8 +39,6 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  * their tenant.
  */
 export class HeartbeatEndpoint {
-  private readonly cache = new Map<string, { session: LtiSession | undefined; until: number }>();
-
   constructor(private readonly d: HeartbeatEndpointDeps) {}
 
   /** A request listener that answers heartbeats and hands every other request to `next`. */
@@ -51,7 +50,7 @@ export class HeartbeatEndpoint {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!BODY_TYPES.test(req.headers['content-type'] ?? ''))
       return answer(res, 415, { error: 'A heartbeat is JSON.' });
-    const body = await readBody(req);
+    const body = await readSmallBody(req, MAX_BODY_BYTES);
     if (body === 'too large') return answer(res, 413, { error: 'A heartbeat is at most 16 kB.' });
     if (body === undefined) return; // the client went away
     let json: unknown;
@@ -64,7 +63,7 @@ export class HeartbeatEndpoint {
     if (!parsed.success) return answer(res, 400, { error: 'Not a heartbeat.' });
     const hb = parsed.data;
     try {
-      const session = await this.sessionOf(hb.session);
+      const session = await this.d.sessions.get(hb.session);
       if (!session) return answer(res, 401, { error: 'The launch has expired; open the activity again.' });
       if (session.role !== 'learner' || session.messageType === 'LtiDeepLinkingRequest')
         return answer(res, 403, { error: 'Progress is recorded for learners.' });
@@ -82,36 +81,8 @@ export class HeartbeatEndpoint {
       answer(res, 503, { error: 'Progress could not be saved just now; the player will retry.' });
     }
   }
-
-  private async sessionOf(token: string): Promise<LtiSession | undefined> {
-    const hit = this.cache.get(token);
-    if (hit && hit.until > Date.now()) return hit.session;
-    const session = await this.d.sessions.get(token);
-    if (this.cache.size > 50_000) this.cache.clear();
-    this.cache.set(token, { session, until: Date.now() + SESSION_CACHE_MS });
-    return session;
-  }
 }
 
 function answer(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, HEADERS).end(JSON.stringify(body));
-}
-
-/** The body as text; 'too large' past the limit (the rest is not read); undefined if the client left. */
-function readBody(req: IncomingMessage): Promise<string | 'too large' | undefined> {
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return Promise.resolve('too large');
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    req.on('data', (c: Buffer) => {
-      bytes += c.length;
-      if (bytes > MAX_BODY_BYTES) {
-        req.removeAllListeners('data').resume();
-        resolve('too large');
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(undefined));
-    req.on('aborted', () => resolve(undefined));
-  });
 }

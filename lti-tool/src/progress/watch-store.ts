@@ -159,14 +159,29 @@ export class WatchStore {
     });
   }
 
-  /** Writes a learner's points after an answer (the row `take` locked in the answer's transaction). */
-  async saveQuestions(c: PoolClient, u: QuestionsUpdate): Promise<void> {
+  /** Writes learners' points after their answers (rows `take` locked in the answers' transaction). */
+  async saveQuestions(c: PoolClient, updates: readonly QuestionsUpdate[]): Promise<void> {
+    if (!updates.length) return;
     await c.query({
       name: 'progress-save-questions',
-      text: `UPDATE watch_progress SET question_earned = $3, question_total = $4, scored_percent = $6,
-           completed_at = CASE WHEN $5 THEN COALESCE(completed_at, now()) END
-         WHERE lesson_id = $1 AND user_id = $2`,
-      values: [u.lessonId, u.userId, u.earned, u.total, u.completed, u.scoredPercent],
+      text: `UPDATE watch_progress w SET question_earned = x.earned, question_total = x.total,
+           scored_percent = x.scored_percent,
+           completed_at = CASE WHEN x.completed THEN COALESCE(w.completed_at, now()) END
+         FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, earned real, total real,
+           completed boolean, scored_percent int)
+         WHERE w.lesson_id = x.lesson_id AND w.user_id = x.user_id`,
+      values: [
+        JSON.stringify(
+          updates.map((u) => ({
+            lesson_id: u.lessonId,
+            user_id: u.userId,
+            earned: u.earned,
+            total: u.total,
+            completed: u.completed,
+            scored_percent: u.scoredPercent,
+          })),
+        ),
+      ],
     });
   }
 }

@@ -27,8 +27,9 @@ export interface NewAnswer {
 }
 
 /**
- * Learners' answers (`question_answers`). Written only in the answer's transaction, after the
- * learner's progress row was locked, so two answers of one learner never race.
+ * Learners' answers (`question_answers`). Written only in the answers' transactions
+ * (`answer-ingest.ts`), after the learners' progress rows were locked, so two answers of one learner
+ * never race.
  */
 export class AnswerRepository {
   /** The learner's answers on the lesson, every question and attempt. */
@@ -53,24 +54,79 @@ export class AnswerRepository {
     }));
   }
 
-  async add(c: Queryable, a: NewAnswer): Promise<void> {
-    await c.query(
-      `INSERT INTO question_answers (lesson_id, user_id, question_key, attempt, tenant_id, answer, correct,
-         points, seconds_to_answer, session_sha256)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        a.lessonId,
-        a.userId,
-        a.key,
-        a.attempt,
-        a.tenantId,
-        JSON.stringify(a.answer),
-        a.correct,
-        a.points,
-        a.secondsToAnswer ?? null,
-        a.sessionSha,
+  /**
+   * The answers of several learners, each on one lesson (`learners`: lesson id and user id, in the
+   * tenant), in one statement: `lesson\nuser` → their answers by question and attempt.
+   */
+  async ofLearners(
+    c: Queryable,
+    learners: readonly { readonly tenantId: string; readonly lessonId: string; readonly userId: string }[],
+  ): Promise<Map<string, StoredAnswer[]>> {
+    const { rows } = await c.query<{
+      lesson_id: string;
+      user_id: string;
+      question_key: string;
+      attempt: number;
+      points: number;
+      correct: boolean;
+      answer: Answer;
+    }>({
+      name: 'answers-of-learners',
+      text: `SELECT a.lesson_id, a.user_id, a.question_key, a.attempt, a.points, a.correct, a.answer
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS x(tenant_id, lesson_id, user_id)
+         JOIN question_answers a ON a.tenant_id = x.tenant_id AND a.lesson_id = x.lesson_id
+           AND a.user_id = x.user_id
+         ORDER BY a.question_key, a.attempt`,
+      values: [
+        learners.map((l) => l.tenantId),
+        learners.map((l) => l.lessonId),
+        learners.map((l) => l.userId),
       ],
-    );
+    });
+    const out = new Map<string, StoredAnswer[]>();
+    for (const r of rows) {
+      const k = `${r.lesson_id}\n${r.user_id}`;
+      const list = out.get(k) ?? [];
+      list.push({
+        key: r.question_key,
+        attempt: r.attempt,
+        points: r.points,
+        correct: r.correct,
+        answer: r.answer,
+      });
+      out.set(k, list);
+    }
+    return out;
+  }
+
+  /** Stores new answers, in one statement. */
+  async add(c: Queryable, answers: readonly NewAnswer[]): Promise<void> {
+    if (!answers.length) return;
+    await c.query({
+      name: 'answers-add',
+      text: `INSERT INTO question_answers (lesson_id, user_id, question_key, attempt, tenant_id, answer, correct,
+           points, seconds_to_answer, session_sha256)
+         SELECT x.lesson_id, x.user_id, x.question_key, x.attempt, x.tenant_id, x.answer, x.correct, x.points,
+           x.seconds_to_answer, x.session_sha256
+         FROM jsonb_to_recordset($1::jsonb) AS x(lesson_id text, user_id text, question_key text, attempt int,
+           tenant_id text, answer jsonb, correct boolean, points real, seconds_to_answer real, session_sha256 text)`,
+      values: [
+        JSON.stringify(
+          answers.map((a) => ({
+            lesson_id: a.lessonId,
+            user_id: a.userId,
+            question_key: a.key,
+            attempt: a.attempt,
+            tenant_id: a.tenantId,
+            answer: a.answer,
+            correct: a.correct,
+            points: a.points,
+            seconds_to_answer: a.secondsToAnswer ?? null,
+            session_sha256: a.sessionSha,
+          })),
+        ),
+      ],
+    });
   }
 
   /** Every answer on the lesson, for its instructor's statistics. */

@@ -1,19 +1,16 @@
 import type { Logger } from 'pino';
-import { inTransaction, type Db } from '../db/database.js';
-import type { GradeKey } from '../grades/grade-key.js';
-import type { GradeOutbox } from '../grades/grade-outbox.js';
+import type { Db } from '../db/database.js';
 import type { LtiSession } from '../lti/lti-sessions.js';
-import { gradeComment, gradeOf, isComplete, scoreFor } from '../progress/grade-policy.js';
 import type { LessonGradingCache } from '../progress/lesson-grading.js';
-import { scoreTargetOf } from '../progress/score-target.js';
-import type { WatchStore } from '../progress/watch-store.js';
 import { ApiError } from '../web/api-error.js';
 import { answerFits, checkAnswer, type Answer } from './answer-check.js';
+import type { AnswerIngest } from './answer-ingest.js';
 import type { AnswerRepository } from './answer-repository.js';
+import type { QuestionSetCache } from './question-set-cache.js';
 import {
   askedOf,
   inLanguage,
-  questionKey,
+  keyOf,
   type AskedQuestion,
   type LessonQuestion,
   type LessonQuestionSet,
@@ -25,14 +22,11 @@ import { questionStanding } from './question-score.js';
 export interface AnswerServiceDeps {
   readonly db: Db;
   readonly questions: Pick<QuestionRepository, 'get'>;
-  readonly answers: AnswerRepository;
-  readonly store: WatchStore;
-  readonly outbox: Pick<GradeOutbox, 'stage'>;
+  /** The sets again, kept a few seconds, for the answers' path. */
+  readonly sets: Pick<QuestionSetCache, 'get' | 'forget'>;
+  readonly answers: Pick<AnswerRepository, 'ofLearner'>;
+  readonly ingest: Pick<AnswerIngest, 'submit'>;
   readonly grading: Pick<LessonGradingCache, 'get'>;
-  /** Told after commit that a score was put in the outbox, to deliver it now. */
-  readonly onScored: (keys: GradeKey[]) => void;
-  /** Told after commit that the learner completed the lesson with this answer. */
-  readonly onCompleted: (keys: GradeKey[]) => void;
   readonly log: Logger;
 }
 
@@ -65,9 +59,9 @@ export interface LearnerQuestions {
 
 /**
  * Questions inside a lesson, from the learner's side: answers are checked here, never in the
- * browser, and each one is graded in one transaction with the learner's progress row locked (so
- * answers and heartbeats of one learner never race), its score written to the grade outbox there.
- * Only the launch's own learner, lesson and tenant: the launch session says who answers.
+ * browser, then kept and graded by the answer ingest (a transaction with the learner's progress row
+ * locked, so answers and heartbeats of one learner never race; the score staged in the grade outbox
+ * there). Only the launch's own learner, lesson and tenant: the launch session says who answers.
  */
 export class AnswerService {
   constructor(private readonly d: AnswerServiceDeps) {}
@@ -100,8 +94,15 @@ export class AnswerService {
   ): Promise<AnswerResult> {
     if (session.role !== 'learner' || session.messageType === 'LtiDeepLinkingRequest')
       throw ApiError.of('FORBIDDEN', 'Answers are recorded for learners.');
-    const set = await this.setOf(session, lessonId);
-    const question = set?.questions.find((q) => questionKey(q) === given.question);
+    if (session.lessonId !== lessonId) throw ApiError.of('FORBIDDEN', 'This launch is for another lesson.');
+    const find = (set?: LessonQuestionSet) => set?.questions.find((q) => keyOf(q) === given.question);
+    let set = await this.d.sets.get(session.tenantId, lessonId);
+    if (!find(set)) {
+      // Not in the set as this instance last read it: it may have changed since, so read it again.
+      this.d.sets.forget(session.tenantId, lessonId);
+      set = await this.d.sets.get(session.tenantId, lessonId);
+    }
+    const question = find(set);
     if (!set || !question)
       throw ApiError.of('NOT_FOUND', 'This lesson has no such question (it may have changed).');
     if (!answerFits(question, given.answer))
@@ -110,133 +111,47 @@ export class AnswerService {
       throw new ApiError(409, 'NO_ATTEMPTS_LEFT', `This question takes ${set.attempts.max} answer(s).`);
     const lesson = await this.d.grading.get(session.tenantId, lessonId);
     if (!lesson) throw ApiError.of('NOT_FOUND', 'No such lesson.');
-    const rule = { watchingWeight: set.watchingWeight, passThreshold: set.passThreshold };
-    const key = given.question;
     const checked = checkAnswer(asWorded(question, given.language), given.answer);
-    const now = new Date();
-
-    const outcome = await inTransaction(this.d.db, async (c) => {
-      // The learner's row, made if this answer comes before any heartbeat, and locked.
-      const {
-        learners: [row],
-      } = await this.d.store.take(
-        c,
-        [],
-        [
-          {
-            lessonId,
-            userId: session.userId,
-            tenantId: session.tenantId,
-            contextId: session.contextId,
-            platformId: session.platformId,
-            userName: session.userName,
-            durationSec: lesson.durationSec,
-          },
-        ],
-      );
-      const before = await this.d.answers.ofLearner(c, session.tenantId, lessonId, session.userId);
-      const mine = before.filter((a) => a.key === key);
-      const replayed = mine.find((a) => a.attempt === given.attempt);
-      if (replayed) {
-        // The same answer sent again (a retry after a lost reply): answered as the first time.
-        if (JSON.stringify(replayed.answer) !== JSON.stringify(given.answer))
-          throw new ApiError(409, 'ATTEMPT_TAKEN', 'This attempt was answered already.');
-        return { replay: true as const, all: before, completed: row!.completed };
-      }
-      if (given.attempt !== mine.length + 1)
-        throw new ApiError(409, 'ATTEMPT_OUT_OF_ORDER', `The next attempt is ${mine.length + 1}.`);
-      await this.d.answers.add(c, {
-        tenantId: session.tenantId,
-        lessonId,
-        userId: session.userId,
-        key,
-        attempt: given.attempt,
-        answer: given.answer,
-        correct: checked.correct,
-        points: checked.points,
-        secondsToAnswer: given.secondsToAnswer,
-        sessionSha,
-      });
-      const all = [...before, { key, attempt: given.attempt, ...checked, answer: given.answer }];
-      const standing = questionStanding(set, all);
-      const completed =
-        row!.completed ||
-        (lesson.durationSec > 0 &&
-          isComplete(row!.coverage, lesson.completionThreshold, rule, standing.score));
-      const grade = gradeOf(row!.coverage, rule, standing.score);
-      const prior = row!.question_total ? (row!.question_earned ?? 0) / row!.question_total : 0;
-      const score = session.launch.ags
-        ? scoreFor(
-            {
-              grade: gradeOf(row!.coverage, rule, prior),
-              completed: row!.completed,
-              scoredPercent: row!.scored_percent,
-            },
-            { grade, completed, scoredPercent: row!.scored_percent },
-            session.userId,
-            lesson.scoreMaximum,
-            now,
-            { always: true, comment: gradeComment(row!.coverage, standing.earned, standing.total) },
-          )
-        : undefined;
-      await this.d.store.saveQuestions(c, {
-        lessonId,
-        userId: session.userId,
-        earned: standing.earned,
-        total: standing.total,
-        completed,
-        scoredPercent: score ? Math.floor(grade * 100) : row!.scored_percent,
-      });
-      if (score)
-        await this.d.outbox.stage(c, [
-          {
-            lessonId,
-            userId: session.userId,
-            tenantId: session.tenantId,
-            platformId: session.platformId,
-            score,
-            target: scoreTargetOf(session, lesson.title),
-          },
-        ]);
-      return {
-        replay: false as const,
-        all,
-        completed,
-        scored: Boolean(score),
-        justCompleted: completed && !row!.completed,
-      };
+    const outcome = await this.d.ingest.submit({
+      session,
+      sessionSha,
+      lesson,
+      set,
+      key: given.question,
+      attempt: given.attempt,
+      answer: given.answer,
+      checked,
+      secondsToAnswer: given.secondsToAnswer,
     });
-
     const standing = questionStanding(set, outcome.all);
-    const mine = outcome.all.filter((a) => a.key === key);
     const result: AnswerResult = {
       correct: checked.correct,
       feedback: checked.feedback,
-      attemptsLeft: Math.max(0, set.attempts.max - mine.length),
-      done: standing.done.includes(key),
+      attemptsLeft: Math.max(
+        0,
+        set.attempts.max - outcome.all.filter((a) => a.key === given.question).length,
+      ),
+      done: standing.done.includes(given.question),
       earned: standing.earned,
       total: standing.total,
       completed: outcome.completed,
     };
-    if (outcome.replay) return result;
-    const gradeKey = { lessonId, userId: session.userId };
-    if (outcome.scored) this.d.onScored([gradeKey]);
-    if (outcome.justCompleted) this.d.onCompleted([gradeKey]);
-    this.d.log.info(
-      {
-        event: 'answer',
-        tenantId: session.tenantId,
-        lessonId,
-        userId: session.userId,
-        question: key,
-        attempt: given.attempt,
-        correct: checked.correct,
-        earned: standing.earned,
-        total: standing.total,
-        completed: outcome.justCompleted,
-      },
-      'question answered',
-    );
+    if (!outcome.replay)
+      this.d.log.info(
+        {
+          event: 'answer',
+          tenantId: session.tenantId,
+          lessonId,
+          userId: session.userId,
+          question: given.question,
+          attempt: given.attempt,
+          correct: checked.correct,
+          earned: standing.earned,
+          total: standing.total,
+          completed: outcome.justCompleted,
+        },
+        'question answered',
+      );
     return result;
   }
 

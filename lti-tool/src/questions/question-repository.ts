@@ -68,10 +68,9 @@ export class QuestionRepository {
       return Object.keys(translations).length ? { ...q, translations } : q;
     });
     const seen = new Set<string>();
-    const questions = [...authored.questions, ...fromScript].filter((q) => {
-      const key = questionKey(q);
-      return !seen.has(key) && seen.add(key);
-    });
+    const questions = [...authored.questions, ...fromScript]
+      .map((q) => ({ ...q, key: questionKey(q) }))
+      .filter((q) => !seen.has(q.key) && seen.add(q.key));
     return ordered({ ...authored, questions });
   }
 

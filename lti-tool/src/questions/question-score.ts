@@ -1,4 +1,4 @@
-import { questionKey, type QuestionSet } from './question-set.js';
+import { keyOf, type LessonQuestion, type QuestionSet } from './question-set.js';
 
 /** One stored answer of a learner, as the score needs it. */
 export interface GivenAnswer {
@@ -22,12 +22,15 @@ export interface QuestionStanding {
  * A learner's standing on a lesson's current questions. Answers to questions no longer in the set
  * (changed or removed by a new version) count for nothing; those to unchanged questions still count.
  */
-export function questionStanding(set: QuestionSet, answers: readonly GivenAnswer[]): QuestionStanding {
+export function questionStanding(
+  set: Pick<QuestionSet, 'attempts'> & { readonly questions: readonly LessonQuestion[] },
+  answers: readonly GivenAnswer[],
+): QuestionStanding {
   let earned = 0;
   let total = 0;
   const done: string[] = [];
   for (const q of set.questions) {
-    const key = questionKey(q);
+    const key = keyOf(q);
     total += q.points;
     const mine = answers.filter((a) => a.key === key).sort((a, b) => a.attempt - b.attempt);
     if (!mine.length) continue;

@@ -117,7 +117,12 @@ export type Translation = Question extends infer Q ? (Q extends unknown ? Omit<Q
 /** A question of a lesson as learners meet it: with its words in the lesson's other languages. */
 export type LessonQuestion = Question & {
   readonly translations?: Readonly<Record<string, Translation>>;
+  /** `questionKey` of it, computed once where the set was loaded. */
+  readonly key?: string;
 };
+
+/** A question's key: kept with it where the set was loaded, else computed. */
+export const keyOf = (q: LessonQuestion): string => q.key ?? questionKey(q);
 
 /** The lesson's questions as learners meet them: the author's, then its published script's. */
 export type LessonQuestionSet = Omit<QuestionSet, 'questions'> & { questions: LessonQuestion[] };
@@ -142,7 +147,7 @@ export interface AskedQuestion {
 export function askedOf(q: LessonQuestion, language?: string): AskedQuestion {
   const shown = inLanguage(q, language);
   return {
-    key: questionKey(q),
+    key: keyOf(q),
     at: q.at,
     kind: q.kind,
     prompt: shown.prompt,

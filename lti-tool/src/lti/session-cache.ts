@@ -1,0 +1,24 @@
+import type { LtiSession, LtiSessions } from './lti-sessions.js';
+
+/**
+ * Launch sessions for the learners' busiest endpoints (heartbeats, answers), kept a minute in
+ * memory: a session never changes, it only expires or is ended, so the cost of one more minute is
+ * that an ended session (a DingTalk leaver's) is still taken that long by an instance that saw it.
+ */
+export class SessionCache {
+  private readonly cache = new Map<string, { session: LtiSession | undefined; until: number }>();
+
+  constructor(
+    private readonly sessions: Pick<LtiSessions, 'get'>,
+    private readonly ttlMs = 60_000,
+  ) {}
+
+  async get(token: string): Promise<LtiSession | undefined> {
+    const hit = this.cache.get(token);
+    if (hit && hit.until > Date.now()) return hit.session;
+    const session = await this.sessions.get(token);
+    if (this.cache.size > 50_000) this.cache.clear();
+    this.cache.set(token, { session, until: Date.now() + this.ttlMs });
+    return session;
+  }
+}

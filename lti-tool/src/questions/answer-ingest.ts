@@ -1,0 +1,250 @@
+import type { PoolClient } from 'pg';
+import { inTransaction, type Db } from '../db/database.js';
+import type { GradeKey } from '../grades/grade-key.js';
+import type { DueScore, GradeOutbox } from '../grades/grade-outbox.js';
+import type { LtiSession } from '../lti/lti-sessions.js';
+import { gradeComment, gradeOf, isComplete, scoreFor } from '../progress/grade-policy.js';
+import type { LessonGrading } from '../progress/lesson-grading.js';
+import { scoreTargetOf } from '../progress/score-target.js';
+import type { QuestionsUpdate, WatchStore } from '../progress/watch-store.js';
+import { ApiError } from '../web/api-error.js';
+import type { Answer, Checked } from './answer-check.js';
+import type { AnswerRepository, NewAnswer, StoredAnswer } from './answer-repository.js';
+import { questionStanding } from './question-score.js';
+import type { LessonQuestionSet } from './question-set.js';
+
+/** An answer checked and ready to keep: who gave it, to what, and what it was worth. */
+export interface PendingAnswer {
+  readonly session: LtiSession;
+  readonly sessionSha: string;
+  readonly lesson: LessonGrading;
+  readonly set: LessonQuestionSet;
+  readonly key: string;
+  readonly attempt: number;
+  readonly answer: Answer;
+  readonly checked: Checked;
+  readonly secondsToAnswer?: number;
+}
+
+/** What became of an answer: new or a replay, and the learner's answers and standing after it. */
+export interface AnswerOutcome {
+  readonly replay: boolean;
+  readonly all: readonly StoredAnswer[];
+  readonly completed: boolean;
+  readonly justCompleted: boolean;
+}
+
+export interface AnswerIngestOptions {
+  /** How long an answer waits for others to share its transaction. */
+  readonly flushMs: number;
+  readonly maxBatch: number;
+  /** Transactions under way at once. */
+  readonly maxInFlight: number;
+  /** Told after commit which scores were put in the outbox, to deliver them now. */
+  readonly onScored: (keys: GradeKey[]) => void;
+  /** Told after commit which learners completed a lesson just now. */
+  readonly onCompleted: (keys: GradeKey[]) => void;
+}
+
+interface Waiting {
+  readonly a: PendingAnswer;
+  readonly resolve: (o: AnswerOutcome) => void;
+  readonly reject: (e: Error) => void;
+}
+
+/**
+ * Takes answers into PostgreSQL by group commit, as the heartbeats' ingest does: answers arriving
+ * within `flushMs` share one transaction of five statements, whatever their number. In it the
+ * learners' progress rows are made if new and locked (in the one order every transaction takes them,
+ * so heartbeats and answers wait for each other but never deadlock), their answers read, each new
+ * answer checked against them (a replay is recognised, a skipped or taken attempt refused), the new
+ * ones stored, each learner's points, completion and grade written, and their scores staged in the
+ * grade outbox. An answer is answered once its transaction committed; a refusal refuses that answer only.
+ */
+export class AnswerIngest {
+  private waiting: Waiting[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly d: {
+      readonly store: Pick<WatchStore, 'take' | 'saveQuestions'>;
+      readonly answers: Pick<AnswerRepository, 'ofLearners' | 'add'>;
+      readonly outbox: Pick<GradeOutbox, 'stage'>;
+    },
+    private readonly o: AnswerIngestOptions,
+  ) {}
+
+  submit(a: PendingAnswer): Promise<AnswerOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ a, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.inFlight >= this.o.maxInFlight || this.timer) return;
+    const now = this.waiting.length >= this.o.maxBatch;
+    this.timer = setTimeout(() => void this.flush(), now ? 0 : this.o.flushMs);
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = undefined;
+    this.inFlight++;
+    const batch = this.waiting.splice(0, this.o.maxBatch);
+    if (this.waiting.length) this.schedule();
+    try {
+      const { outcomes, scored, completed } = await inTransaction(this.db, (c) => this.write(c, batch));
+      batch.forEach((w, i) => {
+        const o = outcomes[i]!;
+        if (o instanceof Error) w.reject(o);
+        else w.resolve(o);
+      });
+      if (scored.length) this.o.onScored(scored);
+      if (completed.length) this.o.onCompleted(completed);
+    } catch (e) {
+      for (const w of batch) w.reject(e as Error);
+    } finally {
+      this.inFlight--;
+      if (this.waiting.length) this.schedule();
+    }
+  }
+
+  private async write(
+    c: PoolClient,
+    batch: readonly Waiting[],
+  ): Promise<{ outcomes: (AnswerOutcome | Error)[]; scored: GradeKey[]; completed: GradeKey[] }> {
+    const byLearner = new Map<string, Waiting[]>();
+    for (const w of batch) {
+      const k = `${w.a.lesson.lessonId}\n${w.a.session.userId}`;
+      byLearner.set(k, [...(byLearner.get(k) ?? []), w]);
+    }
+    const keys = [...byLearner.keys()].sort();
+    const firsts = keys.map((k) => byLearner.get(k)![0]!.a);
+    const { learners } = await this.d.store.take(
+      c,
+      [],
+      firsts.map((a) => ({
+        lessonId: a.lesson.lessonId,
+        userId: a.session.userId,
+        tenantId: a.session.tenantId,
+        contextId: a.session.contextId,
+        platformId: a.session.platformId,
+        userName: a.session.userName,
+        durationSec: a.lesson.durationSec,
+      })),
+    );
+    const rowOf = new Map(learners.map((r) => [`${r.lesson_id}\n${r.user_id}`, r]));
+    const given = await this.d.answers.ofLearners(
+      c,
+      firsts.map((a) => ({
+        tenantId: a.session.tenantId,
+        lessonId: a.lesson.lessonId,
+        userId: a.session.userId,
+      })),
+    );
+
+    const now = new Date();
+    const outcomeOf = new Map<Waiting, AnswerOutcome | Error>();
+    const fresh: NewAnswer[] = [];
+    const updates: QuestionsUpdate[] = [];
+    const due: DueScore[] = [];
+    const scored: GradeKey[] = [];
+    const completedNow: GradeKey[] = [];
+    for (const k of keys) {
+      const group = byLearner.get(k)!;
+      const { session, lesson, set } = group[0]!.a;
+      const row = rowOf.get(k)!;
+      const all = [...(given.get(k) ?? [])];
+      const replays: Waiting[] = [];
+      const added: Waiting[] = [];
+      for (const w of group) {
+        const mine = all.filter((x) => x.key === w.a.key);
+        const replayed = mine.find((x) => x.attempt === w.a.attempt);
+        if (replayed) {
+          // The same answer sent again (a retry after a lost reply): answered as the first time.
+          if (JSON.stringify(replayed.answer) === JSON.stringify(w.a.answer)) replays.push(w);
+          else outcomeOf.set(w, new ApiError(409, 'ATTEMPT_TAKEN', 'This attempt was answered already.'));
+        } else if (w.a.attempt !== mine.length + 1)
+          outcomeOf.set(
+            w,
+            new ApiError(409, 'ATTEMPT_OUT_OF_ORDER', `The next attempt is ${mine.length + 1}.`),
+          );
+        else {
+          all.push({ key: w.a.key, attempt: w.a.attempt, ...w.a.checked, answer: w.a.answer });
+          fresh.push({
+            tenantId: session.tenantId,
+            lessonId: lesson.lessonId,
+            userId: session.userId,
+            key: w.a.key,
+            attempt: w.a.attempt,
+            answer: w.a.answer,
+            correct: w.a.checked.correct,
+            points: w.a.checked.points,
+            secondsToAnswer: w.a.secondsToAnswer,
+            sessionSha: w.a.sessionSha,
+          });
+          added.push(w);
+        }
+      }
+      let completed = row.completed;
+      if (added.length) {
+        const rule = { watchingWeight: set.watchingWeight, passThreshold: set.passThreshold };
+        const standing = questionStanding(set, all);
+        completed =
+          row.completed ||
+          (lesson.durationSec > 0 &&
+            isComplete(row.coverage, lesson.completionThreshold, rule, standing.score));
+        const grade = gradeOf(row.coverage, rule, standing.score);
+        const prior = row.question_total ? (row.question_earned ?? 0) / row.question_total : 0;
+        // An answer is a change the learner made on purpose: it always goes to the gradebook.
+        const score = session.launch.ags
+          ? scoreFor(
+              {
+                grade: gradeOf(row.coverage, rule, prior),
+                completed: row.completed,
+                scoredPercent: row.scored_percent,
+              },
+              { grade, completed, scoredPercent: row.scored_percent },
+              session.userId,
+              lesson.scoreMaximum,
+              now,
+              { always: true, comment: gradeComment(row.coverage, standing.earned, standing.total) },
+            )
+          : undefined;
+        updates.push({
+          lessonId: lesson.lessonId,
+          userId: session.userId,
+          earned: standing.earned,
+          total: standing.total,
+          completed,
+          scoredPercent: score ? Math.floor(grade * 100) : row.scored_percent,
+        });
+        const gradeKey = { lessonId: lesson.lessonId, userId: session.userId };
+        if (score) {
+          due.push({
+            ...gradeKey,
+            tenantId: session.tenantId,
+            platformId: session.platformId,
+            score,
+            target: scoreTargetOf(session, lesson.title),
+          });
+          scored.push(gradeKey);
+        }
+        if (completed && !row.completed) completedNow.push(gradeKey);
+      }
+      for (const w of [...replays, ...added])
+        outcomeOf.set(w, {
+          replay: replays.includes(w),
+          all,
+          completed,
+          justCompleted: added.includes(w) && completed && !row.completed,
+        });
+    }
+    await this.d.answers.add(c, fresh);
+    await this.d.store.saveQuestions(c, updates);
+    await this.d.outbox.stage(c, due);
+    return { outcomes: batch.map((w) => outcomeOf.get(w)!), scored, completed: completedNow };
+  }
+}
