@@ -3,7 +3,7 @@ import { ScriptError, type Script } from '../narration/script.js';
 import { QuestionSchema, type Question, type Translation } from './question-set.js';
 
 /**
- * A question written in a script, where it stands (docs/script-questions.md has the syntax):
+ * A question written in a script, where it stands (docs/questions.md has the syntax):
  *
  *     ```question
  *     Where do pallets stay?
