@@ -1,15 +1,16 @@
 /**
- * Answers to a lesson's questions against the heartbeat endpoint, the floor (issue: questions inside
- * the lesson). The real tool in a process of its own on the local PostgreSQL and Redis; 1,000
- * learners in this process, each on one keep-alive connection, each sending its next request as soon
- * as the last one is answered (a closed loop: what the endpoint can take, not what is offered):
- *  1. heartbeats for `--seconds`: taken per second and p50/p99 latency, the floor;
- *  2. answers for `--seconds` on the same tool and learners: the same figures, and the ratio.
- *   npx tsx bench/answers.ts [--learners 1000] [--seconds 10]
- * An answer is its own transaction (the learner's row locked, the answer stored, the points and
- * grade updated), where heartbeats share one transaction per few milliseconds; the sessions carry no
- * gradebook column, so neither path's cost includes delivering scores (the progress benchmark's).
- * The per-learner limit on answers is raised for the run, so the endpoint is measured, not the limit.
+ * Answers to a lesson's questions against the heartbeat endpoint's floor (issue: questions inside
+ * the lesson), measured as the progress benchmark measures heartbeats: the real tool in a process of
+ * its own on the local PostgreSQL and Redis; 1,000 learners in this process, each on one keep-alive
+ * connection, each sending an answer every `--every-ms` (5,000/s offered) for `--seconds`:
+ *  1. answers taken per second, p50/p99 latency, CPU per answer by party;
+ *  2. the same load against the NULL ENDPOINT (bench/null-heartbeat.ts: parse and answer, no
+ *     database), the floor the heartbeat endpoint is held to, and the ratio;
+ *  3. the same load of heartbeats on the same tool, for comparison.
+ *   npx tsx bench/answers.ts [--learners 1000] [--every-ms 200] [--seconds 15]
+ * Every answer is a new attempt the tool must check, keep and grade (always wrong, so attempts go on);
+ * the sessions carry no gradebook column, so delivering scores (the progress benchmark's subject) is
+ * not counted. The per-learner limit on answers is raised for the run, so the endpoint is measured.
  */
 import http from 'node:http';
 import { availableParallelism } from 'node:os';
@@ -17,12 +18,14 @@ import { questionKey, QuestionSetSchema } from '../lti-tool/src/questions/questi
 import { arg } from './bench-args.js';
 import { recordFigures } from './bench-results.js';
 import { cpuSince, cpuTimes } from './cpu-time.js';
-import { learnerFixture, postJson } from './learner-fixture.js';
+import { freePort } from '../tests/helpers/farm.js';
+import { learnerFixture, offerLoad, postJson, type OfferedRun } from './learner-fixture.js';
 import { pct, startToolProcess } from './tool-process.js';
 
 const LEARNERS = Number(arg('--learners', '1000'));
-const SECONDS = Number(arg('--seconds', '10'));
-const WARMUP_MS = 1_000;
+const EVERY_MS = Number(arg('--every-ms', '200'));
+const SECONDS = Number(arg('--seconds', '15'));
+const WARMUP_MS = 2_000;
 const QUESTIONS = 20;
 const ATTEMPTS = 10;
 
@@ -55,44 +58,11 @@ const child = await startToolProcess(config);
 const agent = new http.Agent({ keepAlive: true, maxSockets: LEARNERS });
 const to = { host: new URL(config.VT_PUBLIC_URL).hostname, port: new URL(config.VT_PUBLIC_URL).port };
 
-interface LoopRun {
-  readonly perSec: number;
-  readonly latencies: number[];
-  readonly failures: Map<number, number>;
-  readonly sent: number;
-}
+const offer = (send: (learner: number, n: number) => Promise<number>): Promise<OfferedRun> =>
+  offerLoad({ learners: LEARNERS, everyMs: EVERY_MS, seconds: SECONDS, warmupMs: WARMUP_MS }, send);
 
-/** Every learner sends `request(i, n)` (its n-th) as soon as the last is answered, for SECONDS. */
-async function closedLoop(
-  request: (learner: number, n: number) => Promise<number>,
-  from = 0,
-): Promise<LoopRun> {
-  const latencies: number[] = [];
-  const failures = new Map<number, number>();
-  let sent = 0;
-  let counted = 0;
-  const started = performance.now();
-  const [warm, end] = [started + WARMUP_MS, started + WARMUP_MS + SECONDS * 1000];
-  await Promise.all(
-    tokens.map(async (_, i) => {
-      for (let n = from; performance.now() < end; n++) {
-        const t0 = performance.now();
-        const status = await request(i, n);
-        sent++;
-        if (t0 >= warm && performance.now() <= end) {
-          counted++;
-          latencies.push(performance.now() - t0);
-        }
-        if (status !== 200) failures.set(status, (failures.get(status) ?? 0) + 1);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return { perSec: counted / SECONDS, latencies, failures, sent };
-}
-
-const heartbeat = (i: number, n: number): Promise<number> =>
-  postJson(agent, to, '/lti/progress', {
+const heartbeat = (i: number, n: number, port = to.port): Promise<number> =>
+  postJson(agent, { ...to, port }, '/lti/progress', {
     session: tokens[i],
     lessonId,
     seq: n + 1,
@@ -101,41 +71,57 @@ const heartbeat = (i: number, n: number): Promise<number> =>
     event: 'tick',
     playing: true,
   });
+const answerOf = (n: number) => ({
+  question: keys[n % QUESTIONS],
+  attempt: Math.floor(n / QUESTIONS) + 1,
+  answer: { value: true },
+});
 const answer = (i: number, n: number): Promise<number> =>
   n >= QUESTIONS * ATTEMPTS
-    ? Promise.resolve(-1) // out of questions: never reached at these rates
-    : postJson(
-        agent,
-        to,
-        `/lti/lessons/${lessonId}/answers`,
-        { question: keys[n % QUESTIONS], attempt: Math.floor(n / QUESTIONS) + 1, answer: { value: true } },
-        { authorization: `Bearer ${tokens[i]}` },
-      );
+    ? Promise.resolve(-1) // out of questions: a run longer than this benchmark's
+    : postJson(agent, to, `/lti/lessons/${lessonId}/answers`, answerOf(n), {
+        authorization: `Bearer ${tokens[i]}`,
+      });
 
 // Every learner's progress row exists before either is measured (the first heartbeat makes it).
 await Promise.all(tokens.map((_, i) => heartbeat(i, 0)));
 const cpu = (): ReturnType<typeof cpuTimes> =>
   cpuTimes({ tool: child.pid, learners: process.pid }, { PostgreSQL: 'postgres', Redis: 'redis-server' });
-const line = (what: string, r: LoopRun, used: Record<string, number>): void => {
+const line = (what: string, r: OfferedRun, used: Record<string, number>): void => {
   const failed = [...r.failures].map(([st, n]) => `${n} × ${st || 'no answer'}`).join(', ');
   console.log(
-    `  ${what}: ${r.perSec.toFixed(0)}/s, p50 ${pct(r.latencies, 0.5).toFixed(1)} ms, p99 ${pct(r.latencies, 0.99).toFixed(1)} ms` +
+    `  ${what}: ${r.perSec.toFixed(0)}/s taken, p50 ${pct(r.latencies, 0.5).toFixed(1)} ms, p99 ${pct(r.latencies, 0.99).toFixed(1)} ms` +
       `${failed ? `, not taken: ${failed}` : ''}; CPU per request: ${Object.entries(used)
         .map(([who, sec]) => `${who} ${((sec * 1e6) / r.sent).toFixed(0)} µs`)
         .join(', ')}`,
   );
 };
 console.log(
-  `Answers and heartbeats (${LEARNERS} learners, each sending as soon as answered, ${SECONDS} s after ${WARMUP_MS / 1000} s; tool in its own process; ${availableParallelism()} CPUs)`,
+  `Answers (${LEARNERS} learners, one every ${EVERY_MS} ms each = ${(LEARNERS * 1000) / EVERY_MS}/s offered, ${SECONDS} s; tool in its own process; ${availableParallelism()} CPUs)`,
 );
 let before = cpu();
-const floor = await closedLoop(heartbeat, 1);
-line('heartbeats (the floor)', floor, cpuSince(before, cpu()));
-before = cpu();
-const answers = await closedLoop(answer);
+const answers = await offer(answer);
 line('answers', answers, cpuSince(before, cpu()));
 const { rows } = await sql.query<{ n: string }>('SELECT count(*) AS n FROM question_answers');
-console.log(`  answers stored: ${rows[0]!.n} (every one taken is kept once)`);
+console.log(`  answers stored: ${rows[0]!.n} (each taken once)`);
+
+// The floor: the same learners and load against the null endpoint, in a process of its own.
+const nullPort = await freePort();
+const nullChild = await startToolProcess(
+  { ...config, VT_PUBLIC_URL: `http://127.0.0.1:${nullPort}` },
+  { args: ['bench/null-heartbeat.ts', String(nullPort)] },
+);
+const nullCpu = (): ReturnType<typeof cpuTimes> =>
+  cpuTimes({ endpoint: nullChild.pid, learners: process.pid }, {});
+before = nullCpu();
+const floor = await offer((i, n) =>
+  postJson(agent, { ...to, port: nullPort }, '/lti/progress', { ...answerOf(n), session: tokens[i] }),
+);
+line('the NULL ENDPOINT (the floor)', floor, cpuSince(before, nullCpu()));
+await nullChild.stop();
+before = cpu();
+const heartbeats = await offer((i, n) => heartbeat(i, n + 1));
+line('heartbeats on the same tool, for comparison', heartbeats, cpuSince(before, cpu()));
 
 await recordFigures('answers', [
   {
@@ -143,7 +129,7 @@ await recordFigures('answers', [
     figure: answers.perSec,
     unit: '/s',
     floor: floor.perSec,
-    floorWhat: 'heartbeats, same learners and tool',
+    floorWhat: 'null endpoint, same load',
     ratio: answers.perSec / floor.perSec,
     target: 0.6,
   },
@@ -152,8 +138,16 @@ await recordFigures('answers', [
     figure: pct(answers.latencies, 0.99),
     unit: 'ms',
     floor: pct(floor.latencies, 0.99),
-    floorWhat: 'heartbeat p99',
+    floorWhat: 'null endpoint p99',
     ratio: pct(floor.latencies, 0.99) / pct(answers.latencies, 0.99),
+  },
+  {
+    name: 'answers taken vs heartbeats taken',
+    figure: answers.perSec,
+    unit: '/s',
+    floor: heartbeats.perSec,
+    floorWhat: 'heartbeats, same tool and load',
+    ratio: answers.perSec / heartbeats.perSec,
   },
 ]);
 

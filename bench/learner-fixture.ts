@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { ToolConfig } from '../lti-tool/src/config.js';
 import { LtiSessions } from '../lti-tool/src/lti/lti-sessions.js';
@@ -123,4 +124,50 @@ export function postJson(
     req.on('error', () => resolve(0));
     req.end(json);
   });
+}
+
+/** What one run of an offered load gave: rate taken, latencies, answers other than 200. */
+export interface OfferedRun {
+  readonly perSec: number;
+  readonly latencies: number[];
+  readonly warmup: number[];
+  /** Answers other than 200, by status (0: no answer, the connection failed). */
+  readonly failures: Map<number, number>;
+  readonly sent: number;
+  readonly seconds: number;
+}
+
+/**
+ * An open-loop load, as learners make it: each of `learners` sends its n-th request (`send(i, n)`)
+ * every `everyMs`, spread evenly over one period, for `seconds`, whether or not the tool keeps up.
+ * Latencies after `warmupMs` are counted, those before reported apart; all sorted.
+ */
+export async function offerLoad(
+  o: { learners: number; everyMs: number; seconds: number; warmupMs: number },
+  send: (learner: number, n: number) => Promise<number>,
+): Promise<OfferedRun> {
+  const latencies: number[] = [];
+  const warmup: number[] = [];
+  const failures = new Map<number, number>();
+  let sent = 0;
+  const started = performance.now();
+  const end = started + o.seconds * 1000;
+  await Promise.all(
+    Array.from({ length: o.learners }, async (_, i) => {
+      let at = started + (i * o.everyMs) / o.learners;
+      for (let n = 0; at < end; n++, at += o.everyMs) {
+        await sleep(Math.max(0, at - performance.now()));
+        const t0 = performance.now();
+        const status = await send(i, n);
+        sent++;
+        if (t0 >= started + o.warmupMs) latencies.push(performance.now() - t0);
+        else warmup.push(performance.now() - t0);
+        if (status !== 200) failures.set(status, (failures.get(status) ?? 0) + 1);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  warmup.sort((a, b) => a - b);
+  return { perSec: sent / seconds, latencies, warmup, failures, sent, seconds };
 }

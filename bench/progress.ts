@@ -20,7 +20,7 @@ import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../tests/helpers/farm.js';
-import { learnerFixture, postJson } from './learner-fixture.js';
+import { learnerFixture, offerLoad, postJson, type OfferedRun } from './learner-fixture.js';
 import { cpuSince, cpuTimes } from './cpu-time.js';
 import { recordFigures } from './bench-results.js';
 import { pct, startToolProcess } from './tool-process.js';
@@ -72,61 +72,26 @@ for (
   platform.scores.length < scoresBefore + LEARNERS && Date.now() < deadline;
 )
   await sleep(50);
-/** What one run of the offered load gave: rate taken, latencies, answers other than 200. */
-interface IngestRun {
-  readonly perSec: number;
-  readonly latencies: number[];
-  readonly warmup: number[];
-  readonly failures: Map<number, number>;
-  readonly sent: number;
-  readonly seconds: number;
-}
-
 /**
  * The offered load (every learner, one heartbeat every `everyMs`) for SECONDS against `port`. Each
  * pass numbers its heartbeats from `seqFrom`, so a later pass is new to the tool, not a replay it
  * would drop cheaply.
  */
-async function offer(port: string | number, everyMs = EVERY_MS, seqFrom = 1): Promise<IngestRun> {
-  const latencies: number[] = [];
-  const warmup: number[] = [];
-  /** Answers other than 200, by status (0: no answer, the connection failed). */
-  const failures = new Map<number, number>();
-  let sent = 0;
-  const started = performance.now();
-  const end = started + SECONDS * 1000;
-  await Promise.all(
-    tokens.map(async (session, i) => {
-      let seq = seqFrom;
-      let at = started + (i * everyMs) / LEARNERS; // spread evenly over one period
-      while (at < end) {
-        await sleep(Math.max(0, at - performance.now()));
-        const position = (((seq - seqFrom + 1) * everyMs) / 1000) % 590;
-        const t0 = performance.now();
-        const status = await heartbeat(
-          {
-            session,
-            lessonId: longLesson,
-            seq: ++seq,
-            position: position + everyMs / 1000,
-            intervals: [[position, position + everyMs / 1000]],
-            event: 'tick',
-          },
-          port,
-        );
-        sent++;
-        if (t0 >= started + WARMUP_MS) latencies.push(performance.now() - t0);
-        else warmup.push(performance.now() - t0);
-        if (status !== 200) failures.set(status, (failures.get(status) ?? 0) + 1);
-        at += everyMs;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  warmup.sort((a, b) => a - b);
-  return { perSec: sent / seconds, latencies, warmup, failures, sent, seconds };
-}
+const offer = (port: string | number, everyMs = EVERY_MS, seqFrom = 1): Promise<OfferedRun> =>
+  offerLoad({ learners: LEARNERS, everyMs, seconds: SECONDS, warmupMs: WARMUP_MS }, (i, n) => {
+    const position = (((n + 1) * everyMs) / 1000) % 590;
+    return heartbeat(
+      {
+        session: tokens[i],
+        lessonId: longLesson,
+        seq: seqFrom + n + 1,
+        position: position + everyMs / 1000,
+        intervals: [[position, position + everyMs / 1000]],
+        event: 'tick',
+      },
+      port,
+    );
+  });
 
 const cpu = (): ReturnType<typeof cpuTimes> =>
   cpuTimes({ tool: child.pid, learners: process.pid }, { PostgreSQL: 'postgres', Redis: 'redis-server' });

@@ -59,7 +59,7 @@ import { AnswerService } from './questions/answer-service.js';
 import { QuestionSetCache } from './questions/question-set-cache.js';
 import { SessionCache } from './lti/session-cache.js';
 import { AnswerEndpoint } from './lti/answer-endpoint.js';
-import { sharedLimit } from './web/rate-limit.js';
+import { instanceLimit } from './web/rate-limit.js';
 import { QuestionRepository } from './questions/question-repository.js';
 import { LessonInsightsService } from './progress/lesson-insights.js';
 import { ProgressRepository } from './progress/progress-repository.js';
@@ -351,10 +351,8 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   const answerEndpoint = new AnswerEndpoint({
     sessions: learnerSessions,
     answers,
-    limit: sharedLimit(requestRedis, `${config.VT_QUEUE_PREFIX}:limit:answers`, {
-      points: config.VT_ANSWERS_PER_MINUTE,
-      durationSec: 60,
-    }),
+    // Counted in memory: the answers' path never waits on Redis (heartbeats' does not either).
+    limit: instanceLimit('answers', { points: config.VT_ANSWERS_PER_MINUTE, durationSec: 60 }),
     log,
   });
   let stopPolicy = (): void => {};

@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { RateLimiterRedis } from 'rate-limiter-flexible';
+import type { RateLimiterMemory } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { problemsOf } from '../../../common/zod-problems.js';
 import { AnswerSchema } from '../questions/answer-check.js';
@@ -35,7 +35,7 @@ export interface AnswerEndpointDeps {
   readonly sessions: Pick<SessionCache, 'get'>;
   readonly answers: Pick<AnswerService, 'answer'>;
   /** Answers per learner: a person answers a few a minute; a script answering by the thousand is refused. */
-  readonly limit: RateLimiterRedis;
+  readonly limit: Pick<RateLimiterMemory, 'consume'>;
   readonly log: Logger;
 }
 

@@ -10,7 +10,7 @@ import type { QuestionsUpdate, WatchStore } from '../progress/watch-store.js';
 import { ApiError } from '../web/api-error.js';
 import type { Answer, Checked } from './answer-check.js';
 import type { AnswerRepository, NewAnswer, StoredAnswer } from './answer-repository.js';
-import { questionStanding } from './question-score.js';
+import { questionStanding, type QuestionStanding } from './question-score.js';
 import type { LessonQuestionSet } from './question-set.js';
 
 /** An answer checked and ready to keep: who gave it, to what, and what it was worth. */
@@ -30,6 +30,8 @@ export interface PendingAnswer {
 export interface AnswerOutcome {
   readonly replay: boolean;
   readonly all: readonly StoredAnswer[];
+  /** The learner's standing on the questions after the batch, when it took a new answer of theirs. */
+  readonly standing?: QuestionStanding;
   readonly completed: boolean;
   readonly justCompleted: boolean;
 }
@@ -189,9 +191,10 @@ export class AnswerIngest {
         }
       }
       let completed = row.completed;
+      let standing: QuestionStanding | undefined;
       if (added.length) {
         const rule = { watchingWeight: set.watchingWeight, passThreshold: set.passThreshold };
-        const standing = questionStanding(set, all);
+        standing = questionStanding(set, all);
         completed =
           row.completed ||
           (lesson.durationSec > 0 &&
@@ -238,6 +241,7 @@ export class AnswerIngest {
         outcomeOf.set(w, {
           replay: replays.includes(w),
           all,
+          standing,
           completed,
           justCompleted: added.includes(w) && completed && !row.completed,
         });

@@ -123,7 +123,7 @@ export class AnswerService {
       checked,
       secondsToAnswer: given.secondsToAnswer,
     });
-    const standing = questionStanding(set, outcome.all);
+    const standing = outcome.standing ?? questionStanding(set, outcome.all);
     const result: AnswerResult = {
       correct: checked.correct,
       feedback: checked.feedback,

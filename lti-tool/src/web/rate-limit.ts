@@ -26,6 +26,19 @@ export function sharedLimit(redis: Redis, keyPrefix: string, l: Limit): RateLimi
   });
 }
 
+/**
+ * A limit counted in this instance's memory only, for a learner's hot path that must not wait on
+ * Redis (answers): an abuse brake, not a quota. Behind N instances a client gets at most N times it.
+ */
+export function instanceLimit(keyPrefix: string, l: Limit): RateLimiterMemory {
+  return new RateLimiterMemory({
+    keyPrefix,
+    points: l.points,
+    duration: l.durationSec,
+    blockDuration: l.blockSec ?? 0,
+  });
+}
+
 /** Seconds until `key` may try again, or 0 when it may now (nothing is consumed). */
 export async function waitOf(limit: RateLimiterRedis, key: string): Promise<number> {
   const r = await limit.get(key).catch(() => null);
@@ -34,7 +47,7 @@ export async function waitOf(limit: RateLimiterRedis, key: string): Promise<numb
 }
 
 /** Consumes one point for `key`; the seconds to wait when the limit is spent, else 0. */
-export async function spend(limit: RateLimiterRedis, key: string): Promise<number> {
+export async function spend(limit: Pick<RateLimiterRedis, 'consume'>, key: string): Promise<number> {
   try {
     await limit.consume(key);
     return 0;
