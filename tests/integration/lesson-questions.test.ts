@@ -4,6 +4,7 @@ import type { RunningTool } from '../../lti-tool/src/server.js';
 import { ReferencePlatform, type ToolRegistration } from '../../reference-platform/src/reference-platform.js';
 import { ApiClient, createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
 import { launch, publishLesson, registerManually } from '../helpers/lti.js';
+import { until } from '../helpers/until.js';
 import { makeSpeech } from '../helpers/speech.js';
 
 /**
@@ -80,13 +81,6 @@ const heartbeat = (body: Record<string, unknown>): Promise<Response> =>
     body: JSON.stringify(body),
   });
 const scoresOf = (user: string) => platform.scores.filter((s) => s.body.userId === user).map((s) => s.body);
-const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 /** Watches the whole lesson, as a player that played it through would report (with the clock's credit). */
 const watchAll = async (session: string, user: string): Promise<void> => {
   expect(

@@ -15,6 +15,7 @@ import {
 } from '../helpers/farm.js';
 import { launch, registerManually } from '../helpers/lti.js';
 import { PORTRAIT } from '../helpers/paths.js';
+import { until } from '../helpers/until.js';
 import { makeSpeech } from '../helpers/speech.js';
 
 import { MOODLE_DEFAULT_HTTP_SECURITY } from '../../reference-platform/src/moodle-http-security.js';
@@ -63,14 +64,6 @@ const learnerSession = async (user: string): Promise<string> => {
   const l = await launch(tool, platform, intent(user, 'resource', activityId));
   expect(l.status).toBe(200);
   return l.session!;
-};
-
-const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
-import { inTransaction, type Db } from '../db/database.js';
+import type { Db } from '../db/database.js';
+import { GroupCommit, type BatchResult, type GroupCommitOptions } from '../db/group-commit.js';
 import type { GradeKey } from '../grades/grade-key.js';
 import type { DueScore, GradeOutbox } from '../grades/grade-outbox.js';
 import type { LtiSession } from '../lti/lti-sessions.js';
@@ -18,12 +19,7 @@ export interface SessionHeartbeat {
   readonly heartbeat: Heartbeat;
 }
 
-export interface IngestOptions {
-  /** How long a heartbeat waits for others to share its transaction. */
-  readonly flushMs: number;
-  readonly maxBatch: number;
-  /** Transactions under way at once: a batch does not wait for the one before to commit. */
-  readonly maxInFlight: number;
+export interface IngestOptions extends GroupCommitOptions {
   /** Told after commit which scores were put in the outbox, to deliver them now. */
   readonly onScored: (keys: GradeKey[]) => void;
   /** Told after commit which learners completed a lesson just now (to report it to their LMS). */
@@ -42,10 +38,9 @@ const MAX_GAP_SEC = 15;
 export const SLACK_SEC = 10;
 const CREDIT_CAP_SEC = 60;
 
-interface Waiting {
+/** A heartbeat of the batch. */
+interface Item {
   readonly hb: SessionHeartbeat;
-  readonly resolve: (s: WatchStanding) => void;
-  readonly reject: (e: Error) => void;
 }
 
 /**
@@ -56,57 +51,26 @@ interface Waiting {
  * each other), completion is decided, and a score, if one is due, is written to the outbox. A
  * heartbeat is answered only once its transaction committed.
  */
-export class ProgressIngest {
-  private waiting: Waiting[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight = 0;
-
+export class ProgressIngest extends GroupCommit<SessionHeartbeat, WatchStanding> {
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly store: WatchStore,
     private readonly outbox: GradeOutbox,
     private readonly o: IngestOptions,
-  ) {}
-
-  submit(hb: SessionHeartbeat): Promise<WatchStanding> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ hb, resolve, reject });
-      this.schedule();
-    });
+  ) {
+    super(db, o);
   }
 
-  private schedule(): void {
-    if (this.inFlight >= this.o.maxInFlight || this.timer) return;
-    const now = this.waiting.length >= this.o.maxBatch;
-    this.timer = setTimeout(() => void this.flush(), now ? 0 : this.o.flushMs);
-  }
-
-  private async flush(): Promise<void> {
-    this.timer = undefined;
-    this.inFlight++;
-    const batch = this.waiting.splice(0, this.o.maxBatch);
-    if (this.waiting.length) this.schedule();
-    try {
-      const { standings, scored, completed } = await inTransaction(this.db, (c) => this.write(c, batch));
-      batch.forEach((w, i) => w.resolve(standings[i]!));
-      if (scored.length) this.o.onScored(scored);
-      if (completed.length) this.o.onCompleted?.(completed);
-    } catch (e) {
-      for (const w of batch) w.reject(e as Error);
-    } finally {
-      this.inFlight--;
-      if (this.waiting.length) this.schedule();
-    }
-  }
-
-  private async write(
+  protected async write(
     c: PoolClient,
-    batch: readonly Waiting[],
-  ): Promise<{ standings: WatchStanding[]; scored: GradeKey[]; completed: GradeKey[] }> {
+    heartbeats: readonly SessionHeartbeat[],
+  ): Promise<BatchResult<WatchStanding>> {
+    // Each its own object, so the same heartbeat sent twice in a batch is still answered twice.
+    const batch: Item[] = heartbeats.map((hb) => ({ hb }));
     // One learner-and-lesson per key. Every lock is taken in one order (heartbeats, then learners,
     // each by byte order of their keys) by every transaction, in this and any other instance:
     // concurrent batches wait for each other but never deadlock.
-    const byKey = new Map<string, Waiting[]>();
+    const byKey = new Map<string, Item[]>();
     for (const w of batch) {
       const k = `${w.hb.lesson.lessonId}\n${w.hb.session.userId}`;
       const group = byKey.get(k);
@@ -138,7 +102,7 @@ export class ProgressIngest {
     const now = new Date();
     const updates: ProgressUpdate[] = [];
     const due: DueScore[] = [];
-    const standingOf = new Map<Waiting, WatchStanding>();
+    const standingOf = new Map<Item, WatchStanding>();
     const completedNow: GradeKey[] = [];
     for (const k of keys) {
       const group = byKey.get(k)!;
@@ -211,10 +175,13 @@ export class ProgressIngest {
     // The learners' progress and their due scores, in the heartbeats' transaction.
     await this.store.save(c, updates);
     await this.outbox.stage(c, due);
+    const scored = due.map((d) => ({ lessonId: d.lessonId, userId: d.userId }));
     return {
-      standings: batch.map((w) => standingOf.get(w)!),
-      scored: due.map((d) => ({ lessonId: d.lessonId, userId: d.userId })),
-      completed: completedNow,
+      outcomes: batch.map((w) => standingOf.get(w)!),
+      committed: () => {
+        if (scored.length) this.o.onScored(scored);
+        if (completedNow.length) this.o.onCompleted?.(completedNow);
+      },
     };
   }
 }
@@ -226,7 +193,7 @@ export class ProgressIngest {
  */
 function creditClock(
   row: ProgressRow,
-  fresh: readonly Waiting[],
+  fresh: readonly Item[],
 ): { credit: number; session: string | null; at: number | null; playing: boolean } {
   let {
     credit_sec: credit,

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
-import { inTransaction, type Db } from '../db/database.js';
+import type { Db } from '../db/database.js';
+import { GroupCommit, type BatchResult, type GroupCommitOptions } from '../db/group-commit.js';
 import type { GradeKey } from '../grades/grade-key.js';
 import type { DueScore, GradeOutbox } from '../grades/grade-outbox.js';
 import type { LtiSession } from '../lti/lti-sessions.js';
@@ -36,88 +37,46 @@ export interface AnswerOutcome {
   readonly justCompleted: boolean;
 }
 
-export interface AnswerIngestOptions {
-  /** How long an answer waits for others to share its transaction. */
-  readonly flushMs: number;
-  readonly maxBatch: number;
-  /** Transactions under way at once. */
-  readonly maxInFlight: number;
+export interface AnswerIngestOptions extends GroupCommitOptions {
   /** Told after commit which scores were put in the outbox, to deliver them now. */
   readonly onScored: (keys: GradeKey[]) => void;
   /** Told after commit which learners completed a lesson just now. */
   readonly onCompleted: (keys: GradeKey[]) => void;
 }
 
-interface Waiting {
+/** An answer of the batch. */
+interface Item {
   readonly a: PendingAnswer;
-  readonly resolve: (o: AnswerOutcome) => void;
-  readonly reject: (e: Error) => void;
 }
 
 /**
- * Takes answers into PostgreSQL by group commit, as the heartbeats' ingest does: answers arriving
- * within `flushMs` share one transaction of five statements, whatever their number. In it the
+ * Takes answers into PostgreSQL by group commit (`db/group-commit.ts`), as the heartbeats' ingest
+ * does: answers arriving within `flushMs` share one transaction of five statements, whatever their number. In it the
  * learners' progress rows are made if new and locked (in the one order every transaction takes them,
  * so heartbeats and answers wait for each other but never deadlock), their answers read, each new
  * answer checked against them (a replay is recognised, a skipped or taken attempt refused), the new
  * ones stored, each learner's points, completion and grade written, and their scores staged in the
  * grade outbox. An answer is answered once its transaction committed; a refusal refuses that answer only.
  */
-export class AnswerIngest {
-  private waiting: Waiting[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight = 0;
-
+export class AnswerIngest extends GroupCommit<PendingAnswer, AnswerOutcome> {
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly d: {
       readonly store: Pick<WatchStore, 'take' | 'saveQuestions'>;
       readonly answers: Pick<AnswerRepository, 'ofLearners' | 'add'>;
       readonly outbox: Pick<GradeOutbox, 'stage'>;
     },
     private readonly o: AnswerIngestOptions,
-  ) {}
-
-  submit(a: PendingAnswer): Promise<AnswerOutcome> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ a, resolve, reject });
-      this.schedule();
-    });
+  ) {
+    super(db, o);
   }
 
-  private schedule(): void {
-    if (this.inFlight >= this.o.maxInFlight || this.timer) return;
-    const now = this.waiting.length >= this.o.maxBatch;
-    this.timer = setTimeout(() => void this.flush(), now ? 0 : this.o.flushMs);
-  }
-
-  private async flush(): Promise<void> {
-    this.timer = undefined;
-    this.inFlight++;
-    const batch = this.waiting.splice(0, this.o.maxBatch);
-    if (this.waiting.length) this.schedule();
-    try {
-      const { outcomes, scored, completed } = await inTransaction(this.db, (c) => this.write(c, batch));
-      batch.forEach((w, i) => {
-        const o = outcomes[i]!;
-        if (o instanceof Error) w.reject(o);
-        else w.resolve(o);
-      });
-      if (scored.length) this.o.onScored(scored);
-      if (completed.length) this.o.onCompleted(completed);
-    } catch (e) {
-      for (const w of batch) w.reject(e as Error);
-    } finally {
-      this.inFlight--;
-      if (this.waiting.length) this.schedule();
-    }
-  }
-
-  private async write(
+  protected async write(
     c: PoolClient,
-    batch: readonly Waiting[],
-  ): Promise<{ outcomes: (AnswerOutcome | Error)[]; scored: GradeKey[]; completed: GradeKey[] }> {
-    const byLearner = new Map<string, Waiting[]>();
+    answers: readonly PendingAnswer[],
+  ): Promise<BatchResult<AnswerOutcome>> {
+    const batch: Item[] = answers.map((a) => ({ a }));
+    const byLearner = new Map<string, Item[]>();
     for (const w of batch) {
       const k = `${w.a.lesson.lessonId}\n${w.a.session.userId}`;
       byLearner.set(k, [...(byLearner.get(k) ?? []), w]);
@@ -148,7 +107,7 @@ export class AnswerIngest {
     );
 
     const now = new Date();
-    const outcomeOf = new Map<Waiting, AnswerOutcome | Error>();
+    const outcomeOf = new Map<Item, AnswerOutcome | Error>();
     const fresh: NewAnswer[] = [];
     const updates: QuestionsUpdate[] = [];
     const due: DueScore[] = [];
@@ -159,8 +118,8 @@ export class AnswerIngest {
       const { session, lesson, set } = group[0]!.a;
       const row = rowOf.get(k)!;
       const all = [...(given.get(k) ?? [])];
-      const replays: Waiting[] = [];
-      const added: Waiting[] = [];
+      const replays: Item[] = [];
+      const added: Item[] = [];
       for (const w of group) {
         const mine = all.filter((x) => x.key === w.a.key);
         const replayed = mine.find((x) => x.attempt === w.a.attempt);
@@ -249,6 +208,12 @@ export class AnswerIngest {
     await this.d.answers.add(c, fresh);
     await this.d.store.saveQuestions(c, updates);
     await this.d.outbox.stage(c, due);
-    return { outcomes: batch.map((w) => outcomeOf.get(w)!), scored, completed: completedNow };
+    return {
+      outcomes: batch.map((w) => outcomeOf.get(w)!),
+      committed: () => {
+        if (scored.length) this.o.onScored(scored);
+        if (completedNow.length) this.o.onCompleted(completedNow);
+      },
+    };
   }
 }
