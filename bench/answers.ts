@@ -6,7 +6,8 @@
  *  1. answers taken per second, p50/p99 latency, CPU per answer by party;
  *  2. the same load against the NULL ENDPOINT (bench/null-heartbeat.ts: parse and answer, no
  *     database), the floor the heartbeat endpoint is held to, and the ratio;
- *  3. the same load of heartbeats on the same tool, for comparison.
+ *  3. both again at half the rate, where latency is the work's rather than a queue's;
+ *  4. the same load of heartbeats on the same tool, for comparison.
  *   npx tsx bench/answers.ts [--learners 1000] [--every-ms 200] [--seconds 15]
  * Every answer is a new attempt the tool must check, keep and grade (always wrong, so attempts go on);
  * the sessions carry no gradebook column, so delivering scores (the progress benchmark's subject) is
@@ -52,14 +53,20 @@ await sql.query(`INSERT INTO lesson_questions (lesson_id, tenant_id, question_se
 const tokens = await Promise.all(
   Array.from({ length: LEARNERS }, (_, i) => fixture.sessionFor(`A${i}`, lessonId)),
 );
+const fresh = await Promise.all(
+  Array.from({ length: LEARNERS }, (_, i) => fixture.sessionFor(`B${i}`, lessonId)),
+);
 
 process.env.VT_ANSWERS_PER_MINUTE = '1000000';
 const child = await startToolProcess(config);
 const agent = new http.Agent({ keepAlive: true, maxSockets: LEARNERS });
 const to = { host: new URL(config.VT_PUBLIC_URL).hostname, port: new URL(config.VT_PUBLIC_URL).port };
 
-const offer = (send: (learner: number, n: number) => Promise<number>): Promise<OfferedRun> =>
-  offerLoad({ learners: LEARNERS, everyMs: EVERY_MS, seconds: SECONDS, warmupMs: WARMUP_MS }, send);
+const offer = (
+  send: (learner: number, n: number) => Promise<number>,
+  everyMs = EVERY_MS,
+): Promise<OfferedRun> =>
+  offerLoad({ learners: LEARNERS, everyMs, seconds: SECONDS, warmupMs: WARMUP_MS }, send);
 
 const heartbeat = (i: number, n: number, port = to.port): Promise<number> =>
   postJson(agent, { ...to, port }, '/lti/progress', {
@@ -76,15 +83,35 @@ const answerOf = (n: number) => ({
   attempt: Math.floor(n / QUESTIONS) + 1,
   answer: { value: true },
 });
-const answer = (i: number, n: number): Promise<number> =>
-  n >= QUESTIONS * ATTEMPTS
-    ? Promise.resolve(-1) // out of questions: a run longer than this benchmark's
-    : postJson(agent, to, `/lti/lessons/${lessonId}/answers`, answerOf(n), {
-        authorization: `Bearer ${tokens[i]}`,
-      });
+/**
+ * A group of learners answering: each one's next answer is its next attempt. A later pass takes a
+ * fresh group, so each pass measures learners a lesson's worth of answers in, not hundreds.
+ */
+const answering = (sessions: readonly string[]) => {
+  const answered = new Array<number>(sessions.length).fill(0);
+  return (i: number): Promise<number> => {
+    const n = answered[i]!++;
+    return n >= QUESTIONS * ATTEMPTS
+      ? Promise.resolve(-1) // out of questions: a run longer than this benchmark's
+      : postJson(agent, to, `/lti/lessons/${lessonId}/answers`, answerOf(n), {
+          authorization: `Bearer ${sessions[i]}`,
+        });
+  };
+};
 
 // Every learner's progress row exists before either is measured (the first heartbeat makes it).
-await Promise.all(tokens.map((_, i) => heartbeat(i, 0)));
+await Promise.all(
+  [...tokens, ...fresh].map((session) =>
+    postJson(agent, to, '/lti/progress', {
+      session,
+      lessonId,
+      seq: 1,
+      position: 0,
+      intervals: [],
+      event: 'play',
+    }),
+  ),
+);
 const cpu = (): ReturnType<typeof cpuTimes> =>
   cpuTimes({ tool: child.pid, learners: process.pid }, { PostgreSQL: 'postgres', Redis: 'redis-server' });
 const line = (what: string, r: OfferedRun, used: Record<string, number>): void => {
@@ -100,7 +127,7 @@ console.log(
   `Answers (${LEARNERS} learners, one every ${EVERY_MS} ms each = ${(LEARNERS * 1000) / EVERY_MS}/s offered, ${SECONDS} s; tool in its own process; ${availableParallelism()} CPUs)`,
 );
 let before = cpu();
-const answers = await offer(answer);
+const answers = await offer(answering(tokens));
 line('answers', answers, cpuSince(before, cpu()));
 const { rows } = await sql.query<{ n: string }>('SELECT count(*) AS n FROM question_answers');
 console.log(`  answers stored: ${rows[0]!.n} (each taken once)`);
@@ -114,11 +141,19 @@ const nullChild = await startToolProcess(
 const nullCpu = (): ReturnType<typeof cpuTimes> =>
   cpuTimes({ endpoint: nullChild.pid, learners: process.pid }, {});
 before = nullCpu();
-const floor = await offer((i, n) =>
-  postJson(agent, { ...to, port: nullPort }, '/lti/progress', { ...answerOf(n), session: tokens[i] }),
-);
+const toNull = (i: number, n: number): Promise<number> =>
+  postJson(agent, { ...to, port: nullPort }, '/lti/progress', { ...answerOf(n), session: tokens[i] });
+const floor = await offer(toNull);
 line('the NULL ENDPOINT (the floor)', floor, cpuSince(before, nullCpu()));
+// Half the offered rate, where the machine is not saturated: latency is then the work's, not a queue's.
+const halfFloor = await offer(toNull, EVERY_MS * 2);
 await nullChild.stop();
+const half = await offer(answering(fresh), EVERY_MS * 2);
+console.log(
+  `  at half the rate (${(LEARNERS * 500) / EVERY_MS}/s): answers p99 ${pct(half.latencies, 0.99).toFixed(1)} ms ` +
+    `(p50 ${pct(half.latencies, 0.5).toFixed(1)} ms, taken ${half.perSec.toFixed(0)}/s), the null endpoint p99 ` +
+    `${pct(halfFloor.latencies, 0.99).toFixed(1)} ms`,
+);
 before = cpu();
 const heartbeats = await offer((i, n) => heartbeat(i, n + 1));
 line('heartbeats on the same tool, for comparison', heartbeats, cpuSince(before, cpu()));
@@ -140,6 +175,14 @@ await recordFigures('answers', [
     floor: pct(floor.latencies, 0.99),
     floorWhat: 'null endpoint p99',
     ratio: pct(floor.latencies, 0.99) / pct(answers.latencies, 0.99),
+  },
+  {
+    name: 'answer p99 at half the offered rate',
+    figure: pct(half.latencies, 0.99),
+    unit: 'ms',
+    floor: pct(halfFloor.latencies, 0.99),
+    floorWhat: 'null endpoint p99, same load',
+    ratio: pct(halfFloor.latencies, 0.99) / pct(half.latencies, 0.99),
   },
   {
     name: 'answers taken vs heartbeats taken',
