@@ -9,7 +9,13 @@ import { gradeComment, gradeOf, isComplete, scoreFor } from './grade-policy.js';
 import { isPlaying, type Heartbeat, type WatchStanding } from './heartbeat.js';
 import type { LessonGrading } from './lesson-grading.js';
 import { scoreTargetOf } from './score-target.js';
-import type { ProgressRow, ProgressUpdate, WatchStore } from './watch-store.js';
+import {
+  inLockOrder,
+  learnerKey,
+  type ProgressRow,
+  type ProgressUpdate,
+  type WatchStore,
+} from './watch-store.js';
 
 /** A heartbeat with who sent it (from its launch session) and the lesson's rule. */
 export interface SessionHeartbeat {
@@ -67,18 +73,13 @@ export class ProgressIngest extends GroupCommit<SessionHeartbeat, WatchStanding>
   ): Promise<BatchResult<WatchStanding>> {
     // Each its own object, so the same heartbeat sent twice in a batch is still answered twice.
     const batch: Item[] = heartbeats.map((hb) => ({ hb }));
-    // One learner-and-lesson per key. Every lock is taken in one order (heartbeats, then learners,
-    // each by byte order of their keys) by every transaction, in this and any other instance:
-    // concurrent batches wait for each other but never deadlock.
-    const byKey = new Map<string, Item[]>();
-    for (const w of batch) {
-      const k = `${w.hb.lesson.lessonId}\n${w.hb.session.userId}`;
-      const group = byKey.get(k);
-      if (group) group.push(w);
-      else byKey.set(k, [w]);
-    }
-    const keys = [...byKey.keys()].sort();
-    const firsts = keys.map((k) => byKey.get(k)![0]!.hb);
+    // One learner-and-lesson per group, in the lock order every transaction takes (heartbeats
+    // first, then learners): concurrent batches wait for each other but never deadlock.
+    const learners = inLockOrder(batch, (w) => ({
+      lessonId: w.hb.lesson.lessonId,
+      userId: w.hb.session.userId,
+    }));
+    const firsts = learners.map(([, group]) => group[0]!.hb);
     const seen = batch
       .map((w) => ({ sha: w.hb.sessionSha, seq: w.hb.heartbeat.seq }))
       .sort((a, b) => (a.sha < b.sha ? -1 : a.sha > b.sha ? 1 : a.seq - b.seq));
@@ -97,15 +98,14 @@ export class ProgressIngest extends GroupCommit<SessionHeartbeat, WatchStanding>
       })),
     );
     const isFresh = new Set(fresh.map(([sha, seq]) => `${sha} ${seq}`));
-    const rowOf = new Map(rows.map((r) => [`${r.lesson_id}\n${r.user_id}`, r]));
+    const rowOf = new Map(rows.map((r) => [learnerKey(r.lesson_id, r.user_id), r]));
 
     const now = new Date();
     const updates: ProgressUpdate[] = [];
     const due: DueScore[] = [];
     const standingOf = new Map<Item, WatchStanding>();
     const completedNow: GradeKey[] = [];
-    for (const k of keys) {
-      const group = byKey.get(k)!;
+    for (const [k, group] of learners) {
       const { lesson, session } = group[0]!.hb;
       const row = rowOf.get(k)!;
       const duration = lesson.durationSec;

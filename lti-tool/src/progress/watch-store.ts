@@ -67,6 +67,29 @@ export interface ProgressUpdate {
   readonly lastPlaying: boolean;
 }
 
+/** A learner on a lesson, as `take` locks them. */
+export const learnerKey = (lessonId: string, userId: string): string => `${lessonId}\n${userId}`;
+
+/**
+ * A batch's items by learner, in the one order every transaction takes learners' rows (byte order
+ * of `learnerKey`), in this and any other instance: batches wait for each other but never deadlock.
+ * Each group keeps its items in the order they came.
+ */
+export function inLockOrder<T>(
+  items: readonly T[],
+  learnerOf: (t: T) => { readonly lessonId: string; readonly userId: string },
+): [key: string, group: T[]][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const { lessonId, userId } = learnerOf(item);
+    const k = learnerKey(lessonId, userId);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /**
  * Watching as stored (`watch_heartbeats`, `watch_progress`): written only inside the ingest's
  * transactions, a handful of statements per batch whatever its size, and an answer's (its points

@@ -7,7 +7,7 @@ import type { LtiSession } from '../lti/lti-sessions.js';
 import { gradeComment, gradeOf, isComplete, scoreFor } from '../progress/grade-policy.js';
 import type { LessonGrading } from '../progress/lesson-grading.js';
 import { scoreTargetOf } from '../progress/score-target.js';
-import type { QuestionsUpdate, WatchStore } from '../progress/watch-store.js';
+import { inLockOrder, learnerKey, type QuestionsUpdate, type WatchStore } from '../progress/watch-store.js';
 import { ApiError } from '../web/api-error.js';
 import type { Answer, Checked } from './answer-check.js';
 import type { AnswerRepository, NewAnswer, StoredAnswer } from './answer-repository.js';
@@ -76,13 +76,8 @@ export class AnswerIngest extends GroupCommit<PendingAnswer, AnswerOutcome> {
     answers: readonly PendingAnswer[],
   ): Promise<BatchResult<AnswerOutcome>> {
     const batch: Item[] = answers.map((a) => ({ a }));
-    const byLearner = new Map<string, Item[]>();
-    for (const w of batch) {
-      const k = `${w.a.lesson.lessonId}\n${w.a.session.userId}`;
-      byLearner.set(k, [...(byLearner.get(k) ?? []), w]);
-    }
-    const keys = [...byLearner.keys()].sort();
-    const firsts = keys.map((k) => byLearner.get(k)![0]!.a);
+    const groups = inLockOrder(batch, (w) => ({ lessonId: w.a.lesson.lessonId, userId: w.a.session.userId }));
+    const firsts = groups.map(([, group]) => group[0]!.a);
     const { learners } = await this.d.store.take(
       c,
       [],
@@ -96,7 +91,7 @@ export class AnswerIngest extends GroupCommit<PendingAnswer, AnswerOutcome> {
         durationSec: a.lesson.durationSec,
       })),
     );
-    const rowOf = new Map(learners.map((r) => [`${r.lesson_id}\n${r.user_id}`, r]));
+    const rowOf = new Map(learners.map((r) => [learnerKey(r.lesson_id, r.user_id), r]));
     const given = await this.d.answers.ofLearners(
       c,
       firsts.map((a) => ({
@@ -113,8 +108,7 @@ export class AnswerIngest extends GroupCommit<PendingAnswer, AnswerOutcome> {
     const due: DueScore[] = [];
     const scored: GradeKey[] = [];
     const completedNow: GradeKey[] = [];
-    for (const k of keys) {
-      const group = byLearner.get(k)!;
+    for (const [k, group] of groups) {
       const { session, lesson, set } = group[0]!.a;
       const row = rowOf.get(k)!;
       const all = [...(given.get(k) ?? [])];

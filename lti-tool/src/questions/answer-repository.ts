@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import { learnerKey } from '../progress/watch-store.js';
 import type { Answer } from './answer-check.js';
 import type { GivenAnswer } from './question-score.js';
 
@@ -34,29 +35,14 @@ export interface NewAnswer {
 export class AnswerRepository {
   /** The learner's answers on the lesson, every question and attempt. */
   async ofLearner(c: Queryable, tenantId: string, lessonId: string, userId: string): Promise<StoredAnswer[]> {
-    const { rows } = await c.query<{
-      question_key: string;
-      attempt: number;
-      points: number;
-      correct: boolean;
-      answer: Answer;
-    }>(
-      `SELECT question_key, attempt, points, correct, answer FROM question_answers
-       WHERE tenant_id = $1 AND lesson_id = $2 AND user_id = $3 ORDER BY question_key, attempt`,
-      [tenantId, lessonId, userId],
+    return (
+      (await this.ofLearners(c, [{ tenantId, lessonId, userId }])).get(learnerKey(lessonId, userId)) ?? []
     );
-    return rows.map((r) => ({
-      key: r.question_key,
-      attempt: r.attempt,
-      points: r.points,
-      correct: r.correct,
-      answer: r.answer,
-    }));
   }
 
   /**
    * The answers of several learners, each on one lesson (`learners`: lesson id and user id, in the
-   * tenant), in one statement: `lesson\nuser` → their answers by question and attempt.
+   * tenant), in one statement: `learnerKey` → their answers by question and attempt.
    */
   async ofLearners(
     c: Queryable,
@@ -85,7 +71,7 @@ export class AnswerRepository {
     });
     const out = new Map<string, StoredAnswer[]>();
     for (const r of rows) {
-      const k = `${r.lesson_id}\n${r.user_id}`;
+      const k = learnerKey(r.lesson_id, r.user_id);
       const list = out.get(k) ?? [];
       list.push({
         key: r.question_key,

@@ -97,7 +97,11 @@ function wrongParts(q: Question, a: Answer): string[] {
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
-  for (const i of items) m.set(key(i), [...(m.get(key(i)) ?? []), i]);
+  for (const i of items) {
+    const group = m.get(key(i));
+    if (group) group.push(i);
+    else m.set(key(i), [i]);
+  }
   return m;
 }
 
