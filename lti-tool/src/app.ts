@@ -68,6 +68,7 @@ import { dashboardRoutes } from './lti/dashboard-routes.js';
 import type { DingTalkBridge } from './dingtalk/dingtalk-bridge.js';
 import { dingtalkRoutes } from './dingtalk/dingtalk-routes.js';
 import { msg } from './messages/messages.js';
+import { API_VERSION, openApiDocument, openApiRoutes } from './api/openapi-document.js';
 
 export interface AppDeps {
   readonly config: ToolConfig;
@@ -189,6 +190,8 @@ export function createApp(d: AppDeps): express.Express {
     express.static(join(REPO_ROOT, 'lti-tool/public'), { maxAge: '1h', index: false }),
   );
 
+  // The API's description is public (it grants nothing); everything else under /api is the caller's.
+  app.use(openApiRoutes(openApiDocument(d.config.VT_PUBLIC_URL, API_VERSION)));
   app.use('/api', apiAuth(d.tenants, d.sessions), express.json({ limit: '64kb' }));
   app.use(assetsRoutes({ assets: d.assets, store: d.store, maxUploadBytes, checks: d.inputChecks }));
   app.use(speechRoutes({ narration: d.narration, maxScriptChars: d.config.VT_SCRIPT_MAX_CHARS }));

@@ -72,6 +72,7 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
   'GET /readyz': 'public',
   'GET /metrics': 'public',
   'GET /lti/keys': 'public',
+  'GET /api/openapi.json': 'public',
   'GET /admin/login': 'public',
   'GET /media/node/assets/:sha': [badLink],
   'PUT /media/node/renders/:id/:exp/:sig/*name': [badLink],
@@ -172,6 +173,8 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
   'GET /admin/dingtalk/callback': [{ as: 'anonymous', status: 403, code: 'SIGN_IN_REFUSED' }],
   'GET /admin': [anonymousAdmin],
   'GET /admin/background': [anonymousAdmin],
+  'GET /admin/api': [anonymousAdmin],
+  'GET /admin/api/scalar.js': [anonymousAdmin],
   'GET /admin/progress': [anonymousAdmin],
   'POST /admin/progress/resend': [
     anonymousAdmin,

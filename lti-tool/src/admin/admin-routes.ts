@@ -12,6 +12,7 @@ import type { Db } from '../db/database.js';
 import { listRenderNodes } from '../ops/render-nodes.js';
 import type { JobRegistry } from '../jobs/job-registry.js';
 import { backgroundAdmin } from './background-admin.js';
+import { apiReferenceAdmin } from './api-reference-admin.js';
 import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
@@ -268,6 +269,7 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
   );
 
   router.use(backgroundAdmin({ jobs: d.jobs }, toolAdmin));
+  router.use(apiReferenceAdmin(toolAdmin));
   const board = new ExpressAdapter().setBasePath('/admin/queues');
   createBullBoard({
     queues: d.jobs.all().map((q) => new BullMQAdapter(q)),

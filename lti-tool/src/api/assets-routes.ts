@@ -12,7 +12,8 @@ import { ApiError } from '../web/api-error.js';
 import { callerOf } from './api-auth.js';
 import { ShaParams } from '../web/request-schemas.js';
 import { validate, validOf } from '../web/validate.js';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { jsonAnswer, openApiPath, refusals, type ApiDescription } from './api-description.js';
 
 /** A file name as the author knows it, for display only: no path, no control characters, bounded. */
 export const displayName = (name: string): string =>
@@ -21,6 +22,58 @@ export const displayName = (name: string): string =>
     .pop()!
     .replace(/\p{Cc}/gu, '')
     .slice(0, 200);
+
+/** What the API shows of a stored asset. */
+export const AssetSchema = z
+  .object({
+    sha256: z.string().meta({ description: 'Its content address: how renders name it.' }),
+    kind: z.enum(['portrait', 'audio']),
+    contentType: z.string().meta({ description: 'As sniffed from its bytes.' }),
+    bytes: z.number().int(),
+    originalName: z.string(),
+  })
+  .meta({ id: 'Asset' });
+
+export const describeAssetsRoutes: ApiDescription = (r) => {
+  r.registerPath({
+    method: 'post',
+    path: '/api/assets',
+    operationId: 'uploadAsset',
+    summary: 'Upload a portrait or a recording',
+    description: 'Stored content-addressed: the same bytes uploaded twice are one asset.',
+    request: {
+      body: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: z.object({
+              kind: z.enum(['portrait', 'audio']),
+              file: z.string().meta({ format: 'binary', description: 'JPEG, PNG or WebP; or audio.' }),
+            }),
+          },
+        },
+      },
+    },
+    responses: { 201: jsonAnswer(AssetSchema, 'Stored.'), ...refusals(400, 401, 413, 415, 422) },
+  });
+  r.registerPath({
+    method: 'get',
+    path: openApiPath('/api/assets/:sha'),
+    operationId: 'getAsset',
+    summary: 'An asset’s bytes',
+    request: { params: ShaParams },
+    responses: {
+      200: {
+        description: 'The file, with its sniffed type.',
+        content: {
+          'image/*': { schema: z.string().meta({ format: 'binary' }) },
+          'audio/*': { schema: z.string().meta({ format: 'binary' }) },
+        },
+      },
+      ...refusals(400, 401, 404),
+    },
+  });
+};
 
 /**
  * POST /api/assets (multipart: `kind` = portrait | audio, `file`): the bytes are sniffed, not trusted

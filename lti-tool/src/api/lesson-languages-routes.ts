@@ -6,6 +6,7 @@ import { ApiError } from '../web/api-error.js';
 import { validate, validOf } from '../web/validate.js';
 import { callerOf } from './api-auth.js';
 import { IdParams } from '../web/request-schemas.js';
+import { jsonAnswer, jsonBody, openApiPath, refusals, type ApiDescription } from './api-description.js';
 
 const PublishLanguageSchema = z.object({ renderId: z.uuid() }).strict();
 const LanguageParams = IdParams.extend({
@@ -31,6 +32,40 @@ const REFUSED = {
     'That version speaks the lesson’s own language: publish it as a new version of the lesson instead.',
   ],
 } as const;
+
+export const describeLessonLanguagesRoutes: ApiDescription = (r) => {
+  const LanguageSchema = z.object({ language: z.string(), renderId: z.uuid() });
+  r.registerPath({
+    method: 'get',
+    path: openApiPath('/api/lessons/:id/languages'),
+    operationId: 'listLessonLanguages',
+    summary: 'A lesson’s language versions',
+    request: { params: IdParams },
+    responses: {
+      200: jsonAnswer(z.object({ languages: z.array(LanguageSchema) }), 'Its languages.'),
+      ...refusals(400, 401, 403, 404),
+    },
+  });
+  r.registerPath({
+    method: 'post',
+    path: openApiPath('/api/lessons/:id/languages'),
+    operationId: 'publishLessonLanguage',
+    summary: 'Publish a script-spoken render as the lesson in its script’s language',
+    request: { params: IdParams, body: jsonBody(PublishLanguageSchema) },
+    responses: {
+      200: jsonAnswer(LanguageSchema.extend({ lessonId: z.string() }), 'Published in that language.'),
+      ...refusals(400, 401, 403, 404, 409, 422),
+    },
+  });
+  r.registerPath({
+    method: 'delete',
+    path: openApiPath('/api/lessons/:id/languages/:language'),
+    operationId: 'withdrawLessonLanguage',
+    summary: 'Withdraw a language version',
+    request: { params: LanguageParams },
+    responses: { 204: { description: 'Withdrawn.' }, ...refusals(400, 401, 403, 404) },
+  });
+};
 
 /**
  * Dubbing: an instructor of the lesson's course publishes a finished, script-spoken render of it as

@@ -1,12 +1,53 @@
 import { Router } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { jsonAnswer, jsonBody, openApiPath, refusals, type ApiDescription } from './api-description.js';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { QuestionRepository } from '../questions/question-repository.js';
-import { QuestionSetSchema, questionKey, type QuestionSet } from '../questions/question-set.js';
+import {
+  QuestionSchema,
+  QuestionSetSchema,
+  questionKey,
+  type QuestionSet,
+} from '../questions/question-set.js';
 import { ApiError } from '../web/api-error.js';
 import { IdParams } from '../web/request-schemas.js';
 import { validate, validOf } from '../web/validate.js';
 import { callerOf, type ApiCaller } from './api-auth.js';
+
+const keyed = z.intersection(
+  z.object({ key: z.string().meta({ description: 'Names the question across versions of the lesson.' }) }),
+  QuestionSchema,
+);
+const AuthoredSetSchema = QuestionSetSchema.safeExtend({ questions: z.array(keyed) });
+
+export const describeLessonQuestionsRoutes: ApiDescription = (r) => {
+  r.registerPath({
+    method: 'get',
+    path: openApiPath('/api/lessons/:id/questions'),
+    operationId: 'getLessonQuestions',
+    summary: 'A lesson’s questions, with their answers (the author’s view)',
+    request: { params: IdParams },
+    responses: {
+      200: jsonAnswer(
+        AuthoredSetSchema.safeExtend({
+          fromScript: z
+            .array(keyed)
+            .meta({ description: 'Asked by the published script’s question blocks.' }),
+        }),
+        'The author’s questions and those the script asks.',
+      ),
+      ...refusals(400, 401, 404),
+    },
+  });
+  r.registerPath({
+    method: 'put',
+    path: openApiPath('/api/lessons/:id/questions'),
+    operationId: 'saveLessonQuestions',
+    summary: 'Replace the author’s questions and how they are graded',
+    request: { params: IdParams, body: jsonBody(QuestionSetSchema) },
+    responses: { 200: jsonAnswer(AuthoredSetSchema, 'Saved.'), ...refusals(400, 401, 404) },
+  });
+};
 
 /**
  * GET and PUT /api/lessons/:id/questions: the author's side of a lesson's questions, with their

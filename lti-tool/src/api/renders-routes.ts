@@ -15,6 +15,7 @@ import { ApiError } from '../web/api-error.js';
 import { validate, validOf } from '../web/validate.js';
 import { ScriptLanguageSchema } from '../narration/languages.js';
 import { IdParams } from '../web/request-schemas.js';
+import { jsonAnswer, jsonBody, openApiPath, refusals, type ApiDescription } from './api-description.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 from POST /api/assets');
 
@@ -53,6 +54,62 @@ const SubmitSchema = z
       (b.engine === 'preview' ? (PREVIEW_SIZES as readonly string[]) : LIVEAVATAR_SIZES).includes(b.size),
     { message: 'this engine does not render that size', path: ['size'] },
   );
+
+const when = z.iso.datetime();
+/** What the API shows of a render (`renderView`). */
+export const RenderViewSchema = z
+  .object({
+    id: z.uuid(),
+    lessonId: z.uuid(),
+    versionId: z.uuid(),
+    engine: z.enum(['preview', 'liveavatar']),
+    settings: z.object({
+      prompt: z.string(),
+      size: z.string(),
+      fps: z.number().int(),
+      sampleSteps: z.number().int(),
+      chunkSec: z.number().int(),
+    }),
+    state: z.enum(['submitted', 'queued', 'active', 'done', 'failed', 'cancelled']),
+    progress: z
+      .object({
+        stage: z.string(),
+        percent: z.number(),
+        framesDone: z.number().int().optional(),
+        framesTotal: z.number().int().optional(),
+        etaSec: z.number().optional(),
+      })
+      .nullable(),
+    nodeId: z.string().nullable(),
+    stalled: z
+      .object({ since: when, message: z.string() })
+      .nullable()
+      .meta({ description: 'Its node went away and no other node has taken it yet.' }),
+    waiting: z
+      .object({ reason: z.literal('no-node'), message: z.string() })
+      .optional()
+      .meta({ description: 'Queued for an engine no online render node offers.' }),
+    error: z.string().nullable(),
+    notes: z.array(z.string()),
+    createdAt: when,
+    startedAt: when.nullable(),
+    finishedAt: when.nullable(),
+    media: z
+      .object({
+        mp4: z.string(),
+        hls: z.string(),
+        poster: z.string(),
+        durationSec: z.number().optional(),
+        captions: z.object({ language: z.string(), url: z.string() }).optional(),
+        chapters: z.string().optional(),
+      })
+      .optional()
+      .meta({ description: 'Once done: links signed for the caller, which expire.' }),
+    history: z.array(
+      z.object({ at: when, kind: z.string(), nodeId: z.string().nullable(), message: z.string() }),
+    ),
+  })
+  .meta({ id: 'Render' });
 
 /** What the API shows of a render. Media links are signed for the caller and expire. */
 async function renderView(
@@ -104,6 +161,59 @@ async function renderView(
     })),
   };
 }
+
+/** The render API in the OpenAPI document. */
+export const describeRendersRoutes: ApiDescription = (r) => {
+  const render = jsonAnswer(RenderViewSchema, 'The render as it stands.');
+  const params = { params: IdParams };
+  r.registerPath({
+    method: 'post',
+    path: '/api/renders',
+    operationId: 'submitRender',
+    summary: 'Render a lesson version',
+    description:
+      'From a portrait and a recording (`audio`) or a script to speak (`narration`). Answered at once ' +
+      '(202, `Location` names it); follow it with GET or its events.',
+    request: { body: jsonBody(SubmitSchema) },
+    responses: { 202: { ...render, description: 'Accepted and queued.' }, ...refusals(400, 401, 422) },
+  });
+  r.registerPath({
+    method: 'get',
+    path: openApiPath('/api/renders/:id'),
+    operationId: 'getRender',
+    summary: 'A render, its progress and (when done) its media',
+    request: params,
+    responses: { 200: render, ...refusals(400, 401, 404) },
+  });
+  r.registerPath({
+    method: 'post',
+    path: openApiPath('/api/renders/:id/cancel'),
+    operationId: 'cancelRender',
+    summary: 'Cancel a render that has not finished',
+    request: params,
+    responses: {
+      202: { ...render, description: 'Cancelled.' },
+      ...refusals(400, 401, 404, 409),
+    },
+  });
+  r.registerPath({
+    method: 'get',
+    path: openApiPath('/api/renders/:id/events'),
+    operationId: 'renderEvents',
+    summary: 'A render’s progress as Server-Sent Events',
+    description:
+      'Events: `render` (the whole render, first), `progress`, `state`, `waiting`, and `end` (the ' +
+      'finished render) before the stream closes. Reconnect with `Last-Event-ID` to get the current state.',
+    request: params,
+    responses: {
+      200: {
+        description: 'An event stream until the render finishes.',
+        content: { 'text/event-stream': { schema: z.string() } },
+      },
+      ...refusals(400, 401, 404),
+    },
+  });
+};
 
 export interface RendersRoutesDeps {
   readonly service: RenderService;

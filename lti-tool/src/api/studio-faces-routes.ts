@@ -4,9 +4,31 @@ import type { FaceFinder } from '../media/media-tools.js';
 import type { MediaStore } from '../media/media-store.js';
 import { ApiError } from '../web/api-error.js';
 import type { ApiCaller } from './api-auth.js';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { jsonAnswer, openApiPath, refusals, type ApiDescription } from './api-description.js';
 import { ShaParams } from '../web/request-schemas.js';
 import { validate, validOf } from '../web/validate.js';
+
+const FaceSchema = z.object({
+  imageWidth: z.number().int(),
+  imageHeight: z.number().int(),
+  face: z.object({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number(), score: z.number() }),
+  faceCount: z.number().int(),
+  warnings: z.array(z.string()),
+});
+
+export const describeStudioFacesRoutes: ApiDescription = (r) =>
+  r.registerPath({
+    method: 'get',
+    path: openApiPath('/api/studio/faces/:sha'),
+    operationId: 'findFace',
+    summary: 'The face in an uploaded portrait',
+    request: { params: ShaParams },
+    responses: {
+      200: jsonAnswer(FaceSchema, 'The face the renderer would animate.'),
+      ...refusals(400, 401, 404, 422),
+    },
+  });
 
 /**
  * GET /api/studio/faces/:sha: the face in an uploaded portrait of the caller's tenant, for the studio

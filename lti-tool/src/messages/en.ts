@@ -11,8 +11,14 @@ export const en = {
     lmsPlatforms: 'LMS platforms',
     dingtalk: 'DingTalk',
     backgroundWork: 'Background work',
+    api: 'API',
     administration: 'Administration',
     signOut: 'Sign out',
+  },
+  apiReferenceAdmin: {
+    heading: 'API reference',
+    intro:
+      'The tenant API, generated from the schemas its routes check requests with. Client generators read the same document:',
   },
   adminRoutes: {
     signIn: 'Sign in',

@@ -8,8 +8,13 @@ export const zh: Catalog = {
     lmsPlatforms: 'LMS 平台',
     dingtalk: '钉钉',
     backgroundWork: '后台任务',
+    api: 'API',
     administration: '管理',
     signOut: '退出',
+  },
+  apiReferenceAdmin: {
+    heading: 'API 参考',
+    intro: '租户 API，由各路由校验请求所用的模式生成。客户端生成器读取的是同一份文档：',
   },
   adminRoutes: {
     signIn: '登录',
