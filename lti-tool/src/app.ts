@@ -69,6 +69,10 @@ import type { DingTalkBridge } from './dingtalk/dingtalk-bridge.js';
 import { dingtalkRoutes } from './dingtalk/dingtalk-routes.js';
 import { msg } from './messages/messages.js';
 import { API_VERSION, openApiDocument, openApiRoutes } from './api/openapi-document.js';
+import type { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
+import { webhooksRoutes } from './api/webhooks-routes.js';
+import type { WebhookOutbox } from './webhooks/webhook-outbox.js';
+import type { WebhookDelivery } from './webhooks/webhook-delivery.js';
 
 export interface AppDeps {
   readonly config: ToolConfig;
@@ -121,6 +125,10 @@ export interface AppDeps {
   readonly learnerSessions: SessionCache;
   /** Learners' answers to a lesson's questions, graded on the server. */
   readonly answers: AnswerService;
+  /** Tenants' webhook endpoints, their deliveries, and resending one. */
+  readonly webhookEndpoints: WebhookEndpoints;
+  readonly webhookOutbox: WebhookOutbox;
+  readonly webhooks: WebhookDelivery;
 }
 
 /** The tool's HTTP surface: ops endpoints, signed media, the tenant API and the admin pages. */
@@ -203,6 +211,15 @@ export function createApp(d: AppDeps): express.Express {
       bus: d.bus,
       narration: d.narration,
       engines: d.engines,
+    }),
+  );
+
+  app.use(
+    webhooksRoutes({
+      endpoints: d.webhookEndpoints,
+      outbox: d.webhookOutbox,
+      delivery: d.webhooks,
+      allowPrivate: d.config.VT_ALLOW_PRIVATE_HOSTS,
     }),
   );
 
@@ -316,6 +333,12 @@ export function createApp(d: AppDeps): express.Express {
         assignments: d.dingtalk.assignments,
         usage: d.dingtalk.usage,
         lessons: d.lessons,
+        tenants: d.tenants,
+      },
+      webhooks: {
+        endpoints: d.webhookEndpoints,
+        outbox: d.webhookOutbox,
+        delivery: d.webhooks,
         tenants: d.tenants,
       },
     }),

@@ -73,6 +73,27 @@ const schema = z.object({
     .default(5 * 60_000),
   /** How often pending scores without a job (lost with Redis or a crash) are queued again. */
   VT_GRADE_RELAY_SEC: z.coerce.number().positive().default(30),
+  /**
+   * Webhooks (Standard Webhooks): attempts of one delivery, the first retry's wait (doubling up to the
+   * maximum) and the relay; the defaults retry for about 14 hours before a delivery is failed.
+   */
+  VT_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(15),
+  VT_WEBHOOK_BACKOFF_MS: z.coerce.number().int().positive().default(5000),
+  VT_WEBHOOK_MAX_BACKOFF_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 3600_000),
+  VT_WEBHOOK_RELAY_SEC: z.coerce.number().positive().default(30),
+  /**
+   * An endpoint is turned off after this many failed attempts in a row spanning at least
+   * VT_WEBHOOK_DISABLE_AFTER_SEC (five days by default); the admin page says so.
+   */
+  VT_WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(20),
+  VT_WEBHOOK_DISABLE_AFTER_SEC: z.coerce
+    .number()
+    .min(0)
+    .default(5 * 24 * 3600),
   /** How long a course roster from the LMS (NRPS) is used before it is fetched again. */
   VT_ROSTER_MAX_AGE_SEC: z.coerce.number().positive().default(600),
   /** The longest script (Markdown characters) a lesson may be spoken from. */

@@ -70,6 +70,10 @@ import { DingTalkBridge } from './dingtalk/dingtalk-bridge.js';
 import { outboundHttp } from './net/outbound-http.js';
 import { RegistrationInvites } from './lti/registration-invites.js';
 import { applyServerPolicy } from './web/server-policy.js';
+import { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
+import { WebhookOutbox } from './webhooks/webhook-outbox.js';
+import { WebhookDelivery } from './webhooks/webhook-delivery.js';
+import { WebhookEvents } from './webhooks/webhook-events.js';
 import { settledWithin } from '../../common/within.js';
 
 export interface RunningTool {
@@ -147,10 +151,35 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   const store = await new MediaStore(config.VT_MEDIA_DIR).init();
   const tenants = new TenantRepository(db);
   const assets = new AssetRepository(db);
-  const lessons = new LessonRepository(db);
-  const renders = new RenderRepository(db, lessons);
   // Every queue of the product (jobs/queues.ts); the tool refuses to start with one unhandled.
   const jobs = new JobRegistry(redis, config.VT_QUEUE_PREFIX, log);
+  // Webhooks: events written with what they report (renders, publications, completions), delivered
+  // signed through their outbox, by their own guarded client (receivers' answers are read a line of).
+  const webhookHttp = outboundHttp({
+    allowPrivate: config.VT_ALLOW_PRIVATE_HOSTS,
+    maxResponseBytes: 64 * 1024,
+    maxRedirects: 0,
+  });
+  const webhookEndpoints = new WebhookEndpoints(db, {
+    afterFailures: config.VT_WEBHOOK_DISABLE_AFTER_FAILURES,
+    afterSec: config.VT_WEBHOOK_DISABLE_AFTER_SEC,
+  });
+  const webhookOutbox = new WebhookOutbox(db);
+  const webhooks = new WebhookDelivery({
+    registry: jobs,
+    outbox: webhookOutbox,
+    endpoints: webhookEndpoints,
+    http: webhookHttp,
+    log,
+    attempts: config.VT_WEBHOOK_ATTEMPTS,
+    backoffMs: config.VT_WEBHOOK_BACKOFF_MS,
+    maxBackoffMs: config.VT_WEBHOOK_MAX_BACKOFF_MS,
+    relaySec: config.VT_WEBHOOK_RELAY_SEC,
+  });
+  webhooks.start();
+  const events = new WebhookEvents(webhookOutbox, webhooks, log);
+  const lessons = new LessonRepository(db, events);
+  const renders = new RenderRepository(db, lessons);
   const queue = new RenderQueue({
     registry: jobs,
     attempts: config.VT_RENDER_ATTEMPTS,
@@ -158,9 +187,19 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
   });
   const bus = new RenderBus();
   const metrics = new FarmMetrics(queue, jobs, redis, config.VT_QUEUE_PREFIX);
-  const service = new RenderService({ renders, assets, queue, urls, store, bus, metrics, log });
+  const service = new RenderService({
+    renders,
+    assets,
+    queue,
+    urls,
+    store,
+    bus,
+    metrics,
+    log,
+    events: { sink: events, publicUrl: config.VT_PUBLIC_URL },
+  });
   const adminUsers = new AdminUsers(db);
-  const events = await followFarmEvents({
+  const farmEvents = await followFarmEvents({
     connection: redis,
     prefix: config.VT_QUEUE_PREFIX,
     queue,
@@ -261,6 +300,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     maxInFlight: config.VT_PROGRESS_TRANSACTIONS,
     onScored,
     onCompleted,
+    events,
   });
   const learnerSessions = new SessionCache(sessions);
   const questions = new QuestionRepository(db);
@@ -277,6 +317,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
       maxInFlight: config.VT_PROGRESS_TRANSACTIONS,
       onScored,
       onCompleted,
+      events,
     },
   );
   const answers = new AnswerService({
@@ -346,6 +387,9 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     answers,
     insights,
     learnerSessions,
+    webhookEndpoints,
+    webhookOutbox,
+    webhooks,
   });
   const heartbeats = new HeartbeatEndpoint({ sessions: learnerSessions, grading, ingest, log });
   const answerEndpoint = new AnswerEndpoint({
@@ -391,9 +435,9 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
       // Redis may be away: give its clients a moment to close cleanly, then cut them.
       const atMost = (p: Promise<unknown>): Promise<boolean> => settledWithin(p, 2000);
       await atMost(reconciler.stop());
-      await atMost(Promise.all([events.close(), grades.close(), dingtalk.close()]));
+      await atMost(Promise.all([farmEvents.close(), grades.close(), webhooks.close(), dingtalk.close()]));
       await atMost(jobs.close());
-      await atMost(Promise.all([http.close(), speechHttp.close()]));
+      await atMost(Promise.all([http.close(), speechHttp.close(), webhookHttp.close()]));
       redis.disconnect();
       requestRedis.disconnect();
       stopSweeping();

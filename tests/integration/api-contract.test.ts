@@ -1,15 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { RunningTool } from '../../lti-tool/src/server.js';
-import { LtiSessions } from '../../lti-tool/src/lti/lti-sessions.js';
 import { openApiPath } from '../../lti-tool/src/api/api-description.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
 import { PORTRAIT } from '../helpers/paths.js';
+import { seedCourse, type SeededCourse } from '../helpers/seeded-course.js';
 import { makeSpeech, scratchDir } from '../helpers/speech.js';
+import { until } from '../helpers/until.js';
 
 /**
  * The OpenAPI document against the routes it describes: every /api route Express answers is in the
@@ -35,79 +38,15 @@ let instructor: string;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 
-/** Seeded in the tenant: a lesson of course 101 with finished renders spoken in en and zh, one silent. */
-const seed = {
-  lessonId: randomUUID(),
-  en: randomUUID(),
-  zh: randomUUID(),
-  plain: randomUUID(),
-};
+let seed: SeededCourse;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   tool = await startTestTool(await toolConfig({ VT_DATABASE_URL: db.url, VT_MAX_UPLOAD_MB: '1' }));
-  const tenantId = `tenant-${randomBytes(3).toString('hex')}`;
-  await tool.tenants.ensureTenant(tenantId, tenantId);
-  apiKey = (await tool.tenants.createApiKey(tenantId, 'contract')).secret;
   doc = (await (await fetch(`${tool.url}/api/openapi.json`)).json()) as OpenApiDoc;
-  await tool.db.query(
-    `INSERT INTO lti_platforms (id, issuer, client_id, name, registered_via, keyset_url)
-     VALUES ('p-contract', 'https://lms.example', 'c1', 'LMS', 'manual', 'https://lms.example/keys')`,
-  );
-  instructor = await new LtiSessions(tool.db).create({
-    tenantId,
-    platformId: 'p-contract',
-    deploymentId: 'd1',
-    contextId: '101',
-    userId: 'teacher',
-    role: 'instructor',
-    messageType: 'LtiResourceLinkRequest',
-    launch: { issuer: 'https://lms.example', clientId: 'c1' },
-  });
-  await tool.db.query(
-    `INSERT INTO lessons (id, tenant_id, context_id, title) VALUES ($1, $2, '101', 'Safety')`,
-    [seed.lessonId, tenantId],
-  );
-  const [portrait, audio] = ['a'.repeat(64), 'b'.repeat(64)];
-  await tool.db.query(
-    `INSERT INTO assets (tenant_id, sha256, kind, content_type, bytes)
-     VALUES ($1, $2, 'portrait', 'image/png', 1), ($1, $3, 'audio', 'audio/wav', 1)`,
-    [tenantId, portrait, audio],
-  );
-  for (const [renderId, language] of [
-    [seed.en, 'en'],
-    [seed.zh, 'zh'],
-    [seed.plain, undefined],
-  ] as const) {
-    const versionId = randomUUID();
-    const narration = language && {
-      source: 'script',
-      script: 'Hello.',
-      language,
-      voice: 'v',
-      captions: 'c'.repeat(64),
-      chapterList: [],
-      durationSec: 1,
-    };
-    await tool.db.query(
-      `INSERT INTO lesson_versions (id, lesson_id, tenant_id, portrait_sha256, audio_sha256, engine, settings, narration)
-       VALUES ($1, $2, $3, $4, $5, 'preview', $6, $7)`,
-      [
-        versionId,
-        seed.lessonId,
-        tenantId,
-        portrait,
-        audio,
-        { prompt: '', size: '688*368', fps: 25, sampleSteps: 4, chunkSec: 60 },
-        narration ?? null,
-      ],
-    );
-    await tool.db.query(
-      `INSERT INTO renders (id, tenant_id, lesson_id, version_id, engine, state, result, finished_at)
-       VALUES ($1, $2, $3, $4, 'preview', 'done', $5, now())`,
-      [renderId, tenantId, seed.lessonId, versionId, { durationSec: 1, files: [] }],
-    );
-  }
+  seed = await seedCourse(tool);
+  apiKey = seed.apiKey;
+  instructor = seed.instructor;
 }, 60_000);
 
 afterAll(async () => {
@@ -295,16 +234,72 @@ describe('the OpenAPI document', () => {
     op('GET /api/renders/{id}', await call(`/api/renders/${renderId}`));
     op('GET /api/renders/{id}', await call(`/api/renders/${randomUUID()}`));
     op('GET /api/renders/{id}', await call('/api/renders/bad%20id!'));
-    op('GET /api/renders/{id}/events', await call(`/api/renders/${seed.en}/events`));
+    op('GET /api/renders/{id}/events', await call(`/api/renders/${seed.renders.en}/events`));
     op('GET /api/renders/{id}/events', await call(`/api/renders/${randomUUID()}/events`));
     op('GET /api/renders/{id}/events', await call('/api/renders/bad%20id!/events'));
     op('POST /api/renders/{id}/cancel', await call(`/api/renders/${renderId}/cancel`, { method: 'POST' }));
-    op('POST /api/renders/{id}/cancel', await call(`/api/renders/${seed.en}/cancel`, { method: 'POST' }));
+    op(
+      'POST /api/renders/{id}/cancel',
+      await call(`/api/renders/${seed.renders.en}/cancel`, { method: 'POST' }),
+    );
     op(
       'POST /api/renders/{id}/cancel',
       await call(`/api/renders/${randomUUID()}/cancel`, { method: 'POST' }),
     );
     op('POST /api/renders/{id}/cancel', await call('/api/renders/bad%20id!/cancel', { method: 'POST' }));
+
+    // Webhooks: the tenant's (an API key's), not a course's. A receiver on loopback takes anything.
+    const receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const created = await call('/api/webhooks', {
+      method: 'POST',
+      json: { url: hook, eventTypes: ['lesson.published'] },
+    });
+    op('POST /api/webhooks', created);
+    const endpoint = `/api/webhooks/${(created.body as { id: string }).id}`;
+    op(
+      'POST /api/webhooks',
+      await call('/api/webhooks', { method: 'POST', json: { url: 'ftp://x', eventTypes: [] } }),
+    );
+    op(
+      'POST /api/webhooks',
+      await call('/api/webhooks', {
+        method: 'POST',
+        json: { url: 'http://169.254.169.254/', eventTypes: ['render.done'] },
+      }),
+    );
+    op(
+      'POST /api/webhooks',
+      await call('/api/webhooks', {
+        as: 'instructor',
+        method: 'POST',
+        json: { url: hook, eventTypes: ['render.done'] },
+      }),
+    );
+    op('GET /api/webhooks', await call('/api/webhooks'));
+    op('GET /api/webhooks', await call('/api/webhooks', { as: 'instructor' }));
+    op('GET /api/webhooks/{id}', await call(endpoint));
+    op('GET /api/webhooks/{id}', await call(endpoint, { as: 'instructor' }));
+    op('GET /api/webhooks/{id}', await call(`/api/webhooks/${randomUUID()}`));
+    op('GET /api/webhooks/{id}', await call('/api/webhooks/bad%20id!'));
+    op(
+      'PATCH /api/webhooks/{id}',
+      await call(endpoint, { method: 'PATCH', json: { description: 'HR system' } }),
+    );
+    op('PATCH /api/webhooks/{id}', await call(endpoint, { method: 'PATCH', json: { secret: 'mine' } }));
+    op(
+      'PATCH /api/webhooks/{id}',
+      await call(endpoint, { method: 'PATCH', json: { url: 'http://[fe80::1]/' } }),
+    );
+    op(
+      'PATCH /api/webhooks/{id}',
+      await call(endpoint, { as: 'instructor', method: 'PATCH', json: { enabled: false } }),
+    );
+    op(
+      'PATCH /api/webhooks/{id}',
+      await call(`/api/webhooks/${randomUUID()}`, { method: 'PATCH', json: { enabled: false } }),
+    );
 
     // Publishing, from the course's launch.
     const published = `/api/lessons/${seed.lessonId}/published`;
@@ -312,15 +307,15 @@ describe('the OpenAPI document', () => {
     const asInstructor = { as: 'instructor' as const, method: 'POST' };
     op(
       'POST /api/lessons/{id}/languages',
-      await call(languages, { ...asInstructor, json: { renderId: seed.zh } }),
+      await call(languages, { ...asInstructor, json: { renderId: seed.renders.zh } }),
     );
     op(
       'POST /api/lessons/{id}/published',
-      await call(published, { ...asInstructor, json: { renderId: seed.en, title: 'Safety' } }),
+      await call(published, { ...asInstructor, json: { renderId: seed.renders.en, title: 'Safety' } }),
     );
     op(
       'POST /api/lessons/{id}/published',
-      await call(published, { method: 'POST', json: { renderId: seed.en, title: 'Safety' } }),
+      await call(published, { method: 'POST', json: { renderId: seed.renders.en, title: 'Safety' } }),
     );
     op(
       'POST /api/lessons/{id}/published',
@@ -332,15 +327,15 @@ describe('the OpenAPI document', () => {
     );
     op(
       'POST /api/lessons/{id}/languages',
-      await call(languages, { ...asInstructor, json: { renderId: seed.zh } }),
+      await call(languages, { ...asInstructor, json: { renderId: seed.renders.zh } }),
     );
     op(
       'POST /api/lessons/{id}/languages',
-      await call(languages, { ...asInstructor, json: { renderId: seed.en } }),
+      await call(languages, { ...asInstructor, json: { renderId: seed.renders.en } }),
     );
     op(
       'POST /api/lessons/{id}/languages',
-      await call(languages, { ...asInstructor, json: { renderId: seed.plain } }),
+      await call(languages, { ...asInstructor, json: { renderId: seed.renders.plain } }),
     );
     op(
       'POST /api/lessons/{id}/languages',
@@ -349,7 +344,7 @@ describe('the OpenAPI document', () => {
     op('POST /api/lessons/{id}/languages', await call(languages, { ...asInstructor, json: {} }));
     op(
       'POST /api/lessons/{id}/languages',
-      await call(languages, { method: 'POST', json: { renderId: seed.zh } }),
+      await call(languages, { method: 'POST', json: { renderId: seed.renders.zh } }),
     );
     op('GET /api/lessons/{id}/languages', await call(languages, { as: 'instructor' }));
     op('GET /api/lessons/{id}/languages', await call(languages));
@@ -375,6 +370,37 @@ describe('the OpenAPI document', () => {
       'DELETE /api/lessons/{id}/languages/{language}',
       await call(`${languages}/Not_A_Tag`, { as: 'instructor', method: 'DELETE' }),
     );
+
+    // The publication reached the receiver: its delivery is listed, and can be sent again.
+    const deliveries = `${endpoint}/deliveries`;
+    let delivered: { messageId: string; status: string }[] = [];
+    await until('the lesson.published delivery', async () => {
+      delivered = ((await call(deliveries)).body as { deliveries: typeof delivered }).deliveries;
+      return delivered[0]?.status === 'delivered';
+    });
+    op('GET /api/webhooks/{id}/deliveries', await call(deliveries));
+    op('GET /api/webhooks/{id}/deliveries', await call(deliveries, { as: 'instructor' }));
+    op('GET /api/webhooks/{id}/deliveries', await call(`/api/webhooks/${randomUUID()}/deliveries`));
+    op('GET /api/webhooks/{id}/deliveries', await call('/api/webhooks/bad%20id!/deliveries'));
+    const resend = `${deliveries}/${delivered[0]!.messageId}/resend`;
+    op('POST /api/webhooks/{id}/deliveries/{messageId}/resend', await call(resend, { method: 'POST' }));
+    op(
+      'POST /api/webhooks/{id}/deliveries/{messageId}/resend',
+      await call(resend, { as: 'instructor', method: 'POST' }),
+    );
+    op(
+      'POST /api/webhooks/{id}/deliveries/{messageId}/resend',
+      await call(`${deliveries}/msg_nothing/resend`, { method: 'POST' }),
+    );
+    op(
+      'POST /api/webhooks/{id}/deliveries/{messageId}/resend',
+      await call(`${deliveries}/bad%20id!/resend`, { method: 'POST' }),
+    );
+    op('DELETE /api/webhooks/{id}', await call(endpoint, { as: 'instructor', method: 'DELETE' }));
+    op('DELETE /api/webhooks/{id}', await call(endpoint, { method: 'DELETE' }));
+    op('DELETE /api/webhooks/{id}', await call(endpoint, { method: 'DELETE' }));
+    op('DELETE /api/webhooks/{id}', await call('/api/webhooks/bad%20id!', { method: 'DELETE' }));
+    receiver.close();
 
     // Questions.
     const questions = `/api/lessons/${seed.lessonId}/questions`;

@@ -29,9 +29,13 @@ describe('the job registry', () => {
   let recorder: Recorder;
 
   it('refuses to start while a queue the tool processes has no handler', () => {
-    expect(() => registry.assertComplete()).toThrow(/no handler for the queue\(s\) grades, dingtalk-notices/);
+    expect(() => registry.assertComplete()).toThrow(
+      /no handler for the queue\(s\) grades, dingtalk-notices, webhooks/,
+    );
     recorder = new Recorder(registry);
-    expect(() => registry.assertComplete()).toThrow(/no handler for the queue\(s\) dingtalk-notices$/);
+    expect(() => registry.assertComplete()).toThrow(
+      /no handler for the queue\(s\) dingtalk-notices, webhooks$/,
+    );
     // The render queues are the render nodes' to process: never asked of the tool.
     expect(() => new Recorder(registry)).toThrow('queue grades has two handlers');
   });
@@ -62,6 +66,7 @@ describe('the job registry', () => {
       'render-liveavatar',
       'grades',
       'dingtalk-notices',
+      'webhooks',
     ]);
     expect(depths.find((d) => d.name === 'grades')).toMatchObject({
       jobs: { failed: 1, completed: 1 },

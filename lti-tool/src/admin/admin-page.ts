@@ -9,6 +9,7 @@ const PAGES = [
   { href: '/admin/platforms', label: msg.adminPage.lmsPlatforms, scoped: false },
   { href: '/admin/dingtalk', label: msg.adminPage.dingtalk, scoped: true },
   { href: '/admin/background', label: msg.adminPage.backgroundWork, scoped: false },
+  { href: '/admin/webhooks', label: msg.adminPage.webhooks, scoped: false },
   { href: '/admin/api', label: msg.adminPage.api, scoped: false },
 ] as const;
 

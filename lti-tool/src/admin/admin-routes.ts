@@ -13,6 +13,7 @@ import { listRenderNodes } from '../ops/render-nodes.js';
 import type { JobRegistry } from '../jobs/job-registry.js';
 import { backgroundAdmin } from './background-admin.js';
 import { apiReferenceAdmin } from './api-reference-admin.js';
+import { webhooksAdmin, type WebhooksAdminDeps } from './webhooks-admin.js';
 import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
@@ -53,6 +54,7 @@ export interface AdminRoutesDeps {
   readonly log: Logger;
   readonly platforms: Omit<PlatformsAdminDeps, 'publicUrl'>;
   readonly dingtalk: Omit<DingTalkAdminDeps, 'publicUrl' | 'secureCookies'>;
+  readonly webhooks: WebhooksAdminDeps;
 }
 
 /**
@@ -270,6 +272,7 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
 
   router.use(backgroundAdmin({ jobs: d.jobs }, toolAdmin));
   router.use(apiReferenceAdmin(toolAdmin));
+  router.use(webhooksAdmin(d.webhooks, toolAdmin));
   const board = new ExpressAdapter().setBasePath('/admin/queues');
   createBullBoard({
     queues: d.jobs.all().map((q) => new BullMQAdapter(q)),

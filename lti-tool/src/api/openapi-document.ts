@@ -9,6 +9,7 @@ import { describeLessonQuestionsRoutes } from './lesson-questions-routes.js';
 import { describeRendersRoutes } from './renders-routes.js';
 import { describeSpeechRoutes } from './speech-routes.js';
 import { describeStudioFacesRoutes } from './studio-faces-routes.js';
+import { describeWebhooksRoutes } from './webhooks-routes.js';
 
 /** Every route file of the tenant API, as it describes itself. */
 const DESCRIPTIONS: readonly ApiDescription[] = [
@@ -19,6 +20,7 @@ const DESCRIPTIONS: readonly ApiDescription[] = [
   describeLessonPublishingRoutes,
   describeLessonLanguagesRoutes,
   describeLessonQuestionsRoutes,
+  describeWebhooksRoutes,
 ];
 
 /** The API's version: a change that breaks a client raises the major. */
@@ -36,7 +38,7 @@ export function openApiDocument(publicUrl: string, version = API_VERSION): OpenA
     type: 'http',
     scheme: 'bearer',
     description:
-      'A tenant’s API key (`vt_key_…`, made with `vt-tool tenant add`), or an instructor’s launch ' +
+      'A tenant’s API key (`vt_key_…`, made with `vt-tool api-key --tenant …`), or an instructor’s launch ' +
       'session (the studio’s own calls, limited to its course).',
   });
   for (const describe of DESCRIPTIONS) describe(registry);

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { RenderJobSchema, type EngineName } from '../../../render-node/src/contract/render-job.js';
 import { NoticeJobSchema } from '../dingtalk/notice-jobs.js';
 import { GradeKeySchema } from '../grades/grade-key.js';
+import { WebhookJobSchema } from '../webhooks/webhook-job.js';
 import { msg } from '../messages/messages.js';
 import type { Bilingual } from '../web/i18n.js';
 
@@ -39,6 +40,11 @@ export const QUEUES = {
     payload: NoticeJobSchema,
     processedBy: 'tool',
     about: msg.queues.dingtalkWorkNoticesAndTheir,
+  },
+  webhooks: {
+    payload: WebhookJobSchema,
+    processedBy: 'tool',
+    about: msg.queues.webhookDeliveries,
   },
 } as const satisfies Record<string, QueueSpec>;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, Queryable } from '../db/database.js';
+import { inTransaction, type Db, type Queryable } from '../db/database.js';
+import { NO_EVENTS, type AfterCommit, type EventSink } from '../webhooks/webhook-events.js';
 
 export interface LessonSummary {
   readonly id: string;
@@ -14,7 +15,11 @@ export interface LessonSummary {
 
 /** Lessons as a course sees them: always scoped by tenant and context. */
 export class LessonRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Where a publication is reported (webhooks' lesson.published). */
+    private readonly events: EventSink = NO_EVENTS,
+  ) {}
 
   async listForContext(tenantId: string, contextId: string): Promise<LessonSummary[]> {
     return this.query('l.tenant_id = $1 AND l.context_id = $2', [tenantId, contextId]);
@@ -65,7 +70,11 @@ export class LessonRepository {
     return id;
   }
 
-  /** The render learners see; only a finished render of the lesson itself. */
+  /**
+   * The render learners see; only a finished render of the lesson itself. A new version (another
+   * render than the one published) is reported as lesson.published, in the same transaction; the
+   * same render published again (a retried request, a new title) is not.
+   */
   async publish(
     tenantId: string,
     contextId: string,
@@ -73,13 +82,30 @@ export class LessonRepository {
     renderId: string,
     title: string,
   ): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      `UPDATE lessons l SET published_render_id = $4, title = $5
-       WHERE l.id = $3 AND l.tenant_id = $1 AND l.context_id = $2
-         AND EXISTS (SELECT 1 FROM renders r WHERE r.id = $4 AND r.lesson_id = l.id AND r.state = 'done')`,
-      [tenantId, contextId, lessonId, renderId, title],
-    );
-    return rowCount === 1;
+    let announce: AfterCommit = () => {};
+    const published = await inTransaction(this.db, async (c) => {
+      const { rows } = await c.query<{ before: string | null }>(
+        `WITH old AS (SELECT id, published_render_id FROM lessons WHERE id = $3 FOR UPDATE)
+         UPDATE lessons l SET published_render_id = $4, title = $5 FROM old
+         WHERE l.id = old.id AND l.tenant_id = $1 AND l.context_id = $2
+           AND EXISTS (SELECT 1 FROM renders r WHERE r.id = $4 AND r.lesson_id = l.id AND r.state = 'done')
+         RETURNING old.published_render_id AS before`,
+        [tenantId, contextId, lessonId, renderId, title],
+      );
+      if (!rows[0]) return false;
+      if (rows[0].before !== renderId)
+        announce = await this.events.add(c, [
+          {
+            tenantId,
+            type: 'lesson.published',
+            key: `${lessonId}\n${renderId}\n${randomUUID()}`,
+            data: { lessonId, title, renderId, courseId: contextId, publishedAt: new Date().toISOString() },
+          },
+        ]);
+      return true;
+    });
+    announce();
+    return published;
   }
 
   /** The gradebook column's maximum and the share of the lesson a learner must watch to complete it. */

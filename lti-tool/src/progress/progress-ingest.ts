@@ -9,6 +9,8 @@ import { gradeComment, gradeOf, isComplete, scoreFor } from './grade-policy.js';
 import { isPlaying, type Heartbeat, type WatchStanding } from './heartbeat.js';
 import type { LessonGrading } from './lesson-grading.js';
 import { scoreTargetOf } from './score-target.js';
+import { learnerCompleted, NO_EVENTS, type EventSink } from '../webhooks/webhook-events.js';
+import type { WebhookEvent } from '../webhooks/webhook-event-types.js';
 import {
   inLockOrder,
   learnerKey,
@@ -30,6 +32,8 @@ export interface IngestOptions extends GroupCommitOptions {
   readonly onScored: (keys: GradeKey[]) => void;
   /** Told after commit which learners completed a lesson just now (to report it to their LMS). */
   readonly onCompleted?: (keys: GradeKey[]) => void;
+  /** Where completions are reported as events (webhooks), in the heartbeats' transaction. */
+  readonly events?: EventSink;
 }
 
 /**
@@ -105,6 +109,7 @@ export class ProgressIngest extends GroupCommit<SessionHeartbeat, WatchStanding>
     const due: DueScore[] = [];
     const standingOf = new Map<Item, WatchStanding>();
     const completedNow: GradeKey[] = [];
+    const completions: WebhookEvent[] = [];
     for (const [k, group] of learners) {
       const { lesson, session } = group[0]!.hb;
       const row = rowOf.get(k)!;
@@ -132,6 +137,8 @@ export class ProgressIngest extends GroupCommit<SessionHeartbeat, WatchStanding>
       const latest = group.reduce((a, b) => (b.hb.heartbeat.seq >= a.hb.heartbeat.seq ? b : a));
       const position = Math.min(latest.hb.heartbeat.position, duration || Infinity);
       const grade = gradeOf(coverage, rule, questionScore);
+      if (completed && !row.completed)
+        completions.push(learnerCompleted(session, lesson.lessonId, grade, now));
       const score = session.launch.ags
         ? scoreFor(
             {
@@ -175,12 +182,14 @@ export class ProgressIngest extends GroupCommit<SessionHeartbeat, WatchStanding>
     // The learners' progress and their due scores, in the heartbeats' transaction.
     await this.store.save(c, updates);
     await this.outbox.stage(c, due);
+    const announce = await (this.o.events ?? NO_EVENTS).add(c, completions);
     const scored = due.map((d) => ({ lessonId: d.lessonId, userId: d.userId }));
     return {
       outcomes: batch.map((w) => standingOf.get(w)!),
       committed: () => {
         if (scored.length) this.o.onScored(scored);
         if (completedNow.length) this.o.onCompleted?.(completedNow);
+        announce();
       },
     };
   }

@@ -12,6 +12,8 @@ import { ApiError } from '../web/api-error.js';
 import type { Answer, Checked } from './answer-check.js';
 import type { AnswerRepository, NewAnswer, StoredAnswer } from './answer-repository.js';
 import { questionStanding, type QuestionStanding } from './question-score.js';
+import { learnerCompleted, NO_EVENTS, type EventSink } from '../webhooks/webhook-events.js';
+import type { WebhookEvent } from '../webhooks/webhook-event-types.js';
 import type { LessonQuestionSet } from './question-set.js';
 
 /** An answer checked and ready to keep: who gave it, to what, and what it was worth. */
@@ -42,6 +44,8 @@ export interface AnswerIngestOptions extends GroupCommitOptions {
   readonly onScored: (keys: GradeKey[]) => void;
   /** Told after commit which learners completed a lesson just now. */
   readonly onCompleted: (keys: GradeKey[]) => void;
+  /** Where completions are reported as events (webhooks), in the answers' transaction. */
+  readonly events?: EventSink;
 }
 
 /** An answer of the batch. */
@@ -108,6 +112,7 @@ export class AnswerIngest extends GroupCommit<PendingAnswer, AnswerOutcome> {
     const due: DueScore[] = [];
     const scored: GradeKey[] = [];
     const completedNow: GradeKey[] = [];
+    const completions: WebhookEvent[] = [];
     for (const [k, group] of groups) {
       const { session, lesson, set } = group[0]!.a;
       const row = rowOf.get(k)!;
@@ -188,7 +193,10 @@ export class AnswerIngest extends GroupCommit<PendingAnswer, AnswerOutcome> {
           });
           scored.push(gradeKey);
         }
-        if (completed && !row.completed) completedNow.push(gradeKey);
+        if (completed && !row.completed) {
+          completedNow.push(gradeKey);
+          completions.push(learnerCompleted(session, lesson.lessonId, grade, now));
+        }
       }
       for (const w of [...replays, ...added])
         outcomeOf.set(w, {
@@ -202,11 +210,13 @@ export class AnswerIngest extends GroupCommit<PendingAnswer, AnswerOutcome> {
     await this.d.answers.add(c, fresh);
     await this.d.store.saveQuestions(c, updates);
     await this.d.outbox.stage(c, due);
+    const announce = await (this.o.events ?? NO_EVENTS).add(c, completions);
     return {
       outcomes: batch.map((w) => outcomeOf.get(w)!),
       committed: () => {
         if (scored.length) this.o.onScored(scored);
         if (completedNow.length) this.o.onCompleted(completedNow);
+        announce();
       },
     };
   }

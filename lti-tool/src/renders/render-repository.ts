@@ -5,7 +5,7 @@ import type {
   RenderProgress,
   RenderResult,
 } from '../../../render-node/src/contract/render-job.js';
-import { inTransaction, type Db } from '../db/database.js';
+import { inTransaction, type Db, type Queryable } from '../db/database.js';
 import type { LessonRepository } from '../lessons/lesson-repository.js';
 import type { NarrationRecord } from '../narration/narration-service.js';
 
@@ -204,7 +204,8 @@ export class RenderRepository {
 
   /**
    * Moves a render from one of `from` to `to`, with a history entry; false when it was not in `from`
-   * (already finished, cancelled, or moved by another instance).
+   * (already finished, cancelled, or moved by another instance). `also` writes what goes with the move
+   * in the same transaction (its webhook event).
    */
   async transition(
     id: string,
@@ -212,6 +213,7 @@ export class RenderRepository {
     to: RenderState,
     event: { kind: string; nodeId?: string | null; message: string },
     fields: { error?: string; result?: RenderResult } = {},
+    also?: (c: Queryable) => Promise<void>,
   ): Promise<boolean> {
     return inTransaction(this.db, async (c) => {
       const { rowCount } = await c.query(
@@ -222,6 +224,7 @@ export class RenderRepository {
         [id, from, to, fields.error ?? null, fields.result ?? null],
       );
       if (rowCount) await addEvent(c, id, event.kind, event.nodeId ?? null, event.message);
+      if (rowCount && also) await also(c);
       return rowCount === 1;
     });
   }

@@ -17,6 +17,8 @@ import type { FarmMetrics } from '../ops/farm-metrics.js';
 import type { RenderBus } from './render-bus.js';
 import type { RenderQueue } from './render-queue.js';
 import { settledWithin } from '../../../common/within.js';
+import type { AfterCommit, EventSink } from '../webhooks/webhook-events.js';
+import type { WebhookEvent } from '../webhooks/webhook-event-types.js';
 import { OPEN_STATES, type NewRender, type Render, type RenderRepository } from './render-repository.js';
 
 /** How long a submission waits for Redis before it answers with the render still "submitted". */
@@ -41,6 +43,8 @@ export interface RenderServiceDeps {
   readonly bus: Pick<RenderBus, 'publish'>;
   readonly metrics: Pick<FarmMetrics, 'finished' | 'queueLatency' | 'renderSeconds' | 'realtimeFactor'>;
   readonly log: Logger;
+  /** Where a render's outcome is reported (webhooks), and the API's base for its link. */
+  readonly events?: { readonly sink: EventSink; readonly publicUrl: string };
 }
 
 /**
@@ -203,13 +207,25 @@ export class RenderService {
     const message =
       `done on node ${result.nodeId}: ${result.files.length} files verified, ${result.durationSec.toFixed(1)} s of video` +
       (renderSec ? ` in ${renderSec.toFixed(1)} s` : '');
+    const finishedAt = new Date();
     if (
-      !(await this.d.renders.transition(
-        renderId,
-        OPEN_STATES,
+      !(await this.transition(
+        render,
         'done',
         { kind: 'done', nodeId: result.nodeId, message },
         { result },
+        (href) => ({
+          type: 'render.done',
+          data: {
+            renderId,
+            lessonId: render.lessonId,
+            versionId: render.versionId,
+            engine: render.engine,
+            durationSec: result.durationSec,
+            finishedAt: finishedAt.toISOString(),
+            href,
+          },
+        }),
       ))
     )
       return;
@@ -223,18 +239,57 @@ export class RenderService {
     if (!render) return;
     const message = reason.replace(/^UnrecoverableError: /, '');
     if (
-      !(await this.d.renders.transition(
-        renderId,
-        OPEN_STATES,
+      !(await this.transition(
+        render,
         'failed',
         { kind: 'failed', nodeId: render.nodeId, message },
         { error: message },
+        (href) => ({
+          type: 'render.failed',
+          data: {
+            renderId,
+            lessonId: render.lessonId,
+            engine: render.engine,
+            error: message,
+            finishedAt: new Date().toISOString(),
+            href,
+          },
+        }),
       ))
     )
       return;
     this.observe(render.engine, 'failed', job);
     this.event(render, 'failed', { nodeId: render.nodeId, error: message });
     this.d.bus.publish(renderId, { type: 'state', state: 'failed', message });
+  }
+
+  /**
+   * An open render finished, with its event (render.done or render.failed) added in the same
+   * transaction; false when it was not open any more (another instance or report got there first).
+   */
+  private async transition(
+    render: Render,
+    to: 'done' | 'failed',
+    entry: { kind: string; nodeId: string | null; message: string },
+    fields: { error?: string; result?: RenderResult },
+    event: (href: string) => Omit<WebhookEvent, 'tenantId' | 'key'>,
+  ): Promise<boolean> {
+    const events = this.d.events;
+    let announce: AfterCommit = () => {};
+    const moved = await this.d.renders.transition(
+      render.id,
+      OPEN_STATES,
+      to,
+      entry,
+      fields,
+      events &&
+        (async (c) => {
+          const e = event(`${events.publicUrl}/api/renders/${render.id}`);
+          announce = await events.sink.add(c, [{ tenantId: render.tenantId, key: render.id, ...e }]);
+        }),
+    );
+    if (moved) announce();
+    return moved;
   }
 
   /** Every file of the manifest must have arrived, with the size and sha256 the node announced. */

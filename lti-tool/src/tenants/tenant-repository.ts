@@ -21,6 +21,14 @@ export class TenantRepository {
     ]);
   }
 
+  /** Every tenant, by name (for the admin pages' choices). */
+  async list(): Promise<{ id: string; name: string }[]> {
+    const { rows } = await this.db.query<{ id: string; name: string }>(
+      'SELECT id, name FROM tenants ORDER BY name, id',
+    );
+    return rows;
+  }
+
   async exists(id: string): Promise<boolean> {
     const { rowCount } = await this.db.query('SELECT 1 FROM tenants WHERE id = $1', [id]);
     return rowCount === 1;
