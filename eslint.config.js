@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lti-tool/public/**/*.js'],
+    files: ['lti-tool/public/**/*.js', 'lti-tool/package-files/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

@@ -71,6 +71,9 @@ import { msg } from './messages/messages.js';
 import { API_VERSION, openApiDocument, openApiRoutes } from './api/openapi-document.js';
 import type { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
 import { webhooksRoutes } from './api/webhooks-routes.js';
+import { lessonPackagesRoutes } from './api/lesson-packages-routes.js';
+import { packageRoutes } from './packages/package-routes.js';
+import type { PackageRepository } from './packages/package-repository.js';
 import type { WebhookOutbox } from './webhooks/webhook-outbox.js';
 import type { WebhookDelivery } from './webhooks/webhook-delivery.js';
 
@@ -125,6 +128,8 @@ export interface AppDeps {
   readonly learnerSessions: SessionCache;
   /** Learners' answers to a lesson's questions, graded on the server. */
   readonly answers: AnswerService;
+  /** Lessons exported as SCORM 1.2 or cmi5 packages. */
+  readonly packages: PackageRepository;
   /** Tenants' webhook endpoints, their deliveries, and resending one. */
   readonly webhookEndpoints: WebhookEndpoints;
   readonly webhookOutbox: WebhookOutbox;
@@ -215,6 +220,9 @@ export function createApp(d: AppDeps): express.Express {
   );
 
   app.use(
+    lessonPackagesRoutes({ lessons: d.lessons, packages: d.packages, publicUrl: d.config.VT_PUBLIC_URL }),
+  );
+  app.use(
     webhooksRoutes({
       endpoints: d.webhookEndpoints,
       outbox: d.webhookOutbox,
@@ -269,6 +277,24 @@ export function createApp(d: AppDeps): express.Express {
       jsapiUrl: d.config.VT_DINGTALK_JSAPI_URL,
       secureCookies: d.config.VT_SECURE_COOKIES,
       log: d.log,
+    }),
+  );
+  // Exported packages open the player for the importing LMS's learners (the package token admits them).
+  app.use(
+    packageRoutes({
+      packages: d.packages,
+      lessons: d.lessons,
+      renders: d.renders,
+      sessions: d.sessions,
+      progress: d.progress,
+      versions,
+      limit: perAddress(
+        sharedLimit(d.redis, `${d.config.VT_QUEUE_PREFIX}:limit:package-play`, {
+          points: 120,
+          durationSec: 60,
+        }),
+        msg.app.tooManyLessonsOpenedFrom,
+      ),
     }),
   );
   app.use(
@@ -335,6 +361,8 @@ export function createApp(d: AppDeps): express.Express {
         lessons: d.lessons,
         tenants: d.tenants,
       },
+      packages: d.packages,
+      lessons: d.lessons,
       webhooks: {
         endpoints: d.webhookEndpoints,
         outbox: d.webhookOutbox,

@@ -74,6 +74,7 @@ import { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
 import { WebhookOutbox } from './webhooks/webhook-outbox.js';
 import { WebhookDelivery } from './webhooks/webhook-delivery.js';
 import { WebhookEvents } from './webhooks/webhook-events.js';
+import { PackageRepository } from './packages/package-repository.js';
 import { settledWithin } from '../../common/within.js';
 
 export interface RunningTool {
@@ -390,6 +391,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     webhookEndpoints,
     webhookOutbox,
     webhooks,
+    packages: new PackageRepository(db),
   });
   const heartbeats = new HeartbeatEndpoint({ sessions: learnerSessions, grading, ingest, log });
   const answerEndpoint = new AnswerEndpoint({

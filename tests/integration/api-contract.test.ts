@@ -59,6 +59,7 @@ interface Answer {
   readonly status: number;
   readonly type: string;
   readonly body: unknown;
+  readonly location?: string;
 }
 const call = async (
   path: string,
@@ -74,9 +75,10 @@ const call = async (
     ...(json !== undefined && { body: JSON.stringify(json) }),
   });
   const type = (res.headers.get('content-type') ?? '').split(';')[0]!;
-  const text = type.startsWith('image/') || type.startsWith('audio/') ? '' : await res.text();
+  const binary = /^(image|audio)\/|\/zip$/.test(type);
+  const text = binary ? '' : await res.text();
   const body = type.endsWith('json') ? JSON.parse(text) : text;
-  return { status: res.status, type, body };
+  return { status: res.status, type, body, location: res.headers.get('location') ?? undefined };
 };
 const upload = (kind: string, bytes: Buffer, name: string): Promise<Answer> => {
   const form = new FormData();
@@ -401,6 +403,35 @@ describe('the OpenAPI document', () => {
     op('DELETE /api/webhooks/{id}', await call(endpoint, { method: 'DELETE' }));
     op('DELETE /api/webhooks/{id}', await call('/api/webhooks/bad%20id!', { method: 'DELETE' }));
     receiver.close();
+
+    // Packages: a lesson not yet published has none; a published one exports, and is withdrawn.
+    const packages = `/api/lessons/${seed.lessonId}/packages`;
+    const exported = await call(packages, { method: 'POST', json: { format: 'scorm12' } });
+    op('POST /api/lessons/{id}/packages', exported);
+    op(
+      'POST /api/lessons/{id}/packages',
+      await call(packages, { method: 'POST', json: { format: 'scorm2004' } }),
+    );
+    op(
+      'POST /api/lessons/{id}/packages',
+      await call(`/api/lessons/${randomUUID()}/packages`, { method: 'POST', json: { format: 'cmi5' } }),
+    );
+    const unpublished = randomUUID();
+    await tool.db.query(
+      `INSERT INTO lessons (id, tenant_id, context_id, title) VALUES ($1, $2, '101', 'Draft')`,
+      [unpublished, seed.tenantId],
+    );
+    op(
+      'POST /api/lessons/{id}/packages',
+      await call(`/api/lessons/${unpublished}/packages`, { method: 'POST', json: { format: 'cmi5' } }),
+    );
+    const pkg = `${packages}/${exported.location!.split('/').pop()}`;
+    op('DELETE /api/lessons/{id}/packages/{packageId}', await call(pkg, { method: 'DELETE' }));
+    op('DELETE /api/lessons/{id}/packages/{packageId}', await call(pkg, { method: 'DELETE' }));
+    op(
+      'DELETE /api/lessons/{id}/packages/{packageId}',
+      await call(`${packages}/bad%20id!`, { method: 'DELETE' }),
+    );
 
     // Questions.
     const questions = `/api/lessons/${seed.lessonId}/questions`;

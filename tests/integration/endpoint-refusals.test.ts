@@ -124,6 +124,17 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
     { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' },
     { ...malformedApi, body: { renderId: randomUUID(), title: 'A lesson' } },
   ],
+  'POST /api/lessons/:id/packages': [
+    anonymousApi,
+    { as: 'api-key', body: {}, status: 400, code: 'INVALID_REQUEST' },
+    { as: 'api-key', body: { format: 'cmi5' }, status: 404, code: 'NOT_FOUND' },
+    { ...malformedApi, body: { format: 'cmi5' } },
+  ],
+  'DELETE /api/lessons/:id/packages/:packageId': [
+    anonymousApi,
+    { as: 'api-key', status: 404, code: 'NOT_FOUND' },
+    malformedApi,
+  ],
   'GET /api/webhooks': [anonymousApi],
   'POST /api/webhooks': [
     anonymousApi,
@@ -191,6 +202,8 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
   'POST /lti/launch': [{ as: 'anonymous', body: { id_token: 'x.y.z' }, status: 401, code: 'NOT_A_JWT' }],
   'POST /lti/dashboard': [{ as: 'anonymous', body: {}, status: 401, code: 'SESSION_EXPIRED' }],
   'POST /lti/studio/publish': [{ as: 'anonymous', body: {}, status: 400, code: 'INVALID_REQUEST' }],
+  // No package token, nor the learner the package's page names.
+  'GET /packages/:token/play': [{ as: 'anonymous', status: 400, code: 'INVALID_REQUEST' }],
   'GET /dingtalk/lessons/:lessonId': [{ as: 'anonymous', status: 404, code: 'UNKNOWN_CORP' }],
   'POST /dingtalk/lessons/:lessonId/open': [
     { as: 'anonymous', body: {}, status: 403, code: 'STATE_MISSING' },
@@ -230,6 +243,11 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
     forgedAdmin,
     { as: 'admin', body: {}, status: 400, code: 'INVALID_REQUEST' },
     { as: 'admin', body: { messageId: 'msg_x', endpointId: 'e1' }, status: 404, code: 'NOT_FOUND' },
+  ],
+  'POST /admin/progress/package': [
+    anonymousAdmin,
+    forgedAdmin,
+    { as: 'admin', body: {}, status: 400, code: 'INVALID_REQUEST' },
   ],
   'GET /admin/platforms': [anonymousAdmin],
   'POST /admin/platforms': [anonymousAdmin, forgedAdmin, { as: 'admin', body: {}, status: 400, code: FORM }],

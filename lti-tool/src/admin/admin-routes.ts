@@ -14,6 +14,8 @@ import type { JobRegistry } from '../jobs/job-registry.js';
 import { backgroundAdmin } from './background-admin.js';
 import { apiReferenceAdmin } from './api-reference-admin.js';
 import { webhooksAdmin, type WebhooksAdminDeps } from './webhooks-admin.js';
+import type { PackageRepository } from '../packages/package-repository.js';
+import type { LessonRepository } from '../lessons/lesson-repository.js';
 import { dataTable } from '../web/data-table.js';
 import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
@@ -55,6 +57,8 @@ export interface AdminRoutesDeps {
   readonly platforms: Omit<PlatformsAdminDeps, 'publicUrl'>;
   readonly dingtalk: Omit<DingTalkAdminDeps, 'publicUrl' | 'secureCookies'>;
   readonly webhooks: WebhooksAdminDeps;
+  readonly packages: PackageRepository;
+  readonly lessons: LessonRepository;
 }
 
 /**
@@ -257,7 +261,15 @@ export function adminRoutes(d: AdminRoutesDeps): Router {
   router.use(platformsAdmin({ ...d.platforms, publicUrl: d.publicUrl }, toolAdmin));
   router.use(
     progressAdmin(
-      { progress: d.progress, corps: d.dingtalk.corps, grades: d.platforms.grades, insights: d.insights },
+      {
+        progress: d.progress,
+        corps: d.dingtalk.corps,
+        grades: d.platforms.grades,
+        insights: d.insights,
+        lessons: d.lessons,
+        packages: d.packages,
+        publicUrl: d.publicUrl,
+      },
       signedIn,
     ),
   );

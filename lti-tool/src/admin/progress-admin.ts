@@ -1,6 +1,13 @@
 import express, { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { LessonRepository, LessonSummary } from '../lessons/lesson-repository.js';
+import { exportLesson } from '../packages/package-export.js';
+import { PACKAGE_FORMATS, type PackageRepository } from '../packages/package-repository.js';
+import { html, type SafeHtml } from '../web/html.js';
+import { Id } from '../web/request-schemas.js';
+import { validate, validOf } from '../web/validate.js';
+import type { Lang } from '../web/i18n.js';
 import { adminPage } from './admin-page.js';
-import { html } from '../web/html.js';
 import { langOf, t } from '../web/i18n.js';
 import { filterOf, resendOf } from '../progress/dashboard-filter.js';
 import type { GradeResender } from '../grades/grade-delivery.js';
@@ -22,10 +29,20 @@ export function progressAdmin(
     corps: CorpRepository;
     grades: GradeResender;
     insights: LessonInsightsService;
+    lessons: Pick<LessonRepository, 'published' | 'inTenant'>;
+    packages: PackageRepository;
+    publicUrl: string;
   },
   signedIn: RequestHandler,
 ): Router {
   const router = Router();
+  /** The tenant an admin names, if it is theirs (an organisation's admin has one). */
+  const tenantOf = async (user: AdminUser, asked: unknown): Promise<string> => {
+    const scope = user.corpId ? (await d.corps.get(user.corpId))?.tenantId : undefined;
+    const tenantId = String(asked ?? '');
+    if (!tenantId || (user.corpId && tenantId !== scope)) throw ApiError.invalid('Name a tenant of yours.');
+    return tenantId;
+  };
   router.get('/admin/progress', signedIn, async (req, res) => {
     const lang = langOf(req);
     const { corpId } = req.user as AdminUser;
@@ -43,6 +60,7 @@ export function progressAdmin(
         ? await d.insights.of(tenant.id, undefined, filter.lessonId)
         : undefined;
     if (csv) return sendCsv(res, 'completion', rows, insights);
+    const published = tenant ? await d.lessons.published(tenant.id) : [];
     const heading = t(lang, msg.progressAdmin.completion);
     res.type('html').send(
       adminPage(
@@ -68,7 +86,8 @@ export function progressAdmin(
                   insights,
                 })
               : html`<p>${t(lang, msg.progressAdmin.noLessonsYet)}</p>`
-          }`,
+          }
+          ${tenant && published.length ? exportForm(lang, tenant.id, published) : ''}`,
       ),
     );
   });
@@ -79,15 +98,66 @@ export function progressAdmin(
     express.urlencoded({ extended: false, limit: '4kb' }),
     async (req, res) => {
       const body = (req.body ?? {}) as Record<string, string>;
-      const { corpId, username } = req.user as AdminUser;
-      const scope = corpId ? (await d.corps.get(corpId))?.tenantId : undefined;
-      const tenantId = String(body.tenant ?? '');
+      const { username } = req.user as AdminUser;
+      const tenantId = await tenantOf(req.user as AdminUser, body.tenant);
       const resend = resendOf(body);
-      if (!tenantId || (corpId && tenantId !== scope) || !resend)
-        throw ApiError.invalid('Name a tenant of yours and what to resend.');
+      if (!resend) throw ApiError.invalid('Name a tenant of yours and what to resend.');
       const n = await d.grades.resend({ tenantId, ...resend }, username);
       res.redirect(303, `/admin/progress?tenant=${encodeURIComponent(tenantId)}&resent=${n}`);
     },
   );
+
+  // A published lesson as a SCORM 1.2 or cmi5 package, for an LMS without LTI (a download).
+  router.post(
+    '/admin/progress/package',
+    signedIn,
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    validate({ body: PackageForm }, 'Choose a lesson and a format.'),
+    async (req, res) => {
+      const body = validOf<z.infer<typeof PackageForm>>(res).body;
+      const user = req.user as AdminUser;
+      const tenantId = await tenantOf(user, body.tenant);
+      const lesson = await d.lessons.inTenant(tenantId, body.lesson);
+      if (!lesson) throw ApiError.of('NOT_FOUND', 'No such lesson.');
+      const by = `admin:${user.username}`;
+      const pkg = await exportLesson(
+        { packages: d.packages, toolUrl: d.publicUrl },
+        { ...lesson, tenantId },
+        body.format,
+        by,
+      );
+      req.log.info(
+        { event: 'package', tenantId, lessonId: lesson.id, packageId: pkg.id, format: body.format, by },
+        'lesson exported',
+      );
+      res.set('cache-control', 'no-store').attachment(pkg.fileName).type('application/zip').send(pkg.zip);
+    },
+  );
   return router;
+}
+
+const PackageForm = z.object({ tenant: Id, lesson: Id, format: z.enum(PACKAGE_FORMATS) });
+
+/** Where an L&D admin downloads a lesson for an LMS that does not speak LTI 1.3. */
+function exportForm(lang: Lang, tenantId: string, lessons: readonly LessonSummary[]): SafeHtml {
+  return html`<section aria-labelledby="export-h">
+    <h2 id="export-h">${t(lang, msg.progressAdmin.exportHeading)}</h2>
+    <p>${t(lang, msg.progressAdmin.exportIntro)}</p>
+    <form method="post" action="/admin/progress/package">
+      <input type="hidden" name="tenant" value="${tenantId}" />
+      <label for="export-lesson">${t(lang, msg.progressAdmin.lesson)}</label>
+      <select id="export-lesson" name="lesson">
+        ${lessons.map((l) => html`<option value="${l.id}">${l.title}</option>`)}
+      </select>
+      <fieldset>
+        <legend>${t(lang, msg.progressAdmin.format)}</legend>
+        <label
+          ><input type="radio" name="format" value="scorm12" checked />
+          ${t(lang, msg.progressAdmin.scorm12)}</label
+        >
+        <label><input type="radio" name="format" value="cmi5" /> ${t(lang, msg.progressAdmin.cmi5)}</label>
+      </fieldset>
+      <p><button type="submit">${t(lang, msg.progressAdmin.downloadPackage)}</button></p>
+    </form>
+  </section>`;
 }

@@ -10,6 +10,7 @@ import { describeRendersRoutes } from './renders-routes.js';
 import { describeSpeechRoutes } from './speech-routes.js';
 import { describeStudioFacesRoutes } from './studio-faces-routes.js';
 import { describeWebhooksRoutes } from './webhooks-routes.js';
+import { describeLessonPackagesRoutes } from './lesson-packages-routes.js';
 
 /** Every route file of the tenant API, as it describes itself. */
 const DESCRIPTIONS: readonly ApiDescription[] = [
@@ -20,6 +21,7 @@ const DESCRIPTIONS: readonly ApiDescription[] = [
   describeLessonPublishingRoutes,
   describeLessonLanguagesRoutes,
   describeLessonQuestionsRoutes,
+  describeLessonPackagesRoutes,
   describeWebhooksRoutes,
 ];
 

@@ -187,6 +187,8 @@ export function playerPage(
     edit?: LessonEdit;
     /** For learners: what they watched so far (their player reports more), on the lesson's timeline. */
     standing?: { coverage: number; completed: boolean; position: number };
+    /** In an exported package: the player tells the page around it (the package's) the standing. */
+    reportToParent?: boolean;
   },
 ): string {
   const shown = o.versions.find((v) => v.language === lang) ?? o.versions[0];
@@ -221,6 +223,7 @@ export function playerPage(
                         role="status"
                         aria-live="polite"
                         data-lesson="${o.lesson.id}"
+                        ${o.reportToParent ? html`data-report="parent"` : ''}
                         data-resume="${o.standing?.completed ? 0 : (o.standing?.position ?? 0)}"
                         data-watched="${t(lang, msg.playerPage.watched)}"
                         data-completed="${t(lang, msg.playerPage.completed)}"

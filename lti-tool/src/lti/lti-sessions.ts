@@ -12,8 +12,8 @@ export interface LtiSession {
   readonly userId: string;
   readonly userName?: string;
   readonly role: LtiRole;
-  /** How the session began: an LTI launch, or DingTalk's free-login to one lesson. */
-  readonly messageType: 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest' | 'DingTalkFreeLogin';
+  /** How the session began: an LTI launch, DingTalk's free-login to one lesson, or an exported package. */
+  readonly messageType: 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest' | 'DingTalkFreeLogin' | 'Package';
   readonly resourceLinkId?: string;
   readonly lessonId?: string;
   readonly launch: {

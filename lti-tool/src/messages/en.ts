@@ -91,6 +91,7 @@ export const en = {
   },
   app: {
     tooManyRegistrationAttemptsFrom: 'Too many registration attempts from this address.',
+    tooManyLessonsOpenedFrom: 'Too many lessons opened from this address just now.',
   },
   backgroundAdmin: {
     waiting: 'Waiting',
@@ -483,6 +484,14 @@ export const en = {
     tenantLmsDeployment: 'Tenant (LMS deployment)',
     show: 'Show',
     noLessonsYet: 'No lessons yet.',
+    exportHeading: 'Export for an LMS without LTI',
+    exportIntro:
+      'A published lesson as a package to import into any LMS: it plays the lesson from this tool (watching, questions and this dashboard keep working) and reports completion and score to the LMS.',
+    lesson: 'Lesson',
+    format: 'Format',
+    scorm12: 'SCORM 1.2 (Moodle’s SCORM activity and most LMSs)',
+    cmi5: 'cmi5 (an LMS with an xAPI learning record store)',
+    downloadPackage: 'Download package',
   },
   queues: {
     previewRendersRenderNodesCpu: 'Preview renders (render nodes, CPU)',

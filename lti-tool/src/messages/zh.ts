@@ -84,6 +84,7 @@ export const zh: Catalog = {
   },
   app: {
     tooManyRegistrationAttemptsFrom: '此地址的注册尝试次数过多。',
+    tooManyLessonsOpenedFrom: '此地址刚刚打开的课程过多。',
   },
   backgroundAdmin: {
     waiting: '等待中',
@@ -455,6 +456,14 @@ export const zh: Catalog = {
     tenantLmsDeployment: '租户（LMS 部署）',
     show: '显示',
     noLessonsYet: '尚无课程。',
+    exportHeading: '导出到不支持 LTI 的学习平台',
+    exportIntro:
+      '把已发布的课程打包，导入任意学习平台：课程仍由本工具播放（观看进度、课中问题和本仪表板照常工作），完成情况和成绩会报告给该平台。',
+    lesson: '课程',
+    format: '格式',
+    scorm12: 'SCORM 1.2（Moodle 的 SCORM 活动及大多数 LMS）',
+    cmi5: 'cmi5（带 xAPI 学习记录库的 LMS）',
+    downloadPackage: '下载课程包',
   },
   queues: {
     previewRendersRenderNodesCpu: '预览渲染（渲染节点，CPU）',

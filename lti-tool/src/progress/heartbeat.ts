@@ -31,4 +31,6 @@ export interface WatchStanding {
   readonly coverage: number;
   readonly completed: boolean;
   readonly position: number;
+  /** The lesson's grade, 0–1: watching and, where it has questions, points (what an LMS is told). */
+  readonly grade: number;
 }

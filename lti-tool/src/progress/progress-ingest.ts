@@ -177,7 +177,7 @@ export class ProgressIngest extends GroupCommit<SessionHeartbeat, WatchStanding>
           score,
           target: scoreTargetOf(session, lesson.title),
         });
-      for (const w of group) standingOf.set(w, { coverage, completed, position });
+      for (const w of group) standingOf.set(w, { coverage, completed, position, grade });
     }
     // The learners' progress and their due scores, in the heartbeats' transaction.
     await this.store.save(c, updates);
