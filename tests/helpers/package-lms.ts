@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { REPO } from './paths.js';
+import { loopbackServer, type Answer } from './loopback-server.js';
 
 /** An xAPI statement as the LRS received it, with the request's credentials and version header. */
 export interface ReceivedStatement {
@@ -49,16 +49,7 @@ export class PackageLms {
   url = '';
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const answer = this.handle(req, Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(answer.status, { 'content-type': answer.type ?? 'text/plain' }).end(answer.body ?? '');
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    ({ server: this.server, url: this.url } = await loopbackServer((req, body) => this.handle(req, body)));
     return this;
   }
 
@@ -137,7 +128,7 @@ export class PackageLms {
     return `${activityId}\n${registration}\n${stateId}`;
   }
 
-  private handle(req: IncomingMessage, body: string): { status: number; type?: string; body?: string } {
+  private handle(req: IncomingMessage, body: string): Answer {
     const u = new URL(req.url ?? '/', this.url);
     const parts = u.pathname.split('/').filter(Boolean);
     if (parts[0] === 'scorm-again')
@@ -173,7 +164,7 @@ export class PackageLms {
   }
 
   /** The xAPI resources an AU uses: statements, activity state, agent profile. */
-  private lrs(req: IncomingMessage, u: URL, resource: string, body: string) {
+  private lrs(req: IncomingMessage, u: URL, resource: string, body: string): Answer {
     const authorization = String(req.headers.authorization ?? '');
     const version = String(req.headers['x-experience-api-version'] ?? '');
     const known = [...this.tokens.values()].some((t) => authorization === `Basic ${t.token}`);

@@ -33,3 +33,21 @@ export async function seedLesson(db: Db, lesson: LessonGrading): Promise<void> {
     lesson.title,
   ]);
 }
+
+/** The player's heartbeat after the whole lesson played to its end, as the tool's endpoint takes it. */
+export const watchedToTheEnd = (
+  toolUrl: string,
+  o: { session: string; lessonId: string; durationSec: number; seq?: number },
+): Promise<Response> =>
+  fetch(`${toolUrl}/lti/progress`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      session: o.session,
+      lessonId: o.lessonId,
+      seq: o.seq ?? 1,
+      position: o.durationSec,
+      intervals: [[0, o.durationSec]],
+      event: 'ended',
+    }),
+  });

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { loopbackServer } from './loopback-server.js';
 
 /** One request the receiver took, and whether its signature held. */
 export interface Received {
@@ -27,28 +27,22 @@ export class WebhookReceiver {
   url = '';
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const id = String(req.headers['webhook-id'] ?? '');
-        const timestamp = Number(req.headers['webhook-timestamp'] ?? NaN);
-        const signatures = String(req.headers['webhook-signature'] ?? '').split(' ');
-        const answered = this.status;
-        this.received.push({
-          id,
-          timestamp,
-          body,
-          verified: this.verify(id, timestamp, body, signatures),
-          answered,
-          json: JSON.parse(body) as Received['json'],
-        });
-        res.writeHead(answered, { 'content-type': 'text/plain' }).end(answered < 300 ? 'ok' : 'not now');
+    ({ server: this.server, url: this.url } = await loopbackServer((req, body) => {
+      const id = String(req.headers['webhook-id'] ?? '');
+      const timestamp = Number(req.headers['webhook-timestamp'] ?? NaN);
+      const signatures = String(req.headers['webhook-signature'] ?? '').split(' ');
+      const answered = this.status;
+      this.received.push({
+        id,
+        timestamp,
+        body,
+        verified: this.verify(id, timestamp, body, signatures),
+        answered,
+        json: JSON.parse(body) as Received['json'],
       });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+      return { status: answered, body: answered < 300 ? 'ok' : 'not now' };
+    }));
+    this.url += '/hooks';
     return this;
   }
 

@@ -54,6 +54,22 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** A grey PNG, `side` pixels square: no face in it, and at 9000 px larger than any portrait may be. */
+const greySquare = (path: string, side: number): string => {
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=gray:s=${side}x${side}`,
+    '-frames:v',
+    '1',
+    path,
+  ]);
+  return path;
+};
+
 /** One request and what it answered. */
 interface Answer {
   readonly status: number;
@@ -158,18 +174,7 @@ describe('the OpenAPI document', () => {
     op('POST /api/assets', await upload('portrait', Buffer.from('just text, not an image'), 'x.png'));
     op('POST /api/assets', await upload('portrait', randomBytes(1_200_000), 'big.png'));
     // A PNG whose header claims a picture far larger than any portrait.
-    const huge = join(dir, 'huge.png');
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=gray:s=9000x9000',
-      '-frames:v',
-      '1',
-      huge,
-    ]);
+    const huge = greySquare(join(dir, 'huge.png'), 9000);
     op('POST /api/assets', await upload('portrait', readFileSync(huge), 'h.png'));
     const sha = (portrait.body as { sha256: string }).sha256;
     op('GET /api/assets/{sha}', await call(`/api/assets/${sha}`));
@@ -178,18 +183,7 @@ describe('the OpenAPI document', () => {
 
     // The face in a portrait; a grey square has none.
     op('GET /api/studio/faces/{sha}', await call(`/api/studio/faces/${sha}`));
-    const grey = join(dir, 'grey.png');
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=gray:s=256x256',
-      '-frames:v',
-      '1',
-      grey,
-    ]);
+    const grey = greySquare(join(dir, 'grey.png'), 256);
     const greySha = (
       (await upload('portrait', readFileSync(grey), 'g.png')).body as {
         sha256: string;

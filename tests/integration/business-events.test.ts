@@ -5,6 +5,7 @@ import { ReferencePlatform } from '../../reference-platform/src/reference-platfo
 import { createTestDatabase, toolConfig } from '../helpers/farm.js';
 import { launch, publishLesson } from '../helpers/lti.js';
 import { makeSpeech } from '../helpers/speech.js';
+import { watchedToTheEnd } from '../helpers/progress.js';
 
 /**
  * One structured log line per business event, with ids and no secrets: a platform registered and
@@ -101,18 +102,7 @@ describe('business events in the log', () => {
     });
     expect(events('launch').at(-1)).toMatchObject({ role: 'learner', lessonId });
     const duration = Number(render[2]!.videoSec);
-    await fetch(`${tool.url}/lti/progress`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        session: learner.session,
-        lessonId,
-        seq: 1,
-        position: duration,
-        intervals: [[0, duration]],
-        event: 'ended',
-      }),
-    });
+    await watchedToTheEnd(tool.url, { session: learner.session!, lessonId, durationSec: duration });
     const deadline = Date.now() + 30_000;
     while (!events('grade').some((e) => e.userId === '7' && e.msg === 'score delivered')) {
       if (Date.now() > deadline) throw new Error(`no grade event: ${JSON.stringify(events('grade'))}`);
