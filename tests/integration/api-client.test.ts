@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createClient } from '@hey-api/openapi-ts';
@@ -56,7 +56,7 @@ import { createWebhookEndpoint, submitRender, uploadAsset } from './client/sdk.g
 const [baseUrl, key, hook, portraitFile, audioFile] = process.argv.slice(2) as [string, string, string, string, string];
 client.setConfig({ baseUrl, auth: () => key });
 
-const endpoint = await createWebhookEndpoint({ body: { url: hook, eventTypes: ['render.done'] }, throwOnError: true });
+const endpoint = await createWebhookEndpoint({ body: { url: hook, eventTypes: ['render.done', 'render.failed'] }, throwOnError: true });
 const upload = async (kind: 'portrait' | 'audio', file: string) =>
   (await uploadAsset({ body: { kind, file: new Blob([readFileSync(file)]) }, throwOnError: true })).data;
 const portrait = await upload('portrait', portraitFile);
@@ -66,10 +66,10 @@ const render = await submitRender({
   throwOnError: true,
 });
 const state: 'submitted' | 'queued' | 'active' | 'done' | 'failed' | 'cancelled' = render.data.state;
-console.log(JSON.stringify({ secret: endpoint.data.secret, renderId: render.data.id, state }));
+console.log(JSON.stringify({ secret: endpoint.data.secret, renderId: render.data.id, state, audio: audio.sha256 }));
 `;
 
-it('generates a client from /api/openapi.json, creates a render with it, and receives a signed render.done', async () => {
+it('generates a client from /api/openapi.json, creates a render with it, and receives a signed render.done (and render.failed for one that cannot be made)', async () => {
   const dir = scratchDir('vt-hr-');
   const spec = join(dir, 'openapi.json');
   writeFileSync(spec, await (await fetch(`${tool.url}/api/openapi.json`)).text());
@@ -116,6 +116,7 @@ it('generates a client from /api/openapi.json, creates a render with it, and rec
     secret: string;
     renderId: string;
     state: string;
+    audio: string;
   };
   expect(made.state).toBe('queued');
   hr.secret = made.secret;
@@ -123,4 +124,26 @@ it('generates a client from /api/openapi.json, creates a render with it, and rec
   const done = hr.delivered('render.done')[0]!;
   expect(done.verified).toBe(true);
   expect(done.json.data).toMatchObject({ renderId: made.renderId, engine: 'preview' });
+
+  // A render that fails for good is announced too: a wall has no face to animate.
+  const wall = join(dir, 'wall.png');
+  await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=gray:s=320x240', '-frames:v', '1', wall]);
+  const form = new FormData();
+  form.set('kind', 'portrait');
+  form.set('file', new Blob([readFileSync(wall)]), 'wall.png');
+  const auth = { authorization: `Bearer ${apiKey}` };
+  const uploaded = await fetch(`${tool.url}/api/assets`, { method: 'POST', headers: auth, body: form });
+  const portrait = (await uploaded.json()) as { sha256: string };
+  const failing = (await (
+    await fetch(`${tool.url}/api/renders`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ portrait: portrait.sha256, audio: made.audio, size: '384*256' }),
+    })
+  ).json()) as { id: string };
+  await until('render.failed', () => hr.delivered('render.failed').length > 0, 120_000);
+  const failed = hr.delivered('render.failed')[0]!;
+  expect(failed.verified).toBe(true);
+  expect(failed.json.data).toMatchObject({ renderId: failing.id, engine: 'preview' });
+  expect(String(failed.json.data.error)).toMatch(/NO_FACE/);
 }, 180_000);
