@@ -1,6 +1,7 @@
 /**
  * What request logs must not hold: capabilities that travel in URLs. A one-time registration token
- * (`/lti/register/<token>`), a signed media URL's signature, ltijs's ltik and the LMS's registration
+ * (`/lti/register/<token>`), an exported package's token (`/packages/<token>/play`), a signed media
+ * URL's signature, ltijs's ltik and the LMS's registration
  * token would each let a reader of the logs act as their holder.
  */
 const SECRET_QUERY = new Set([
@@ -19,6 +20,7 @@ export function secretFreeUrl(url: string): string {
   const [path = '', query] = url.split('?', 2);
   const safePath = path
     .replace(/^(\/lti\/register\/)[^/]+/, `$1${REDACTED}`)
+    .replace(/^(\/packages\/)[^/]+/, `$1${REDACTED}`)
     .replace(/^(\/media\/(?:node\/)?(?:renders|posters)\/[^/]+\/[^/]+\/)[^/]+/, `$1${REDACTED}`);
   if (query === undefined) return safePath;
   const params = new URLSearchParams(query);
