@@ -210,6 +210,15 @@ it('an L&D admin downloads the package from the admin page', async () => {
   const form =
     /<form method="post" action="\/admin\/progress\/package">([\s\S]*?)<\/form>/.exec(page)?.[1] ?? '';
   expect(form).toContain(`<option value="${lessonId}">Safe lifting</option>`);
+  // The learners of both packages are on the dashboard, completed, by the names their LMS gave.
+  const learners = [
+    ...page.matchAll(/<tr data-user="(pkg:[^"]+)" data-state="(\w+)"[^>]*>([\s\S]*?)<\/tr>/g),
+  ];
+  expect(learners.map((m) => [m[1]!.replace(/:[0-9a-f-]{36}:/, ':…:'), m[2]]).sort()).toEqual([
+    ['pkg:…:emp-42', 'completed'],
+    ['pkg:…:https://lms.example|emp-7', 'completed'],
+  ]);
+  expect(learners.map((m) => m[3]).join()).toMatch(/Doe, Jane[\s\S]*Li Lei|Li Lei[\s\S]*Doe, Jane/);
   const res = await postAdminForm(tool.url, '/admin/progress/package', cookie, {
     tenant: tenantId,
     lesson: lessonId,
