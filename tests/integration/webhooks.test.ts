@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { ToolConfig } from '../../lti-tool/src/config.js';
 import type { RunningTool } from '../../lti-tool/src/server.js';
 import { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
@@ -291,6 +292,35 @@ it('forgets events past their 30 days once nothing of theirs is pending', async 
     `SELECT id FROM webhook_messages WHERE id LIKE 'msg\\_%' ORDER BY id`,
   );
   expect(rows.map((r) => r.id)).toEqual(['msg_new_done', 'msg_old_pending']);
+}, 60_000);
+
+it('a delivery whose job Redis lost is queued again from PostgreSQL, and sent once', async () => {
+  // The first attempt fails and its retry waits a minute: then Redis loses the queue whole.
+  const { tool, config } = await toolWith({ VT_WEBHOOK_BACKOFF_MS: '60000', VT_WEBHOOK_RELAY_SEC: '1' });
+  const course = await seedCourse(tool);
+  const hr = await receiver();
+  const endpointId = await register(tool, course.apiKey, hr, ['lesson.published']);
+  hr.status = 503;
+  await api(tool, course.instructor, `/api/lessons/${course.lessonId}/published`, {
+    method: 'POST',
+    json: { renderId: course.renders.en, title: 'Safety' },
+  });
+  await until('the first attempt', () => hr.received.length === 1);
+  const redis = new Redis(config.VT_REDIS_URL);
+  try {
+    const keys = await redis.keys(`${config.VT_QUEUE_PREFIX}:webhooks:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+  hr.status = 200;
+  await until('the relay to send it again', () => hr.delivered('lesson.published').length === 1);
+  expect(hr.received.map((r) => r.id)).toEqual([hr.received[0]!.id, hr.received[0]!.id]);
+  expect((await deliveries(tool, course.apiKey, endpointId))[0]).toMatchObject({
+    status: 'delivered',
+    attempts: 2,
+  });
 }, 60_000);
 
 it('sends nothing to private addresses unless the tool allows them', async () => {
