@@ -73,7 +73,7 @@ export class MemoryRenders implements RenderStore {
 
   async recordProgress(id: string, p: RenderProgress): Promise<{ previousNode: string | null } | undefined> {
     const r = this.renders.get(id);
-    if (!r || !['queued', 'active'].includes(r.state)) return undefined;
+    if (!r || !['submitted', 'queued', 'active'].includes(r.state)) return undefined;
     // As the SQL: a report older than the stored one from the same node is stale.
     if (r.progress && r.nodeId === p.nodeId && Date.parse(r.progress.at) > Date.parse(p.at)) return undefined;
     this.renders.set(id, {

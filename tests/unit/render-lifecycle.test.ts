@@ -38,7 +38,8 @@ const NEW_RENDER: NewRender = {
   settings: { prompt: '', size: '384*256', fps: 25, sampleSteps: 4, chunkSec: 60 },
 };
 
-function setup() {
+/** `onAdd`: what happens while the job is being added (a node may take it before the add returns). */
+function setup(onAdd?: (job: RenderJob) => Promise<void>) {
   const renders = new MemoryRenders();
   const stored = new Map<string, number>();
   const queued: RenderJob[] = [];
@@ -59,7 +60,10 @@ function setup() {
     renders,
     assets: { get: async (tenantId, s) => (tenantId === 't1' ? assets.get(s) : undefined) },
     queue: {
-      add: async (job) => void queued.push(job),
+      add: async (job) => {
+        queued.push(job);
+        await onAdd?.(job);
+      },
       cancel: async (_engine, id) => void cancelled.push(id),
     },
     urls: {
@@ -156,6 +160,16 @@ describe('a render’s life', () => {
       bytes: 10,
     });
     expect(s.states(r.id)).toEqual(['queued']);
+  });
+
+  it('starts on a node’s report that came before the render was marked queued', async () => {
+    // A node takes the job at once (Redis came back, the reconciler queued it) and reports before the
+    // tool marked the render queued: the report counts, and the render is active, not queued again.
+    const s: ReturnType<typeof setup> = setup(async (job) => void (await s.progress(job.jobId, 'n1', 5)));
+    const r = await s.submit();
+    const after = (await s.renders.get(r.id))!;
+    expect(after.state).toBe('active');
+    expect(s.renders.kinds(r.id)).toEqual(['started']);
   });
 
   it('refuses inputs never uploaded, or uploaded as the other kind', async () => {

@@ -233,14 +233,15 @@ export class RenderRepository {
    * Records a progress report of an open render and returns the node that reported before (to notice a
    * hand-over), or undefined when the render is no longer open or the report is older than the one
    * stored from the same node: reports are handled as they arrive, concurrently, and a late one must
-   * not move the render's progress back.
+   * not move the render's progress back. A render still `submitted` counts as open: a node can take
+   * its job between the queue's add and the mark that it is queued.
    */
   async recordProgress(id: string, p: RenderProgress): Promise<{ previousNode: string | null } | undefined> {
     const { rows } = await this.db.query<{ previous: string | null }>(
       `WITH old AS (SELECT node_id AS previous FROM renders WHERE id = $1 FOR UPDATE)
        UPDATE renders r SET progress = $2, node_id = $3, state = 'active', updated_at = now(),
          started_at = COALESCE(r.started_at, now()), stalled_since = NULL
-       FROM old WHERE r.id = $1 AND r.state IN ('queued', 'active')
+       FROM old WHERE r.id = $1 AND r.state IN ('submitted', 'queued', 'active')
          AND (r.progress IS NULL OR r.node_id IS DISTINCT FROM $3
               OR (r.progress->>'at')::timestamptz <= $4::timestamptz)
        RETURNING old.previous`,
