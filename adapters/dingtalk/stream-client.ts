@@ -15,7 +15,8 @@ export interface StreamEvent {
  * DingTalk's Stream mode for one app, on the official `dingtalk-stream` SDK (its WebSocket, system
  * messages, pings, acknowledgements and reconnects). Two things differ from the SDK's own client:
  * the connection is opened through the tool's guarded HTTP client at the configured API host (the
- * SDK would call api.dingtalk.com with its own HTTP library), and an event is acknowledged only after
+ * SDK would call api.dingtalk.com with its own HTTP library) and the WebSocket address it answers is
+ * held to the tool's address policy, and an event is acknowledged only after
  * `handle` has finished: SUCCESS, or LATER when it failed, so DingTalk delivers it again.
  */
 export class DingTalkStream extends DWClient {
@@ -25,6 +26,8 @@ export class DingTalkStream extends DWClient {
     private readonly http: HttpFetch,
     private readonly handle: (e: StreamEvent) => Promise<void>,
     private readonly onError: (e: Error) => void,
+    /** The tool's address policy for the WebSocket the SDK opens (the guarded client cannot open it). */
+    private readonly checkEndpoint: (url: string) => Promise<void>,
   ) {
     super({ clientId: app.appKey, clientSecret: app.appSecret });
   }
@@ -65,6 +68,13 @@ export class DingTalkStream extends DWClient {
     if (!res.ok || !body.endpoint || !body.ticket) {
       const e = new Error(`DingTalk Stream: no connection (${res.status})`);
       this.onError(e);
+      throw e;
+    }
+    // The address comes from the gateway's answer: held to the same policy as our own calls.
+    try {
+      await this.checkEndpoint(body.endpoint);
+    } catch (e) {
+      this.onError(e as Error);
       throw e;
     }
     // The SDK reads its private address field when it connects.

@@ -2,7 +2,8 @@ import { DeliveryError } from '../../adapters/lms-adapter.js';
 import { MoodleAdapter } from '../../adapters/moodle/moodle-adapter.js';
 import { ServiceTokens } from '../../adapters/moodle/service-tokens.js';
 import type { ToolConfig } from '../../lti-tool/src/config.js';
-import { OutboundRefused, outboundHttp } from '../../lti-tool/src/net/outbound-http.js';
+import { checkConnectable, OutboundRefused, outboundHttp } from '../../lti-tool/src/net/outbound-http.js';
+import { DingTalkStream } from '../../adapters/dingtalk/stream-client.js';
 import type { RunningTool } from '../../lti-tool/src/server.js';
 import { ReferencePlatform } from '../../reference-platform/src/reference-platform.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
@@ -194,5 +195,51 @@ describe('LMS services: tokens and scores stay on the platform’s origin, its w
     } finally {
       await lms.close();
     }
+  });
+});
+
+describe('the DingTalk Stream gateway’s WebSocket address (the SDK opens it, not our client)', () => {
+  const APP = { corpId: 'ding-corp', appKey: 'app-key', appSecret: 'app-secret', agentId: '1' };
+  /** A gateway that answers `endpoint`, and the stream's address once it took it (or undefined). */
+  const connectTo = async (endpoint: string, allowPrivate: boolean): Promise<string | undefined> => {
+    const gateway = async (): Promise<Response> =>
+      new Response(JSON.stringify({ endpoint, ticket: 't-1' }), { status: 200 });
+    const errors: Error[] = [];
+    const stream = new DingTalkStream(
+      APP,
+      'https://api.dingtalk.example',
+      gateway,
+      async () => {},
+      (e) => errors.push(e),
+      (url) => checkConnectable(url, allowPrivate),
+    );
+    try {
+      await stream.getEndpoint();
+    } catch (e) {
+      expect(errors).toEqual([e]);
+      throw e;
+    } finally {
+      stream.disconnect();
+    }
+    return (stream as unknown as { dw_url?: string }).dw_url;
+  };
+
+  it('refuses a cloud metadata address, even where private hosts are allowed', async () => {
+    await expect(connectTo('wss://169.254.169.254/connect', true)).rejects.toMatchObject({
+      reason: 'ADDRESS_NOT_ALLOWED',
+    });
+  });
+
+  it('refuses loopback by name and plain ws:// as deployed', async () => {
+    await expect(connectTo('wss://localhost:4443/connect', false)).rejects.toMatchObject({
+      reason: 'ADDRESS_NOT_ALLOWED',
+    });
+    await expect(connectTo('ws://gateway.dingtalk.example/connect', false)).rejects.toMatchObject({
+      reason: 'SCHEME_NOT_ALLOWED',
+    });
+  });
+
+  it('takes a loopback simulator where private hosts are allowed (as the tests run)', async () => {
+    expect(await connectTo('ws://127.0.0.1:9/connect', true)).toBe('ws://127.0.0.1:9/connect?ticket=t-1');
   });
 });

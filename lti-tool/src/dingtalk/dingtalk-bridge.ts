@@ -119,6 +119,7 @@ export class DingTalkBridge {
       events: this.events,
       api: config.VT_DINGTALK_API_URL,
       http: o.http,
+      allowPrivate: config.VT_ALLOW_PRIVATE_HOSTS,
       log,
     });
     this.directory = new DirectoryReconciliation({

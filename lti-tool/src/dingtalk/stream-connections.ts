@@ -3,6 +3,7 @@ import type { HttpFetch } from '../../../adapters/http-fetch.js';
 import { DingTalkStream, type StreamEvent } from '../../../adapters/dingtalk/stream-client.js';
 import type { Corp, CorpRepository } from './corp-repository.js';
 import type { DirectoryEvents } from './directory-events.js';
+import { checkConnectable } from '../net/outbound-http.js';
 
 /**
  * One Stream-mode connection per organisation that chose it (shared/docs/dingtalk.md §6), kept in
@@ -22,6 +23,8 @@ export class StreamConnections {
       /** DingTalk's newer API, where a connection is asked for. */
       api: string;
       http: HttpFetch;
+      /** Private and loopback addresses may be reached (VT_ALLOW_PRIVATE_HOSTS). */
+      allowPrivate: boolean;
       log: Logger;
     },
   ) {}
@@ -56,8 +59,13 @@ export class StreamConnections {
       if (!current) return;
       await this.d.events.handle(current, { EventType: e.eventType, ...e.data }, e.eventId, 'stream');
     };
-    const stream = new DingTalkStream(corp, this.d.api, this.d.http, handle, (e) =>
-      log.warn({ err: e.message }, 'DingTalk Stream'),
+    const stream = new DingTalkStream(
+      corp,
+      this.d.api,
+      this.d.http,
+      handle,
+      (e) => log.warn({ err: e.message }, 'DingTalk Stream'),
+      (url) => checkConnectable(url, this.d.allowPrivate),
     );
     this.open.set(corp.corpId, { stream, credentials: credentialsOf(corp) });
     // The SDK keeps trying (every second) until it is disconnected.

@@ -66,6 +66,40 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
 const hostOf = (u: URL): string => u.hostname.replace(/^\[|\]$/g, '');
 
 /**
+ * For a connection this client cannot make itself (a WebSocket a peer's SDK opens): refuses the URL
+ * unless it is encrypted (wss or https; plain only where private hosts are allowed, as on a test's
+ * loopback) and every address its host resolves to is one the tool may reach. The SDK resolves the
+ * name again when it connects; a peer that answers a public name and then an inward one is the
+ * remaining gap, the same as any client that does not pin the address.
+ */
+export async function checkConnectable(url: string, allowPrivate: boolean): Promise<void> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new OutboundRefused('SCHEME_NOT_ALLOWED', 'not a URL');
+  }
+  const encrypted = u.protocol === 'wss:' || u.protocol === 'https:';
+  if (!encrypted && !(allowPrivate && (u.protocol === 'ws:' || u.protocol === 'http:')))
+    throw new OutboundRefused('SCHEME_NOT_ALLOWED', `${u.protocol} connections are not made`);
+  const host = hostOf(u);
+  const addresses = ipaddr.isValid(host)
+    ? [host]
+    : await dnsLookupAll(host).catch(() => {
+        throw new OutboundRefused('ADDRESS_NOT_ALLOWED', `${host} does not resolve`);
+      });
+  if (!addresses.length || addresses.some((a) => !addressAllowed(a, allowPrivate)))
+    throw new OutboundRefused('ADDRESS_NOT_ALLOWED', `${host} resolves to a private or reserved address`);
+}
+
+const dnsLookupAll = (host: string): Promise<string[]> =>
+  new Promise((resolve, reject) =>
+    dnsLookup(host, { all: true }, (err, addresses: LookupAddress[]) =>
+      err ? reject(err) : resolve(addresses.map((a) => a.address)),
+    ),
+  );
+
+/**
  * The tool's one outbound HTTP client: every call it makes to a platform, a keyset, DingTalk or a
  * speech service goes through here. It refuses private, loopback and link-local destinations (by the
  * address actually connected to, after DNS, so a public name pointing inward is refused too), follows
