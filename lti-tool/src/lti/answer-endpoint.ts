@@ -10,7 +10,7 @@ import { spend } from '../web/rate-limit.js';
 import { Id } from '../web/request-schemas.js';
 import { readSmallBody } from '../web/small-body.js';
 import { digest } from './lti-sessions.js';
-import type { SessionCache } from './session-cache.js';
+import { launchTokenOf, NO_LAUNCH_TOKEN, type SessionCache } from './session-cache.js';
 
 /** A language tag (the language version being watched). */
 export const Language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/);
@@ -100,9 +100,8 @@ export class AnswerEndpoint {
   }
 
   private async answer(req: IncomingMessage, lessonId: string): Promise<unknown> {
-    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token)
-      throw ApiError.of('UNAUTHENTICATED', 'The launch session is required (Authorization: Bearer …).');
+    const token = launchTokenOf(req.headers.authorization);
+    if (!token) throw ApiError.of('UNAUTHENTICATED', NO_LAUNCH_TOKEN);
     if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
       throw ApiError.of('UNSUPPORTED_MEDIA_TYPE', 'An answer is JSON.');
     const text = await readSmallBody(req, MAX_BODY_BYTES);

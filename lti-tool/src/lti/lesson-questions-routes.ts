@@ -3,7 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { LtiSession } from './lti-sessions.js';
 import { Language } from './answer-endpoint.js';
-import type { SessionCache } from './session-cache.js';
+import { launchTokenOf, NO_LAUNCH_TOKEN, type SessionCache } from './session-cache.js';
 import type { AnswerService } from '../questions/answer-service.js';
 import { ApiError } from '../web/api-error.js';
 import { IdParams } from '../web/request-schemas.js';
@@ -24,11 +24,8 @@ export interface LessonQuestionsRoutesDeps {
 export function lessonQuestionsRoutes(d: LessonQuestionsRoutesDeps): Router {
   const router = Router();
   const launched: RequestHandler = (req, res, next) => {
-    const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
-    if (!token)
-      return next(
-        ApiError.of('UNAUTHENTICATED', 'The launch session is required (Authorization: Bearer …).'),
-      );
+    const token = launchTokenOf(req.get('authorization'));
+    if (!token) return next(ApiError.of('UNAUTHENTICATED', NO_LAUNCH_TOKEN));
     d.sessions.get(token).then((session) => {
       if (!session)
         return next(ApiError.of('UNAUTHENTICATED', 'The launch has expired; open the activity again.'));

@@ -1,6 +1,14 @@
 import type { LtiSession, LtiSessions } from './lti-sessions.js';
 
 /**
+ * The launch session a learner's player presents (`Authorization: Bearer <token>`), or undefined; the
+ * refusal that goes with none, in the words both of its endpoints use.
+ */
+export const launchTokenOf = (authorization: string | undefined): string | undefined =>
+  /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+export const NO_LAUNCH_TOKEN = 'The launch session is required (Authorization: Bearer …).';
+
+/**
  * Launch sessions for the learners' busiest endpoints (heartbeats, answers), kept a minute in
  * memory: a session never changes, it only expires or is ended, so the cost of one more minute is
  * that an ended session (a DingTalk leaver's) is still taken that long by an instance that saw it.
