@@ -2,6 +2,10 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Db } from '../db/database.js';
 
+/** Who is signed in to the admin pages, as actions are logged and attributed ("by"). */
+export const adminOf = (req: { user?: unknown }): string =>
+  (req.user as { username?: string } | undefined)?.username ?? 'admin';
+
 const scryptAsync = promisify(scrypt) as (
   pw: string,
   salt: Buffer,

@@ -19,6 +19,7 @@ import type { GradeResender } from '../grades/grade-delivery.js';
 import { platformCheckCell, refusedGradesCell } from './platform-check-view.js';
 import { msg } from '../messages/messages.js';
 import { IdParams } from '../web/request-schemas.js';
+import { adminOf } from './admin-users.js';
 import { validate, validOf } from '../web/validate.js';
 
 export interface PlatformsAdminDeps {
@@ -158,9 +159,6 @@ export function platformsAdmin(d: PlatformsAdminDeps, signedIn: RequestHandler):
   });
   return router;
 }
-
-const adminOf = (req: Request): string =>
-  (req.user as { username?: string } | undefined)?.username ?? 'admin';
 
 function noticeOf(req: Request, lang: Lang): string | undefined {
   const resent = Number(req.query.resent ?? 0);

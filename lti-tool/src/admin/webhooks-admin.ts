@@ -12,6 +12,7 @@ import { WEBHOOK_EVENT_TYPES, WebhookEventTypeSchema } from '../webhooks/webhook
 import type { WebhookEndpoint, WebhookEndpoints } from '../webhooks/webhook-endpoints.js';
 import type { Delivery, WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import type { WebhookDelivery } from '../webhooks/webhook-delivery.js';
+import { adminOf } from './admin-users.js';
 import { adminPage } from './admin-page.js';
 
 export interface WebhooksAdminDeps {
@@ -38,8 +39,6 @@ const STATUS_LABEL = {
   failed: msg.webhooksAdmin.statusFailed,
 } as const;
 
-const adminOf = (req: Request): string =>
-  (req.user as { username?: string } | undefined)?.username ?? 'admin';
 const stamp = (d: Date | null): string => (d ? d.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—');
 
 /**
