@@ -21,6 +21,8 @@ import {
 } from '../helpers/farm.js';
 import { PORTRAIT } from '../helpers/paths.js';
 import { makeSpeech, scratchDir } from '../helpers/speech.js';
+import { until } from '../helpers/until.js';
+import { ENGINES } from '../../render-node/src/contract/render-job.js';
 import { ffprobe } from '../helpers/video.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -197,6 +199,9 @@ describe('Redis restarted during a run (its own redis-server, appendonly, fsync 
       await startRedis();
 
       await waitForRedis(redisUrl);
+      // The tool's event followers must be back before a node renders: a progress report sent while
+      // they reconnect is not seen (the reconciler still finishes the render, without its "started").
+      await untilFollowing(redisUrl, ENGINES.length);
 
       const n = await startNode('after-restart', {
         ...SHORT_JOB_LOCK,
@@ -220,6 +225,21 @@ describe('Redis restarted during a run (its own redis-server, appendonly, fsync 
     }
   }, 300_000);
 });
+
+/** Waits until `n` clients block reading event streams (the tool's QueueEvents, one per engine). */
+async function untilFollowing(url: string, n: number): Promise<void> {
+  const r = new Redis(url, { maxRetriesPerRequest: 0 });
+  r.on('error', () => {});
+  try {
+    const reading = async (): Promise<number> =>
+      String(await r.client('LIST'))
+        .split('\n')
+        .filter((l) => / cmd=xread\b/.test(l)).length;
+    await until('the tool to follow the farm’s events again', async () => (await reading()) >= n, 60_000);
+  } finally {
+    r.disconnect();
+  }
+}
 
 async function waitForRedis(url: string): Promise<void> {
   const deadline = Date.now() + 10_000;
