@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { DeliveryError, type LmsNotifier } from '../../../adapters/lms-adapter.js';
-import { OutboxWorker, type OutboxWorkerOptions } from '../jobs/outbox-worker.js';
+import { OutboxWorker, outboxJobId, type OutboxWorkerOptions } from '../jobs/outbox-worker.js';
 import type { NoticeGroup, NoticeOutbox } from './notice-outbox.js';
 import type { NoticeJob, SendJob } from './notice-jobs.js';
 import type { RecipientBudget } from './recipient-budget.js';
@@ -21,8 +20,7 @@ export interface NoticeDeliveryOptions extends Omit<OutboxWorkerOptions, 'concur
   readonly checkAfterMs: number;
 }
 
-const jobId = (...parts: string[]): string =>
-  `dt-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32)}`;
+const jobId = (...parts: string[]): string => outboxJobId('dt', ...parts);
 
 /**
  * Sends the outbox's work notices (the `dingtalk-notices` queue). A send job names a message, never

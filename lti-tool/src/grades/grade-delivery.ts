@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { DeliveryError, type LmsAdapter } from '../../../adapters/lms-adapter.js';
-import { OutboxWorker, type OutboxWorkerOptions } from '../jobs/outbox-worker.js';
+import { OutboxWorker, outboxJobId, type OutboxWorkerOptions } from '../jobs/outbox-worker.js';
 import type { GradeOutbox, ResendScope } from './grade-outbox.js';
 import type { GradeKey } from './grade-key.js';
 
@@ -17,9 +17,8 @@ export interface GradeResender {
   failedByPlatform(): Promise<Map<string, number>>;
 }
 
-/** One job per learner and lesson at a time: its id, whatever characters the LMS's user ids hold. */
-const jobIdOf = (k: GradeKey): string =>
-  `grade-${createHash('sha256').update(`${k.lessonId}\n${k.userId}`).digest('hex').slice(0, 32)}`;
+/** One job per learner and lesson at a time. */
+const jobIdOf = (k: GradeKey): string => outboxJobId('grade', k.lessonId, k.userId);
 
 /**
  * Delivers the outbox's scores (the `grades` queue). A job names a learner and lesson, never a score:

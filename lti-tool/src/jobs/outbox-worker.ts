@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
@@ -7,6 +8,13 @@ import type { JobRegistry } from './job-registry.js';
 import { QUEUES, type PayloadOf, type ToolQueueName } from './queues.js';
 import { retryBackoff } from './retry-backoff.js';
 import { settledWithin } from '../../../common/within.js';
+
+/**
+ * The id of the job for one piece of outbox work (BullMQ keeps one job per id at a time), whatever
+ * characters its parts hold: `prefix-` and a digest of the parts.
+ */
+export const outboxJobId = (prefix: string, ...parts: string[]): string =>
+  `${prefix}-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32)}`;
 
 /** How long a closing worker waits for Redis before it cuts its connections. */
 const CLOSE_GRACE_MS = 5000;

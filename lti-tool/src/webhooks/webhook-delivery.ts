@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import type { HttpFetch } from '../../../adapters/http-fetch.js';
-import { OutboxWorker, type OutboxWorkerOptions } from '../jobs/outbox-worker.js';
+import { OutboxWorker, outboxJobId, type OutboxWorkerOptions } from '../jobs/outbox-worker.js';
 import type { WebhookEndpoints } from './webhook-endpoints.js';
 import type { WebhookJob } from './webhook-job.js';
 import type { DeliveryKey, WebhookOutbox } from './webhook-outbox.js';
@@ -21,8 +20,7 @@ export interface WebhookDeliveryOptions extends Omit<OutboxWorkerOptions, 'concu
 export const RETENTION_DAYS = 30;
 
 /** One job per delivery at a time. */
-const jobIdOf = (k: DeliveryKey): string =>
-  `wh-${createHash('sha256').update(`${k.messageId}\n${k.endpointId}`).digest('hex').slice(0, 32)}`;
+const jobIdOf = (k: DeliveryKey): string => outboxJobId('wh', k.messageId, k.endpointId);
 
 /** What of a receiver's answer is kept: its status and a line of its body, never more. */
 const excerpt = (text: string): string => text.replace(/\s+/g, ' ').trim().slice(0, 200);
