@@ -121,14 +121,10 @@ export function progressAdmin(
       if (!lesson) throw ApiError.of('NOT_FOUND', 'No such lesson.');
       const by = `admin:${user.username}`;
       const pkg = await exportLesson(
-        { packages: d.packages, toolUrl: d.publicUrl },
+        { packages: d.packages, toolUrl: d.publicUrl, log: req.log },
         { ...lesson, tenantId },
         body.format,
         by,
-      );
-      req.log.info(
-        { event: 'package', tenantId, lessonId: lesson.id, packageId: pkg.id, format: body.format, by },
-        'lesson exported',
       );
       res.set('cache-control', 'no-store').attachment(pkg.fileName).type('application/zip').send(pkg.zip);
     },

@@ -4,6 +4,7 @@ import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { LtiSessions, type LtiSession } from '../lti/lti-sessions.js';
 import type { TenantRepository } from '../tenants/tenant-repository.js';
 import { ApiError } from '../web/api-error.js';
+import type { LessonRepository, LessonSummary } from '../lessons/lesson-repository.js';
 
 /**
  * Who calls the API: a tenant, as proven by one of its API keys; or an LTI launch's pages (an
@@ -58,3 +59,19 @@ export function apiAuth(tenants: TenantRepository, sessions: LtiSessions): Reque
 }
 
 export const callerOf = (user: unknown): ApiCaller => user as ApiCaller;
+
+/**
+ * The lesson a caller may reach: in its course for an instructor's launch, anywhere in its tenant for
+ * an API key; another's (or none) is "not found".
+ */
+export async function lessonOfCaller(
+  lessons: Pick<LessonRepository, 'get' | 'inTenant'>,
+  caller: ApiCaller,
+  id: string,
+): Promise<LessonSummary> {
+  const lesson = caller.contextId
+    ? await lessons.get(caller.tenantId, caller.contextId, id)
+    : await lessons.inTenant(caller.tenantId, id);
+  if (!lesson) throw ApiError.of('NOT_FOUND', 'No such lesson.');
+  return lesson;
+}

@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { LessonRepository, LessonSummary } from '../lessons/lesson-repository.js';
+import type { LessonRepository } from '../lessons/lesson-repository.js';
 import { exportLesson } from '../packages/package-export.js';
 import { PACKAGE_FORMATS, type PackageRepository } from '../packages/package-repository.js';
 import { ApiError } from '../web/api-error.js';
 import { Id, IdParams } from '../web/request-schemas.js';
 import { validate, validOf } from '../web/validate.js';
-import { callerOf, type ApiCaller } from './api-auth.js';
+import { callerOf, lessonOfCaller, type ApiCaller } from './api-auth.js';
 import { jsonBody, openApiPath, refusals, type ApiDescription } from './api-description.js';
 
 const ExportSchema = z
@@ -59,13 +59,7 @@ export function lessonPackagesRoutes(d: {
   publicUrl: string;
 }): Router {
   const router = Router();
-  const lessonOf = async (caller: ApiCaller, id: string): Promise<LessonSummary> => {
-    const lesson = caller.contextId
-      ? await d.lessons.get(caller.tenantId, caller.contextId, id)
-      : await d.lessons.inTenant(caller.tenantId, id);
-    if (!lesson) throw ApiError.of('NOT_FOUND', 'No such lesson.');
-    return lesson;
-  };
+  const lessonOf = (caller: ApiCaller, id: string) => lessonOfCaller(d.lessons, caller, id);
 
   router.post(
     '/api/lessons/:id/packages',
@@ -76,21 +70,10 @@ export function lessonPackagesRoutes(d: {
       const lesson = await lessonOf(caller, params.id);
       const by = caller.session ? `lti:${caller.session.userId}` : 'api-key';
       const pkg = await exportLesson(
-        { packages: d.packages, toolUrl: d.publicUrl },
+        { packages: d.packages, toolUrl: d.publicUrl, log: req.log },
         { ...lesson, tenantId: caller.tenantId },
         body.format,
         by,
-      );
-      req.log.info(
-        {
-          event: 'package',
-          tenantId: caller.tenantId,
-          lessonId: lesson.id,
-          packageId: pkg.id,
-          format: body.format,
-          by,
-        },
-        'lesson exported',
       );
       res
         .status(201)

@@ -12,7 +12,7 @@ import {
 import { ApiError } from '../web/api-error.js';
 import { IdParams } from '../web/request-schemas.js';
 import { validate, validOf } from '../web/validate.js';
-import { callerOf, type ApiCaller } from './api-auth.js';
+import { callerOf, lessonOfCaller, type ApiCaller } from './api-auth.js';
 
 const keyed = z.intersection(
   z.object({ key: z.string().meta({ description: 'Names the question across versions of the lesson.' }) }),
@@ -59,13 +59,7 @@ export function lessonQuestionsApiRoutes(d: {
   questions: QuestionRepository;
 }): Router {
   const router = Router();
-  const lessonOf = async (caller: ApiCaller, id: string) => {
-    const lesson = caller.contextId
-      ? await d.lessons.get(caller.tenantId, caller.contextId, id)
-      : await d.lessons.inTenant(caller.tenantId, id);
-    if (!lesson) throw ApiError.of('NOT_FOUND', 'No such lesson.');
-    return lesson;
-  };
+  const lessonOf = (caller: ApiCaller, id: string) => lessonOfCaller(d.lessons, caller, id);
   const withKeys = (set: QuestionSet) => ({
     ...set,
     questions: set.questions.map((q) => ({ key: questionKey(q), ...q })),

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { LessonSummary } from '../lessons/lesson-repository.js';
 import { ApiError } from '../web/api-error.js';
 import { buildPackage } from './package-builder.js';
@@ -24,7 +25,7 @@ const fileName = (title: string, format: string): string =>
  * a fresh token, built for the tool at `toolUrl`. A lesson not yet published is refused (409).
  */
 export async function exportLesson(
-  d: { packages: PackageRepository; toolUrl: string },
+  d: { packages: PackageRepository; toolUrl: string; log: Logger },
   lesson: LessonSummary & { tenantId: string },
   format: PackageFormat,
   by: string,
@@ -41,5 +42,9 @@ export async function exportLesson(
     lesson: { id: lesson.id, title: lesson.title },
     toolUrl: d.toolUrl,
   });
+  d.log.info(
+    { event: 'package', tenantId: lesson.tenantId, lessonId: lesson.id, packageId: pkg.id, format, by },
+    'lesson exported',
+  );
   return { id: pkg.id, zip: Buffer.from(zip), fileName: fileName(lesson.title, format) };
 }
