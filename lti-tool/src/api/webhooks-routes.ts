@@ -1,7 +1,6 @@
 import { Router, type Request } from 'express';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { addressAllowed } from '../net/outbound-http.js';
+import { refuseLiteralAddress } from '../net/outbound-http.js';
 import { ApiError } from '../web/api-error.js';
 import { IdParams, Id } from '../web/request-schemas.js';
 import { validate, validOf } from '../web/validate.js';
@@ -202,12 +201,11 @@ export function webhooksRoutes(d: {
   };
   // A literal private address is refused at once (a name is checked where it is resolved, at delivery).
   const checkUrl = (url: string | undefined): void => {
-    const host = url && new URL(url).hostname.replace(/^\[|\]$/g, '');
-    if (host && ipaddr.isValid(host) && !addressAllowed(host, d.allowPrivate))
-      throw ApiError.of(
-        'UNPROCESSABLE',
-        `${host} is a private or reserved address; events are not sent there.`,
-      );
+    try {
+      if (url) refuseLiteralAddress(new URL(url), d.allowPrivate);
+    } catch (e) {
+      throw ApiError.of('UNPROCESSABLE', `${(e as Error).message}; events are not sent there.`);
+    }
   };
   const endpointOf = async (tenantId: string, id: string) => {
     const e = await d.endpoints.get(tenantId, id);

@@ -65,6 +65,13 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
 
 const hostOf = (u: URL): string => u.hostname.replace(/^\[|\]$/g, '');
 
+/** Refuses a URL whose host is a literal address the tool may not reach (names are checked where they resolve). */
+export function refuseLiteralAddress(u: URL, allowPrivate: boolean): void {
+  const host = hostOf(u);
+  if (ipaddr.isValid(host) && !addressAllowed(host, allowPrivate))
+    throw new OutboundRefused('ADDRESS_NOT_ALLOWED', `${host} is a private or reserved address`);
+}
+
 /**
  * For a connection this client cannot make itself (a WebSocket a peer's SDK opens): refuses the URL
  * unless it is encrypted (wss or https; plain only where private hosts are allowed, as on a test's
@@ -120,9 +127,7 @@ export function outboundHttp(o: OutboundOptions): HttpFetch & { close(): Promise
   const checkTarget = (u: URL): void => {
     if (u.protocol !== 'http:' && u.protocol !== 'https:')
       throw new OutboundRefused('SCHEME_NOT_ALLOWED', `${u.protocol} URLs are not fetched`);
-    const host = hostOf(u);
-    if (ipaddr.isValid(host) && !addressAllowed(host, o.allowPrivate))
-      throw new OutboundRefused('ADDRESS_NOT_ALLOWED', `${host} is a private or reserved address`);
+    refuseLiteralAddress(u, o.allowPrivate);
   };
 
   const call = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
