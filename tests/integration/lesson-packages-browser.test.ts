@@ -185,6 +185,23 @@ it('cmi5: the AU sends initialized, passed, completed and terminated, as the cmi
   await page.close();
 }, 120_000);
 
+it('another tenant can neither export the lesson nor withdraw its package', async () => {
+  const { packageId } = await exportLesson('scorm12');
+  await tool.tenants.ensureTenant('other-co', 'Other Co');
+  const other = { authorization: `Bearer ${(await tool.tenants.createApiKey('other-co', 'x')).secret}` };
+  const exported = await fetch(`${tool.url}/api/lessons/${lessonId}/packages`, {
+    method: 'POST',
+    headers: { ...other, 'content-type': 'application/json' },
+    body: JSON.stringify({ format: 'cmi5' }),
+  });
+  expect(exported.status).toBe(404);
+  const withdrawn = await fetch(`${tool.url}/api/lessons/${lessonId}/packages/${packageId}`, {
+    method: 'DELETE',
+    headers: other,
+  });
+  expect(withdrawn.status).toBe(404);
+});
+
 it('a withdrawn package opens nothing', async () => {
   const { packageId, zip } = await exportLesson('scorm12');
   const token = /data-token="([^"]+)"/.exec(
