@@ -6,6 +6,7 @@
 // live, previewed, then published to learners.
 import { $, api, endedText, followRender, say, sizesFollowEngine, token } from './lti-client.js';
 import { askQuestions } from './lesson-questions.js';
+import { askTheTutor } from './tutor.js';
 import { editQuestions } from './question-editor.js';
 import { scriptFields } from './script-fields.js';
 import { timeline } from './time-map.js';
@@ -25,6 +26,8 @@ if (video) {
     : undefined;
   // Learners answer the lesson's questions as they reach them.
   if ($('question')) void askQuestions(video, $('watch-status').dataset.lesson);
+  // Learners ask the lesson's tutor.
+  if ($('tutor')) askTheTutor(video, $('tutor'));
   const chapters = document.querySelector('.chapters');
   chapters.addEventListener('click', (e) => {
     const button = e.target.closest('button[data-start]');

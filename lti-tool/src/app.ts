@@ -53,6 +53,12 @@ import { deepLinkingRoutes } from './lti/deep-linking-routes.js';
 import { studioFacesRoutes } from './api/studio-faces-routes.js';
 import { lessonQuestionsApiRoutes } from './api/lesson-questions-routes.js';
 import { lessonQuestionsRoutes } from './lti/lesson-questions-routes.js';
+import { tutorRoutes } from './lti/tutor-routes.js';
+import { answerClipRoutes } from './tutor/answer-clip-routes.js';
+import type { AnswerClips } from './tutor/answer-clips.js';
+import type { TutorQuestions } from './tutor/tutor-questions.js';
+import type { TutorReview } from './tutor/tutor-review.js';
+import type { TutorService } from './tutor/tutor-service.js';
 import type { QuestionRepository } from './questions/question-repository.js';
 import type { AnswerService } from './questions/answer-service.js';
 import type { LessonInsightsService } from './progress/lesson-insights.js';
@@ -133,6 +139,11 @@ export interface AppDeps {
   /** Tenants' webhook endpoints, their deliveries, and resending one. */
   readonly webhookEndpoints: WebhookEndpoints;
   readonly webhookOutbox: WebhookOutbox;
+  /** Ask the tutor: learners' questions answered from the course, and the instructor's review. */
+  readonly tutor: TutorService;
+  readonly tutorReview: TutorReview;
+  readonly tutorQuestions: TutorQuestions;
+  readonly answerClips: AnswerClips;
   readonly webhooks: WebhookDelivery;
 }
 
@@ -188,6 +199,15 @@ export function createApp(d: AppDeps): express.Express {
       maxUploadBytes,
       log: d.log,
       accelPrefix: d.config.VT_MEDIA_ACCEL_PREFIX,
+    }),
+  );
+  app.use(
+    answerClipRoutes({
+      signer: d.signer,
+      clips: d.answerClips,
+      questions: d.tutorQuestions,
+      store: d.store,
+      log: d.log,
     }),
   );
 
@@ -312,6 +332,20 @@ export function createApp(d: AppDeps): express.Express {
   app.use(lessonQuestionsApiRoutes({ lessons: d.lessons, questions: d.questions }));
   app.use(lessonQuestionsRoutes({ sessions: d.learnerSessions, answers: d.answers }));
   app.use(
+    tutorRoutes({
+      sessions: d.learnerSessions,
+      tutor: d.tutor,
+      perLearner: sharedLimit(d.redis, `${d.config.VT_QUEUE_PREFIX}:limit:tutor-learner`, {
+        points: d.config.VT_TUTOR_QUESTIONS_PER_MINUTE,
+        durationSec: 60,
+      }),
+      perTenant: sharedLimit(d.redis, `${d.config.VT_QUEUE_PREFIX}:limit:tutor-tenant`, {
+        points: d.config.VT_TUTOR_TENANT_QUESTIONS_PER_MINUTE,
+        durationSec: 60,
+      }),
+    }),
+  );
+  app.use(
     dashboardRoutes({
       sessions: d.sessions,
       progress: d.progress,
@@ -319,6 +353,7 @@ export function createApp(d: AppDeps): express.Express {
       lessons: d.lessons,
       grades: d.grades,
       insights: d.insights,
+      tutor: d.tutorReview,
     }),
   );
   // Our keyset, not ltijs's per-platform keys: we sign deep-linking responses and service tokens.

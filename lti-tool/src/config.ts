@@ -101,6 +101,19 @@ const schema = z.object({
   /** A cloud speech service (Azure Speech REST interface); its voices are offered when both are set. */
   VT_TTS_CLOUD_URL: z.url().optional(),
   VT_TTS_CLOUD_KEY: z.string().min(8).optional(),
+  /**
+   * The tutor's answer composer: an OpenAI-compatible chat completions service (vLLM, Ollama, a cloud
+   * service's compatible mode) at this base URL (…/v1) with this model. Unset: answers are extracted
+   * from the course's passages, which needs nothing outside the tool.
+   */
+  VT_LLM_URL: z.url().optional(),
+  VT_LLM_MODEL: z.string().min(1).default('qwen2.5:7b-instruct'),
+  VT_LLM_KEY: z.string().min(1).optional(),
+  /** How long a learner waits for the model before the tutor answers from the passages instead. */
+  VT_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** Questions to the tutor a minute: per learner, and per tenant (each may cost a model call and a render). */
+  VT_TUTOR_QUESTIONS_PER_MINUTE: z.coerce.number().int().positive().default(6),
+  VT_TUTOR_TENANT_QUESTIONS_PER_MINUTE: z.coerce.number().int().positive().default(300),
   /** DingTalk's services (the bridge): the real hosts unless pointed at a simulator. */
   VT_DINGTALK_OAPI_URL: z.url().default(DINGTALK_ENDPOINTS.oapi),
   VT_DINGTALK_API_URL: z.url().default(DINGTALK_ENDPOINTS.api),

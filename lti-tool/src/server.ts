@@ -48,6 +48,15 @@ import { LineItemRepository } from './grades/line-item-repository.js';
 import { HeartbeatEndpoint } from './progress/heartbeat-endpoint.js';
 import { NarrationService } from './narration/narration-service.js';
 import { Narrator } from './narration/narrator.js';
+import { answerClipRenderer } from '../../render-node/src/engines/preview/answer-clip.js';
+import { AnswerClips } from './tutor/answer-clips.js';
+import { ExtractiveComposer } from './tutor/extractive-composer.js';
+import { LlmComposer } from './tutor/llm-composer.js';
+import { PassageIndex } from './tutor/passage-index.js';
+import { TutorPins } from './tutor/tutor-pins.js';
+import { TutorQuestions } from './tutor/tutor-questions.js';
+import { TutorReview } from './tutor/tutor-review.js';
+import { TutorService } from './tutor/tutor-service.js';
 import { SpeechCache } from './narration/speech-cache.js';
 import { speechEngines } from './narration/speech-engines.js';
 import { LessonGradingCache } from './progress/lesson-grading.js';
@@ -330,16 +339,71 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     grading,
     log,
   });
+  const narrator = new Narrator(
+    await speechEngines(config, log, speechHttp),
+    new SpeechCache(join(config.VT_MEDIA_DIR, 'speech-cache')),
+  );
   const narration = new NarrationService({
-    narrator: new Narrator(
-      await speechEngines(config, log, speechHttp),
-      new SpeechCache(join(config.VT_MEDIA_DIR, 'speech-cache')),
-    ),
+    narrator,
     store,
     assets,
     maxScriptChars: config.VT_SCRIPT_MAX_CHARS,
     decodeAudio,
   });
+  // Ask the tutor: the course's passages, the composer (a model when one is configured), the clips.
+  const llmHttp = outboundHttp({
+    allowPrivate: config.VT_ALLOW_PRIVATE_HOSTS,
+    totalTimeoutMs: config.VT_LLM_TIMEOUT_MS,
+    maxResponseBytes: 256 * 1024,
+  });
+  const tutorQuestions = new TutorQuestions(db);
+  const tutorPins = new TutorPins(db);
+  const extractive = new ExtractiveComposer();
+  const answerClips = new AnswerClips({
+    renderer: answerClipRenderer({ maxAudioSeconds: 120, x264Crf: 23 }),
+    narrator,
+    store,
+    questions: tutorQuestions,
+    workRoot: join(config.VT_MEDIA_DIR, 'tutor-clips'),
+    maxAudioSeconds: 120,
+    log,
+  });
+  const tutor = new TutorService({
+    db,
+    index: new PassageIndex(db, questions),
+    questions: tutorQuestions,
+    pins: tutorPins,
+    lesson: async (tenantId, contextId, lessonId) => {
+      const l = await lessons.tutorOf(tenantId, contextId, lessonId);
+      return (
+        l && {
+          lessonId,
+          contextId: l.contextId,
+          tutorEnabled: l.tutorEnabled,
+          presenter: l.presenter && {
+            portraitPath: store.path(l.presenter.portraitSha256),
+            voice: l.presenter.voice,
+          },
+        }
+      );
+    },
+    composer: config.VT_LLM_URL
+      ? new LlmComposer(
+          { url: config.VT_LLM_URL, model: config.VT_LLM_MODEL, key: config.VT_LLM_KEY },
+          llmHttp,
+        )
+      : extractive,
+    extractive,
+    clips: answerClips,
+    clipUrl: (id) => urls.answerClip(id),
+    lessonVideo: async (tenantId, lessonId) => {
+      const published = (await lessons.inTenant(tenantId, lessonId))?.publishedRenderId;
+      return published && `${urls.playerBase(published)}lesson.mp4`;
+    },
+    events,
+    log,
+  });
+  const tutorReview = new TutorReview({ questions: tutorQuestions, pins: tutorPins, lessons, log });
   const adminSessions = adminSessionStore(db);
   const expiring: Expiring = { sessions, nonces: validator };
   const stopSweeping = startSweeping(expiring, 10 * 60_000, log);
@@ -392,6 +456,10 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     webhookOutbox,
     webhooks,
     packages: new PackageRepository(db),
+    tutor,
+    tutorReview,
+    tutorQuestions,
+    answerClips,
   });
   const heartbeats = new HeartbeatEndpoint({ sessions: learnerSessions, grading, ingest, log });
   const answerEndpoint = new AnswerEndpoint({
@@ -439,7 +507,8 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
       await atMost(reconciler.stop());
       await atMost(Promise.all([farmEvents.close(), grades.close(), webhooks.close(), dingtalk.close()]));
       await atMost(jobs.close());
-      await atMost(Promise.all([http.close(), speechHttp.close(), webhookHttp.close()]));
+      await atMost(answerClips.close());
+      await atMost(Promise.all([http.close(), speechHttp.close(), webhookHttp.close(), llmHttp.close()]));
       redis.disconnect();
       requestRedis.disconnect();
       stopSweeping();

@@ -79,6 +79,7 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
   'GET /media/node/renders/:id/:exp/:sig/*name': [badLink],
   'GET /media/renders/:id/:exp/:sig/*name': [badLink],
   'GET /media/posters/:id/:exp/:sig/poster.jpg': [badLink],
+  'GET /media/answers/:id/:exp/:sig/answer.mp4': [badLink],
   'POST /api/assets': [anonymousApi, { as: 'api-key', status: 400, code: 'INVALID_REQUEST' }],
   'GET /api/assets/:sha': [anonymousApi, { as: 'api-key', status: 404, code: 'NOT_FOUND' }, malformedApi],
   'GET /api/speech/voices': [anonymousApi],
@@ -186,6 +187,19 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
   'GET /lti/lessons/:id/questions': [
     { as: 'anonymous', status: 401, code: 'UNAUTHENTICATED' },
     { as: 'api-key', status: 401, code: 'UNAUTHENTICATED' },
+  ],
+  // The tutor, too, answers a launch session only (tutor.test.ts has the rest: limits, another's question).
+  'POST /lti/lessons/:id/tutor/questions': [
+    { as: 'anonymous', body: { question: 'Why?' }, status: 401, code: 'UNAUTHENTICATED' },
+    { as: 'api-key', body: { question: 'Why?' }, status: 401, code: 'UNAUTHENTICATED' },
+  ],
+  'GET /lti/lessons/:id/tutor/questions': [
+    { as: 'anonymous', status: 401, code: 'UNAUTHENTICATED' },
+    { as: 'api-key', status: 401, code: 'UNAUTHENTICATED' },
+  ],
+  'POST /lti/tutor/questions/:id/rating': [
+    { as: 'anonymous', body: { helpful: true }, status: 401, code: 'UNAUTHENTICATED' },
+    { as: 'api-key', body: { helpful: true }, status: 401, code: 'UNAUTHENTICATED' },
   ],
   'ALL /lti/register': [{ as: 'anonymous', status: 403, code: 'REGISTRATION_NEEDS_LINK' }],
   'GET /lti/register/:token': [{ as: 'anonymous', status: 403, code: 'REGISTRATION_LINK_INVALID' }],

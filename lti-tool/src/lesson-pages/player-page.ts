@@ -172,6 +172,50 @@ function questionDialog(lang: Lang): SafeHtml {
 }
 
 /**
+ * "Ask the tutor": the learner types a question (the video pauses); the answer comes as text with its
+ * sources (a click seeks there) and as the presenter speaking it (tutor.js fills the panel).
+ */
+function tutorPanel(lang: Lang, lessonId: string): SafeHtml {
+  return html`<section id="tutor" aria-labelledby="tutor-h" data-lesson="${lessonId}">
+    <h2 id="tutor-h">${t(lang, msg.playerPage.askTheTutor)}</h2>
+    <form id="tutor-form">
+      <label for="tutor-question">${t(lang, msg.playerPage.yourQuestion)}</label>
+      <textarea
+        id="tutor-question"
+        name="question"
+        rows="2"
+        minlength="2"
+        maxlength="500"
+        required
+      ></textarea>
+      <button type="submit" id="tutor-ask">${t(lang, msg.playerPage.ask)}</button>
+    </form>
+    <p id="tutor-status" role="status" aria-live="polite"></p>
+    <article id="tutor-answer" hidden aria-live="polite">
+      <video
+        id="tutor-video"
+        playsinline
+        controls
+        hidden
+        aria-label="${t(lang, msg.playerPage.thePresenterAnswers)}"
+      ></video>
+      <p id="tutor-text"></p>
+      <h3 id="tutor-sources-h">${t(lang, msg.playerPage.sources)}</h3>
+      <ol id="tutor-sources" aria-labelledby="tutor-sources-h"></ol>
+      <p id="tutor-rate">
+        ${t(lang, msg.playerPage.wasThisHelpful)}
+        <button type="button" data-helpful="true">${t(lang, msg.playerPage.helpful)}</button>
+        <button type="button" data-helpful="false">${t(lang, msg.playerPage.notHelpful)}</button>
+      </p>
+    </article>
+    <details id="tutor-history">
+      <summary>${t(lang, msg.playerPage.yourEarlierQuestions)}</summary>
+      <ol id="tutor-history-list"></ol>
+    </details>
+  </section>`;
+}
+
+/**
  * The lesson player, opened by a resource-link launch. A lesson with language versions starts in the
  * page's language when it has it; instructors also see the render status, and edit and dub.
  */
@@ -231,7 +275,8 @@ export function playerPage(
                         ${o.standing ? `${t(lang, msg.playerPage.watched)} ${Math.floor(o.standing.coverage * 100)} %` : ''}
                         ${o.standing?.completed ? ` · ${t(lang, msg.playerPage.completed)}` : ''}
                       </p>
-                      ${questionDialog(lang)}`
+                      ${questionDialog(lang)}
+                      ${o.lesson.tutorEnabled !== false ? tutorPanel(lang, o.lesson.id) : ''}`
                   : html``
               }`
           : html`<p role="status">${t(lang, msg.playerPage.thisLessonIsNotReady)}</p>`

@@ -11,6 +11,8 @@ export interface LessonSummary {
   /** The newest render, whatever its state, and the newest finished one. */
   readonly latest?: { readonly id: string; readonly state: string; readonly percent?: number };
   readonly latestDoneRenderId?: string;
+  /** False when the instructor turned the lesson's tutor off. */
+  readonly tutorEnabled?: boolean;
 }
 
 /** Lessons as a course sees them: always scoped by tenant and context. */
@@ -120,6 +122,52 @@ export class LessonRepository {
     );
   }
 
+  /** What the lesson's tutor needs: whether it is on, and the published version's portrait and voice. */
+  async tutorOf(
+    tenantId: string,
+    contextId: string,
+    lessonId: string,
+  ): Promise<
+    | { contextId: string; tutorEnabled: boolean; presenter?: { portraitSha256: string; voice?: string } }
+    | undefined
+  > {
+    const { rows } = await this.db.query<{
+      context_id: string;
+      tutor_enabled: boolean;
+      portrait_sha256: string | null;
+      voice: string | null;
+    }>(
+      `SELECT l.context_id, l.tutor_enabled, v.portrait_sha256, v.narration->>'voice' AS voice
+       FROM lessons l LEFT JOIN renders r ON r.id = l.published_render_id
+         LEFT JOIN lesson_versions v ON v.id = r.version_id
+       WHERE l.tenant_id = $1 AND l.context_id = $2 AND l.id = $3`,
+      [tenantId, contextId, lessonId],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      contextId: r.context_id,
+      tutorEnabled: r.tutor_enabled,
+      presenter: r.portrait_sha256
+        ? { portraitSha256: r.portrait_sha256, voice: r.voice ?? undefined }
+        : undefined,
+    };
+  }
+
+  /** Turns the lesson's tutor on or off; false when the lesson is not the course's. */
+  async setTutorEnabled(
+    tenantId: string,
+    contextId: string,
+    lessonId: string,
+    on: boolean,
+  ): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'UPDATE lessons SET tutor_enabled = $4 WHERE tenant_id = $1 AND context_id = $2 AND id = $3',
+      [tenantId, contextId, lessonId, on],
+    );
+    return rowCount === 1;
+  }
+
   private async query(where: string, params: unknown[]): Promise<LessonSummary[]> {
     const { rows } = await this.db.query<{
       id: string;
@@ -130,8 +178,9 @@ export class LessonRepository {
       latest_state: string | null;
       latest_percent: number | null;
       done_id: string | null;
+      tutor_enabled: boolean;
     }>(
-      `SELECT l.id, l.title, l.context_id, l.published_render_id,
+      `SELECT l.id, l.title, l.context_id, l.published_render_id, l.tutor_enabled,
               lr.id AS latest_id, lr.state AS latest_state, (lr.progress->>'percent')::float AS latest_percent,
               (SELECT d.id FROM renders d WHERE d.lesson_id = l.id AND d.state = 'done'
                 ORDER BY d.created_at DESC LIMIT 1) AS done_id
@@ -151,6 +200,7 @@ export class LessonRepository {
         ? { id: r.latest_id, state: r.latest_state!, percent: r.latest_percent ?? undefined }
         : undefined,
       latestDoneRenderId: r.done_id ?? undefined,
+      tutorEnabled: r.tutor_enabled,
     }));
   }
 }

@@ -13,6 +13,9 @@ import type { ProgressRepository } from '../progress/progress-repository.js';
 import type { LessonInsightsService } from '../progress/lesson-insights.js';
 import type { RosterService } from '../progress/roster-service.js';
 import { msg } from '../messages/messages.js';
+import { z } from 'zod';
+import type { TutorReview } from '../tutor/tutor-review.js';
+import { tutorReviewView } from '../tutor/tutor-review-view.js';
 
 export interface DashboardRoutesDeps {
   readonly sessions: LtiSessions;
@@ -21,7 +24,16 @@ export interface DashboardRoutesDeps {
   readonly lessons: LessonRepository;
   readonly grades: GradeResender;
   readonly insights: LessonInsightsService;
+  /** The lesson's tutor: what learners asked, pins, the switch. */
+  readonly tutor: Pick<TutorReview, 'of' | 'pin' | 'unpin' | 'setEnabled'>;
 }
+
+/** The dashboard's tutor actions (each form carries one). */
+const TutorActionSchema = z.union([
+  z.object({ tutor_enabled: z.enum(['on', 'off']) }),
+  z.object({ tutor_pin_question: z.uuid(), tutor_pin_answer: z.string().trim().min(1).max(1000) }),
+  z.object({ tutor_unpin: z.uuid() }),
+]);
 
 /**
  * The instructor's dashboard of a course, opened from the activity. Like the studio, the launch
@@ -29,7 +41,7 @@ export interface DashboardRoutesDeps {
  */
 export function dashboardRoutes(d: DashboardRoutesDeps): Router {
   const router = Router();
-  router.post('/lti/dashboard', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+  router.post('/lti/dashboard', express.urlencoded({ extended: false, limit: '32kb' }), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, string>;
     const session = await d.sessions.get(String(body.session ?? ''));
     if (!session) return sendLtiError(req, res, 'SESSION_EXPIRED', 'dashboard without a live session');
@@ -46,6 +58,19 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
         `instructor ${session.userId}`,
       );
       notice = resentNotice(lang, n);
+    }
+    // The tutor's levers, on the lesson in view.
+    const tutorAction = TutorActionSchema.safeParse(body);
+    if (tutorAction.success && filter.lessonId) {
+      const a = tutorAction.data;
+      if ('tutor_enabled' in a) {
+        await d.tutor.setEnabled(session, filter.lessonId, a.tutor_enabled === 'on');
+        notice = t(lang, msg.tutorReviewView.switchedNotice(a.tutor_enabled === 'on'));
+      } else if ('tutor_pin_question' in a) {
+        await d.tutor.pin(session, filter.lessonId, a.tutor_pin_question, a.tutor_pin_answer);
+        notice = t(lang, msg.tutorReviewView.pinnedNotice);
+      } else if (await d.tutor.unpin(session, filter.lessonId, a.tutor_unpin))
+        notice = t(lang, msg.tutorReviewView.unpinnedNotice);
     }
     try {
       await d.roster.refresh(session);
@@ -66,6 +91,7 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
         ? await d.insights.of(session.tenantId, session.contextId, filter.lessonId)
         : undefined;
     if (csv) return sendCsv(res, 'completion', rows, insights);
+    const tutor = insights && filter.lessonId ? await d.tutor.of(session, filter.lessonId) : undefined;
     allowPlatform(res, session.launch.issuer, { formPost: true });
     res.type('html').send(
       page(
@@ -81,6 +107,15 @@ export function dashboardRoutes(d: DashboardRoutesDeps): Router {
             resend: { action: '/lti/dashboard', hidden: { session: String(body.session) } },
             insights,
           })}
+          ${
+            tutor && filter.lessonId
+              ? tutorReviewView(lang, tutor, {
+                  action: '/lti/dashboard',
+                  session: String(body.session),
+                  lessonId: filter.lessonId,
+                })
+              : ''
+          }
         </main>`,
       ),
     );

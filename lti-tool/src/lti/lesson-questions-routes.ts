@@ -1,11 +1,8 @@
-import type express from 'express';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import type { LtiSession } from './lti-sessions.js';
 import { Language } from './answer-endpoint.js';
-import { launchTokenOf, NO_LAUNCH_TOKEN, type SessionCache } from './session-cache.js';
+import { launchedWith, launchSessionOf, type SessionCache } from './session-cache.js';
 import type { AnswerService } from '../questions/answer-service.js';
-import { ApiError } from '../web/api-error.js';
 import { IdParams } from '../web/request-schemas.js';
 import { validate, validOf } from '../web/validate.js';
 
@@ -23,17 +20,7 @@ export interface LessonQuestionsRoutesDeps {
  */
 export function lessonQuestionsRoutes(d: LessonQuestionsRoutesDeps): Router {
   const router = Router();
-  const launched: RequestHandler = (req, res, next) => {
-    const token = launchTokenOf(req.get('authorization'));
-    if (!token) return next(ApiError.of('UNAUTHENTICATED', NO_LAUNCH_TOKEN));
-    d.sessions.get(token).then((session) => {
-      if (!session)
-        return next(ApiError.of('UNAUTHENTICATED', 'The launch has expired; open the activity again.'));
-      res.locals.session = session;
-      next();
-    }, next);
-  };
-  const sessionOf = (res: express.Response) => res.locals.session as LtiSession;
+  const launched = launchedWith(d.sessions);
 
   router.get(
     '/lti/lessons/:id/questions',
@@ -47,7 +34,7 @@ export function lessonQuestionsRoutes(d: LessonQuestionsRoutesDeps): Router {
       >(res);
       res
         .set('cache-control', 'no-store')
-        .json(await d.answers.forLearner(sessionOf(res), params.id, query.language));
+        .json(await d.answers.forLearner(launchSessionOf(res), params.id, query.language));
     },
   );
 

@@ -1,3 +1,5 @@
+import type { RequestHandler, Response } from 'express';
+import { ApiError } from '../web/api-error.js';
 import type { LtiSession, LtiSessions } from './lti-sessions.js';
 
 /**
@@ -30,3 +32,23 @@ export class SessionCache {
     return session;
   }
 }
+
+/**
+ * Express middleware for a learner's player's endpoints: the launch session from the bearer token
+ * (never a cookie) in `res.locals.session`, or a 401.
+ */
+export function launchedWith(sessions: Pick<SessionCache, 'get'>): RequestHandler {
+  return (req, res, next) => {
+    const token = launchTokenOf(req.get('authorization'));
+    if (!token) return next(ApiError.of('UNAUTHENTICATED', NO_LAUNCH_TOKEN));
+    sessions.get(token).then((session) => {
+      if (!session)
+        return next(ApiError.of('UNAUTHENTICATED', 'The launch has expired; open the activity again.'));
+      res.locals.session = session;
+      next();
+    }, next);
+  };
+}
+
+/** The session `launchedWith` found. */
+export const launchSessionOf = (res: Response): LtiSession => res.locals.session as LtiSession;

@@ -31,3 +31,31 @@ export interface InputChecks {
   /** Reads an image's size from its header; throws IMAGE_TOO_LARGE past the render node's limits. */
   checkPortraitSize(path: string): Promise<unknown>;
 }
+
+/** A short clip of a portrait speaking a recording: a tutor's answer. */
+export interface AnswerClipRequest {
+  readonly portraitPath: string;
+  readonly audioPath: string;
+  /** An empty folder the clip is written to. */
+  readonly workDir: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface AnswerClip {
+  /** Inside workDir: the finished, seekable MP4, and the fragmented one that plays while it grows. */
+  readonly mp4: string;
+  readonly streamed: string;
+  readonly durationSec: number;
+  /** From the start to the first frame encoded. */
+  readonly firstFrameSec: number;
+}
+
+/**
+ * Renders the clip with the preview engine in one pass. `streamed` exists (and grows) from the moment
+ * the function is called until it resolves; the caller serves it meanwhile.
+ */
+export interface AnswerClipRenderer {
+  /** The name of the fragmented MP4 inside workDir, written while the clip renders. */
+  readonly streamedName: string;
+  render(r: AnswerClipRequest): Promise<AnswerClip>;
+}

@@ -6,6 +6,7 @@ export const scopes = {
   nodeFiles: (renderId: string): string => `node-files:${renderId}`,
   playerFiles: (renderId: string): string => `player-files:${renderId}`,
   poster: (renderId: string): string => `poster:${renderId}`,
+  answerClip: (questionId: string): string => `answer-clip:${questionId}`,
 };
 
 /**
@@ -50,6 +51,13 @@ export class MediaUrls {
     const exp = UrlSigner.expiry(ttlSec);
     const sig = this.signer.sign(scopes.poster(renderId), exp);
     return `${this.base}/media/posters/${renderId}/${exp}/${sig}/poster.jpg`;
+  }
+
+  /** A tutor answer's clip, for the learner who asked (streamed while it renders, then stored). */
+  answerClip(questionId: string): string {
+    const exp = UrlSigner.expiry(this.ttl.playerSec);
+    const sig = this.signer.sign(scopes.answerClip(questionId), exp);
+    return `${this.base}/media/answers/${questionId}/${exp}/${sig}/answer.mp4`;
   }
 
   private get base(): string {

@@ -19,7 +19,7 @@ export const en = {
   webhooksAdmin: {
     heading: 'Webhooks',
     intro:
-      'Tenants’ endpoints receive render.done, render.failed, lesson.published and learner.completed as Standard Webhooks: signed, retried with backoff for about 14 hours, then failed (resend it here or through the API). An endpoint failing for five days is turned off.',
+      'Tenants’ endpoints receive render.done, render.failed, lesson.published, learner.completed and question.asked as Standard Webhooks: signed, retried with backoff for about 14 hours, then failed (resend it here or through the API). An endpoint failing for five days is turned off.',
     endpoints: 'Endpoints',
     noEndpoints: 'No endpoint is registered.',
     tenant: 'Tenant',
@@ -474,6 +474,15 @@ export const en = {
     answer: 'Answer',
     continueLesson: 'Continue the lesson',
     skipQuestion: 'Skip this question',
+    askTheTutor: 'Ask the tutor',
+    yourQuestion: 'Your question (pauses the lesson)',
+    ask: 'Ask',
+    thePresenterAnswers: 'The presenter answers',
+    sources: 'Sources',
+    wasThisHelpful: 'Was this helpful?',
+    helpful: 'Helpful',
+    notHelpful: 'Not helpful',
+    yourEarlierQuestions: 'Your earlier questions',
   },
   problemPage: {
     problem: 'Problem',
@@ -541,5 +550,32 @@ export const en = {
     pointsInTheGradebook: 'Points in the gradebook',
     completedWhenWatched: 'Completed when watched (%)',
     publishToCourse: 'Publish to course',
+  },
+  tutorService: {
+    notCovered:
+      'The course does not cover this question yet. Your instructor sees it among the questions the course should explain better.',
+  },
+  tutorReviewView: {
+    title: 'Ask the tutor',
+    isOn: 'Learners can ask this lesson’s tutor.',
+    isOff: 'The tutor is turned off for this lesson.',
+    turnOff: 'Turn the tutor off',
+    turnOn: 'Turn the tutor on',
+    notCovered: 'Not covered by the course',
+    nothingUncovered: 'Every question so far was answered from the course.',
+    answered: 'Answered questions',
+    noQuestionsYet: 'No learner has asked yet.',
+    asked: (n: number) => (n === 1 ? 'asked once' : `asked ${n} times`),
+    ratings: (helpful: number, notHelpful: number) => `${helpful} helpful, ${notHelpful} not helpful`,
+    pinAnAnswer: 'Pin an edited answer',
+    answerToPin: 'Answer learners get for this question',
+    pin: 'Pin answer',
+    pinned: 'Pinned answers',
+    noPins: 'No answer is pinned.',
+    unpin: 'Unpin',
+    pinnedNotice: 'The answer is pinned: learners asking this question get it.',
+    unpinnedNotice: 'The answer is unpinned.',
+    switchedNotice: (on: boolean) =>
+      on ? 'The tutor is on for this lesson.' : 'The tutor is off for this lesson.',
   },
 };

@@ -48,6 +48,21 @@ export const WEBHOOK_EVENTS = {
       completedAt: when,
     })
     .meta({ id: 'LearnerCompletedEvent', description: 'A learner completed a lesson (once per learner).' }),
+  'question.asked': z
+    .object({
+      questionId: z.uuid(),
+      lessonId: z.string(),
+      userId: z.string().meta({ description: 'The learner as the LMS names them (LTI `sub`).' }),
+      courseId: z.string().nullable(),
+      question: z.string(),
+      covered: z.boolean().meta({
+        description:
+          'False when the course material does not answer it: what the course should explain better.',
+      }),
+      answeredBy: z.enum(['extractive', 'llm', 'pinned', 'none']),
+      askedAt: when,
+    })
+    .meta({ id: 'QuestionAskedEvent', description: 'A learner asked the lesson’s tutor a question.' }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;

@@ -196,6 +196,8 @@ export async function* decodeAudio(
 export const ENCODED_MP4 = 'lesson.mp4';
 export const ENCODED_HLS_DIR = 'hls';
 export const HLS_PLAYLIST = 'index.m3u8';
+/** A fragmented MP4 written as the frames arrive: served while it grows, it plays as it renders. */
+export const STREAMED_MP4 = 'stream.mp4';
 
 export interface EncoderSettings {
   readonly width: number;
@@ -212,6 +214,11 @@ export interface EncoderSettings {
   readonly workDir: string;
   /** HLS written as the frames arrive: a player can start before the render ends. */
   readonly hlsSegmentSeconds?: number;
+  /**
+   * Also write STREAMED_MP4: a fragmented MP4 (an empty moov, then a fragment every half second), which
+   * a browser plays from its start while the file is still being written (a short answer clip).
+   */
+  readonly streamed?: boolean;
   readonly preset: string;
   readonly crf: number;
   readonly metadata?: Readonly<Record<string, string>>;
@@ -243,6 +250,10 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
         `hls_segment_filename=${ENCODED_HLS_DIR}/segment_%05d.ts]${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`,
     );
   }
+  if (s.streamed)
+    outputs.push(
+      `[f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=500000]${STREAMED_MP4}`,
+    );
   const metadata = Object.entries(s.metadata ?? {}).map(([k, v]): Option => ['-metadata', `${k}=${v}`]);
   const command = ffmpeg({ cwd: s.workDir }).input(frames).inputFormat('rawvideo');
   addOptions(

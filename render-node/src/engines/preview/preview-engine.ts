@@ -62,6 +62,8 @@ export interface PreviewRenderOptions {
   readonly x264Preset: string;
   readonly x264Crf: number;
   readonly hlsSegmentSeconds?: number;
+  /** Also write a fragmented MP4 as the frames come (STREAMED_MP4), to be played while it renders. */
+  readonly streamed?: boolean;
   readonly onProgress?: (p: RenderProgress) => void;
   readonly signal?: AbortSignal;
   /** A portrait already analysed (batch renders reuse it). */
@@ -188,6 +190,7 @@ export async function renderPreview(
     crf: o.x264Crf,
   };
   const hlsSegmentSeconds = o.hlsSegmentSeconds ?? 4;
+  const streamed = o.streamed ?? false;
   const metadata = {
     comment: req.prompt,
     description: req.prompt,
@@ -195,7 +198,7 @@ export async function renderPreview(
   };
   // One pass straight to MP4 + live HLS; or, for the farm, video-only chunks joined and muxed at the end.
   const onePass = (): FrameEncoder =>
-    startEncoder({ ...encoderSettings, audio: audioIn, hlsSegmentSeconds, metadata });
+    startEncoder({ ...encoderSettings, audio: audioIn, hlsSegmentSeconds, streamed, metadata });
   let encoder: FrameEncoder | undefined = o.chunks ? undefined : onePass();
   try {
     const picture = await pictureTask;

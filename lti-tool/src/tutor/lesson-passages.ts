@@ -1,0 +1,70 @@
+import type { NarrationRecord } from '../narration/narration-service.js';
+import { parseScript, sentencesIn } from '../narration/script.js';
+import type { Question } from '../questions/question-set.js';
+
+/** One searchable piece of what a lesson says, and where a learner finds it. */
+export interface Passage {
+  readonly kind: 'title' | 'script' | 'feedback';
+  readonly text: string;
+  readonly chapter?: string;
+  /** Where in the lesson's video it is spoken, seconds (none for a title or a question's feedback). */
+  readonly startSec?: number;
+}
+
+/** What a lesson says, as its published version holds it. */
+export interface LessonText {
+  readonly title: string;
+  /** The published version's script or transcript, when it has one. */
+  readonly narration: NarrationRecord | null;
+  readonly questions: readonly Question[];
+}
+
+/** A paragraph longer than this many sentences is cut into passages of this many. */
+const SENTENCES_PER_PASSAGE = 4;
+/** Long enough for any paragraph's script: parsing again must never refuse a stored script. */
+const ANY_LENGTH = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A lesson as passages: its title; each paragraph of its script under its chapter, timed where the
+ * voice says it (the version's `parts` are where each heading and paragraph starts); each question's
+ * prompt with its feedback (what the author explains after an answer).
+ */
+export function lessonPassages(lesson: LessonText): Passage[] {
+  const passages: Passage[] = [{ kind: 'title', text: lesson.title }];
+  const n = lesson.narration;
+  if (n) {
+    const script = parseScript(n.script, n.language, ANY_LENGTH);
+    // Parts in the narrator's order: a titled heading, then each paragraph.
+    const groups: { chapter?: string; heading: boolean; sentences: string[] }[] = [];
+    let key = '';
+    for (const s of sentencesIn(script)) {
+      const k = `${s.chapter}/${s.paragraph}`;
+      if (k !== key)
+        groups.push({
+          chapter: script.chapters[s.chapter]?.title,
+          heading: s.paragraph === -1,
+          sentences: [],
+        });
+      key = k;
+      groups.at(-1)!.sentences.push(s.text);
+    }
+    groups.forEach((g, part) => {
+      if (g.heading) return;
+      const startSec = n.parts?.[part];
+      for (let i = 0; i < g.sentences.length; i += SENTENCES_PER_PASSAGE)
+        passages.push({
+          kind: 'script',
+          chapter: g.chapter,
+          startSec,
+          text: g.sentences.slice(i, i + SENTENCES_PER_PASSAGE).join(n.language === 'zh' ? '' : ' '),
+        });
+    });
+  }
+  for (const q of lesson.questions) {
+    const said = [q.feedback.correct, q.feedback.incorrect];
+    if ('choices' in q) said.push(...q.choices.map((c) => c.feedback));
+    const feedback = [...new Set(said.filter((f): f is string => !!f))];
+    if (feedback.length) passages.push({ kind: 'feedback', text: [q.prompt, ...feedback].join(' ') });
+  }
+  return passages;
+}

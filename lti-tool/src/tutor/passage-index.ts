@@ -1,0 +1,208 @@
+import { inTransaction, type Db } from '../db/database.js';
+import { NarrationRecordSchema } from '../narration/narration-service.js';
+import type { QuestionRepository } from '../questions/question-repository.js';
+import { lessonPassages, type Passage } from './lesson-passages.js';
+import { searchableText } from './text-words.js';
+
+/** A course: the only material a learner's question is answered from. */
+export interface CourseScope {
+  readonly tenantId: string;
+  readonly contextId: string;
+}
+
+/** A passage found for a question, with what the ranking saw. */
+export interface FoundPassage extends Passage {
+  readonly id: string;
+  readonly lessonId: string;
+  readonly lessonTitle: string;
+  /** BM25 over the course's passages. */
+  readonly score: number;
+  /** Of the question's words, weighted by how rare each is in the course: the share this passage has (0–1). */
+  readonly coverage: number;
+}
+
+/** The course's words of the question, and how often each occurs in the course. */
+interface QueryStats {
+  readonly passages: number;
+  readonly averageLength: number;
+  readonly df: ReadonlyMap<string, number>;
+}
+
+/** BM25's usual constants. */
+const K1 = 1.2;
+const B = 0.75;
+/** Candidates taken from PostgreSQL's index before BM25 ranks them. */
+const CANDIDATES = 200;
+
+/** A tsquery literal for one lexeme (quoted: a lexeme is data, whatever characters it has). */
+const lexemeQuery = (lexeme: string): string => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+
+/**
+ * The course material as passages in PostgreSQL full-text search (`tutor_passages`), kept in step
+ * with what each lesson publishes (`tutor_indexed_lessons`), and searched within one course only.
+ */
+export class PassageIndex {
+  constructor(
+    private readonly db: Db,
+    private readonly questions: Pick<QuestionRepository, 'get'>,
+  ) {}
+
+  /**
+   * Indexes every published lesson of the course whose passages are missing or from an earlier
+   * publication, and drops those of lessons no longer published. One query when nothing changed.
+   */
+  async refresh(scope: CourseScope): Promise<number> {
+    const { rows } = await this.db.query<{ id: string; render_id: string | null }>(
+      `SELECT l.id, l.published_render_id AS render_id FROM lessons l
+       LEFT JOIN tutor_indexed_lessons t ON t.lesson_id = l.id
+       WHERE l.tenant_id = $1 AND l.context_id = $2
+         AND t.render_id IS DISTINCT FROM l.published_render_id`,
+      [scope.tenantId, scope.contextId],
+    );
+    for (const r of rows) await this.indexLesson(scope, r.id, r.render_id);
+    return rows.length;
+  }
+
+  private async indexLesson(scope: CourseScope, lessonId: string, renderId: string | null): Promise<void> {
+    let passages: Passage[] = [];
+    if (renderId) {
+      const { rows } = await this.db.query<{ title: string; narration: unknown }>(
+        `SELECT l.title, v.narration FROM lessons l JOIN renders r ON r.id = $3
+         JOIN lesson_versions v ON v.id = r.version_id
+         WHERE l.tenant_id = $1 AND l.id = $2`,
+        [scope.tenantId, lessonId, renderId],
+      );
+      if (!rows[0]) return;
+      const questions = (await this.questions.get(scope.tenantId, lessonId))?.questions ?? [];
+      passages = lessonPassages({
+        title: rows[0].title,
+        narration: rows[0].narration ? NarrationRecordSchema.parse(rows[0].narration) : null,
+        questions,
+      });
+    }
+    await inTransaction(this.db, async (c) => {
+      // Whoever indexes the lesson first wins; another instance's same work waits, then finds it done.
+      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tutor-index:${lessonId}`]);
+      const { rowCount } = await c.query(
+        'SELECT 1 FROM tutor_indexed_lessons WHERE lesson_id = $1 AND render_id = $2',
+        [lessonId, renderId ?? ''],
+      );
+      if (rowCount) return;
+      await c.query('DELETE FROM tutor_passages WHERE lesson_id = $1', [lessonId]);
+      if (passages.length)
+        await c.query(
+          `INSERT INTO tutor_passages (tenant_id, context_id, lesson_id, kind, chapter, start_sec, text, terms)
+           SELECT $1, $2, $3, p.kind, p.chapter, p.start_sec, p.text, to_tsvector('english', p.words)
+           FROM jsonb_to_recordset($4::jsonb)
+             AS p(kind text, chapter text, start_sec real, text text, words text)`,
+          [
+            scope.tenantId,
+            scope.contextId,
+            lessonId,
+            JSON.stringify(
+              passages.map((p) => ({
+                kind: p.kind,
+                chapter: p.chapter ?? null,
+                start_sec: p.startSec ?? null,
+                text: p.text,
+                words: searchableText([p.chapter, p.text].filter(Boolean).join(' ')),
+              })),
+            ),
+          ],
+        );
+      await c.query(
+        `INSERT INTO tutor_indexed_lessons (lesson_id, render_id) VALUES ($1, $2)
+         ON CONFLICT (lesson_id) DO UPDATE SET render_id = $2, indexed_at = now()`,
+        [lessonId, renderId ?? ''],
+      );
+    });
+  }
+
+  /** The question's lexemes as the index stores words (stemmed English, whole Chinese words). */
+  async lexemesOf(text: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ lexemes: string[] }>(
+      "SELECT tsvector_to_array(to_tsvector('english', $1)) AS lexemes",
+      [searchableText(text)],
+    );
+    return rows[0]?.lexemes ?? [];
+  }
+
+  /**
+   * The course's passages best answering `question`, best first: candidates from the GIN index (any
+   * of the question's words), ranked by BM25 with each word's rarity in this course. Nothing outside
+   * the scope's tenant and course is read.
+   */
+  async search(scope: CourseScope, question: string, limit: number): Promise<FoundPassage[]> {
+    const lexemes = await this.lexemesOf(question);
+    if (!lexemes.length) return [];
+    const queries = lexemes.map(lexemeQuery);
+    const { rows: statRows } = await this.db.query<{
+      lexeme: string | null;
+      n: string;
+      avg_len: number | null;
+    }>(
+      `SELECT NULL AS lexeme, count(*) AS n, avg(length(terms))::float AS avg_len
+       FROM tutor_passages WHERE tenant_id = $1 AND context_id = $2
+       UNION ALL
+       SELECT q.lexeme, (SELECT count(*) FROM tutor_passages p
+                         WHERE p.tenant_id = $1 AND p.context_id = $2 AND p.terms @@ q.query::tsquery), NULL
+       FROM unnest($3::text[], $4::text[]) AS q(lexeme, query)`,
+      [scope.tenantId, scope.contextId, lexemes, queries],
+    );
+    const total = statRows.find((r) => r.lexeme === null)!;
+    const stats: QueryStats = {
+      passages: Number(total.n),
+      averageLength: total.avg_len ?? 1,
+      df: new Map(statRows.filter((r) => r.lexeme !== null).map((r) => [r.lexeme!, Number(r.n)])),
+    };
+    if (!stats.passages) return [];
+    const { rows } = await this.db.query<{
+      id: string;
+      lesson_id: string;
+      title: string;
+      kind: Passage['kind'];
+      chapter: string | null;
+      start_sec: number | null;
+      text: string;
+      len: number;
+      tf: Record<string, number> | null;
+    }>(
+      `WITH q AS (SELECT $3::tsquery AS query)
+       SELECT p.id, p.lesson_id, l.title, p.kind, p.chapter, p.start_sec, p.text, length(p.terms) AS len,
+              (SELECT json_object_agg(u.lexeme, cardinality(u.positions)) FROM unnest(p.terms) u
+               WHERE u.lexeme = ANY($4::text[])) AS tf
+       FROM tutor_passages p JOIN lessons l ON l.id = p.lesson_id, q
+       WHERE p.tenant_id = $1 AND p.context_id = $2 AND p.terms @@ q.query
+       ORDER BY ts_rank_cd(p.terms, q.query) DESC LIMIT ${CANDIDATES}`,
+      [scope.tenantId, scope.contextId, queries.join(' | '), lexemes],
+    );
+    const idf = (lexeme: string): number => {
+      const df = stats.df.get(lexeme) ?? 0;
+      return Math.log(1 + (stats.passages - df + 0.5) / (df + 0.5));
+    };
+    const weight = lexemes.reduce((sum, l) => sum + idf(l), 0);
+    return rows
+      .map((r): FoundPassage => {
+        let score = 0;
+        let matched = 0;
+        for (const [lexeme, tf] of Object.entries(r.tf ?? {})) {
+          const norm = tf + K1 * (1 - B + (B * r.len) / stats.averageLength);
+          score += (idf(lexeme) * (tf * (K1 + 1))) / norm;
+          matched += idf(lexeme);
+        }
+        return {
+          id: r.id,
+          lessonId: r.lesson_id,
+          lessonTitle: r.title,
+          kind: r.kind,
+          text: r.text,
+          chapter: r.chapter ?? undefined,
+          startSec: r.start_sec ?? undefined,
+          score,
+          coverage: weight ? matched / weight : 0,
+        };
+      })
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit);
+  }
+}
