@@ -54,6 +54,8 @@ import { studioFacesRoutes } from './api/studio-faces-routes.js';
 import { lessonQuestionsApiRoutes } from './api/lesson-questions-routes.js';
 import { lessonQuestionsRoutes } from './lti/lesson-questions-routes.js';
 import { tutorRoutes } from './lti/tutor-routes.js';
+import { learnersRoutes } from './api/learners-routes.js';
+import type { LearnerErasure } from './learners/learner-erasure.js';
 import { answerClipRoutes } from './tutor/answer-clip-routes.js';
 import type { AnswerClips } from './tutor/answer-clips.js';
 import type { TutorQuestions } from './tutor/tutor-questions.js';
@@ -144,6 +146,8 @@ export interface AppDeps {
   readonly tutorReview: TutorReview;
   readonly tutorQuestions: TutorQuestions;
   readonly answerClips: AnswerClips;
+  /** Erases one learner's data across the tables that hold it. */
+  readonly learnerErasure: LearnerErasure;
   readonly webhooks: WebhookDelivery;
 }
 
@@ -250,6 +254,7 @@ export function createApp(d: AppDeps): express.Express {
       allowPrivate: d.config.VT_ALLOW_PRIVATE_HOSTS,
     }),
   );
+  app.use(learnersRoutes({ erasure: d.learnerErasure }));
 
   // LTI: our checks and pages first, then ltijs (OIDC login, id_token, keyset) under /lti.
   app.use(

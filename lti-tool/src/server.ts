@@ -50,6 +50,7 @@ import { NarrationService } from './narration/narration-service.js';
 import { Narrator } from './narration/narrator.js';
 import { answerClipRenderer } from '../../render-node/src/engines/preview/answer-clip.js';
 import { AnswerClips } from './tutor/answer-clips.js';
+import { LearnerErasure } from './learners/learner-erasure.js';
 import { ExtractiveComposer } from './tutor/extractive-composer.js';
 import { LlmComposer } from './tutor/llm-composer.js';
 import { PassageIndex } from './tutor/passage-index.js';
@@ -460,6 +461,13 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     tutorReview,
     tutorQuestions,
     answerClips,
+    learnerErasure: new LearnerErasure({
+      db,
+      progress: watchStore,
+      answers: answerRepository,
+      tutorQuestions,
+      log,
+    }),
   });
   const heartbeats = new HeartbeatEndpoint({ sessions: learnerSessions, grading, ingest, log });
   const answerEndpoint = new AnswerEndpoint({

@@ -297,6 +297,14 @@ describe('the OpenAPI document', () => {
       await call(`/api/webhooks/${randomUUID()}`, { method: 'PATCH', json: { enabled: false } }),
     );
 
+    // Erasing a learner: the tenant's key only.
+    op('DELETE /api/learners/{userId}', await call('/api/learners/someone', { method: 'DELETE' }));
+    op('DELETE /api/learners/{userId}', await call(`/api/learners/${'x'.repeat(300)}`, { method: 'DELETE' }));
+    op(
+      'DELETE /api/learners/{userId}',
+      await call('/api/learners/someone', { method: 'DELETE', as: 'instructor' }),
+    );
+
     // Publishing, from the course's launch.
     const published = `/api/lessons/${seed.lessonId}/published`;
     const languages = `/api/lessons/${seed.lessonId}/languages`;

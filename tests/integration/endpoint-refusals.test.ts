@@ -136,6 +136,7 @@ const CASES: Record<string, readonly Refusal[] | 'public'> = {
     { as: 'api-key', status: 404, code: 'NOT_FOUND' },
     malformedApi,
   ],
+  'DELETE /api/learners/:userId': [anonymousApi],
   'GET /api/webhooks': [anonymousApi],
   'POST /api/webhooks': [
     anonymousApi,

@@ -9,6 +9,7 @@ import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.j
 import { LlmSimulator } from '../helpers/llm-simulator.js';
 import { seedTutorCourse, type TutorCourse } from '../helpers/tutor-course.js';
 import { until } from '../helpers/until.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 /**
  * Ask the tutor, against a real PostgreSQL, Redis and ffmpeg: retrieval over a course's lessons in
@@ -218,6 +219,68 @@ test('questions are rate-limited per learner', async () => {
     await limited.close();
   }
 }, 60_000);
+
+test('a question is reported as question.asked, and erasing the learner deletes their questions with their other data', async () => {
+  const apiKey = (await tool.tenants.createApiKey(course.tenantId, 'hr')).secret;
+  const hr = await new WebhookReceiver().start();
+  try {
+    const reg = await fetch(`${tool.url}/api/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: hr.url, eventTypes: ['question.asked'] }),
+    });
+    hr.secret = ((await reg.json()) as { secret: string }).secret;
+    const leaver = await course.session('leaver');
+    const asked = await ask(leaver, 'What is the capital of Australia?');
+    await until('question.asked arrives', () => hr.delivered('question.asked').length === 1);
+    const event = hr.delivered('question.asked')[0]!;
+    expect(event.verified).toBe(true);
+    expect(event.json.data).toEqual({
+      questionId: asked.body.id,
+      lessonId: course.lessonIds[0],
+      userId: 'leaver',
+      courseId: course.contextId,
+      question: 'What is the capital of Australia?',
+      covered: false,
+      answeredBy: 'none',
+      askedAt: expect.any(String),
+    });
+  } finally {
+    await hr.close();
+  }
+  // The leaver also watched and answered: all of it goes; the other learners' stays.
+  for (const userId of ['leaver', 'stayer']) {
+    await tool.db.query(
+      `INSERT INTO watch_progress (lesson_id, user_id, tenant_id, context_id, platform_id, intervals, duration_sec, coverage)
+       VALUES ($1, $2, $3, $4, 'p', '[]', 10, 0.5)`,
+      [course.lessonIds[0], userId, course.tenantId, course.contextId],
+    );
+    await tool.db.query(
+      `INSERT INTO question_answers (lesson_id, user_id, question_key, attempt, tenant_id, answer, correct, points, session_sha256)
+       VALUES ($1, $2, 'q1', 1, $3, '{}', true, 1, 's')`,
+      [course.lessonIds[0], userId, course.tenantId],
+    );
+  }
+  await ask(await course.session('stayer'), 'What is a buddy?');
+  const erased = await fetch(`${tool.url}/api/learners/leaver`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+  expect(erased.status).toBe(200);
+  expect(await erased.json()).toEqual({
+    userId: 'leaver',
+    deleted: { progress: 1, answers: 1, tutorQuestions: 1 },
+  });
+  const left = async (table: string) =>
+    (
+      await tool.db.query<{ user_id: string }>(
+        `SELECT DISTINCT user_id FROM ${table} WHERE tenant_id = $1 AND user_id IN ('leaver', 'stayer')`,
+        [course.tenantId],
+      )
+    ).rows.map((r) => r.user_id);
+  for (const table of ['watch_progress', 'question_answers', 'tutor_questions'])
+    expect(await left(table)).toEqual(['stayer']);
+});
 
 describe('an LLM composer', () => {
   let llm: LlmSimulator;

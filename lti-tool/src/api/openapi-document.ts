@@ -11,6 +11,7 @@ import { describeSpeechRoutes } from './speech-routes.js';
 import { describeStudioFacesRoutes } from './studio-faces-routes.js';
 import { describeWebhooksRoutes } from './webhooks-routes.js';
 import { describeLessonPackagesRoutes } from './lesson-packages-routes.js';
+import { describeLearnersRoutes } from './learners-routes.js';
 
 /** Every route file of the tenant API, as it describes itself. */
 const DESCRIPTIONS: readonly ApiDescription[] = [
@@ -23,6 +24,7 @@ const DESCRIPTIONS: readonly ApiDescription[] = [
   describeLessonQuestionsRoutes,
   describeLessonPackagesRoutes,
   describeWebhooksRoutes,
+  describeLearnersRoutes,
 ];
 
 /** The API's version: a change that breaks a client raises the major. */

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import type { Queryable } from '../db/database.js';
 import type { Interval } from './coverage.js';
 
 /** A heartbeat's identity: its launch (the session's digest) and its sequence number. */
@@ -96,6 +97,18 @@ export function inLockOrder<T>(
  * are part of the learner's standing). Reads for the dashboards are `progress-repository.ts`.
  */
 export class WatchStore {
+  /**
+   * Part of erasing a learner's data: their watching of every lesson of the tenant (their scores in
+   * the grade outbox go with it, by its foreign key). Counted in lessons.
+   */
+  async forgetLearner(c: Queryable, tenantId: string, userId: string): Promise<number> {
+    const { rowCount } = await c.query('DELETE FROM watch_progress WHERE tenant_id = $1 AND user_id = $2', [
+      tenantId,
+      userId,
+    ]);
+    return rowCount ?? 0;
+  }
+
   /**
    * One statement: heartbeats already seen are told apart, and each learner's row is made if new,
    * locked and read (an upsert locks the row as FOR UPDATE would, and returns it).

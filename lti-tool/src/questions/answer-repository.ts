@@ -33,6 +33,15 @@ export interface NewAnswer {
  * never race.
  */
 export class AnswerRepository {
+  /** Part of erasing a learner's data: every answer they gave in the tenant. */
+  async forgetLearner(c: Queryable, tenantId: string, userId: string): Promise<number> {
+    const { rowCount } = await c.query('DELETE FROM question_answers WHERE tenant_id = $1 AND user_id = $2', [
+      tenantId,
+      userId,
+    ]);
+    return rowCount ?? 0;
+  }
+
   /** The learner's answers on the lesson, every question and attempt. */
   async ofLearner(c: Queryable, tenantId: string, lessonId: string, userId: string): Promise<StoredAnswer[]> {
     return (
