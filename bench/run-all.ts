@@ -22,6 +22,7 @@ const BENCHES: Readonly<Record<string, readonly string[]>> = {
   narration: ['npx', 'tsx', 'bench/narration.ts'],
   rerender: ['npx', 'tsx', 'bench/script-rerender.ts'],
   dingtalk: ['npx', 'tsx', 'bench/dingtalk-notices.ts'],
+  tutor: ['npx', 'tsx', 'bench/tutor.ts'],
 };
 
 const results = join(REPO_ROOT, 'bench/results/latest.json');

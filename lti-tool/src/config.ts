@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseEnv, REPO_ROOT } from '../../common/env.js';
@@ -114,6 +115,8 @@ const schema = z.object({
   /** Questions to the tutor a minute: per learner, and per tenant (each may cost a model call and a render). */
   VT_TUTOR_QUESTIONS_PER_MINUTE: z.coerce.number().int().positive().default(6),
   VT_TUTOR_TENANT_QUESTIONS_PER_MINUTE: z.coerce.number().int().positive().default(300),
+  /** Answer clips rendered at once by this instance (one a core by default); the others wait their turn. */
+  VT_TUTOR_CLIPS_AT_ONCE: z.coerce.number().int().positive().default(availableParallelism()),
   /** DingTalk's services (the bridge): the real hosts unless pointed at a simulator. */
   VT_DINGTALK_OAPI_URL: z.url().default(DINGTALK_ENDPOINTS.oapi),
   VT_DINGTALK_API_URL: z.url().default(DINGTALK_ENDPOINTS.api),

@@ -367,6 +367,7 @@ export async function startTool(config: ToolConfig, log: Logger = toolLogger(con
     questions: tutorQuestions,
     workRoot: join(config.VT_MEDIA_DIR, 'tutor-clips'),
     maxAudioSeconds: 120,
+    concurrency: config.VT_TUTOR_CLIPS_AT_ONCE,
     log,
   });
   const tutor = new TutorService({

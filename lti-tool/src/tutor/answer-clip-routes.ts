@@ -43,16 +43,18 @@ export function answerClipRoutes(d: AnswerClipRoutesDeps): Router {
       return res.type('video/mp4').sendFile(d.store.path(sha));
     }
     if (!live) throw ApiError.of('NOT_FOUND', 'This answer has no video.');
-    res.type('video/mp4').set('cache-control', 'no-store');
-    await follow(live, res, req.socket.destroyed ? undefined : req);
+    // Headers at once: the player knows the clip is coming before its first fragment is written.
+    res.type('video/mp4').set('cache-control', 'no-store').flushHeaders();
+    await follow(live, res);
   });
   return router;
 }
 
 /** Sends the growing file as it grows, and ends the response when the clip is complete. */
-async function follow(clip: LiveClip, res: Response, req?: NodeJS.EventEmitter): Promise<void> {
+async function follow(clip: LiveClip, res: Response): Promise<void> {
+  // The player went away (or the connection broke): stop reading for it.
   let gone = false;
-  req?.once('close', () => (gone = true));
+  res.once('close', () => (gone = true));
   let offset = 0;
   const wait = () => new Promise((r) => setTimeout(r, FOLLOW_MS));
   while (!gone) {

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { AnswerClipRenderer } from '../media/media-tools.js';
 import type { MediaStore } from '../media/media-store.js';
@@ -27,6 +28,11 @@ export interface AnswerClipsDeps {
   /** Where clips are rendered; each in its own folder, removed once stored. */
   readonly workRoot: string;
   readonly maxAudioSeconds: number;
+  /**
+   * Clips rendered at once; the rest wait their turn. All at once, ten learners' first frames would
+   * all come late (each render at a tenth of the CPU); in turn, the first come at once.
+   */
+  readonly concurrency: number;
   readonly log: Logger;
 }
 
@@ -44,8 +50,11 @@ const KEEP_AFTER_STORED_MS = 60_000;
 export class AnswerClips {
   private readonly live = new Map<string, LiveClip>();
   private readonly aborts = new Set<AbortController>();
+  private readonly turn: LimitFunction;
 
-  constructor(private readonly d: AnswerClipsDeps) {}
+  constructor(private readonly d: AnswerClipsDeps) {
+    this.turn = pLimit(d.concurrency);
+  }
 
   /** Starts the clip of question `id`; the caller does not wait (failures are logged, not thrown). */
   start(
@@ -58,7 +67,8 @@ export class AnswerClips {
     this.aborts.add(abort);
     let ended = false;
     const started = performance.now();
-    const work = (async () => {
+    const work = this.turn(async () => {
+      abort.signal.throwIfAborted();
       await mkdir(dir, { recursive: true });
       const voice = this.voiceFor(c.language, c.voice);
       const script = parseScript(c.spoken, c.language, ANY_LENGTH);
@@ -85,7 +95,7 @@ export class AnswerClips {
         },
         'tutor answer clip rendered',
       );
-    })();
+    });
     const done = work
       .catch((e: Error) =>
         this.d.log.warn({ event: 'tutor.clip_failed', questionId: id, err: e.message }, 'tutor clip failed'),

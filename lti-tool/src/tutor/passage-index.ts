@@ -19,6 +19,8 @@ export interface FoundPassage extends Passage {
   readonly score: number;
   /** Of the question's words, weighted by how rare each is in the course: the share this passage has (0–1). */
   readonly coverage: number;
+  /** How many of the question's words the passage has. */
+  readonly matched: number;
 }
 
 /** The course's words of the question, and how often each occurs in the course. */
@@ -184,11 +186,12 @@ export class PassageIndex {
     return rows
       .map((r): FoundPassage => {
         let score = 0;
-        let matched = 0;
-        for (const [lexeme, tf] of Object.entries(r.tf ?? {})) {
+        let weighed = 0;
+        const found = Object.entries(r.tf ?? {});
+        for (const [lexeme, tf] of found) {
           const norm = tf + K1 * (1 - B + (B * r.len) / stats.averageLength);
           score += (idf(lexeme) * (tf * (K1 + 1))) / norm;
-          matched += idf(lexeme);
+          weighed += idf(lexeme);
         }
         return {
           id: r.id,
@@ -199,7 +202,8 @@ export class PassageIndex {
           chapter: r.chapter ?? undefined,
           startSec: r.start_sec ?? undefined,
           score,
-          coverage: weight ? matched / weight : 0,
+          coverage: weight ? weighed / weight : 0,
+          matched: found.length,
         };
       })
       .sort((a, b) => b.score - a.score)

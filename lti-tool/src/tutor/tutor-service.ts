@@ -67,10 +67,13 @@ export interface TutorServiceDeps {
 }
 
 /**
- * Passages below this share of the question's (rarity-weighted) words do not answer it: a question
- * about something the course never mentions shares none of its rare words with any passage.
+ * Whether a passage can answer the question: it has half the question's words (weighted by how rare
+ * each is in the course), or at least two of them and a third of the weight. A question about
+ * something the course never mentions shares none of its rare words, or one common word at most
+ * ("How do I install Python?" meets "the password manager installed on your laptop").
  */
-export const MIN_COVERAGE = 0.45;
+export const answersQuestion = (p: FoundPassage): boolean =>
+  p.coverage >= 0.5 || (p.matched >= 2 && p.coverage >= 0.3);
 /** Passages handed to the composer. */
 const PASSAGES = 3;
 /** The learner's history as the player lists it. */
@@ -109,7 +112,7 @@ export class TutorService {
       await this.d.index.refresh(scope);
       const found = await this.d.index.search(scope, question, PASSAGES * 3);
       const relevant = found
-        .filter((p) => p.coverage >= MIN_COVERAGE)
+        .filter(answersQuestion)
         .slice(0, PASSAGES)
         .map(withoutInstructions)
         .filter((p): p is FoundPassage => p !== undefined);

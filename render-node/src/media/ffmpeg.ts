@@ -250,9 +250,10 @@ export function startEncoder(s: EncoderSettings): FrameEncoder {
         `hls_segment_filename=${ENCODED_HLS_DIR}/segment_%05d.ts]${ENCODED_HLS_DIR}/${HLS_PLAYLIST}`,
     );
   }
+  // flush_packets: the tee's outputs are otherwise written in 256 KiB blocks, seconds of a short clip.
   if (s.streamed)
     outputs.push(
-      `[f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=500000]${STREAMED_MP4}`,
+      `[f=mp4:flush_packets=1:movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=500000]${STREAMED_MP4}`,
     );
   const metadata = Object.entries(s.metadata ?? {}).map(([k, v]): Option => ['-metadata', `${k}=${v}`]);
   const command = ffmpeg({ cwd: s.workDir }).input(frames).inputFormat('rawvideo');

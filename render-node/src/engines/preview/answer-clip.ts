@@ -2,6 +2,7 @@ import { ENCODED_MP4, STREAMED_MP4 } from '../../media/ffmpeg.js';
 import { parseSize } from '../../render-size.js';
 import type { FaceAnalysis } from './face/face-detector.js';
 import { analysePortrait, renderPreview } from './preview-engine.js';
+import { keepAnalysisThreadsLoaded } from './voice/stream-worker.js';
 
 /** Small and quick: a clip plays in a panel beside the lesson, and the learner is waiting. */
 const CLIP_SIZE = parseSize('384*256');
@@ -21,6 +22,8 @@ export interface AnswerClipOptions {
  * after the first frame.
  */
 export function answerClipRenderer(o: AnswerClipOptions) {
+  // A long-running tool renders clip after clip: the voice analysis keeps its models loaded between them.
+  keepAnalysisThreadsLoaded();
   const faces = new Map<string, Promise<FaceAnalysis>>();
   const faceOf = (path: string): Promise<FaceAnalysis> => {
     let face = faces.get(path);
