@@ -14,10 +14,12 @@ CREATE TABLE tutor_passages (
   chapter     text,
   start_sec   real,
   text        text NOT NULL,
-  terms       tsvector NOT NULL
+  terms       tsvector NOT NULL,
+  -- length(terms), kept for ranking: the course's average is read from the index alone.
+  words       integer NOT NULL
 );
 CREATE INDEX tutor_passages_terms ON tutor_passages USING gin (terms);
-CREATE INDEX tutor_passages_course ON tutor_passages (tenant_id, context_id);
+CREATE INDEX tutor_passages_course ON tutor_passages (tenant_id, context_id) INCLUDE (words);
 CREATE INDEX tutor_passages_lesson ON tutor_passages (lesson_id);
 
 -- Which published render each lesson's passages were taken from: a lesson published anew is indexed
@@ -26,6 +28,17 @@ CREATE TABLE tutor_indexed_lessons (
   lesson_id   text PRIMARY KEY REFERENCES lessons(id) ON DELETE CASCADE,
   render_id   text NOT NULL,
   indexed_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- How many of a course's passages have each word (BM25's document frequency), kept in step with the
+-- passages by `tutor/passage-index.ts` as it indexes a lesson: a question's ranking reads one row a word
+-- instead of counting the course's passages.
+CREATE TABLE tutor_terms (
+  tenant_id   text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  context_id  text NOT NULL,
+  lexeme      text NOT NULL,
+  passages    integer NOT NULL CHECK (passages >= 0),
+  PRIMARY KEY (tenant_id, context_id, lexeme)
 );
 
 -- The instructor can turn the tutor off for one lesson (`lessons/lesson-repository.ts` writes it).
@@ -73,5 +86,6 @@ CREATE INDEX tutor_pins_lesson ON tutor_pins (lesson_id);
 DROP TABLE tutor_pins;
 DROP TABLE tutor_questions;
 ALTER TABLE lessons DROP COLUMN tutor_enabled;
+DROP TABLE tutor_terms;
 DROP TABLE tutor_indexed_lessons;
 DROP TABLE tutor_passages;

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { LtiSessions } from '../../lti-tool/src/lti/lti-sessions.js';
 import { promisify } from 'node:util';
 import type { RunningTool } from '../../lti-tool/src/server.js';
 import { QuestionRepository } from '../../lti-tool/src/questions/question-repository.js';
@@ -133,6 +135,52 @@ test('a learner gets a cited answer, spoken by the presenter; off-topic question
   const zhOff = await ask(learner, OFF_TOPIC_QUESTIONS.at(-1)!);
   expect(zhOff.body.answer).toMatch(/课程暂时没有讲到/);
 }, 120_000);
+
+test('a lesson published anew is indexed again before the next question, its word counts with it', async () => {
+  const [lessonId] = (
+    await seedTutorCourse(tool, config.VT_MEDIA_DIR, [TUTOR_LESSONS[0]!], { tenantId: course.tenantId })
+  ).lessonIds;
+  const { rows } = await tool.db.query<{ context_id: string; version_id: string }>(
+    'SELECT l.context_id, r.version_id FROM lessons l JOIN renders r ON r.id = l.published_render_id WHERE l.id = $1',
+    [lessonId],
+  );
+  const contextId = rows[0]!.context_id;
+  const token = await new LtiSessions(tool.db).create({
+    tenantId: course.tenantId,
+    platformId: `p-${course.tenantId}`,
+    deploymentId: 'd1',
+    contextId,
+    userId: 'reader',
+    role: 'learner',
+    messageType: 'LtiResourceLinkRequest',
+    launch: { issuer: 'https://lms.example', clientId: 'c1' },
+  });
+  expect((await ask(token, 'Can I fly business class?', lessonId)).body.covered).toBe(true);
+  // A new version says something else: the old words are gone from the index and its counts.
+  const renderId = randomUUID();
+  await tool.db.query(
+    `INSERT INTO renders (id, tenant_id, lesson_id, version_id, engine, state, result, finished_at)
+     VALUES ($1, $2, $3, $4, 'preview', 'done', '{}', now())`,
+    [renderId, course.tenantId, lessonId, rows[0]!.version_id],
+  );
+  await tool.db.query(
+    `UPDATE lesson_versions SET narration = jsonb_set(narration, '{script}', to_jsonb('Trains are the rule for trips under four hours.'::text)) WHERE id = $1`,
+    [rows[0]!.version_id],
+  );
+  await tool.db.query('UPDATE lessons SET published_render_id = $2 WHERE id = $1', [lessonId, renderId]);
+  const now = await ask(token, 'Can I fly business class?', lessonId);
+  expect(now.body.covered).toBe(false);
+  expect((await ask(token, 'Are trains the rule for short trips?', lessonId)).body.covered).toBe(true);
+  const { rows: drift } = await tool.db.query(
+    `WITH actual AS (SELECT w.lexeme, count(*)::int AS n FROM tutor_passages p, unnest(tsvector_to_array(p.terms)) w(lexeme)
+                     WHERE p.tenant_id = $1 AND p.context_id = $2 GROUP BY w.lexeme)
+     SELECT coalesce(a.lexeme, t.lexeme) AS lexeme, a.n, t.passages FROM actual a
+     FULL JOIN (SELECT lexeme, passages FROM tutor_terms WHERE tenant_id = $1 AND context_id = $2) t ON t.lexeme = a.lexeme
+     WHERE a.n IS DISTINCT FROM t.passages`,
+    [course.tenantId, contextId],
+  );
+  expect(drift).toEqual([]);
+});
 
 test('another course’s or tenant’s material is never retrieved', async () => {
   const planted = [

@@ -83,24 +83,42 @@ export class PassageIndex {
       });
     }
     await inTransaction(this.db, async (c) => {
-      // Whoever indexes the lesson first wins; another instance's same work waits, then finds it done.
-      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tutor-index:${lessonId}`]);
+      // One lesson of a course at a time (across instances): the course's word counts change with it.
+      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `tutor-index:${scope.tenantId}\n${scope.contextId}`,
+      ]);
       const { rowCount } = await c.query(
         'SELECT 1 FROM tutor_indexed_lessons WHERE lesson_id = $1 AND render_id = $2',
         [lessonId, renderId ?? ''],
       );
-      if (rowCount) return;
-      await c.query('DELETE FROM tutor_passages WHERE lesson_id = $1', [lessonId]);
-      if (passages.length)
+      if (rowCount) return; // another instance indexed it meanwhile
+      const course = [scope.tenantId, scope.contextId, lessonId];
+      // The lesson's earlier passages leave the course's word counts; a word no passage has goes.
+      const { rows: counted } = await c.query<{ lexeme: string; passages: number }>(
+        `WITH gone AS (SELECT w.lexeme, count(*)::int AS n
+                       FROM tutor_passages p, unnest(tsvector_to_array(p.terms)) w(lexeme)
+                       WHERE p.lesson_id = $3 GROUP BY w.lexeme)
+         UPDATE tutor_terms t SET passages = t.passages - gone.n FROM gone
+         WHERE t.tenant_id = $1 AND t.context_id = $2 AND t.lexeme = gone.lexeme
+         RETURNING t.lexeme, t.passages`,
+        course,
+      );
+      const unused = counted.filter((r) => r.passages === 0).map((r) => r.lexeme);
+      if (unused.length)
         await c.query(
-          `INSERT INTO tutor_passages (tenant_id, context_id, lesson_id, kind, chapter, start_sec, text, terms)
-           SELECT $1, $2, $3, p.kind, p.chapter, p.start_sec, p.text, to_tsvector('english', p.words)
+          'DELETE FROM tutor_terms WHERE tenant_id = $1 AND context_id = $2 AND lexeme = ANY($3::text[])',
+          [scope.tenantId, scope.contextId, unused],
+        );
+      await c.query('DELETE FROM tutor_passages WHERE lesson_id = $1', [lessonId]);
+      if (passages.length) {
+        await c.query(
+          `INSERT INTO tutor_passages (tenant_id, context_id, lesson_id, kind, chapter, start_sec, text, terms, words)
+           SELECT $1, $2, $3, p.kind, p.chapter, p.start_sec, p.text, t.terms, length(t.terms)
            FROM jsonb_to_recordset($4::jsonb)
-             AS p(kind text, chapter text, start_sec real, text text, words text)`,
+             AS p(kind text, chapter text, start_sec real, text text, words text),
+           LATERAL (SELECT to_tsvector('english', p.words) AS terms) t`,
           [
-            scope.tenantId,
-            scope.contextId,
-            lessonId,
+            ...course,
             JSON.stringify(
               passages.map((p) => ({
                 kind: p.kind,
@@ -112,6 +130,14 @@ export class PassageIndex {
             ),
           ],
         );
+        await c.query(
+          `INSERT INTO tutor_terms (tenant_id, context_id, lexeme, passages)
+           SELECT $1, $2, w.lexeme, count(*) FROM tutor_passages p, unnest(tsvector_to_array(p.terms)) w(lexeme)
+           WHERE p.lesson_id = $3 GROUP BY w.lexeme
+           ON CONFLICT (tenant_id, context_id, lexeme) DO UPDATE SET passages = tutor_terms.passages + EXCLUDED.passages`,
+          course,
+        );
+      }
       await c.query(
         `INSERT INTO tutor_indexed_lessons (lesson_id, render_id) VALUES ($1, $2)
          ON CONFLICT (lesson_id) DO UPDATE SET render_id = $2, indexed_at = now()`,
@@ -143,13 +169,13 @@ export class PassageIndex {
       n: string;
       avg_len: number | null;
     }>(
-      `SELECT NULL AS lexeme, count(*) AS n, avg(length(terms))::float AS avg_len
+      // The course's size from its index, and each word's count from the course's word counts.
+      `SELECT NULL AS lexeme, count(*) AS n, avg(words)::float AS avg_len
        FROM tutor_passages WHERE tenant_id = $1 AND context_id = $2
        UNION ALL
-       SELECT q.lexeme, (SELECT count(*) FROM tutor_passages p
-                         WHERE p.tenant_id = $1 AND p.context_id = $2 AND p.terms @@ q.query::tsquery), NULL
-       FROM unnest($3::text[], $4::text[]) AS q(lexeme, query)`,
-      [scope.tenantId, scope.contextId, lexemes, queries],
+       SELECT lexeme, passages, NULL FROM tutor_terms
+       WHERE tenant_id = $1 AND context_id = $2 AND lexeme = ANY($3::text[])`,
+      [scope.tenantId, scope.contextId, lexemes],
     );
     const total = statRows.find((r) => r.lexeme === null)!;
     const stats: QueryStats = {
@@ -169,13 +195,15 @@ export class PassageIndex {
       len: number;
       tf: Record<string, number> | null;
     }>(
-      `WITH q AS (SELECT $3::tsquery AS query)
-       SELECT p.id, p.lesson_id, l.title, p.kind, p.chapter, p.start_sec, p.text, length(p.terms) AS len,
+      // The candidates first (PostgreSQL's ranking), then each one's counts of the question's words.
+      `WITH q AS (SELECT $3::tsquery AS query),
+            top AS (SELECT p.id FROM tutor_passages p, q
+                    WHERE p.tenant_id = $1 AND p.context_id = $2 AND p.terms @@ q.query
+                    ORDER BY ts_rank_cd(p.terms, q.query) DESC LIMIT ${CANDIDATES})
+       SELECT p.id, p.lesson_id, l.title, p.kind, p.chapter, p.start_sec, p.text, p.words AS len,
               (SELECT json_object_agg(u.lexeme, cardinality(u.positions)) FROM unnest(p.terms) u
                WHERE u.lexeme = ANY($4::text[])) AS tf
-       FROM tutor_passages p JOIN lessons l ON l.id = p.lesson_id, q
-       WHERE p.tenant_id = $1 AND p.context_id = $2 AND p.terms @@ q.query
-       ORDER BY ts_rank_cd(p.terms, q.query) DESC LIMIT ${CANDIDATES}`,
+       FROM top JOIN tutor_passages p ON p.id = top.id JOIN lessons l ON l.id = p.lesson_id`,
       [scope.tenantId, scope.contextId, queries.join(' | '), lexemes],
     );
     const idf = (lexeme: string): number => {
