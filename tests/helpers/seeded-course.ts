@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { RunningTool } from '../../lti-tool/src/server.js';
+import type { Queryable } from '../../lti-tool/src/db/database.js';
 import { LtiSessions } from '../../lti-tool/src/lti/lti-sessions.js';
 
 /** A tenant of a running tool, as its API key and a course instructor's launch session see it. */
@@ -11,6 +12,43 @@ export interface SeededCourse {
   /** A lesson of course 101 with finished renders: spoken in English, in Chinese, and one silent. */
   readonly lessonId: string;
   readonly renders: { readonly en: string; readonly zh: string; readonly plain: string };
+}
+
+/**
+ * A finished preview render of a lesson, with its version (a script's narration, or none), written
+ * straight into the database as the render repository would keep it.
+ */
+export async function addFinishedRender(
+  db: Queryable,
+  r: {
+    tenantId: string;
+    lessonId: string;
+    renderId: string;
+    portrait: string;
+    audio: string;
+    narration?: object | null;
+    durationSec: number;
+  },
+): Promise<void> {
+  const versionId = randomUUID();
+  await db.query(
+    `INSERT INTO lesson_versions (id, lesson_id, tenant_id, portrait_sha256, audio_sha256, engine, settings, narration)
+     VALUES ($1, $2, $3, $4, $5, 'preview', $6, $7)`,
+    [
+      versionId,
+      r.lessonId,
+      r.tenantId,
+      r.portrait,
+      r.audio,
+      { prompt: '', size: '688*368', fps: 25, sampleSteps: 4, chunkSec: 60 },
+      r.narration ?? null,
+    ],
+  );
+  await db.query(
+    `INSERT INTO renders (id, tenant_id, lesson_id, version_id, engine, state, result, finished_at)
+     VALUES ($1, $2, $3, $4, 'preview', 'done', $5, now())`,
+    [r.renderId, r.tenantId, r.lessonId, versionId, { durationSec: r.durationSec, files: [] }],
+  );
 }
 
 /**
@@ -54,7 +92,6 @@ export async function seedCourse(tool: RunningTool): Promise<SeededCourse> {
     [renders.zh, 'zh'],
     [renders.plain, undefined],
   ] as const) {
-    const versionId = randomUUID();
     const narration = language && {
       source: 'script',
       script: 'Hello.',
@@ -64,24 +101,15 @@ export async function seedCourse(tool: RunningTool): Promise<SeededCourse> {
       chapterList: [],
       durationSec: 1,
     };
-    await tool.db.query(
-      `INSERT INTO lesson_versions (id, lesson_id, tenant_id, portrait_sha256, audio_sha256, engine, settings, narration)
-       VALUES ($1, $2, $3, $4, $5, 'preview', $6, $7)`,
-      [
-        versionId,
-        lessonId,
-        tenantId,
-        portrait,
-        audio,
-        { prompt: '', size: '688*368', fps: 25, sampleSteps: 4, chunkSec: 60 },
-        narration ?? null,
-      ],
-    );
-    await tool.db.query(
-      `INSERT INTO renders (id, tenant_id, lesson_id, version_id, engine, state, result, finished_at)
-       VALUES ($1, $2, $3, $4, 'preview', 'done', $5, now())`,
-      [renderId, tenantId, lessonId, versionId, { durationSec: 1, files: [] }],
-    );
+    await addFinishedRender(tool.db, {
+      tenantId,
+      lessonId,
+      renderId,
+      portrait,
+      audio,
+      narration,
+      durationSec: 1,
+    });
   }
   return { tenantId, apiKey, instructor, lessonId, renders };
 }

@@ -6,6 +6,7 @@ import { MediaStore } from '../../lti-tool/src/media/media-store.js';
 import { parseScript, sentencesIn } from '../../lti-tool/src/narration/script.js';
 import type { CourseLesson } from '../fixtures/tutor-course.js';
 import { PORTRAIT } from './paths.js';
+import { addFinishedRender } from './seeded-course.js';
 
 /** Seconds between the parts of a seeded lesson's voice (where each heading and paragraph starts). */
 export const PART_SEC = 5;
@@ -49,7 +50,6 @@ export async function seedTutorCourse(
   const lessonIds: string[] = [];
   for (const l of lessons) {
     const lessonId = randomUUID();
-    const versionId = randomUUID();
     const renderId = randomUUID();
     const parts = new Set(
       sentencesIn(parseScript(l.script, l.language, 1e6)).map((s) => `${s.chapter}/${s.paragraph}`),
@@ -60,32 +60,23 @@ export async function seedTutorCourse(
       contextId,
       l.title,
     ]);
-    await tool.db.query(
-      `INSERT INTO lesson_versions (id, lesson_id, tenant_id, portrait_sha256, audio_sha256, engine, settings, narration)
-       VALUES ($1, $2, $3, $4, $5, 'preview', $6, $7)`,
-      [
-        versionId,
-        lessonId,
-        tenantId,
-        portrait.sha256,
-        'b'.repeat(64),
-        { prompt: '', size: '688*368', fps: 25, sampleSteps: 4, chunkSec: 60 },
-        {
-          source: 'script',
-          script: l.script,
-          language: l.language,
-          captions: 'c'.repeat(64),
-          chapterList: [],
-          durationSec: parts * PART_SEC,
-          parts: Array.from({ length: parts }, (_, i) => i * PART_SEC),
-        },
-      ],
-    );
-    await tool.db.query(
-      `INSERT INTO renders (id, tenant_id, lesson_id, version_id, engine, state, result, finished_at)
-       VALUES ($1, $2, $3, $4, 'preview', 'done', $5, now())`,
-      [renderId, tenantId, lessonId, versionId, { durationSec: parts * PART_SEC, files: [] }],
-    );
+    await addFinishedRender(tool.db, {
+      tenantId,
+      lessonId,
+      renderId,
+      portrait: portrait.sha256,
+      audio: 'b'.repeat(64),
+      narration: {
+        source: 'script',
+        script: l.script,
+        language: l.language,
+        captions: 'c'.repeat(64),
+        chapterList: [],
+        durationSec: parts * PART_SEC,
+        parts: Array.from({ length: parts }, (_, i) => i * PART_SEC),
+      },
+      durationSec: parts * PART_SEC,
+    });
     await tool.db.query('UPDATE lessons SET published_render_id = $2 WHERE id = $1', [lessonId, renderId]);
     lessonIds.push(lessonId);
   }

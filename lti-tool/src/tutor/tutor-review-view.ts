@@ -1,6 +1,6 @@
 import { msg } from '../messages/messages.js';
 import { html, type SafeHtml } from '../web/html.js';
-import { t, type Lang } from '../web/i18n.js';
+import { t, type Bilingual, type Lang } from '../web/i18n.js';
 import type { LessonTutorReview, QuestionGroup } from './tutor-review.js';
 
 /** Where the review's forms post: the dashboard, with the launch session and the lesson in view. */
@@ -37,6 +37,21 @@ ${covered ? g.lead.answer : ''}</textarea>
         </form>
       </details>
     </li>`;
+  /** A list of question groups under its heading, or what to say when it is empty. */
+  const groups = (
+    heading: Bilingual,
+    list: readonly QuestionGroup[],
+    covered: boolean,
+    empty: Bilingual,
+  ): SafeHtml =>
+    html`<h3>${t(lang, heading)}</h3>
+      ${
+        list.length
+          ? html`<ul class="${covered ? 'tutor-answered' : 'tutor-not-covered'}">
+              ${list.map((g) => group(g, covered))}
+            </ul>`
+          : html`<p>${t(lang, empty)}</p>`
+      }`;
   return html`<section aria-labelledby="tutor-h" class="tutor-review">
     <h2 id="tutor-h">${t(lang, msg.tutorReviewView.title)}</h2>
     <form method="post" action="${f.action}">
@@ -48,22 +63,8 @@ ${covered ? g.lead.answer : ''}</textarea>
         </button>
       </p>
     </form>
-    <h3>${t(lang, msg.tutorReviewView.notCovered)}</h3>
-    ${
-      r.notCovered.length
-        ? html`<ul class="tutor-not-covered">
-            ${r.notCovered.map((g) => group(g, false))}
-          </ul>`
-        : html`<p>${t(lang, msg.tutorReviewView.nothingUncovered)}</p>`
-    }
-    <h3>${t(lang, msg.tutorReviewView.answered)}</h3>
-    ${
-      r.answered.length
-        ? html`<ul class="tutor-answered">
-            ${r.answered.map((g) => group(g, true))}
-          </ul>`
-        : html`<p>${t(lang, msg.tutorReviewView.noQuestionsYet)}</p>`
-    }
+    ${groups(msg.tutorReviewView.notCovered, r.notCovered, false, msg.tutorReviewView.nothingUncovered)}
+    ${groups(msg.tutorReviewView.answered, r.answered, true, msg.tutorReviewView.noQuestionsYet)}
     <h3>${t(lang, msg.tutorReviewView.pinned)}</h3>
     ${
       r.pins.length

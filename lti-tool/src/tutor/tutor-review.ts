@@ -87,6 +87,7 @@ export class TutorReview {
   }
 
   async setEnabled(session: LtiSession, lessonId: string, on: boolean): Promise<void> {
+    await this.lessonOf(session, lessonId);
     await this.d.lessons.setTutorEnabled(session.tenantId, session.contextId, lessonId, on);
     this.d.log.info(
       { event: on ? 'tutor.enabled' : 'tutor.disabled', tenantId: session.tenantId, lessonId },
