@@ -253,16 +253,33 @@ test('ratings, history, pins and the per-lesson switch', async () => {
   expect((await ask(learner, 'How long must my password be?')).status).toBe(201);
 }, 60_000);
 
-test('questions are rate-limited per learner', async () => {
+test('questions are rate-limited per learner and per tenant', async () => {
   const limited = await startTestTool(
-    await toolConfig({ VT_DATABASE_URL: db.url, VT_TUTOR_QUESTIONS_PER_MINUTE: '2' }),
+    await toolConfig({
+      VT_DATABASE_URL: db.url,
+      VT_TUTOR_QUESTIONS_PER_MINUTE: '2',
+      VT_TUTOR_TENANT_QUESTIONS_PER_MINUTE: '3',
+    }),
   );
+  const askHere = async (token: string) => {
+    const res = await fetch(`${limited.url}/lti/lessons/${course.lessonIds[0]}/tutor/questions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ question: 'What is a buddy?' }),
+    });
+    const body = (await res.json()) as { code?: string; scope?: string };
+    return [res.status, body.scope ?? null, res.headers.get('retry-after') !== null] as const;
+  };
   try {
-    const token = await course.session('hasty');
-    const statuses: number[] = [];
-    for (let i = 0; i < 3; i++)
-      statuses.push((await ask(token, 'What is a buddy?', course.lessonIds[0], limited.url)).status);
-    expect(statuses).toEqual([201, 201, 429]);
+    const hasty = await course.session('hasty');
+    const other = await course.session('patient');
+    // The learner's third question is refused; the tenant's fourth (another learner's first) too.
+    expect([await askHere(hasty), await askHere(hasty), await askHere(hasty)]).toEqual([
+      [201, null, false],
+      [201, null, false],
+      [429, 'learner', true],
+    ]);
+    expect(await askHere(other)).toEqual([429, 'tenant', true]);
   } finally {
     await limited.close();
   }
