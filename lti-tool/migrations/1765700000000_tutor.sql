@@ -22,11 +22,12 @@ CREATE INDEX tutor_passages_terms ON tutor_passages USING gin (terms);
 CREATE INDEX tutor_passages_course ON tutor_passages (tenant_id, context_id) INCLUDE (words);
 CREATE INDEX tutor_passages_lesson ON tutor_passages (lesson_id);
 
--- Which published render each lesson's passages were taken from: a lesson published anew is indexed
--- again before the next question in its course is answered.
+-- What each lesson's passages were taken from (its published render and its language versions'): a
+-- lesson published anew, or given another language, is indexed again before the next question in its
+-- course is answered.
 CREATE TABLE tutor_indexed_lessons (
-  lesson_id   text PRIMARY KEY REFERENCES lessons(id) ON DELETE CASCADE,
-  render_id   text NOT NULL,
+  lesson_id    text PRIMARY KEY REFERENCES lessons(id) ON DELETE CASCADE,
+  indexed_from text NOT NULL,
   indexed_at  timestamptz NOT NULL DEFAULT now()
 );
 

@@ -1,7 +1,9 @@
 // "Ask the tutor" in the learner's player: the question pauses the lesson; the answer shows as text
-// with its sources (a click seeks the lesson there, or plays another lesson's video at its time in
-// the answer panel) and as the presenter speaking it, which streams while it renders.
+// with its sources (a click seeks the lesson there, in the language version playing, or plays another
+// lesson's video at its time in the answer panel) and as the presenter speaking it, which streams
+// while it renders.
 import { $, api, say } from './lti-client.js';
+import { timeline } from './time-map.js';
 
 const clock = (sec) => `${Math.floor(sec / 60)}:${String(Math.floor(sec % 60)).padStart(2, '0')}`;
 
@@ -93,7 +95,8 @@ export function askTheTutor(video, panel) {
       const at = s.startSec ?? 0;
       if (s.lessonId === lessonId) {
         clip.pause();
-        video.currentTime = at;
+        // Sources are timed on the lesson's timeline; the language version playing has its own.
+        video.currentTime = timeline(JSON.parse(video.dataset.map || '[]')).fromLesson(at);
         video.play().catch(() => {});
       } else if (s.videoUrl) {
         // Another lesson of the course: its video plays here, from the passage.

@@ -9,6 +9,7 @@ import type { ToolConfig } from '../../lti-tool/src/config.js';
 import { OFF_TOPIC_QUESTIONS, TUTOR_LESSONS, TUTOR_QUESTIONS } from '../fixtures/tutor-course.js';
 import { createTestDatabase, startTestTool, toolConfig } from '../helpers/farm.js';
 import { LlmSimulator } from '../helpers/llm-simulator.js';
+import { addFinishedRender } from '../helpers/seeded-course.js';
 import { seedTutorCourse, type TutorCourse } from '../helpers/tutor-course.js';
 import { until } from '../helpers/until.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -180,6 +181,56 @@ test('a lesson published anew is indexed again before the next question, its wor
     [course.tenantId, contextId],
   );
   expect(drift).toEqual([]);
+});
+
+test('a lesson’s language versions are searched too, their times put on the lesson’s timeline', async () => {
+  const english = {
+    title: 'Visitors',
+    language: 'en' as const,
+    script: 'Visitors sign in at reception.\n\nVisitors wear a red badge at all times.',
+  };
+  const bilingual = await seedTutorCourse(tool, config.VT_MEDIA_DIR, [english], {
+    tenantId: course.tenantId,
+  });
+  const [lessonId] = bilingual.lessonIds;
+  const zhRender = randomUUID();
+  const { rows: assets } = await tool.db.query<{ portrait_sha256: string; audio_sha256: string }>(
+    'SELECT portrait_sha256, audio_sha256 FROM lesson_versions WHERE lesson_id = $1',
+    [lessonId],
+  );
+  // The Chinese version runs twice as long: its second paragraph, at 20 s, is the lesson's 10 s.
+  await addFinishedRender(tool.db, {
+    tenantId: course.tenantId,
+    lessonId: lessonId!,
+    renderId: zhRender,
+    portrait: assets[0]!.portrait_sha256,
+    audio: assets[0]!.audio_sha256,
+    narration: {
+      source: 'script',
+      script: '访客在前台登记。\n\n访客必须全程佩戴红色访客证。',
+      language: 'zh',
+      captions: 'c'.repeat(64),
+      chapterList: [],
+      durationSec: 40,
+      parts: [0, 20],
+    },
+    durationSec: 40,
+  });
+  await tool.db.query(
+    'UPDATE renders SET result = $2 WHERE id = (SELECT published_render_id FROM lessons WHERE id = $1)',
+    [lessonId, { durationSec: 20, files: [] }],
+  );
+  const token = await bilingual.session('reader-zh');
+  expect((await ask(token, '访客需要佩戴什么颜色的访客证？', lessonId)).body.covered).toBe(false);
+  await tool.db.query('INSERT INTO lesson_languages (lesson_id, language, render_id) VALUES ($1, $2, $3)', [
+    lessonId,
+    'zh',
+    zhRender,
+  ]);
+  const { body } = await ask(token, '访客需要佩戴什么颜色的访客证？', lessonId);
+  expect(body.covered).toBe(true);
+  expect(body.answer).toContain('红色访客证');
+  expect(body.sources[0]!.startSec).toBe(10);
 });
 
 test('another course’s or tenant’s material is never retrieved', async () => {

@@ -29,3 +29,16 @@ export function timeMap(version: Timeline, lesson: Timeline): TimeMap {
 }
 
 const round = (sec: number): number => Math.round(sec * 1000) / 1000;
+
+/** A version's time on the lesson's timeline: interpolated between the map's anchors. */
+export function onLesson(map: TimeMap, versionSec: number): number {
+  for (let i = 1; i < map.length; i++) {
+    const [av, al] = map[i - 1]!;
+    const [bv, bl] = map[i]!;
+    if (versionSec <= bv || i === map.length - 1) {
+      const share = bv > av ? Math.min(1, Math.max(0, (versionSec - av) / (bv - av))) : 0;
+      return al + share * (bl - al);
+    }
+  }
+  return versionSec;
+}

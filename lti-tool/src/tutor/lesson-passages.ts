@@ -11,11 +11,17 @@ export interface Passage {
   readonly startSec?: number;
 }
 
-/** What a lesson says, as its published version holds it. */
+/** A version's script or transcript, and how its time maps onto the lesson's (the published version's). */
+export interface VersionText {
+  readonly narration: NarrationRecord;
+  /** Identity for the published version; a language version's time map otherwise. */
+  readonly toLesson: (versionSec: number) => number;
+}
+
+/** What a lesson says, as its published version and its language versions hold it. */
 export interface LessonText {
   readonly title: string;
-  /** The published version's script or transcript, when it has one. */
-  readonly narration: NarrationRecord | null;
+  readonly versions: readonly VersionText[];
   readonly questions: readonly Question[];
 }
 
@@ -25,14 +31,14 @@ const SENTENCES_PER_PASSAGE = 4;
 const ANY_LENGTH = Number.MAX_SAFE_INTEGER;
 
 /**
- * A lesson as passages: its title; each paragraph of its script under its chapter, timed where the
- * voice says it (the version's `parts` are where each heading and paragraph starts); each question's
- * prompt with its feedback (what the author explains after an answer).
+ * A lesson as passages: its title; each paragraph of each version's script (the published one's and
+ * each language version's) under its chapter, timed where the voice says it on the lesson's timeline
+ * (a version's `parts` are where each heading and paragraph starts); each question's prompt with its
+ * feedback (what the author explains after an answer).
  */
 export function lessonPassages(lesson: LessonText): Passage[] {
   const passages: Passage[] = [{ kind: 'title', text: lesson.title }];
-  const n = lesson.narration;
-  if (n) {
+  for (const { narration: n, toLesson } of lesson.versions) {
     const script = parseScript(n.script, n.language, ANY_LENGTH);
     // Parts in the narrator's order: a titled heading, then each paragraph.
     const groups: { chapter?: string; heading: boolean; sentences: string[] }[] = [];
@@ -50,7 +56,8 @@ export function lessonPassages(lesson: LessonText): Passage[] {
     }
     groups.forEach((g, part) => {
       if (g.heading) return;
-      const startSec = n.parts?.[part];
+      const at = n.parts?.[part];
+      const startSec = at === undefined ? undefined : Math.round(toLesson(at) * 1000) / 1000;
       for (let i = 0; i < g.sentences.length; i += SENTENCES_PER_PASSAGE)
         passages.push({
           kind: 'script',

@@ -1,7 +1,8 @@
 import { inTransaction, type Db } from '../db/database.js';
-import { NarrationRecordSchema } from '../narration/narration-service.js';
+import { NarrationRecordSchema, type NarrationRecord } from '../narration/narration-service.js';
 import type { QuestionRepository } from '../questions/question-repository.js';
-import { lessonPassages, type Passage } from './lesson-passages.js';
+import { onLesson, timeMap, type Timeline } from '../lessons/time-map.js';
+import { lessonPassages, type Passage, type VersionText } from './lesson-passages.js';
 import { searchableText } from './text-words.js';
 
 /** A course: the only material a learner's question is answered from. */
@@ -30,6 +31,13 @@ interface QueryStats {
   readonly df: ReadonlyMap<string, number>;
 }
 
+/**
+ * What a lesson's passages are taken from, as SQL over `lessons l`: its published render and its
+ * language versions' renders. Passages indexed from another value are out of date.
+ */
+const INDEXED_FROM = `coalesce(l.published_render_id, '') || coalesce((SELECT string_agg(ll.language || ':' || ll.render_id, ' '
+   ORDER BY ll.language) FROM lesson_languages ll WHERE ll.lesson_id = l.id), '')`;
+
 /** BM25's usual constants. */
 const K1 = 1.2;
 const B = 0.75;
@@ -54,33 +62,56 @@ export class PassageIndex {
    * publication, and drops those of lessons no longer published. One query when nothing changed.
    */
   async refresh(scope: CourseScope): Promise<number> {
-    const { rows } = await this.db.query<{ id: string; render_id: string | null }>(
-      `SELECT l.id, l.published_render_id AS render_id FROM lessons l
+    const { rows } = await this.db.query<{ id: string; source: string }>(
+      `SELECT l.id, s.source FROM lessons l
+       CROSS JOIN LATERAL (SELECT ${INDEXED_FROM} AS source) s
        LEFT JOIN tutor_indexed_lessons t ON t.lesson_id = l.id
-       WHERE l.tenant_id = $1 AND l.context_id = $2
-         AND t.render_id IS DISTINCT FROM l.published_render_id`,
+       WHERE l.tenant_id = $1 AND l.context_id = $2 AND t.indexed_from IS DISTINCT FROM s.source`,
       [scope.tenantId, scope.contextId],
     );
-    for (const r of rows) await this.indexLesson(scope, r.id, r.render_id);
+    for (const r of rows) await this.indexLesson(scope, r.id, r.source);
     return rows.length;
   }
 
-  private async indexLesson(scope: CourseScope, lessonId: string, renderId: string | null): Promise<void> {
+  /** Indexes the lesson's published version and language versions (`source` names them). */
+  private async indexLesson(scope: CourseScope, lessonId: string, source: string): Promise<void> {
+    const { rows } = await this.db.query<{
+      title: string;
+      published: boolean;
+      duration: number | null;
+      narration: unknown;
+    }>(
+      `SELECT l.title, r.id = l.published_render_id AS published, (r.result->>'durationSec')::float AS duration,
+              v.narration
+       FROM lessons l JOIN renders r ON r.lesson_id = l.id AND r.state = 'done'
+         AND (r.id = l.published_render_id OR r.id IN (SELECT render_id FROM lesson_languages WHERE lesson_id = l.id))
+       JOIN lesson_versions v ON v.id = r.version_id
+       WHERE l.tenant_id = $1 AND l.id = $2
+       ORDER BY published DESC`,
+      [scope.tenantId, lessonId],
+    );
+    const published = rows.find((r) => r.published);
     let passages: Passage[] = [];
-    if (renderId) {
-      const { rows } = await this.db.query<{ title: string; narration: unknown }>(
-        `SELECT l.title, v.narration FROM lessons l JOIN renders r ON r.id = $3
-         JOIN lesson_versions v ON v.id = r.version_id
-         WHERE l.tenant_id = $1 AND l.id = $2`,
-        [scope.tenantId, lessonId, renderId],
-      );
-      if (!rows[0]) return;
-      const questions = (await this.questions.get(scope.tenantId, lessonId))?.questions ?? [];
-      passages = lessonPassages({
-        title: rows[0].title,
-        narration: rows[0].narration ? NarrationRecordSchema.parse(rows[0].narration) : null,
-        questions,
+    if (published) {
+      const timelineOf = (r: (typeof rows)[number], n: NarrationRecord | null): Timeline => ({
+        durationSec: r.duration ?? n?.durationSec ?? 0,
+        chapterStarts: n?.chapterList.map((c) => c.start) ?? [],
       });
+      const lessonNarration = published.narration ? NarrationRecordSchema.parse(published.narration) : null;
+      const lesson = timelineOf(published, lessonNarration);
+      const versions: VersionText[] = lessonNarration
+        ? [{ narration: lessonNarration, toLesson: (t) => t }]
+        : [];
+      for (const r of rows) {
+        if (r.published || !r.narration) continue;
+        const narration = NarrationRecordSchema.parse(r.narration);
+        // A version in the published one's own language is superseded by it (as the player has it).
+        if (narration.language === lessonNarration?.language) continue;
+        const map = timeMap(timelineOf(r, narration), lesson);
+        versions.push({ narration, toLesson: (t) => onLesson(map, t) });
+      }
+      const questions = (await this.questions.get(scope.tenantId, lessonId))?.questions ?? [];
+      passages = lessonPassages({ title: published.title, versions, questions });
     }
     await inTransaction(this.db, async (c) => {
       // One lesson of a course at a time (across instances): the course's word counts change with it.
@@ -88,8 +119,8 @@ export class PassageIndex {
         `tutor-index:${scope.tenantId}\n${scope.contextId}`,
       ]);
       const { rowCount } = await c.query(
-        'SELECT 1 FROM tutor_indexed_lessons WHERE lesson_id = $1 AND render_id = $2',
-        [lessonId, renderId ?? ''],
+        'SELECT 1 FROM tutor_indexed_lessons WHERE lesson_id = $1 AND indexed_from = $2',
+        [lessonId, source],
       );
       if (rowCount) return; // another instance indexed it meanwhile
       const course = [scope.tenantId, scope.contextId, lessonId];
@@ -139,9 +170,9 @@ export class PassageIndex {
         );
       }
       await c.query(
-        `INSERT INTO tutor_indexed_lessons (lesson_id, render_id) VALUES ($1, $2)
-         ON CONFLICT (lesson_id) DO UPDATE SET render_id = $2, indexed_at = now()`,
-        [lessonId, renderId ?? ''],
+        `INSERT INTO tutor_indexed_lessons (lesson_id, indexed_from) VALUES ($1, $2)
+         ON CONFLICT (lesson_id) DO UPDATE SET indexed_from = $2, indexed_at = now()`,
+        [lessonId, source],
       );
     });
   }
