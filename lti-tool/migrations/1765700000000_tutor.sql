@@ -2,7 +2,7 @@
 
 -- Ask the tutor (`tutor/`): what a course's published lessons say, as searchable passages
 -- (`tutor/passage-index.ts`). Each passage is a paragraph of a lesson's script or transcript (with
--- its chapter and where it is spoken), a lesson's title, or a question's feedback. `terms` is the
+-- its chapter and where it is spoken), a lesson's title, its description, or a question's feedback. `terms` is the
 -- text segmented into words (Intl.Segmenter, so Chinese has word boundaries) as an English tsvector:
 -- English words are stemmed, Chinese words kept as they are.
 CREATE TABLE tutor_passages (
@@ -10,7 +10,7 @@ CREATE TABLE tutor_passages (
   tenant_id   text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   context_id  text NOT NULL,
   lesson_id   text NOT NULL REFERENCES lessons(id) ON DELETE CASCADE,
-  kind        text NOT NULL CHECK (kind IN ('title', 'script', 'feedback')),
+  kind        text NOT NULL CHECK (kind IN ('title', 'description', 'script', 'feedback')),
   chapter     text,
   start_sec   real,
   text        text NOT NULL,
@@ -42,8 +42,11 @@ CREATE TABLE tutor_terms (
   PRIMARY KEY (tenant_id, context_id, lexeme)
 );
 
--- The instructor can turn the tutor off for one lesson (`lessons/lesson-repository.ts` writes it).
-ALTER TABLE lessons ADD COLUMN tutor_enabled boolean NOT NULL DEFAULT true;
+-- The instructor can turn the tutor off for one lesson; the description for learners the studio sends
+-- the LMS is kept too, as course material (`lessons/lesson-repository.ts` writes both).
+ALTER TABLE lessons
+  ADD COLUMN tutor_enabled boolean NOT NULL DEFAULT true,
+  ADD COLUMN description text NOT NULL DEFAULT '';
 
 -- Every question a learner asked and what they were answered (`tutor/tutor-questions.ts`), with the
 -- learner's id: the instructor reads them, the learner sees their own, and erasing the learner's data
@@ -86,7 +89,7 @@ CREATE INDEX tutor_pins_lesson ON tutor_pins (lesson_id);
 -- Down Migration
 DROP TABLE tutor_pins;
 DROP TABLE tutor_questions;
-ALTER TABLE lessons DROP COLUMN tutor_enabled;
+ALTER TABLE lessons DROP COLUMN tutor_enabled, DROP COLUMN description;
 DROP TABLE tutor_terms;
 DROP TABLE tutor_indexed_lessons;
 DROP TABLE tutor_passages;

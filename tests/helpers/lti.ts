@@ -167,7 +167,15 @@ export async function publishLesson(
   tool: RunningTool,
   platform: ReferencePlatform,
   reg: ToolRegistration,
-  o: { queuePrefix: string; title: string; audio: string; contextId?: string; instructor?: string },
+  o: {
+    queuePrefix: string;
+    title: string;
+    audio: string;
+    contextId?: string;
+    instructor?: string;
+    /** The studio's "Description for learners". */
+    text?: string;
+  },
 ): Promise<{ lessonId: string; renderId: string; activityId: string }> {
   const contextId = o.contextId ?? '101';
   const node = await startNode(`publish-${o.title.length}`, { VT_QUEUE_PREFIX: o.queuePrefix });
@@ -193,7 +201,12 @@ export async function publishLesson(
       await fetch(`${tool.url}/lti/studio/publish`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ session: l.session!, renderId: done.id, title: o.title }),
+        body: new URLSearchParams({
+          session: l.session!,
+          renderId: done.id,
+          title: o.title,
+          ...(o.text && { text: o.text }),
+        }),
       })
     ).text();
     const jwt = /name="JWT" value="([^"]+)"/.exec(page)![1]!;

@@ -40,6 +40,7 @@ beforeAll(async () => {
     queuePrefix: config.VT_QUEUE_PREFIX,
     title: 'Clear aisles',
     audio: speech.path,
+    text: 'Only staff holding a forklift licence may drive the forklifts in the warehouse.',
   }));
   // The recording's transcript, timed, as a version made from a transcript keeps it.
   await tool.db.query(
@@ -135,5 +136,11 @@ test('a learner asks, the presenter answers with a playing clip, and the source 
   await page.waitForSelector('#tutor[data-covered="false"]');
   await expect(page.locator('#tutor-text').textContent()).resolves.toMatch(/does not cover/);
   expect(await page.locator('#tutor-video').isHidden()).toBe(true);
+
+  // The description the instructor published the lesson with is course material too.
+  await tutor.getByLabel('Your question (pauses the lesson)').fill('Who may drive a forklift?');
+  await tutor.getByRole('button', { name: 'Ask', exact: true }).click();
+  await page.waitForSelector('#tutor[data-covered="true"]');
+  await expect(page.locator('#tutor-text').textContent()).resolves.toMatch(/forklift licence/);
   await page.close();
 }, 120_000);

@@ -122,6 +122,15 @@ export class LessonRepository {
     );
   }
 
+  /** The description for learners the studio sent the LMS with the lesson (course material for the tutor). */
+  async setDescription(tenantId: string, lessonId: string, description: string): Promise<void> {
+    await this.db.query('UPDATE lessons SET description = $3 WHERE tenant_id = $1 AND id = $2', [
+      tenantId,
+      lessonId,
+      description,
+    ]);
+  }
+
   /** What the lesson's tutor needs: whether it is on, and the published version's portrait and voice. */
   async tutorOf(
     tenantId: string,

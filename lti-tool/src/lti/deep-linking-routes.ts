@@ -77,6 +77,7 @@ export function deepLinkingRoutes(d: DeepLinkingRoutesDeps): Router {
         scoreMaximum: b.scoreMaximum,
         completionThreshold: b.completion / 100,
       });
+      await d.lessons.setDescription(session.tenantId, lessonId, b.text);
 
       const item: ResourceLinkItem = {
         type: 'ltiResourceLink',

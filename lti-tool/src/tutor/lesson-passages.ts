@@ -4,7 +4,7 @@ import type { Question } from '../questions/question-set.js';
 
 /** One searchable piece of what a lesson says, and where a learner finds it. */
 export interface Passage {
-  readonly kind: 'title' | 'script' | 'feedback';
+  readonly kind: 'title' | 'description' | 'script' | 'feedback';
   readonly text: string;
   readonly chapter?: string;
   /** Where in the lesson's video it is spoken, seconds (none for a title or a question's feedback). */
@@ -21,6 +21,8 @@ export interface VersionText {
 /** What a lesson says, as its published version and its language versions hold it. */
 export interface LessonText {
   readonly title: string;
+  /** What the LMS shows learners about the lesson (the studio's "Description for learners"). */
+  readonly description: string;
   readonly versions: readonly VersionText[];
   readonly questions: readonly Question[];
 }
@@ -31,13 +33,14 @@ const SENTENCES_PER_PASSAGE = 4;
 const ANY_LENGTH = Number.MAX_SAFE_INTEGER;
 
 /**
- * A lesson as passages: its title; each paragraph of each version's script (the published one's and
+ * A lesson as passages: its title and description; each paragraph of each version's script (the published one's and
  * each language version's) under its chapter, timed where the voice says it on the lesson's timeline
  * (a version's `parts` are where each heading and paragraph starts); each question's prompt with its
  * feedback (what the author explains after an answer).
  */
 export function lessonPassages(lesson: LessonText): Passage[] {
   const passages: Passage[] = [{ kind: 'title', text: lesson.title }];
+  if (lesson.description.trim()) passages.push({ kind: 'description', text: lesson.description.trim() });
   for (const { narration: n, toLesson } of lesson.versions) {
     const script = parseScript(n.script, n.language, ANY_LENGTH);
     // Parts in the narrator's order: a titled heading, then each paragraph.

@@ -32,11 +32,12 @@ interface QueryStats {
 }
 
 /**
- * What a lesson's passages are taken from, as SQL over `lessons l`: its published render and its
- * language versions' renders. Passages indexed from another value are out of date.
+ * What a lesson's passages are taken from, as SQL over `lessons l`: its published render, its
+ * language versions' renders, its title and description. Passages indexed from another value are out
+ * of date.
  */
 const INDEXED_FROM = `coalesce(l.published_render_id, '') || coalesce((SELECT string_agg(ll.language || ':' || ll.render_id, ' '
-   ORDER BY ll.language) FROM lesson_languages ll WHERE ll.lesson_id = l.id), '')`;
+   ORDER BY ll.language) FROM lesson_languages ll WHERE ll.lesson_id = l.id), '') || ' ' || md5(l.title || E'\\n' || l.description)`;
 
 /** BM25's usual constants. */
 const K1 = 1.2;
@@ -77,11 +78,12 @@ export class PassageIndex {
   private async indexLesson(scope: CourseScope, lessonId: string, source: string): Promise<void> {
     const { rows } = await this.db.query<{
       title: string;
+      description: string;
       published: boolean;
       duration: number | null;
       narration: unknown;
     }>(
-      `SELECT l.title, r.id = l.published_render_id AS published, (r.result->>'durationSec')::float AS duration,
+      `SELECT l.title, l.description, r.id = l.published_render_id AS published, (r.result->>'durationSec')::float AS duration,
               v.narration
        FROM lessons l JOIN renders r ON r.lesson_id = l.id AND r.state = 'done'
          AND (r.id = l.published_render_id OR r.id IN (SELECT render_id FROM lesson_languages WHERE lesson_id = l.id))
@@ -111,7 +113,12 @@ export class PassageIndex {
         versions.push({ narration, toLesson: (t) => onLesson(map, t) });
       }
       const questions = (await this.questions.get(scope.tenantId, lessonId))?.questions ?? [];
-      passages = lessonPassages({ title: published.title, versions, questions });
+      passages = lessonPassages({
+        title: published.title,
+        description: published.description,
+        versions,
+        questions,
+      });
     }
     await inTransaction(this.db, async (c) => {
       // One lesson of a course at a time (across instances): the course's word counts change with it.
