@@ -118,7 +118,8 @@ it('generates a client from /api/openapi.json, creates a render with it, and rec
     state: string;
     audio: string;
   };
-  expect(made.state).toBe('queued');
+  // Queued, or already taken by the node (a quick one takes it before the answer is written).
+  expect(['queued', 'active']).toContain(made.state);
   hr.secret = made.secret;
   await until('render.done', () => hr.delivered('render.done').length > 0, 120_000);
   const done = hr.delivered('render.done')[0]!;
