@@ -60,6 +60,13 @@ export function apiAuth(tenants: TenantRepository, sessions: LtiSessions): Reque
 
 export const callerOf = (user: unknown): ApiCaller => user as ApiCaller;
 
+/** The tenant of a call made with an API key; a course's launch is refused (403) with `why`. */
+export function keyTenantOf(user: unknown, why: string): string {
+  const caller = callerOf(user);
+  if (caller.contextId) throw ApiError.of('FORBIDDEN', why);
+  return caller.tenantId;
+}
+
 /**
  * The lesson a caller may reach: in its course for an instructor's launch, anywhere in its tenant for
  * an API key; another's (or none) is "not found".

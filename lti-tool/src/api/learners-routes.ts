@@ -1,9 +1,8 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { LearnerErasure } from '../learners/learner-erasure.js';
-import { ApiError } from '../web/api-error.js';
 import { validate, validOf } from '../web/validate.js';
-import { callerOf } from './api-auth.js';
+import { keyTenantOf } from './api-auth.js';
 import { jsonAnswer, openApiPath, refusals, type ApiDescription } from './api-description.js';
 
 const LearnerParams = z.object({
@@ -48,12 +47,8 @@ export const describeLearnersRoutes: ApiDescription = (r) => {
 /** DELETE /api/learners/:userId: a tenant erases one learner's data (API keys only). */
 export function learnersRoutes(d: { erasure: Pick<LearnerErasure, 'erase'> }): Router {
   const router = Router();
-  const tenantOf = (req: Request): string => {
-    const caller = callerOf(req.user);
-    if (caller.contextId)
-      throw ApiError.of('FORBIDDEN', 'Erasing a learner is the tenant’s: use an API key.');
-    return caller.tenantId;
-  };
+  const tenantOf = (req: Request): string =>
+    keyTenantOf(req.user, 'Erasing a learner is the tenant’s: use an API key.');
   router.delete('/api/learners/:userId', validate({ params: LearnerParams }), async (req, res) => {
     const { params } = validOf<unknown, unknown, z.infer<typeof LearnerParams>>(res);
     res.json(await d.erasure.erase(tenantOf(req), params.userId));

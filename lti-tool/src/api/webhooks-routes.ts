@@ -8,7 +8,7 @@ import { WEBHOOK_EVENTS, WebhookEventTypeSchema } from '../webhooks/webhook-even
 import type { WebhookEndpoint, WebhookEndpoints } from '../webhooks/webhook-endpoints.js';
 import type { Delivery, WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import type { WebhookDelivery } from '../webhooks/webhook-delivery.js';
-import { callerOf } from './api-auth.js';
+import { keyTenantOf } from './api-auth.js';
 import { jsonAnswer, jsonBody, openApiPath, refusals, type ApiDescription } from './api-description.js';
 
 const EndpointFields = {
@@ -193,12 +193,8 @@ export function webhooksRoutes(d: {
   allowPrivate: boolean;
 }): Router {
   const router = Router();
-  const tenantOf = (req: Request): string => {
-    const caller = callerOf(req.user);
-    if (caller.contextId)
-      throw ApiError.of('FORBIDDEN', 'Webhooks are the tenant’s: manage them with an API key.');
-    return caller.tenantId;
-  };
+  const tenantOf = (req: Request): string =>
+    keyTenantOf(req.user, 'Webhooks are the tenant’s: manage them with an API key.');
   // A literal private address is refused at once (a name is checked where it is resolved, at delivery).
   const checkUrl = (url: string | undefined): void => {
     try {

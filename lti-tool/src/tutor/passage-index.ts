@@ -198,8 +198,14 @@ export class PassageIndex {
    * of the question's words), ranked by BM25 with each word's rarity in this course. Nothing outside
    * the scope's tenant and course is read.
    */
-  async search(scope: CourseScope, question: string, limit: number): Promise<FoundPassage[]> {
-    const lexemes = await this.lexemesOf(question);
+  async search(
+    scope: CourseScope,
+    question: string,
+    limit: number,
+    /** The question's lexemes when the caller has them already (lexemesOf). */
+    known?: readonly string[],
+  ): Promise<FoundPassage[]> {
+    const lexemes = known ?? (await this.lexemesOf(question));
     if (!lexemes.length) return [];
     const queries = lexemes.map(lexemeQuery);
     const { rows: statRows } = await this.db.query<{

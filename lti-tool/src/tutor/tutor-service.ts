@@ -110,7 +110,7 @@ export class TutorService {
       };
     else {
       await this.d.index.refresh(scope);
-      const found = await this.d.index.search(scope, question, PASSAGES * 3);
+      const found = await this.d.index.search(scope, question, PASSAGES * 3, terms);
       const relevant = found
         .filter(answersQuestion)
         .slice(0, PASSAGES)
