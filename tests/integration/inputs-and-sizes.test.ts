@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { parseSize } from '../../render-node/src/render-size.js';
 import { renderPreview, type RenderProgress } from '../../render-node/src/engines/preview/preview-engine.js';
+import { framedPortraits } from '../../render-node/src/engines/preview/scene/framed-portraits.js';
 import { runVt } from '../helpers/cli.js';
 import { PORTRAIT } from '../helpers/paths.js';
 import { convertAudio, makeSpeech, scratchDir, type Speech } from '../helpers/speech.js';
@@ -115,6 +116,50 @@ describe('accepted inputs', () => {
     expect(existsSync(out)).toBe(true);
     expect((await ffprobe(out)).format.tags?.comment).toBe(prompt);
     expect(readFileSync(out.replace(/\.mp4$/, '.hls/index.m3u8'), 'utf8')).toContain('#EXT-X-ENDLIST');
+  });
+});
+
+describe("a render process's next render of a presenter", () => {
+  const render = (imagePath: string) =>
+    renderPreview(
+      { imagePath, audioPath: speech.path, prompt: '', size: parseSize('256*384'), fps: 25 },
+      {
+        workDir: scratchDir(),
+        maxAudioSeconds: 600,
+        x264Preset: 'ultrafast',
+        x264Crf: 30,
+        hlsSegmentSeconds: 0,
+      },
+    );
+
+  it('frames a portrait it framed before from memory, by its bytes, whatever its path', async () => {
+    const first = join(scratchDir(), 'presenter.png');
+    const again = join(scratchDir(), 'same-presenter.png');
+    copyFileSync(PORTRAIT, first);
+    copyFileSync(PORTRAIT, again);
+    const before = framedPortraits.size;
+    const a = await render(first);
+    expect(framedPortraits.size).toBe(before + 1);
+    const b = await render(again);
+    expect(framedPortraits.size).toBe(before + 1);
+    expect(b.face).toEqual(a.face);
+    expect(b.frames).toBe(a.frames);
+  });
+
+  it('checks and frames anew a portrait whose bytes changed at the same path', async () => {
+    const path = join(scratchDir(), 'presenter.png');
+    copyFileSync(PORTRAIT, path);
+    await render(path);
+    // A path remembered instead of bytes would draw the old face.
+    writeFileSync(
+      path,
+      await sharp({ create: { width: 256, height: 256, channels: 3, background: '#7a8' } })
+        .png()
+        .toBuffer(),
+    );
+    await expect(render(path)).rejects.toMatchObject({ code: 'NO_FACE' });
+    writeFileSync(path, 'not an image at all');
+    await expect(render(path)).rejects.toMatchObject({ code: 'NOT_AN_IMAGE' });
   });
 });
 

@@ -107,6 +107,39 @@ describe.each([
     expect(await analyseVoice(speech.path, { fps: FPS, maxSeconds: 600 })).toEqual(track);
   });
 
+  it('held for its first frame, analyses no further than that frame needs until released, then the same track', async () => {
+    const stream = new VoiceStream(FPS);
+    const first = new LessonAnimator(stream).needs(0);
+    stream.analyseOnlyFor(first);
+    let settled = false;
+    const whole = stream.analyse(speech.path, { fps: FPS, maxSeconds: 600 }).finally(() => (settled = true));
+    await stream.ready(first);
+    // An analysis of the same voice, not held, runs to its end meanwhile.
+    const free = await analyseVoice(speech.path, { fps: FPS, maxSeconds: 600 });
+    // The hold: that frame, HeadAudio's quarter second, a second to spare, and the decoder's last piece (≤ 1.1 s).
+    expect(stream.known).toBeLessThanOrEqual(first + 1 + Math.ceil(FPS * (0.25 + 1 + 1.1)));
+    expect(stream.frameCount).toBeUndefined();
+    expect(settled).toBe(false);
+    stream.release();
+    expect(await whole).toEqual(free);
+  });
+
+  it('held, lets itself go when a later frame is asked for, or when it is closed', async () => {
+    const asked = new VoiceStream(FPS);
+    asked.analyseOnlyFor(0);
+    const whole = asked.analyse(speech.path, { fps: FPS, maxSeconds: 600 });
+    await asked.ready(Math.round(speech.durationSec * FPS) - 1); // would wait for ever if still held
+    expect((await whole).frameCount).toBe(Math.round(speech.durationSec * FPS));
+
+    const closed = new VoiceStream(FPS);
+    closed.analyseOnlyFor(0);
+    const cut = closed.analyse(speech.path, { fps: FPS, maxSeconds: 600 });
+    await closed.ready(0);
+    await closed.close();
+    await cut.catch(() => {}); // ends, one way or the other, and its decoder with it
+    expect(closed.frameCount ?? 0).toBeLessThan(Math.round(speech.durationSec * FPS));
+  });
+
   it('stops at the length limit', async () => {
     await expect(analyseVoice(speech.path, { fps: FPS, maxSeconds: 3 })).rejects.toMatchObject({
       code: 'AUDIO_TOO_LONG',

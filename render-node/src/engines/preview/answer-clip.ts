@@ -1,14 +1,11 @@
 import { ENCODED_MP4, STREAMED_MP4 } from '../../media/ffmpeg.js';
 import { parseSize } from '../../render-size.js';
-import type { FaceAnalysis } from './face/face-detector.js';
-import { analysePortrait, renderPreview } from './preview-engine.js';
+import { renderPreview } from './preview-engine.js';
 import { keepAnalysisThreadsLoaded } from './voice/stream-worker.js';
 
 /** Small and quick: a clip plays in a panel beside the lesson, and the learner is waiting. */
 const CLIP_SIZE = parseSize('384*256');
 const CLIP_FPS = 25;
-/** Portraits whose face is already found (a course has a few presenters; each is analysed once). */
-const REMEMBERED_FACES = 32;
 
 export interface AnswerClipOptions {
   readonly maxAudioSeconds: number;
@@ -22,19 +19,9 @@ export interface AnswerClipOptions {
  * after the first frame.
  */
 export function answerClipRenderer(o: AnswerClipOptions) {
-  // A long-running tool renders clip after clip: the voice analysis keeps its models loaded between them.
+  // A long-running tool renders clip after clip: the voice analysis keeps its models loaded between
+  // them, and the engine remembers each presenter's framed portrait (framed-portraits.ts).
   keepAnalysisThreadsLoaded();
-  const faces = new Map<string, Promise<FaceAnalysis>>();
-  const faceOf = (path: string): Promise<FaceAnalysis> => {
-    let face = faces.get(path);
-    if (!face) {
-      face = analysePortrait(path);
-      face.catch(() => faces.delete(path));
-      faces.set(path, face);
-      if (faces.size > REMEMBERED_FACES) faces.delete(faces.keys().next().value!);
-    }
-    return face;
-  };
   return {
     streamedName: STREAMED_MP4,
     async render(r: { portraitPath: string; audioPath: string; workDir: string; signal?: AbortSignal }) {
@@ -47,7 +34,6 @@ export function answerClipRenderer(o: AnswerClipOptions) {
           x264Crf: o.x264Crf,
           hlsSegmentSeconds: 0,
           streamed: true,
-          face: await faceOf(r.portraitPath),
           signal: r.signal,
         },
       );

@@ -26,6 +26,7 @@ import { buildFaceRig } from './render/face-rig.js';
 import { FrameRenderer, type FramePose } from './render/frame-renderer.js';
 import { rgbToYuv420 } from './render/yuv.js';
 import { composeBase } from './scene/compose-base.js';
+import { framedPortraits, type FramedPortrait } from './scene/framed-portraits.js';
 import { planScene, type ScenePlan } from './scene/scene-plan.js';
 import { VoiceStream } from './voice/voice-stream.js';
 
@@ -142,9 +143,19 @@ export async function renderPreview(
   const scene = planScene(req.prompt);
   report({ stage: 'analyse', fraction: 0, framesDone: 0, framesTotal: 0 });
   const voice = new VoiceStream(req.fps);
+  // A one-pass render draws while the voice comes in: the voice waits for its first frame.
+  const animator = o.chunks ? undefined : new LessonAnimator(voice);
+  if (animator) voice.analyseOnlyFor(animator.needs(0));
   let expectedSec: number | undefined;
   let analyseSec: number | undefined;
-  const portraitTask = o.face ? Promise.resolve(o.face) : analysePortrait(req.imagePath);
+  // A portrait this process framed before, for this size and scene, is not checked or framed again.
+  const known = framedPortraits.keyOf(req.imagePath, req.size, scene).then((key) => ({
+    key,
+    framed: key === undefined ? undefined : framedPortraits.get(key),
+  }));
+  const portraitTask = known.then(
+    ({ framed }) => framed?.analysis ?? o.face ?? analysePortrait(req.imagePath),
+  );
   const audioTask = checkAudio(req.audioPath, o.maxAudioSeconds).then((p) => {
     expectedSec = p.audio?.durationSec ?? p.durationSec;
     return p.input;
@@ -168,7 +179,12 @@ export async function renderPreview(
       analyseSec = since(started);
       return track;
     });
-  const pictureTask = portraitTask.then((face) => preparePicture(req, face, scene, o.workDir));
+  const pictureTask = known.then(async ({ key, framed }) => {
+    if (framed) return pictureOf(framed, o.workDir);
+    const made = await framePortrait(req, await portraitTask, scene);
+    if (key !== undefined) framedPortraits.remember(key, made);
+    return pictureOf(made, o.workDir);
+  });
   for (const t of [voiceTask, pictureTask]) t.catch(() => {}); // awaited below, or abandoned on a failed check
 
   const [portrait, audio] = await Promise.allSettled([portraitTask, audioTask]);
@@ -216,7 +232,10 @@ export async function renderPreview(
     const draw = async (into: FrameEncoder, f: number, total: number): Promise<void> => {
       if (o.signal?.aborted) throw cancelled();
       await into.write(picture.renderer.render(pose));
-      firstFrameSec ??= since(started);
+      if (firstFrameSec === undefined) {
+        firstFrameSec = since(started);
+        voice.release();
+      }
       if (into === live && firstSegmentSec === undefined && f % 25 === 0 && existsSync(playlist))
         firstSegmentSec = since(started);
       rendered++;
@@ -244,11 +263,10 @@ export async function renderPreview(
 
     let total: number;
     const c = o.chunks;
-    if (encoder) {
+    if (encoder && animator) {
       // One pass, drawn while the voice comes in: each frame waits only for the voice it needs.
       drawing = true;
       live = encoder;
-      const animator = new LessonAnimator(voice);
       const estimated = Math.max(1, Math.round((expectedSec ?? 0) * req.fps));
       for (let f = 0; ; f++) {
         const needs = animator.needs(f);
@@ -344,25 +362,35 @@ export async function renderPreview(
   }
 }
 
-/** Frames the portrait for the lesson, readies the frame renderer, and starts writing the poster. */
-async function preparePicture(
+/** Frames the portrait for the lesson and rigs its face: what every frame is drawn from. */
+async function framePortrait(
   req: PreviewRenderRequest,
-  face: FaceAnalysis,
+  analysis: FaceAnalysis,
   scene: ScenePlan,
-  workDir: string,
-): Promise<{ renderer: FrameRenderer; face: FaceDetection; poster: Promise<void> }> {
+): Promise<FramedPortrait> {
   const base = await composeBase(
     req.imagePath,
-    face.imageWidth,
-    face.imageHeight,
-    face.face,
+    analysis.imageWidth,
+    analysis.imageHeight,
+    analysis.face,
     req.size,
     scene,
   );
-  const renderer = new FrameRenderer(
-    rgbToYuv420(base.rgb, base.width, base.height),
-    buildFaceRig(base.face, base.width, base.height),
-  );
+  return {
+    analysis,
+    base,
+    yuv: rgbToYuv420(base.rgb, base.width, base.height),
+    rig: buildFaceRig(base.face, base.width, base.height),
+  };
+}
+
+/** Readies this render's frame renderer, and starts writing the poster. */
+function pictureOf(
+  framed: FramedPortrait,
+  workDir: string,
+): { renderer: FrameRenderer; face: FaceDetection; poster: Promise<void> } {
+  const { base } = framed;
+  const renderer = new FrameRenderer(framed.yuv, framed.rig);
   // Written beside the first frames (sharp works on its own threads); the render awaits it at the end.
   const poster = sharp(base.rgb, { raw: { width: base.width, height: base.height, channels: 3 } })
     .jpeg({ quality: 88 })

@@ -69,6 +69,15 @@ export function buildFaceRig(face: FaceDetection, width: number, height: number)
   let mouthCol1 = 0;
   const eyes = [k.rightEye, k.leftEye];
 
+  // Built once per render, before the first frame: what depends on the column alone is computed once
+  // per column, and a function is not evaluated where its value is known to be 0 or 1.
+  const jawAcross = new Float64Array(w);
+  const upperAcross = new Float64Array(w);
+  for (let rx = 0; rx < w; rx++) {
+    const mx = (x0 + rx - m.x) / d;
+    jawAcross[rx] = Math.exp(-(mx * mx) / (0.8 * 0.8));
+    upperAcross[rx] = Math.exp(-(mx * mx) / (0.55 * 0.55));
+  }
   for (let ry = 0; ry < h; ry++) {
     const y = y0 + ry;
     // Jaw: from the lip line down past the chin, fading out on the neck.
@@ -76,16 +85,23 @@ export function buildFaceRig(face: FaceDetection, width: number, height: number)
       smoothstep(m.y - 0.05 * d, m.y + 0.1 * d, y) * (1 - smoothstep(m.y + 0.6 * d, m.y + 1.3 * d, y));
     const upperV =
       smoothstep(m.y - 0.45 * d, m.y - 0.05 * d, y) * (1 - smoothstep(m.y - 0.05 * d, m.y + 0.02 * d, y));
+    const my = (y - m.y) / d;
+    // exp(−my²/0.3²) alone is below tail's 1 % on this row: the lips' spread is zero all along it.
+    const lipsRow = (my * my) / (0.3 * 0.3) < 4.7;
     for (let rx = 0; rx < w; rx++) {
       const x = x0 + rx;
       const i = ry * w + rx;
-      const e = Math.hypot((x - cx) / (0.82 * fw), (y - cy - 0.08 * fh) / (1.02 * fh));
-      head[i] = 1 - smoothstep(0.72, 1.0, e);
-      const mx = (x - m.x) / d;
-      jaw[i] = tail(jawV * Math.exp(-(mx * mx) / (0.8 * 0.8)));
-      upperLip[i] = tail(upperV * Math.exp(-(mx * mx) / (0.55 * 0.55)));
-      const my = (y - m.y) / d;
-      lipsX[i] = tail(Math.exp(-(mx * mx) / (0.6 * 0.6) - (my * my) / (0.3 * 0.3))) * (x - m.x);
+      // The head's weight is 1 inside e = 0.72 and 0 beyond e = 1: the root only between them.
+      const ex = (x - cx) / (0.82 * fw);
+      const ey = (y - cy - 0.08 * fh) / (1.02 * fh);
+      const e2 = ex * ex + ey * ey;
+      head[i] = e2 >= 1.001 ? 0 : e2 <= 0.5 ? 1 : 1 - smoothstep(0.72, 1.0, Math.hypot(ex, ey));
+      if (jawV !== 0) jaw[i] = tail(jawV * jawAcross[rx]!);
+      if (upperV !== 0) upperLip[i] = tail(upperV * upperAcross[rx]!);
+      if (lipsRow) {
+        const mx = (x - m.x) / d;
+        lipsX[i] = tail(Math.exp(-(mx * mx) / (0.6 * 0.6) - (my * my) / (0.3 * 0.3))) * (x - m.x);
+      }
       if (jaw[i]! > 0 || upperLip[i]! > 0 || lipsX[i]! !== 0) {
         mouthRow0 = Math.min(mouthRow0, ry);
         mouthRow1 = ry + 1;

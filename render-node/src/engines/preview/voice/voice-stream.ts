@@ -40,6 +40,7 @@ export class VoiceStream implements VoiceFrames {
   private readonly visemeByFrame: number[] = [];
   private failure: Error | undefined;
   private waiters: Array<{ frame: number; resolve: () => void; reject: (e: Error) => void }> = [];
+  private hold: { frame: number; samples: number; released: Promise<void>; release: () => void } | undefined;
 
   /** Starts both models loading on their threads at once: their start-up overlaps other work. */
   constructor(readonly fps: number) {
@@ -83,6 +84,7 @@ export class VoiceStream implements VoiceFrames {
         }
         this.decoded += chunk.length;
         await Promise.all([this.vad.push(chunk), this.visemes.push(chunk)]);
+        if (this.hold && this.decoded >= this.hold.samples) await this.hold.released;
         if (o.onProgress && this.decoded - lastReport > VAD_SAMPLE_RATE) {
           lastReport = this.decoded;
           o.onProgress(this.decoded / VAD_SAMPLE_RATE);
@@ -109,8 +111,27 @@ export class VoiceStream implements VoiceFrames {
     };
   }
 
+  /**
+   * Until `release`, analyses only as far as frame `frame` needs, with a second to spare: on a small
+   * machine the models' threads would otherwise take the cores from whatever readies the first frame.
+   * Asking for a later frame releases it.
+   */
+  analyseOnlyFor(frame: number): void {
+    let release = (): void => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const samples = (frame + 1) * this.samplesPerFrame + VISEME_SETTLED_SAMPLES + VAD_SAMPLE_RATE;
+    this.hold = { frame, samples, released, release };
+  }
+
+  /** Analyses the rest of the voice at full speed. */
+  release(): void {
+    this.hold?.release();
+    this.hold = undefined;
+  }
+
   /** Resolves once frame `frame` is final, or the voice ended before it; rejects if analysis failed. */
   ready(frame: number): Promise<void> {
+    if (this.hold && frame > this.hold.frame) this.release();
     if (this.failure) return Promise.reject(this.failure);
     if (frame < this.known || this.frameCount !== undefined) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ frame, resolve, reject }));
@@ -118,6 +139,7 @@ export class VoiceStream implements VoiceFrames {
 
   /** Stops both workers, whatever they were doing; safe to call more than once. */
   async close(): Promise<void> {
+    this.release();
     await Promise.all([this.vad.close(), this.visemes.close()]);
   }
 
