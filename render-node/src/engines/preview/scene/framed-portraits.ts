@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import type { FrameSize } from '../../../render-size.js';
 import type { FaceAnalysis } from '../face/face-detector.js';
 import type { FaceRig } from '../render/face-rig.js';
@@ -31,13 +31,13 @@ export class FramedPortraits {
 
   /** The key of a portrait's bytes for a size and scene, or undefined when it cannot be read (the checks say why). */
   async keyOf(imagePath: string, size: FrameSize, scene: ScenePlan): Promise<string | undefined> {
-    let bytes: Buffer;
+    const hash = createHash('sha256');
     try {
-      bytes = await readFile(imagePath);
+      for await (const chunk of createReadStream(imagePath)) hash.update(chunk as Buffer);
     } catch {
       return undefined;
     }
-    const digest = createHash('sha256').update(bytes).digest('hex');
+    const digest = hash.digest('hex');
     const framing = JSON.stringify([size.width, size.height, scene.framing, scene.background]);
     return `${digest} ${framing}`;
   }
