@@ -138,37 +138,46 @@ export class FrameRenderer {
     }
   }
 
-  /** Chroma at half resolution follows the luma displacement of its top-left luma sample. */
+  /**
+   * Chroma at half resolution follows the luma displacement of its top-left luma sample. U and V are
+   * sampled at the same point: it is found once for both.
+   */
   private warpChroma(out: Buffer, row0: number, row1: number, col0: number, col1: number): void {
     const { rig, dx, dy } = this;
+    const { rowStart, rowEnd, w, x0, y0 } = rig;
     const W = this.base.width;
     const cw = W / 2;
     const ch = this.base.height / 2;
     const maxX = cw - 1.001;
     const maxY = ch - 1.001;
     const src = this.base.data;
-    for (const plane of [W * this.base.height, W * this.base.height + cw * ch]) {
-      for (let ry = row0 + (row0 & 1); ry < row1; ry += 2) {
-        const cy = (rig.y0 + ry) / 2;
-        const start = Math.max(col0, rig.rowStart[ry]!);
-        for (let rx = start + (start & 1), end = Math.min(col1, rig.rowEnd[ry]!); rx < end; rx += 2) {
-          const i = ry * rig.w + rx;
-          const cx = (rig.x0 + rx) / 2;
-          let sx = cx - dx[i]! / 2;
-          let sy = cy - dy[i]! / 2;
-          if (sx < 0) sx = 0;
-          else if (sx > maxX) sx = maxX;
-          if (sy < 0) sy = 0;
-          else if (sy > maxY) sy = maxY;
-          const ix = sx | 0;
-          const iy = sy | 0;
-          const fx = sx - ix;
-          const fy = sy - iy;
-          const k = plane + iy * cw + ix;
-          const top = src[k]! + (src[k + 1]! - src[k]!) * fx;
-          const bottom = src[k + cw]! + (src[k + cw + 1]! - src[k + cw]!) * fx;
-          out[plane + cy * cw + cx] = (top + (bottom - top) * fy + 0.5) | 0;
-        }
+    const u = W * this.base.height;
+    const v = u + cw * ch;
+    for (let ry = row0 + (row0 & 1); ry < row1; ry += 2) {
+      const cy = (y0 + ry) / 2;
+      const start = Math.max(col0, rowStart[ry]!);
+      for (let rx = start + (start & 1), end = Math.min(col1, rowEnd[ry]!); rx < end; rx += 2) {
+        const i = ry * w + rx;
+        const cx = (x0 + rx) / 2;
+        let sx = cx - dx[i]! / 2;
+        let sy = cy - dy[i]! / 2;
+        if (sx < 0) sx = 0;
+        else if (sx > maxX) sx = maxX;
+        if (sy < 0) sy = 0;
+        else if (sy > maxY) sy = maxY;
+        const ix = sx | 0;
+        const iy = sy | 0;
+        const fx = sx - ix;
+        const fy = sy - iy;
+        const at = cy * cw + cx;
+        let k = u + iy * cw + ix;
+        let top = src[k]! + (src[k + 1]! - src[k]!) * fx;
+        let bottom = src[k + cw]! + (src[k + cw + 1]! - src[k + cw]!) * fx;
+        out[u + at] = (top + (bottom - top) * fy + 0.5) | 0;
+        k = v + iy * cw + ix;
+        top = src[k]! + (src[k + 1]! - src[k]!) * fx;
+        bottom = src[k + cw]! + (src[k + cw + 1]! - src[k + cw]!) * fx;
+        out[v + at] = (top + (bottom - top) * fy + 0.5) | 0;
       }
     }
   }
