@@ -17,9 +17,39 @@ export interface LanguageVersion {
   readonly timeMap: TimeMap;
 }
 
-const timelineOf = (r: Render): Timeline => ({
-  durationSec: r.result?.durationSec ?? r.narration?.durationSec ?? 0,
-  chapterStarts: r.narration?.chapterList.map((c) => c.start) ?? [],
+/** A version as its time map needs it: how long its video runs, and its narration (chapters, language). */
+export interface TimedVersion {
+  readonly durationSec?: number;
+  readonly narration: NarrationRecord | null;
+}
+
+const timelineOf = (v: TimedVersion): Timeline => ({
+  durationSec: v.durationSec ?? v.narration?.durationSec ?? 0,
+  chapterStarts: v.narration?.chapterList.map((c) => c.start) ?? [],
+});
+
+/**
+ * The versions of a lesson on its own timeline (the published version's): the published one, then
+ * each language version that has a narration, unless it is in the published one's language (that one
+ * supersedes it, as when the published version's language changed).
+ */
+export function onLessonTimeline<V extends TimedVersion>(
+  published: V,
+  languages: readonly V[],
+): Array<V & { readonly timeMap: TimeMap }> {
+  const lesson = timelineOf(published);
+  const versions = [{ ...published, timeMap: timeMap(lesson, lesson) }];
+  for (const v of languages) {
+    if (!v.narration || v.narration.language === published.narration?.language) continue;
+    versions.push({ ...v, timeMap: timeMap(timelineOf(v), lesson) });
+  }
+  return versions;
+}
+
+const timed = (render: Render) => ({
+  render,
+  durationSec: render.result?.durationSec,
+  narration: render.narration,
 });
 
 /** What the player offers of a lesson: its published version first, then its language versions. */
@@ -29,29 +59,17 @@ export class LanguageVersions {
   ) {}
 
   async of(published: Render): Promise<LanguageVersion[]> {
-    const lesson = timelineOf(published);
-    const versions: LanguageVersion[] = [
-      {
-        language: published.narration?.language,
-        renderId: published.id,
-        media: this.d.urls.playerBase(published.id),
-        narration: published.narration ?? undefined,
-        timeMap: timeMap(lesson, lesson),
-      },
-    ];
+    const languages: Render[] = [];
     for (const l of await this.d.languages.list(published.lessonId)) {
-      // A version in the published one's own language is superseded by it (its language changed).
-      if (l.language === published.narration?.language) continue;
       const render = await this.d.renders.get(l.renderId, published.tenantId);
-      if (render?.state !== 'done' || !render.narration) continue;
-      versions.push({
-        language: render.narration.language,
-        renderId: render.id,
-        media: this.d.urls.playerBase(render.id),
-        narration: render.narration,
-        timeMap: timeMap(timelineOf(render), lesson),
-      });
+      if (render?.state === 'done') languages.push(render);
     }
-    return versions;
+    return onLessonTimeline(timed(published), languages.map(timed)).map(({ render, narration, timeMap }) => ({
+      language: narration?.language,
+      renderId: render.id,
+      media: this.d.urls.playerBase(render.id),
+      narration: narration ?? undefined,
+      timeMap,
+    }));
   }
 }

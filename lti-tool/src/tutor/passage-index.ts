@@ -1,7 +1,8 @@
 import { inTransaction, type Db } from '../db/database.js';
-import { NarrationRecordSchema, type NarrationRecord } from '../narration/narration-service.js';
+import { NarrationRecordSchema } from '../narration/narration-service.js';
 import type { QuestionRepository } from '../questions/question-repository.js';
-import { onLesson, timeMap, type Timeline } from '../lessons/time-map.js';
+import { onLessonTimeline } from '../lessons/language-versions.js';
+import { onLesson } from '../lessons/time-map.js';
 import { lessonPassages, type Passage, type VersionText } from './lesson-passages.js';
 import { searchableText } from './text-words.js';
 
@@ -95,23 +96,14 @@ export class PassageIndex {
     const published = rows.find((r) => r.published);
     let passages: Passage[] = [];
     if (published) {
-      const timelineOf = (r: (typeof rows)[number], n: NarrationRecord | null): Timeline => ({
-        durationSec: r.duration ?? n?.durationSec ?? 0,
-        chapterStarts: n?.chapterList.map((c) => c.start) ?? [],
+      const timed = (r: (typeof rows)[number]) => ({
+        durationSec: r.duration ?? undefined,
+        narration: r.narration ? NarrationRecordSchema.parse(r.narration) : null,
       });
-      const lessonNarration = published.narration ? NarrationRecordSchema.parse(published.narration) : null;
-      const lesson = timelineOf(published, lessonNarration);
-      const versions: VersionText[] = lessonNarration
-        ? [{ narration: lessonNarration, toLesson: (t) => t }]
-        : [];
-      for (const r of rows) {
-        if (r.published || !r.narration) continue;
-        const narration = NarrationRecordSchema.parse(r.narration);
-        // A version in the published one's own language is superseded by it (as the player has it).
-        if (narration.language === lessonNarration?.language) continue;
-        const map = timeMap(timelineOf(r, narration), lesson);
-        versions.push({ narration, toLesson: (t) => onLesson(map, t) });
-      }
+      const versions: VersionText[] = [];
+      const others = rows.filter((r) => !r.published).map(timed);
+      for (const { narration, timeMap } of onLessonTimeline(timed(published), others))
+        if (narration) versions.push({ narration, toLesson: (t) => onLesson(timeMap, t) });
       const questions = (await this.questions.get(scope.tenantId, lessonId))?.questions ?? [];
       passages = lessonPassages({
         title: published.title,
