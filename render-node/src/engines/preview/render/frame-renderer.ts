@@ -140,7 +140,7 @@ export class FrameRenderer {
 
   /**
    * Chroma at half resolution follows the luma displacement of its top-left luma sample. U and V are
-   * sampled at the same point: it is found once for both.
+   * sampled at the same point: it is found (and clamped) once for both.
    */
   private warpChroma(out: Buffer, row0: number, row1: number, col0: number, col1: number): void {
     const { rig, dx, dy } = this;
@@ -165,19 +165,9 @@ export class FrameRenderer {
         else if (sx > maxX) sx = maxX;
         if (sy < 0) sy = 0;
         else if (sy > maxY) sy = maxY;
-        const ix = sx | 0;
-        const iy = sy | 0;
-        const fx = sx - ix;
-        const fy = sy - iy;
         const at = cy * cw + cx;
-        let k = u + iy * cw + ix;
-        let top = src[k]! + (src[k + 1]! - src[k]!) * fx;
-        let bottom = src[k + cw]! + (src[k + cw + 1]! - src[k + cw]!) * fx;
-        out[u + at] = (top + (bottom - top) * fy + 0.5) | 0;
-        k = v + iy * cw + ix;
-        top = src[k]! + (src[k + 1]! - src[k]!) * fx;
-        bottom = src[k + cw]! + (src[k + cw + 1]! - src[k + cw]!) * fx;
-        out[v + at] = (top + (bottom - top) * fy + 0.5) | 0;
+        out[u + at] = (bilinear(src, u, cw, sx, sy) + 0.5) | 0;
+        out[v + at] = (bilinear(src, v, cw, sx, sy) + 0.5) | 0;
       }
     }
   }
